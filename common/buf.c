@@ -1,0 +1,186 @@
+/* The growable byte buffer. */
+#include "buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "banned.h"
+#include "error.h"
+
+char sp_buf__empty[1];
+
+void sp_buf_init(sp_buf *buf)
+{
+	buf->ptr = sp_buf__empty;
+	buf->size = 0;
+	buf->asize = 0;
+}
+
+void sp_buf_dispose(sp_buf *buf)
+{
+	if (buf->asize)
+		free(buf->ptr);
+	sp_buf_init(buf);
+}
+
+void sp_buf_clear(sp_buf *buf)
+{
+	buf->size = 0;
+	if (buf->asize)
+		buf->ptr[0] = '\0';
+}
+
+int sp_buf_grow(sp_buf *buf, size_t extra)
+{
+	size_t need, alloc;
+	char *ptr;
+
+	if (extra > SIZE_MAX - buf->size - 1)
+		return sp_error_set(SP_ENOMEM, "buffer size overflow");
+	need = buf->size + extra + 1;
+	if (need <= buf->asize)
+		return 0;
+	alloc = buf->asize ? buf->asize : 64;
+	while (alloc < need)
+		alloc = alloc > SIZE_MAX / 2 ? need : alloc * 2;
+	ptr = realloc(buf->asize ? buf->ptr : NULL, alloc);
+	if (!ptr)
+		return sp_error_set(SP_ENOMEM, "out of memory (%zu bytes)", alloc);
+	if (!buf->asize)
+		ptr[0] = '\0';
+	buf->ptr = ptr;
+	buf->asize = alloc;
+	return 0;
+}
+
+int sp_buf_put(sp_buf *buf, const void *data, size_t len)
+{
+	int error;
+
+	if ((error = sp_buf_grow(buf, len)) < 0)
+		return error;
+	if (len)
+		memmove(buf->ptr + buf->size, data, len);
+	buf->size += len;
+	buf->ptr[buf->size] = '\0';
+	return 0;
+}
+
+int sp_buf_puts(sp_buf *buf, const char *str)
+{
+	return sp_buf_put(buf, str, strlen(str));
+}
+
+int sp_buf_putc(sp_buf *buf, char c)
+{
+	return sp_buf_put(buf, &c, 1);
+}
+
+int sp_buf_vprintf(sp_buf *buf, const char *fmt, va_list ap)
+{
+	va_list copy;
+	int n, error;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return sp_error_set(SP_EINVALID, "bad format string");
+	if ((error = sp_buf_grow(buf, (size_t)n)) < 0)
+		return error;
+	vsnprintf(buf->ptr + buf->size, (size_t)n + 1, fmt, ap);
+	buf->size += (size_t)n;
+	return 0;
+}
+
+int sp_buf_printf(sp_buf *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int error;
+
+	va_start(ap, fmt);
+	error = sp_buf_vprintf(buf, fmt, ap);
+	va_end(ap);
+	return error;
+}
+
+int sp_buf_sets(sp_buf *buf, const char *str)
+{
+	sp_buf_clear(buf);
+	return sp_buf_puts(buf, str);
+}
+
+void sp_buf_truncate(sp_buf *buf, size_t len)
+{
+	if (len < buf->size) {
+		buf->size = len;
+		buf->ptr[len] = '\0';
+	}
+}
+
+char *sp_buf_detach(sp_buf *buf)
+{
+	char *ptr = buf->asize ? buf->ptr : sp_strdup("");
+
+	sp_buf_init(buf);
+	return ptr;
+}
+
+int sp_buf_read_fd(sp_buf *buf, int fd, size_t max)
+{
+	int error;
+
+	for (;;) {
+		ssize_t n;
+
+		if ((error = sp_buf_grow(buf, 65536)) < 0)
+			return error;
+		n = read(fd, buf->ptr + buf->size, buf->asize - buf->size - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sp_error_set_os(SP_EIO, "read failed");
+		if (n == 0)
+			return 0;
+		buf->size += (size_t)n;
+		buf->ptr[buf->size] = '\0';
+		if (buf->size > max)
+			return sp_error_set(SP_ETOOBIG, "input is larger than %zu bytes", max);
+	}
+}
+
+int sp_buf_read_file(sp_buf *buf, const char *path, size_t max)
+{
+	int fd, error;
+
+	sp_buf_clear(buf);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return sp_error_set_os(errno == ENOENT ? SP_ENOTFOUND : SP_EIO,
+				       "cannot open '%s'", path);
+	error = sp_buf_read_fd(buf, fd, max);
+	close(fd);
+	return error;
+}
+
+char *sp_strdup(const char *s)
+{
+	char *copy = strdup(s ? s : "");
+
+	if (!copy)
+		abort();
+	return copy;
+}
+
+void *sp_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		abort();
+	return p;
+}

@@ -1,0 +1,54 @@
+/* A git repository as the hooks see it: opened from the hook environment (quarantine included), blobs read at a path of a commit. */
+#ifndef SP_REPO_H
+#define SP_REPO_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define SP_OID_HEXSZ 40
+
+typedef struct sp_repo sp_repo;
+
+typedef enum {
+	SP_ENTRY_NONE,      /* nothing at that path */
+	SP_ENTRY_BLOB,      /* a regular file */
+	SP_ENTRY_EXEC,      /* an executable file */
+	SP_ENTRY_LINK,      /* a symbolic link */
+	SP_ENTRY_TREE,      /* a directory */
+	SP_ENTRY_SUBMODULE, /* a gitlink */
+} sp_entry_kind;
+
+/*
+ * Open the repository at `path` (NULL: discover from the current directory
+ * or $GIT_DIR). When running inside a hook, objects still in git's quarantine
+ * ($GIT_OBJECT_DIRECTORY, $GIT_QUARANTINE_PATH) are visible too. Works for
+ * paths with spaces and ':'.
+ */
+int sp_repo_open(sp_repo **out, const char *path);
+
+void sp_repo_free(sp_repo *repo);
+
+/* The repository's git directory (owned by repo). */
+const char *sp_repo_path(const sp_repo *repo);
+
+/* Resolve a revision (sha, ref, "HEAD~1", ...) to the hex id of a commit. */
+int sp_repo_resolve(char out[SP_OID_HEXSZ + 1], sp_repo *repo, const char *rev);
+
+/* What is at `path` in the tree of `commit`; `*size` gets a blob's size read from its header (0 otherwise). */
+int sp_repo_entry(sp_entry_kind *out, size_t *size, sp_repo *repo,
+		  const char *commit, const char *path);
+
+/* Read the blob at `path` of `commit` into `out`; SP_ENOTFOUND, or SP_ETOOBIG past `max` (checked on the header before loading). */
+int sp_repo_read_blob(sp_buf *out, sp_repo *repo, const char *commit,
+		      const char *path, size_t max);
+
+/* A git config value as the repository sees it (repository, global, system); SP_ENOTFOUND when unset. Caller frees. */
+int sp_repo_config_get(char **out, sp_repo *repo, const char *key);
+
+/* Every value of a multivar (e.g. spacehook.webhook); calls cb for each. */
+int sp_repo_config_foreach(sp_repo *repo, const char *key,
+			   int (*cb)(const char *value, void *payload),
+			   void *payload);
+
+#endif

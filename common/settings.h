@@ -1,0 +1,38 @@
+/* Server and per-repository settings, read from git config (spacehook.*). */
+#ifndef SP_SETTINGS_H
+#define SP_SETTINGS_H
+
+#include <stddef.h>
+
+#include "repo.h"
+
+typedef struct {
+	char *state_dir;          /* spacehook.stateDir, default /var/lib/spacehook */
+	char *deploy_branch;      /* spacehook.deployBranch, default "main" */
+	char *docker_host;        /* spacehook.dockerHost, default unix:///var/run/docker.sock ($DOCKER_HOST when unset) */
+	char *docker_cli;         /* spacehook.dockerCli, default "docker" (a client that runs BuildKit builds) */
+	char *bind_address;       /* spacehook.bindAddress, default 127.0.0.1 */
+	int port_min, port_max;   /* spacehook.portRange, default 20000-29999 */
+	char *repos_root;         /* spacehook.reposRoot; NULL = parent of the owner directory */
+	char *run_as_user;        /* spacehook.runAsUser, default "1000" */
+	long startup_timeout;     /* spacehook.startupTimeout seconds, default 1800: cap on a Space's own */
+	int max_concurrent_builds;/* spacehook.maxConcurrentBuilds, default 2 */
+	double max_cpus;          /* spacehook.maxCpus, default 2 */
+	long long max_memory;     /* spacehook.maxMemory bytes (k/m/g suffixes), default 16 GiB */
+	long pids_limit;          /* spacehook.pidsLimit, default 1024 */
+	int persistent_storage;   /* spacehook.persistentStorage bool, default false: /data volume */
+	size_t build_log_max;     /* spacehook.buildLogMax bytes, default 8 MiB: output beyond is cut with a note */
+	char **webhooks;          /* spacehook.webhook (multivar), NULL-terminated; may be empty */
+	char *webhook_secret;     /* spacehook.webhookSecret, or NULL */
+} sp_settings;
+
+/*
+ * Fill `out` with defaults, then override from git config as `repo` sees it
+ * (system, global, repository; `repo` may be NULL for system/global only).
+ * A value that does not parse fails with SP_EINVALID naming the key.
+ */
+int sp_settings_load(sp_settings *out, sp_repo *repo);
+
+void sp_settings_dispose(sp_settings *settings);
+
+#endif

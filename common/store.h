@@ -1,0 +1,121 @@
+/* The per-Space state directory: state.json, secrets (0600), variables, lock, queue, logs; every file written whole. */
+#ifndef SP_STORE_H
+#define SP_STORE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+#include "space.h"
+
+/*
+ * Layout under the state dir (spacehook.stateDir), directories 0700:
+ *   spaces/<slug>/state.json      the stage record (sp_state)
+ *   spaces/<slug>/secrets.json    {"NAME": "value"}, mode 0600
+ *   spaces/<slug>/variables.json  {"NAME": "value"}, mode 0600
+ *   spaces/<slug>/lock            flock: one worker per Space
+ *   spaces/<slug>/queue           the newest commit waiting to be built
+ *   spaces/<slug>/logs/           build and job logs
+ *   ports.json                    {"owner/name": port}, allocated once
+ */
+
+typedef struct sp_store sp_store;
+
+/* Open (creating as needed, 0700) the state directory of `space` under `state_dir`. */
+int sp_store_open(sp_store **out, const char *state_dir, const sp_space *space);
+void sp_store_free(sp_store *store);
+
+/* The Space's directory (owned by the store). */
+const char *sp_store_dir(const sp_store *store);
+const sp_space *sp_store_space(const sp_store *store);
+
+/* Write `len` bytes to `path` whole: temp file in the same dir, fsync, rename, fsync dir. */
+int sp_store_write_file(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Secrets and variables. */
+typedef enum { SP_KV_SECRETS, SP_KV_VARIABLES } sp_kv_kind;
+
+typedef struct {
+	char *name;
+	char *value;
+} sp_kv_entry;
+
+typedef struct {
+	sp_kv_entry *items; /* sorted by name */
+	size_t count;
+} sp_kv;
+
+void sp_kv_dispose(sp_kv *kv);
+
+/* Is `name` a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*, at most 256)? */
+int sp_kv_name_valid(const char *name);
+
+int sp_store_kv_load(sp_kv *out, sp_store *store, sp_kv_kind kind);
+
+/*
+ * Set NAME=value. SP_EINVALID for a bad name or a value with a NUL or over
+ * 64 KiB; SP_EEXISTS when the name is already used by the other kind.
+ */
+int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name, const char *value);
+
+/* Remove NAME; SP_ENOTFOUND when it was not set. */
+int sp_store_kv_unset(sp_store *store, sp_kv_kind kind, const char *name);
+
+/* The stage record. Strings are owned by the struct; NULL when unknown. */
+typedef struct {
+	char *stage;          /* Hugging Face's names: BUILDING, RUNNING, ... NULL = never deployed */
+	char *commit;         /* commit serving (or being deployed) */
+	char *image;          /* image serving */
+	char *container;      /* container id serving */
+	char *prev_image;     /* image kept for rollback */
+	char *building_commit;/* commit of the build under way, if any */
+	int host_port;        /* 0 = none yet */
+	char *url;            /* http://bind:port */
+	char *error;          /* last error, Hugging Face's wording, may hold the log tail */
+	long long updated_at; /* unix seconds */
+	long long started_at; /* when the serving container started */
+	int worker_pid;       /* worker running a job for this Space, 0 = none */
+	int paused;           /* stopped by the admin: stays stopped across pushes */
+} sp_state;
+
+void sp_state_init(sp_state *state);
+void sp_state_dispose(sp_state *state);
+
+/* Load state.json; a Space never deployed gives an initialised state and 0. */
+int sp_state_load(sp_state *out, sp_store *store);
+
+/* Write state.json whole (updated_at set to now). */
+int sp_state_save(sp_store *store, sp_state *state);
+
+/* Set a string field of a state (copying; NULL clears). */
+void sp_state_set(char **field, const char *value);
+
+/*
+ * Take the Space's lock (flock on spaces/<slug>/lock). With `wait` 0 returns
+ * SP_ELOCKED at once when another process holds it. `*fd_out` is released
+ * with sp_store_unlock (or by the process ending: a killed worker never
+ * leaves a stale lock).
+ */
+int sp_store_lock(int *fd_out, sp_store *store, int wait);
+void sp_store_unlock(int fd);
+
+/* Queue `commit` (replacing any commit queued before: the newest wins). */
+int sp_store_enqueue(sp_store *store, const char *commit);
+
+/* Take the queued commit into `out` (41 bytes); SP_ENOTFOUND when none. */
+int sp_store_dequeue(char out[41], sp_store *store);
+
+/*
+ * The host port of `space_id`, allocated once from [min, max] under a lock on
+ * ports.json and kept across deploys; a port another Space holds, or one that
+ * is in use on `bind_address` right now, is skipped.
+ */
+int sp_store_port(int *out, const char *state_dir, const char *space_id,
+		  const char *bind_address, int min, int max);
+
+/* Every Space that has a state directory under `state_dir` (ids, caller frees with sp_store_list_free). */
+int sp_store_list(char ***out, size_t *count, const char *state_dir);
+void sp_store_list_free(char **ids, size_t count);
+
+#endif

@@ -1,0 +1,25 @@
+/* The subcommands of the spacehook admin command, one file each (cmd_<name>.c). */
+#ifndef SP_COMMANDS_H
+#define SP_COMMANDS_H
+
+/*
+ * Each takes the arguments after its own name (argv[0] is the command
+ * name) and returns the process exit status: 0 success, 1 failure, 2 usage.
+ */
+int cmd_validate(int argc, char **argv);
+int cmd_context(int argc, char **argv);
+int cmd_secrets(int argc, char **argv);
+int cmd_variables(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_rebuild(int argc, char **argv);
+
+/* Print "spacehook: <message>" to stderr (printf-style). */
+void cmd_die_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* True when argv holds -h or --help. */
+int cmd_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every test: install dependencies, build (warnings as errors), run the whole
+# suite on a real Docker engine, then the unit and push suites again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzz corpus.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+bash install/deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== build (Release, -Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_WERROR=ON >/dev/null
+cmake --build build -j "$jobs"
+echo "== tests"
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== build (ASan + UBSan, clang, fuzz targets)"
+CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSP_WERROR=ON \
+	-DSP_SANITIZE=ON -DSP_FUZZ=ON >/dev/null
+cmake --build build-asan -j "$jobs"
+echo "== tests under sanitizers (unit, integration, fuzz)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|integration|fuzz'
+echo "== all tests passed"
