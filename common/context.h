@@ -1,0 +1,75 @@
+/* The build context: the tree of a commit streamed as a tar archive, blob by blob, nothing checked out. */
+#ifndef SP_CONTEXT_H
+#define SP_CONTEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repo.h"
+
+/* The deepest directory nesting accepted in a tree (git's core.maxTreeDepth). */
+#define SP_CONTEXT_MAX_DEPTH 4096
+
+/* The longest symbolic link target accepted, in bytes (PATH_MAX). */
+#define SP_CONTEXT_MAX_LINK 4096
+
+typedef struct {
+	/*
+	 * Called with a one-line message for each entry left out of the
+	 * archive (a submodule); NULL: say nothing.
+	 */
+	void (*warn)(const char *msg, void *payload);
+	/* Passed to warn. */
+	void *payload;
+	/* The largest blob accepted, in bytes (SP_ETOOBIG past it); 0: any. */
+	uint64_t max_blob;
+	/* The most file bytes in total (SP_ETOOBIG past it); 0: any. */
+	uint64_t max_total;
+} sp_context_options;
+
+#define SP_CONTEXT_OPTIONS_INIT { NULL, NULL, 0, 0 }
+
+typedef struct {
+	size_t files;      /* regular and executable files written */
+	size_t dirs;       /* directories written */
+	size_t symlinks;   /* symbolic links written */
+	size_t submodules; /* submodules (gitlinks) skipped */
+	uint64_t bytes;    /* bytes of file contents written (no tar headers) */
+	uint64_t largest;  /* size of the largest blob written */
+} sp_context_stats;
+
+/*
+ * Receives the archive bytes in order; returns 0, or a negative code (with
+ * sp_error_set) to stop the archive, which sp_context_write_cb then returns.
+ */
+typedef int (*sp_context_write_fn)(const void *data, size_t len,
+				   void *payload);
+
+/*
+ * Write the tree of `commit` (anything sp_repo_resolve takes; it must name
+ * a commit) to `fd` as a POSIX tar archive (ustar, pax headers where
+ * needed): files 0644, executables 0755, symbolic links as links,
+ * directories 0755 before their contents, every entry owned by 0:0 with the
+ * commit time as mtime, names relative without a leading "./". Submodules
+ * are skipped, each reported through opts->warn. Blobs are read one at a
+ * time, so memory stays near the largest blob. SIGPIPE is blocked in the
+ * calling thread while writing: a reader that goes away makes this return
+ * SP_EIO, not kill the process. `opts` and `stats` may be NULL; `stats`
+ * counts what was written, also when this fails part way. `fd` is neither
+ * closed nor repositioned. Returns 0, SP_ENOTFOUND (no such commit),
+ * SP_EINVALID (a tree entry that cannot go into a build context, e.g. a
+ * name of ".."), SP_ETOOBIG, SP_EIO, or another negative code.
+ */
+int sp_context_write(sp_repo *repo, const char *commit, int fd,
+		     const sp_context_options *opts, sp_context_stats *stats);
+
+/*
+ * Like sp_context_write, handing the bytes to `write` instead of an fd
+ * (SIGPIPE is left alone). A negative return of `write` is returned as is.
+ */
+int sp_context_write_cb(sp_repo *repo, const char *commit,
+			sp_context_write_fn write, void *payload,
+			const sp_context_options *opts,
+			sp_context_stats *stats);
+
+#endif
