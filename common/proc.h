@@ -1,0 +1,58 @@
+/* Child processes: spawned from an argv (never a shell string), with a chosen environment and wired file descriptors. */
+#ifndef SP_PROC_H
+#define SP_PROC_H
+
+#include <sys/types.h>
+
+#include "buf.h"
+
+/* An environment under construction: "NAME=value" strings, NULL-terminated. */
+typedef struct {
+	char **vars;
+	size_t count;
+	size_t alloc;
+} sp_env;
+
+#define SP_ENV_INIT { NULL, 0, 0 }
+
+/* Add or replace NAME=value. */
+int sp_env_set(sp_env *env, const char *name, const char *value);
+
+/* Copy NAME from this process's environment when it is set. */
+int sp_env_pass(sp_env *env, const char *name);
+
+/* The NULL-terminated array for execve (owned by env; never NULL). */
+char *const *sp_env_array(sp_env *env);
+
+void sp_env_dispose(sp_env *env);
+
+typedef struct {
+	const char *const *argv; /* argv[0] is looked up in PATH when it has no '/' */
+	char *const *envp;       /* NULL: inherit this process's environment */
+	int stdin_fd;            /* -1: /dev/null */
+	int stdout_fd;           /* -1: /dev/null */
+	int stderr_fd;           /* -1: /dev/null; -2: same as stdout */
+	int new_session;         /* setsid() in the child */
+	const char *cwd;         /* NULL: unchanged */
+} sp_proc_options;
+
+/* Start a child; `*pid_out` gets its pid. The fds given are dup'ed in the child; the caller keeps its own. */
+int sp_proc_spawn(pid_t *pid_out, const sp_proc_options *opts);
+
+/* Wait for a child; `*status_out` gets its exit code, or 128 + signal. */
+int sp_proc_wait(int *status_out, pid_t pid);
+
+/*
+ * Start a program fully detached from the caller: its own session, not a
+ * child of the caller (double fork), stdio on /dev/null or `log_fd`. Returns
+ * once the program has been exec'd (or failed to be).
+ */
+int sp_proc_detach(const sp_proc_options *opts);
+
+/* Run a child to completion, collecting its stdout (at most `max` bytes) into `out`. */
+int sp_proc_capture(int *status_out, sp_buf *out, size_t max, const sp_proc_options *opts);
+
+/* The directory of the running executable (from /proc/self/exe). */
+int sp_proc_self_dir(sp_buf *out);
+
+#endif
