@@ -1,5 +1,4 @@
 /* Child processes from an argv, with a chosen environment. */
-#define _GNU_SOURCE
 #include "proc.h"
 
 #include <errno.h>

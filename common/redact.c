@@ -1,0 +1,136 @@
+/* Streaming redaction of secret values. */
+#include "redact.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+#include "error.h"
+
+#define REDACT_MASK "***"
+
+void sp_redact_init(sp_redact *r, sp_redact_sink sink, void *payload)
+{
+	memset(r, 0, sizeof(*r));
+	sp_buf_init(&r->pending);
+	r->sink = sink;
+	r->payload = payload;
+}
+
+int sp_redact_add(sp_redact *r, const char *value)
+{
+	size_t len = strlen(value);
+	char **values;
+	size_t *lens;
+
+	if (!len)
+		return 0;
+	values = realloc(r->values, (r->count + 1) * sizeof(*values));
+	if (!values)
+		return sp_error_set(SP_ENOMEM, "out of memory");
+	r->values = values;
+	lens = realloc(r->lens, (r->count + 1) * sizeof(*lens));
+	if (!lens)
+		return sp_error_set(SP_ENOMEM, "out of memory");
+	r->lens = lens;
+	r->values[r->count] = sp_strdup(value);
+	r->lens[r->count] = len;
+	r->count++;
+	if (len > r->maxlen)
+		r->maxlen = len;
+	return 0;
+}
+
+/* The length of the longest secret starting at data[i], or 0. */
+static size_t redact_match(const sp_redact *r, const char *data, size_t size, size_t i)
+{
+	size_t best = 0;
+
+	for (size_t k = 0; k < r->count; k++) {
+		size_t len = r->lens[k];
+
+		if (len > best && i + len <= size && data[i] == r->values[k][0] &&
+		    !memcmp(data + i, r->values[k], len))
+			best = len;
+	}
+	return best;
+}
+
+/*
+ * Redact data[0..limit) into out; a match starting before limit may run past
+ * it. Returns how many bytes of data were consumed.
+ */
+static size_t redact_span(sp_buf *out, const sp_redact *r, const char *data,
+			  size_t size, size_t limit)
+{
+	size_t i = 0, run = 0;
+
+	while (i < limit) {
+		size_t m = redact_match(r, data, size, i);
+
+		if (!m) {
+			i++;
+			continue;
+		}
+		sp_buf_put(out, data + run, i - run);
+		sp_buf_puts(out, REDACT_MASK);
+		i += m;
+		run = i;
+	}
+	if (i > run)
+		sp_buf_put(out, data + run, i - run);
+	return i;
+}
+
+int sp_redact_string(sp_buf *out, const sp_redact *r, const char *data, size_t len)
+{
+	redact_span(out, r, data, len, len);
+	return 0;
+}
+
+static int redact_emit(sp_redact *r, size_t limit)
+{
+	sp_buf out = SP_BUF_INIT;
+	size_t used;
+	int error = 0;
+
+	used = redact_span(&out, r, r->pending.ptr, r->pending.size, limit);
+	if (out.size)
+		error = r->sink(out.ptr, out.size, r->payload);
+	sp_buf_dispose(&out);
+	memmove(r->pending.ptr, r->pending.ptr + used, r->pending.size - used);
+	sp_buf_truncate(&r->pending, r->pending.size - used);
+	return error;
+}
+
+int sp_redact_write(sp_redact *r, const char *data, size_t len)
+{
+	size_t keep = r->maxlen ? r->maxlen - 1 : 0;
+	int error;
+
+	if ((error = sp_buf_put(&r->pending, data, len)) < 0)
+		return error;
+	if (r->pending.size <= keep)
+		return 0;
+	return redact_emit(r, r->pending.size - keep);
+}
+
+int sp_redact_flush(sp_redact *r)
+{
+	return r->pending.size ? redact_emit(r, r->pending.size) : 0;
+}
+
+void sp_redact_dispose(sp_redact *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		volatile char *p = r->values[i];
+
+		while (*p)
+			*p++ = '\0';
+		free(r->values[i]);
+	}
+	free(r->values);
+	free(r->lens);
+	sp_buf_dispose(&r->pending);
+	memset(r, 0, sizeof(*r));
+}
