@@ -16,7 +16,8 @@
  *   SP_EEXISTS       a container name already in use (create only)
  *   SP_EENGINE       any other 4xx/5xx; the message ends with the engine's own
  *   SP_ETOOBIG       an answer larger than SP_ENGINE_MAX_ANSWER
- *   SP_EINVALID      bad arguments, or an answer that is not the JSON expected
+ *   SP_EENGINE       also: a cut-short answer, or one that is not the JSON expected
+ *   SP_EINVALID      bad arguments (refused before anything is sent)
  * Names and ids given to these functions must be 1..255 chars of
  * [A-Za-z0-9_.:/@-] (image references included); others are SP_EINVALID.
  */
@@ -203,7 +204,9 @@ void sp_container_list_dispose(sp_container_list *list);
 /*
  * Log callback: `stream` 1 = stdout, 2 = stderr (a TTY container's output is
  * all stdout); `data` is not NUL-terminated and is a piece of a frame, in
- * order. A non-zero return stops the logs.
+ * order. While following, it is also called with stream 0 and `len` 0 about
+ * once a second when nothing arrives, so that it can end a quiet follow.
+ * A non-zero return stops the logs.
  */
 typedef int (*sp_engine_log_cb)(int stream, const char *data, size_t len,
 				void *payload);
