@@ -46,7 +46,11 @@ int sp_repo_read_blob(sp_buf *out, sp_repo *repo, const char *commit,
 /* A git config value as the repository sees it (repository, global, system); SP_ENOTFOUND when unset. Caller frees. */
 int sp_repo_config_get(char **out, sp_repo *repo, const char *key);
 
-/* Every value of a multivar (e.g. spacehook.webhook); calls cb for each. */
+/*
+ * Every value of a multivar (e.g. spacehook.webhook); calls cb for each, in
+ * config order. Unset is not an error (0, no call). A non-zero return of cb
+ * stops the walk and is returned.
+ */
 int sp_repo_config_foreach(sp_repo *repo, const char *key,
 			   int (*cb)(const char *value, void *payload),
 			   void *payload);
