@@ -64,11 +64,12 @@ int sp_context_write(sp_repo *repo, const char *commit, int fd,
 		     const sp_context_options *opts, sp_context_stats *stats);
 
 /*
- * Like sp_context_write, handing the bytes to `write` instead of an fd
- * (SIGPIPE is left alone). A negative return of `write` is returned as is.
+ * Like sp_context_write, handing the bytes to `write_fn` instead of an fd
+ * (SIGPIPE is left alone). A negative return of `write_fn` is returned as
+ * is.
  */
 int sp_context_write_cb(sp_repo *repo, const char *commit,
-			sp_context_write_fn write, void *payload,
+			sp_context_write_fn write_fn, void *payload,
 			const sp_context_options *opts,
 			sp_context_stats *stats);
 
