@@ -1,0 +1,280 @@
+/* The BuildKit build of a Space's image, fed by the tar of the pushed commit. */
+#include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "error.h"
+#include "proc.h"
+#include "banned.h"
+
+#define BUILD_SECRET_ENV "SPACEHOOK_SECRET_"
+
+typedef struct {
+	sp_repo *repo;
+	const char *commit;
+	int fd;
+	int error;
+	char message[512];
+	sp_buf warnings;
+} build_feeder;
+
+typedef struct {
+	const sp_build_options *opts;
+	size_t written;
+	int cut;
+} build_sink;
+
+static void build_context_warn(const char *msg, void *payload)
+{
+	build_feeder *feeder = payload;
+
+	sp_buf_printf(&feeder->warnings, "spacehook: warning: %s\n", msg);
+}
+
+static void *build_feed(void *arg)
+{
+	build_feeder *feeder = arg;
+	sp_context_options copts = SP_CONTEXT_OPTIONS_INIT;
+
+	copts.warn = build_context_warn;
+	copts.payload = feeder;
+	feeder->error = sp_context_write(feeder->repo, feeder->commit, feeder->fd, &copts, NULL);
+	if (feeder->error < 0)
+		snprintf(feeder->message, sizeof(feeder->message), "%s", sp_error_last());
+	close(feeder->fd);
+	return NULL;
+}
+
+/* The output sink after redaction: caps the size kept. */
+static int build_output(const char *data, size_t len, void *payload)
+{
+	build_sink *sink = payload;
+	const sp_build_options *opts = sink->opts;
+	static const char note[] =
+		"\nspacehook: build output cut here: it passed the size limit "
+		"(spacehook.buildLogMax); the build goes on\n";
+
+	if (sink->cut)
+		return 0;
+	if (opts->log_max && sink->written + len > opts->log_max) {
+		size_t room = opts->log_max - sink->written;
+
+		if (room)
+			opts->output(data, room, opts->payload);
+		opts->output(note, sizeof(note) - 1, opts->payload);
+		sink->written = opts->log_max;
+		sink->cut = 1;
+		return 0;
+	}
+	sink->written += len;
+	return opts->output(data, len, opts->payload);
+}
+
+int sp_build_redact_secrets(sp_redact *r, const sp_kv *secrets)
+{
+	int error;
+
+	for (size_t i = 0; secrets && i < secrets->count; i++)
+		if ((error = sp_redact_add(r, secrets->items[i].value)) < 0)
+			return error;
+	return 0;
+}
+
+/* The client's argv: no value of a secret ever appears in it. */
+static int build_argv(const char ***out, sp_buf *strings, const sp_build_options *opts)
+{
+	size_t n = 0, max = 16;
+	const char **argv;
+
+	for (size_t i = 0; opts->labels && opts->labels[i]; i++)
+		max += 2;
+	max += 2 * (opts->variables ? opts->variables->count : 0);
+	max += 2 * (opts->secrets ? opts->secrets->count : 0);
+	argv = sp_calloc(max, sizeof(*argv));
+	argv[n++] = opts->docker_cli;
+	argv[n++] = "build";
+	argv[n++] = "--progress=plain";
+	argv[n++] = "--tag";
+	argv[n++] = opts->image;
+	for (size_t i = 0; opts->labels && opts->labels[i]; i++) {
+		argv[n++] = "--label";
+		argv[n++] = opts->labels[i];
+	}
+	for (size_t i = 0; opts->variables && i < opts->variables->count; i++) {
+		const sp_kv_entry *v = &opts->variables->items[i];
+
+		argv[n++] = "--build-arg";
+		argv[n++] = strings[0].ptr + strings[0].size;
+		sp_buf_printf(&strings[0], "%s=%s", v->name, v->value);
+		sp_buf_putc(&strings[0], '\0');
+	}
+	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++) {
+		const char *name = opts->secrets->items[i].name;
+
+		argv[n++] = "--secret";
+		argv[n++] = strings[1].ptr + strings[1].size;
+		sp_buf_printf(&strings[1], "id=%s,env=" BUILD_SECRET_ENV "%s", name, name);
+		sp_buf_putc(&strings[1], '\0');
+	}
+	if (opts->no_cache)
+		argv[n++] = "--no-cache";
+	argv[n++] = "-";
+	argv[n] = NULL;
+	*out = argv;
+	return 0;
+}
+
+/*
+ * The argv strings point into two buffers that must not move while being
+ * filled: size them first.
+ */
+static void build_reserve(sp_buf strings[2], const sp_build_options *opts)
+{
+	size_t vars = 1, secrets = 1;
+
+	for (size_t i = 0; opts->variables && i < opts->variables->count; i++)
+		vars += strlen(opts->variables->items[i].name) +
+			strlen(opts->variables->items[i].value) + 2;
+	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++)
+		secrets += 2 * strlen(opts->secrets->items[i].name) +
+			   sizeof(BUILD_SECRET_ENV) + 16;
+	sp_buf_grow(&strings[0], vars);
+	sp_buf_grow(&strings[1], secrets);
+}
+
+static int build_env(sp_env *env, const sp_build_options *opts)
+{
+	sp_buf name = SP_BUF_INIT;
+	int error = 0;
+
+	sp_env_pass(env, "PATH");
+	sp_env_pass(env, "HOME");
+	sp_env_pass(env, "DOCKER_CONFIG");
+	sp_env_set(env, "DOCKER_BUILDKIT", "1");
+	if (opts->docker_host)
+		sp_env_set(env, "DOCKER_HOST", opts->docker_host);
+	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++) {
+		sp_buf_sets(&name, BUILD_SECRET_ENV);
+		sp_buf_puts(&name, opts->secrets->items[i].name);
+		if ((error = sp_env_set(env, name.ptr, opts->secrets->items[i].value)) < 0)
+			break;
+	}
+	sp_buf_dispose(&name);
+	return error;
+}
+
+int sp_build_run(const sp_build_options *opts)
+{
+	sp_buf strings[2] = { SP_BUF_INIT, SP_BUF_INIT };
+	build_feeder feeder = { 0 };
+	build_sink sink = { opts, 0, 0 };
+	sp_proc_options popts = { 0 };
+	sp_env env = SP_ENV_INIT;
+	sp_redact redact;
+	const char **argv = NULL;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	int error = 0, status = 0, feeding = 0, canceled = 0;
+	pthread_t thread;
+	pid_t pid = -1;
+
+	sp_redact_init(&redact, build_output, &sink);
+	sp_buf_init(&feeder.warnings);
+	build_reserve(strings, opts);
+	if ((error = sp_build_redact_secrets(&redact, opts->secrets)) < 0 ||
+	    (error = build_argv(&argv, strings, opts)) < 0 ||
+	    (error = build_env(&env, opts)) < 0)
+		goto done;
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+		error = sp_error_set_os(SP_ERROR, "pipe failed");
+		goto done;
+	}
+	popts.argv = argv;
+	popts.envp = sp_env_array(&env);
+	popts.stdin_fd = in[0];
+	popts.stdout_fd = out[1];
+	popts.stderr_fd = -2;
+	popts.new_session = 1;
+	if ((error = sp_proc_spawn(&pid, &popts)) < 0)
+		goto done;
+	close(in[0]);
+	close(out[1]);
+	in[0] = out[1] = -1;
+
+	feeder.repo = opts->repo;
+	feeder.commit = opts->commit;
+	feeder.fd = in[1];
+	in[1] = -1;
+	if (pthread_create(&thread, NULL, build_feed, &feeder) != 0) {
+		close(feeder.fd);
+		error = sp_error_set(SP_ERROR, "cannot start the context writer");
+		kill(-pid, SIGKILL);
+		goto reap;
+	}
+	feeding = 1;
+
+	for (;;) {
+		struct pollfd p = { out[0], POLLIN, 0 };
+		char chunk[16384];
+		ssize_t n;
+		int r = poll(&p, 1, 250);
+
+		if (opts->cancel && *opts->cancel && !canceled) {
+			canceled = 1;
+			kill(-pid, SIGTERM);
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			continue;
+		n = read(out[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sp_redact_write(&redact, chunk, (size_t)n);
+	}
+	sp_redact_flush(&redact);
+reap:
+	sp_proc_wait(&status, pid);
+	if (feeding)
+		pthread_join(thread, NULL);
+	if (feeder.warnings.size)
+		opts->output(feeder.warnings.ptr, feeder.warnings.size, opts->payload);
+	if (error < 0)
+		goto done;
+	if (canceled) {
+		error = sp_error_set(SP_ECANCELED, "build canceled");
+	} else if (feeder.error < 0 && status != 0) {
+		error = sp_error_set(SP_EBUILD, "cannot write the build context: %s", feeder.message);
+	} else if (status != 0) {
+		error = sp_error_set(SP_EBUILD, "build failed: %s exited with status %d",
+				     opts->docker_cli, status);
+	} else if (feeder.error < 0) {
+		error = sp_error_set(SP_EBUILD, "cannot write the build context: %s", feeder.message);
+	}
+done:
+	if (in[0] >= 0)
+		close(in[0]);
+	if (in[1] >= 0)
+		close(in[1]);
+	if (out[0] >= 0)
+		close(out[0]);
+	if (out[1] >= 0)
+		close(out[1]);
+	free((void *)argv);
+	sp_env_dispose(&env);
+	sp_redact_dispose(&redact);
+	sp_buf_dispose(&strings[0]);
+	sp_buf_dispose(&strings[1]);
+	sp_buf_dispose(&feeder.warnings);
+	return error;
+}

@@ -1,0 +1,43 @@
+/* The image build: the commit's tree as a tar on the BuildKit client's stdin, secrets only in the client's environment, output redacted. */
+#ifndef SP_BUILD_H
+#define SP_BUILD_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "redact.h"
+#include "repo.h"
+#include "store.h"
+
+typedef struct {
+	const char *docker_cli;  /* a client that runs BuildKit builds */
+	const char *docker_host; /* "unix:///..." for the client */
+	sp_repo *repo;
+	const char *commit;
+	const char *image;       /* the tag to give the image */
+	const char **labels;     /* "key=value", NULL-terminated */
+	const sp_kv *variables;  /* passed as --build-arg NAME=value */
+	const sp_kv *secrets;    /* passed as --secret id=NAME,env=...; values only in the environment */
+	int no_cache;            /* --no-cache (factory rebuild) */
+	size_t log_max;          /* output bytes kept; the rest is cut with a note (0: no cap) */
+	/*
+	 * Receives the build output, already redacted (every secret value
+	 * replaced by "***"), in order.
+	 */
+	sp_redact_sink output;
+	void *payload;
+	/* When set to non-zero (e.g. from a signal handler) the build is stopped. */
+	volatile sig_atomic_t *cancel;
+} sp_build_options;
+
+/*
+ * Build the image. Returns 0 when the client exited 0; SP_EBUILD when the
+ * build failed (the output says why), SP_ECANCELED when stopped through
+ * `cancel`, or another code when the client could not run at all.
+ */
+int sp_build_run(const sp_build_options *opts);
+
+/* Add every secret value of `secrets` to a redactor. */
+int sp_build_redact_secrets(sp_redact *r, const sp_kv *secrets);
+
+#endif

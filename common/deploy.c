@@ -1,0 +1,381 @@
+/* Create, swap, health-check and roll back the container of a Space. */
+#include "deploy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "probe.h"
+#include "banned.h"
+
+#define DEPLOY_STOP_TIMEOUT 10
+#define DEPLOY_LOG_TAIL 20
+#define GIB (1024LL * 1024 * 1024)
+
+static const struct {
+	const char *name;
+	double cpus;
+	long long memory;
+	const char *accelerator;
+} flavours[] = {
+	{ "cpu-basic", 2, 16 * GIB, NULL },
+	{ "cpu-upgrade", 8, 32 * GIB, NULL },
+	{ "t4-small", 4, 15 * GIB, "t4" },
+	{ "t4-medium", 8, 30 * GIB, "t4" },
+	{ "l4x1", 8, 30 * GIB, "l4" },
+	{ "l4x4", 48, 186 * GIB, "l4" },
+	{ "l40sx1", 8, 62 * GIB, "l40s" },
+	{ "l40sx4", 48, 382 * GIB, "l40s" },
+	{ "l40sx8", 192, 1534 * GIB, "l40s" },
+	{ "a10g-small", 4, 15 * GIB, "a10g" },
+	{ "a10g-large", 12, 46 * GIB, "a10g" },
+	{ "a10g-largex2", 24, 92 * GIB, "a10g" },
+	{ "a10g-largex4", 48, 184 * GIB, "a10g" },
+	{ "a100-large", 12, 142 * GIB, "a100" },
+	{ "a100x4", 48, 568 * GIB, "a100" },
+	{ "a100x8", 96, 1136 * GIB, "a100" },
+	{ "zero-a10g", 2, 16 * GIB, "a10g" },
+};
+
+static size_t deploy_flavour(const char *hardware)
+{
+	for (size_t i = 0; hardware && i < sizeof(flavours) / sizeof(flavours[0]); i++)
+		if (!strcmp(flavours[i].name, hardware))
+			return i;
+	return 0;
+}
+
+void sp_deploy_limits(double *cpus, long long *memory, const char *hardware,
+		      const sp_settings *settings)
+{
+	size_t f = deploy_flavour(hardware);
+
+	*cpus = flavours[f].cpus;
+	*memory = flavours[f].memory;
+	if (settings->max_cpus > 0 && *cpus > settings->max_cpus)
+		*cpus = settings->max_cpus;
+	if (settings->max_memory > 0 && *memory > settings->max_memory)
+		*memory = settings->max_memory;
+}
+
+static void deploy_say(const sp_deploy_options *opts, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void deploy_say(const sp_deploy_options *opts, const char *fmt, ...)
+{
+	sp_buf line = SP_BUF_INIT;
+	va_list ap;
+
+	if (!opts->log)
+		return;
+	va_start(ap, fmt);
+	sp_buf_vprintf(&line, fmt, ap);
+	va_end(ap);
+	sp_buf_putc(&line, '\n');
+	opts->log(line.ptr, line.size, opts->payload);
+	sp_buf_dispose(&line);
+}
+
+static void deploy_stamp(char *out, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* "30 min", "90 sec", "1 h" as Hugging Face words a timeout. */
+static void deploy_duration(char *out, size_t size, long seconds)
+{
+	if (seconds % 3600 == 0)
+		snprintf(out, size, "%ld h", seconds / 3600);
+	else if (seconds % 60 == 0)
+		snprintf(out, size, "%ld min", seconds / 60);
+	else
+		snprintf(out, size, "%ld sec", seconds);
+}
+
+static int deploy_collect_log(int stream, const char *data, size_t len, void *payload)
+{
+	return sp_buf_put(payload, data, len);
+}
+
+/* The last lines of a container's log, redacted, for the error record. */
+static void deploy_log_tail(sp_buf *out, const sp_deploy_options *opts, const char *id)
+{
+	sp_buf raw = SP_BUF_INIT;
+	sp_redact r;
+
+	sp_redact_init(&r, NULL, NULL);
+	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++)
+		sp_redact_add(&r, opts->secrets->items[i].value);
+	sp_engine_set_timeout(opts->engine, 10);
+	if (sp_engine_container_logs(opts->engine, id, DEPLOY_LOG_TAIL, 0, 0,
+				     deploy_collect_log, &raw) == 0 && raw.size) {
+		sp_buf_puts(out, "\nContainer logs:\n");
+		sp_redact_string(out, &r, raw.ptr, raw.size);
+	}
+	sp_engine_set_timeout(opts->engine, 0);
+	sp_redact_dispose(&r);
+	sp_buf_dispose(&raw);
+}
+
+/* The container's environment: variables, secrets, then the SPACE_* variables. */
+static void deploy_env(sp_buf *strings, const char ***out, const sp_deploy_options *opts,
+		       int host_port, double cpus, long long memory)
+{
+	const sp_space *space = sp_store_space(opts->store);
+	const sp_settings *s = opts->settings;
+	size_t n = 0, count = 16;
+	const char **env;
+	size_t *offsets;
+
+	count += opts->variables ? opts->variables->count : 0;
+	count += opts->secrets ? opts->secrets->count : 0;
+	env = sp_calloc(count, sizeof(*env));
+	offsets = sp_calloc(count, sizeof(*offsets));
+#define ENV_ADD(...)                                            \
+	do {                                                    \
+		offsets[n++] = strings->size;                   \
+		sp_buf_printf(strings, __VA_ARGS__);            \
+		sp_buf_putc(strings, '\0');                     \
+	} while (0)
+	for (size_t i = 0; opts->variables && i < opts->variables->count; i++)
+		ENV_ADD("%s=%s", opts->variables->items[i].name, opts->variables->items[i].value);
+	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++)
+		ENV_ADD("%s=%s", opts->secrets->items[i].name, opts->secrets->items[i].value);
+	ENV_ADD("SPACE_ID=%s", space->id);
+	ENV_ADD("SPACE_AUTHOR_NAME=%s", space->owner);
+	ENV_ADD("SPACE_REPO_NAME=%s", space->name);
+	ENV_ADD("SPACE_TITLE=%s", opts->config && opts->config->title ? opts->config->title : space->name);
+	ENV_ADD("SPACE_HOST=%s:%d", s->bind_address, host_port);
+	ENV_ADD("CPU_CORES=%g", cpus);
+	if (memory % GIB == 0)
+		ENV_ADD("MEMORY=%lldGi", memory / GIB);
+	else
+		ENV_ADD("MEMORY=%lld", memory);
+	ENV_ADD("ACCELERATOR=%s", "none");
+	ENV_ADD("SYSTEM=spaces");
+#undef ENV_ADD
+	for (size_t i = 0; i < n; i++)
+		env[i] = strings->ptr + offsets[i];
+	env[n] = NULL;
+	free(offsets);
+	*out = env;
+}
+
+/* Start the container the state recorded as serving again (rollback). */
+static void deploy_restore(const sp_deploy_options *opts, const char *old)
+{
+	if (!old)
+		return;
+	if (sp_engine_container_start(opts->engine, old) < 0)
+		deploy_say(opts, "spacehook: could not start the previous version again: %s",
+			   sp_error_last());
+	else
+		deploy_say(opts, "spacehook: the previous version serves again");
+}
+
+static const char *deploy_probe_host(const char *bind)
+{
+	if (!strcmp(bind, "0.0.0.0") || !strcmp(bind, ""))
+		return "127.0.0.1";
+	if (!strcmp(bind, "::"))
+		return "[::1]";
+	return bind;
+}
+
+int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
+{
+	const sp_settings *s = opts->settings;
+	const sp_space *space = sp_store_space(opts->store);
+	sp_container_spec spec = { 0 };
+	sp_container_info info = { 0 };
+	sp_buf strings = SP_BUF_INIT, name = SP_BUF_INIT, url = SP_BUF_INIT,
+	       probe_url = SP_BUF_INIT, volume = SP_BUF_INIT, message = SP_BUF_INIT;
+	sp_buf label_space = SP_BUF_INIT, label_commit = SP_BUF_INIT;
+	const char **env = NULL;
+	const char *labels[4];
+	char *id = NULL, *old = NULL, *old_image = NULL;
+	char stamp[32], duration[32];
+	long timeout, status;
+	long long memory;
+	double cpus;
+	int port = 0, error, app_port, started = 0, stopped = 0;
+	time_t deadline;
+
+	app_port = opts->config ? opts->config->app_port : 7860;
+	timeout = opts->config ? opts->config->startup_timeout : 1800;
+	if (s->startup_timeout > 0 && timeout > s->startup_timeout)
+		timeout = s->startup_timeout;
+	old = state->container ? sp_strdup(state->container) : NULL;
+	old_image = state->image ? sp_strdup(state->image) : NULL;
+
+	if ((error = sp_store_port(&port, s->state_dir, space->id, s->bind_address,
+				   s->port_min, s->port_max)) < 0)
+		goto failed;
+	sp_deploy_limits(&cpus, &memory, opts->config ? opts->config->suggested_hardware : NULL, s);
+	deploy_env(&strings, &env, opts, port, cpus, memory);
+	sp_buf_printf(&label_space, "spacehook.space=%s", space->id);
+	sp_buf_printf(&label_commit, "spacehook.commit=%s", opts->commit);
+	labels[0] = label_space.ptr;
+	labels[1] = label_commit.ptr;
+	labels[2] = "spacehook.managed=true";
+	labels[3] = NULL;
+
+	spec.image = opts->image;
+	spec.env = env;
+	spec.labels = labels;
+	spec.user = s->run_as_user;
+	spec.container_port = app_port;
+	spec.host_ip = s->bind_address;
+	spec.host_port = port;
+	spec.cpus = cpus;
+	spec.memory = memory;
+	spec.pids_limit = s->pids_limit;
+	spec.no_new_privileges = 1;
+	spec.cap_drop_all = 1;
+	spec.restart_policy = "no";
+	if (s->persistent_storage) {
+		sp_buf_printf(&volume, "spacehook-%s-data", space->slug);
+		if ((error = sp_engine_volume_create(opts->engine, volume.ptr, labels)) < 0)
+			goto failed;
+		spec.volume = volume.ptr;
+	}
+	sp_buf_printf(&name, "spacehook-%s-%.7s-%lld", space->slug, opts->commit,
+		      (long long)time(NULL));
+	if ((error = sp_engine_container_create(&id, opts->engine, name.ptr, &spec)) < 0)
+		goto failed;
+
+	sp_buf_printf(&url, "http://%s:%d", s->bind_address, port);
+	sp_buf_printf(&probe_url, "http://%s:%d/", deploy_probe_host(s->bind_address), port);
+	sp_state_set(&state->stage, "APP_STARTING");
+	sp_state_set(&state->error, NULL);
+	state->host_port = port;
+	sp_state_set(&state->url, url.ptr);
+	sp_state_save(opts->store, state);
+
+	if (old) {
+		error = sp_engine_container_stop(opts->engine, old, DEPLOY_STOP_TIMEOUT);
+		if (error < 0 && error != SP_ENOTFOUND)
+			goto failed;
+		stopped = error == 0;
+	}
+	deploy_stamp(stamp, sizeof(stamp));
+	deploy_say(opts, "===== Application startup at %s =====", stamp);
+	if ((error = sp_engine_container_start(opts->engine, id)) < 0)
+		goto failed;
+	started = 1;
+
+	deadline = time(NULL) + timeout;
+	for (;;) {
+		if (opts->cancel && *opts->cancel) {
+			error = sp_error_set(SP_ECANCELED, "deploy canceled");
+			goto failed;
+		}
+		if ((error = sp_engine_container_inspect(&info, opts->engine, id)) < 0)
+			goto failed;
+		if (!info.running && !info.restarting) {
+			sp_buf_printf(&message, "Space failed to start. Exit code: %d", info.exit_code);
+			if (info.oom_killed)
+				sp_buf_puts(&message, " (out of memory)");
+			sp_container_info_dispose(&info);
+			error = sp_error_set(SP_ERUNTIME, "%s", message.ptr);
+			goto failed;
+		}
+		sp_container_info_dispose(&info);
+		if (sp_probe_http(&status, probe_url.ptr, 1000) == 0)
+			break;
+		if (time(NULL) >= deadline) {
+			deploy_duration(duration, sizeof(duration), timeout);
+			sp_buf_printf(&message, "Launch timed out, space was not healthy after %s", duration);
+			error = sp_error_set(SP_ERUNTIME, "%s", message.ptr);
+			goto failed;
+		}
+		usleep(300 * 1000);
+	}
+
+	/* Healthy: the new container serves; keep the old image for rollback. */
+	if (old && sp_engine_container_remove(opts->engine, old, 1) < 0 &&
+	    sp_error_last_code() != SP_ENOTFOUND)
+		deploy_say(opts, "spacehook: warning: could not remove the old container: %s",
+			   sp_error_last());
+	if (old_image && strcmp(old_image, opts->image))
+		sp_state_set(&state->prev_image, old_image);
+	sp_state_set(&state->stage, "RUNNING");
+	sp_state_set(&state->commit, opts->commit);
+	sp_state_set(&state->image, opts->image);
+	sp_state_set(&state->container, id);
+	sp_state_set(&state->building_commit, NULL);
+	sp_state_set(&state->error, NULL);
+	state->started_at = (long long)time(NULL);
+	sp_state_save(opts->store, state);
+	sp_deploy_gc_images(opts->engine, space, state->image, state->prev_image);
+	error = 0;
+	goto done;
+
+failed:
+	if (!message.size)
+		sp_buf_puts(&message, sp_error_last());
+	if (id && started)
+		deploy_log_tail(&message, opts, id);
+	deploy_say(opts, "%s", message.ptr);
+	if (id)
+		sp_engine_container_remove(opts->engine, id, 1);
+	if (stopped)
+		deploy_restore(opts, old);
+	sp_state_set(&state->stage, error != SP_ECANCELED ? "RUNTIME_ERROR"
+				    : old ? "RUNNING" : "STOPPED");
+	sp_state_set(&state->error, message.ptr);
+	sp_state_set(&state->building_commit, NULL);
+	sp_state_save(opts->store, state);
+	if (error == 0)
+		error = SP_ERROR;
+done:
+	free((void *)env);
+	free(id);
+	free(old);
+	free(old_image);
+	sp_buf_dispose(&strings);
+	sp_buf_dispose(&name);
+	sp_buf_dispose(&url);
+	sp_buf_dispose(&probe_url);
+	sp_buf_dispose(&volume);
+	sp_buf_dispose(&message);
+	sp_buf_dispose(&label_space);
+	sp_buf_dispose(&label_commit);
+	return error;
+}
+
+int sp_deploy_gc_images(sp_engine *engine, const sp_space *space, const char *keep1,
+			const char *keep2)
+{
+	sp_image_list list = { 0 };
+	sp_buf filter = SP_BUF_INIT;
+	int error;
+
+	sp_buf_printf(&filter, "spacehook.space=%s", space->id);
+	if ((error = sp_engine_image_list(&list, engine, filter.ptr)) < 0)
+		goto done;
+	for (size_t i = 0; i < list.count; i++) {
+		const sp_image_summary *img = &list.items[i];
+		int keep = 0;
+
+		for (size_t t = 0; t < img->tag_count; t++)
+			if ((keep1 && !strcmp(img->tags[t], keep1)) ||
+			    (keep2 && !strcmp(img->tags[t], keep2)))
+				keep = 1;
+		if ((keep1 && !strcmp(img->id, keep1)) || (keep2 && !strcmp(img->id, keep2)))
+			keep = 1;
+		if (!keep)
+			sp_engine_image_remove(engine, img->id, 1);
+	}
+done:
+	sp_image_list_dispose(&list);
+	sp_buf_dispose(&filter);
+	return error;
+}

@@ -1,0 +1,49 @@
+/* The deployment of a built image: create, swap, health-check and roll back the Space's container. */
+#ifndef SP_DEPLOY_H
+#define SP_DEPLOY_H
+
+#include <signal.h>
+
+#include "engine.h"
+#include "redact.h"
+#include "settings.h"
+#include "spaceconfig.h"
+#include "store.h"
+
+typedef struct {
+	const sp_settings *settings;
+	sp_store *store;
+	sp_engine *engine;
+	const char *image;            /* the image to run */
+	const char *commit;           /* the commit it was built from */
+	const sp_spaceconfig *config; /* app_port, startup timeout, hardware, title */
+	const sp_kv *variables;
+	const sp_kv *secrets;
+	/* Progress lines for the job log (already free of secrets). */
+	sp_redact_sink log;
+	void *payload;
+	volatile sig_atomic_t *cancel;
+} sp_deploy_options;
+
+/*
+ * Run `image` as the Space's container, replacing the one `state` records:
+ * create the new container, stop the old, start the new, and probe
+ * http://<bind>:<host port>/ until it answers within the startup timeout.
+ * On success the old container is removed, its image kept for rollback and
+ * older images of the Space removed; `state` says RUNNING. On failure the new
+ * container is removed and the old one started again; `state` says
+ * RUNTIME_ERROR with Hugging Face's wording and the log tail. `state` is
+ * saved at each stage. Returns 0, SP_ERUNTIME (the app failed), or another
+ * error (engine trouble, recorded in state too).
+ */
+int sp_deploy_run(sp_state *state, const sp_deploy_options *opts);
+
+/* Resource limits of a suggested_hardware flavour (NULL = cpu-basic), capped by the settings. */
+void sp_deploy_limits(double *cpus, long long *memory, const char *hardware,
+		      const sp_settings *settings);
+
+/* Remove the Space's images other than `keep1` and `keep2` (ids or references; may be NULL). */
+int sp_deploy_gc_images(sp_engine *engine, const sp_space *space, const char *keep1,
+			const char *keep2);
+
+#endif
