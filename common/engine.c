@@ -1,0 +1,1523 @@
+/* The Docker Engine API client: HTTP over the unix socket with libcurl, JSON with cJSON. */
+#include "engine.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include "banned.h"
+#include "error.h"
+
+#define ENGINE_CONNECT_TIMEOUT 3L
+#define ENGINE_PING_TIMEOUT 10
+#define ENGINE_NAME_MAX 255
+#define ENGINE_MESSAGE_MAX 512
+#define ENGINE_FILTER_MAX 1024
+
+struct sp_engine {
+	CURL *curl;
+	char *socket;
+	char version[16];
+	int timeout;
+	char api_header[32]; /* API-Version of the last answer */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* Streams a log body through the frame decoder instead of buffering it. */
+typedef struct {
+	int raw;                /* TTY: no frame headers */
+	int follow;
+	unsigned char head[8];
+	size_t head_len;
+	uint32_t left;          /* bytes left in the current frame */
+	int stream;
+	int bad;                /* a frame header that is not one */
+	int result;             /* the callback's non-zero value */
+	struct timespec last;   /* last call of the callback */
+	sp_engine_log_cb cb;
+	void *payload;
+} log_decoder;
+
+typedef struct {
+	sp_engine *engine;
+	sp_buf *body;
+	int toobig;
+	int nomem;
+	log_decoder *log;
+} transfer;
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result;
+
+static void engine_global_init(void)
+{
+	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* Is `s` a name, id or image reference that is safe in a URL path? */
+static int engine_name_ok(const char *s)
+{
+	size_t i, len;
+
+	if (!s || !*s)
+		return 0;
+	len = strlen(s);
+	if (len > ENGINE_NAME_MAX)
+		return 0;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	      (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == ':' || c == '/' || c == '@' || c == '-'))
+			return 0;
+	}
+	return !strstr(s, "..") && !strstr(s, "//") && s[len - 1] != '/';
+}
+
+static int engine_check_name(const char *what, const char *s)
+{
+	if (engine_name_ok(s))
+		return 0;
+	return sp_error_set(SP_EINVALID,
+		"invalid %s '%.64s': expected 1 to %d characters of [A-Za-z0-9_.:/@-]",
+		what, s ? s : "(null)", ENGINE_NAME_MAX);
+}
+
+/* A printable, one-line, bounded copy of engine text for a message. */
+static void engine_clean_text(sp_buf *out, const char *text, size_t len)
+{
+	size_t i;
+
+	sp_buf_clear(out);
+	for (i = 0; i < len && out->size < ENGINE_MESSAGE_MAX; i++) {
+		unsigned char c = (unsigned char)text[i];
+		sp_buf_putc(out, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
+	}
+	if (i < len)
+		sp_buf_puts(out, "...");
+	while (out->size && out->ptr[out->size - 1] == ' ')
+		sp_buf_truncate(out, out->size - 1);
+}
+
+static size_t transfer_header(char *data, size_t size, size_t nmemb, void *p)
+{
+	transfer *t = p;
+	size_t len = size * nmemb, i, n;
+	static const char name[] = "api-version:";
+
+	if (len > sizeof(name) - 1 &&
+	    !strncasecmp(data, name, sizeof(name) - 1)) {
+		data += sizeof(name) - 1;
+		len -= sizeof(name) - 1;
+		while (len && (*data == ' ' || *data == '\t')) {
+			data++;
+			len--;
+		}
+		for (n = 0; n < len && n < sizeof(t->engine->api_header) - 1; n++) {
+			if (data[n] == '\r' || data[n] == '\n')
+				break;
+		}
+		for (i = 0; i < n; i++)
+			t->engine->api_header[i] = data[i];
+		t->engine->api_header[n] = '\0';
+	}
+	return size * nmemb;
+}
+
+static void log_touch(log_decoder *d)
+{
+	clock_gettime(CLOCK_MONOTONIC, &d->last);
+}
+
+static int log_emit(log_decoder *d, int stream, const char *data, size_t len)
+{
+	int r = d->cb(stream, data, len, d->payload);
+
+	log_touch(d);
+	if (r)
+		d->result = r;
+	return r;
+}
+
+/* Feed body bytes to the decoder; -1 when the callback stopped or a frame is bad. */
+static int log_feed(log_decoder *d, const char *data, size_t len)
+{
+	while (len) {
+		size_t n;
+
+		if (d->raw)
+			return log_emit(d, 1, data, len) ? -1 : 0;
+		if (!d->left) {
+			n = 8 - d->head_len;
+			if (n > len)
+				n = len;
+			memcpy(d->head + d->head_len, data, n);
+			d->head_len += n;
+			data += n;
+			len -= n;
+			if (d->head_len < 8)
+				break;
+			if (d->head[0] > 3 || d->head[1] || d->head[2] || d->head[3]) {
+				d->bad = 1;
+				return -1;
+			}
+			d->stream = d->head[0] >= 2 ? 2 : 1;
+			d->left = (uint32_t)d->head[4] << 24 |
+				  (uint32_t)d->head[5] << 16 |
+				  (uint32_t)d->head[6] << 8 | (uint32_t)d->head[7];
+			d->head_len = 0;
+			continue;
+		}
+		n = d->left < len ? d->left : len;
+		if (log_emit(d, d->stream, data, n))
+			return -1;
+		d->left -= (uint32_t)n;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static size_t transfer_write(char *data, size_t size, size_t nmemb, void *p)
+{
+	transfer *t = p;
+	size_t len = size * nmemb;
+
+	if (t->log) {
+		long code = 0;
+
+		curl_easy_getinfo(t->engine->curl, CURLINFO_RESPONSE_CODE, &code);
+		if (code >= 200 && code < 300)
+			return log_feed(t->log, data, len) < 0 ? 0 : len;
+	}
+	if (len > SP_ENGINE_MAX_ANSWER - t->body->size) {
+		t->toobig = 1;
+		return 0;
+	}
+	if (sp_buf_put(t->body, data, len) < 0) {
+		t->nomem = 1;
+		return 0;
+	}
+	return len;
+}
+
+static int transfer_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
+			     curl_off_t ultotal, curl_off_t ulnow)
+{
+	transfer *t = p;
+	struct timespec now;
+
+	if (!t->log || !t->log->follow)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - t->log->last.tv_sec < 1)
+		return 0;
+	return log_emit(t->log, 0, "", 0) ? 1 : 0;
+}
+
+static int engine_method_ok(const char *method)
+{
+	return method && (!strcmp(method, "GET") || !strcmp(method, "POST") ||
+			  !strcmp(method, "PUT") || !strcmp(method, "DELETE") ||
+			  !strcmp(method, "HEAD"));
+}
+
+static int engine_path_ok(const char *path)
+{
+	const unsigned char *p = (const unsigned char *)path;
+
+	if (!p || *p != '/' || strlen(path) > 8192)
+		return 0;
+	for (; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * One HTTP exchange on the socket. `full_path` is sent as is. Transport
+ * failures are errors; any HTTP status is not. `timeout` 0 = none.
+ */
+static int engine_perform(long *status, sp_engine *e, const char *method,
+			  const char *full_path, const char *json_body,
+			  long timeout, sp_buf *out, log_decoder *log)
+{
+	struct curl_slist *headers = NULL, *h;
+	sp_buf url = SP_BUF_INIT;
+	transfer t = { e, out, 0, 0, log };
+	CURLcode rc;
+	long os_errno = 0;
+	int error = 0;
+
+	*status = 0;
+	sp_buf_clear(out);
+	e->api_header[0] = '\0';
+	e->errbuf[0] = '\0';
+	if ((error = sp_buf_printf(&url, "http://localhost%s", full_path)) < 0)
+		goto done;
+	headers = curl_slist_append(NULL, "Expect:");
+	if (headers && json_body) {
+		h = curl_slist_append(headers, "Content-Type: application/json");
+		if (h)
+			headers = h;
+		else
+			headers = NULL;
+	}
+	if (!headers) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+
+	curl_easy_reset(e->curl);
+	curl_easy_setopt(e->curl, CURLOPT_UNIX_SOCKET_PATH, e->socket);
+	curl_easy_setopt(e->curl, CURLOPT_URL, url.ptr);
+	curl_easy_setopt(e->curl, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT, ENGINE_CONNECT_TIMEOUT);
+	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(e->curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(e->curl, CURLOPT_ERRORBUFFER, e->errbuf);
+	curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, transfer_write);
+	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, transfer_header);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, &t);
+	if (log && log->follow) {
+		curl_easy_setopt(e->curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(e->curl, CURLOPT_XFERINFOFUNCTION, transfer_progress);
+		curl_easy_setopt(e->curl, CURLOPT_XFERINFODATA, &t);
+	}
+	if (!strcmp(method, "GET")) {
+		curl_easy_setopt(e->curl, CURLOPT_HTTPGET, 1L);
+	} else if (!strcmp(method, "POST") || !strcmp(method, "PUT")) {
+		curl_easy_setopt(e->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, json_body ? json_body : "");
+		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE,
+				 (long)(json_body ? strlen(json_body) : 0));
+		if (!strcmp(method, "PUT"))
+			curl_easy_setopt(e->curl, CURLOPT_CUSTOMREQUEST, "PUT");
+	} else {
+		curl_easy_setopt(e->curl, CURLOPT_CUSTOMREQUEST, method);
+		if (!strcmp(method, "HEAD"))
+			curl_easy_setopt(e->curl, CURLOPT_NOBODY, 1L);
+	}
+	if (log)
+		log_touch(log);
+
+	rc = curl_easy_perform(e->curl);
+	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, status);
+	if (rc == CURLE_OK)
+		goto done;
+	if (log && (log->result || log->bad) &&
+	    (rc == CURLE_WRITE_ERROR || rc == CURLE_ABORTED_BY_CALLBACK))
+		goto done; /* the caller tells these apart */
+
+	curl_easy_getinfo(e->curl, CURLINFO_OS_ERRNO, &os_errno);
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		error = sp_error_set(SP_EUNREACHABLE,
+			"Docker engine unreachable at %s: %s", e->socket,
+			os_errno ? strerror((int)os_errno) : "cannot connect");
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		if (*status == 0 && os_errno == 0 && strstr(e->errbuf, "onnect"))
+			error = sp_error_set(SP_EUNREACHABLE,
+				"Docker engine unreachable at %s: no connection within %ld s",
+				e->socket, ENGINE_CONNECT_TIMEOUT);
+		else
+			error = sp_error_set(SP_ETIMEOUT,
+				"Docker engine at %s did not answer %s %s within %ld s",
+				e->socket, method, full_path, timeout);
+		break;
+	case CURLE_WRITE_ERROR:
+		if (t.toobig) {
+			error = sp_error_set(SP_ETOOBIG,
+				"answer of the Docker engine to %s %s is larger than %u bytes",
+				method, full_path, SP_ENGINE_MAX_ANSWER);
+			break;
+		}
+		if (t.nomem) {
+			error = sp_error_set(SP_ENOMEM, "out of memory");
+			break;
+		}
+		/* fall through */
+	default:
+		error = sp_error_set(SP_EENGINE,
+			"bad answer of the Docker engine at %s to %s %s: %s",
+			e->socket, method, full_path,
+			e->errbuf[0] ? e->errbuf : curl_easy_strerror(rc));
+		break;
+	}
+done:
+	curl_slist_free_all(headers);
+	sp_buf_dispose(&url);
+	return error;
+}
+
+/* The error for an HTTP error status, with the engine's own message. */
+static int engine_status_error(long status, const sp_buf *body, int code,
+			       const char *what)
+{
+	cJSON *json = cJSON_ParseWithLength(body->ptr, body->size);
+	const cJSON *message = cJSON_GetObjectItemCaseSensitive(json, "message");
+	sp_buf text = SP_BUF_INIT;
+
+	if (!code)
+		code = status == 404 ? SP_ENOTFOUND : SP_EENGINE;
+	if (cJSON_IsString(message) && message->valuestring[0])
+		engine_clean_text(&text, message->valuestring,
+				  strlen(message->valuestring));
+	else if (body->size)
+		engine_clean_text(&text, body->ptr, body->size);
+	if (text.size)
+		sp_error_set(code, "%s: %s", what, text.ptr);
+	else
+		sp_error_set(code, "%s: the Docker engine answered HTTP %ld",
+			     what, status);
+	cJSON_Delete(json);
+	sp_buf_dispose(&text);
+	return code;
+}
+
+/*
+ * One API call under the version prefix. `out` NULL: the body is not
+ * needed; else the body must be JSON (an object or array). `conflict` is the
+ * code for HTTP 409 (0 = SP_EENGINE). `what` names the call in messages.
+ */
+static int engine_call(cJSON **out, sp_engine *e, const char *method,
+		       const char *path, const char *json_body, long timeout,
+		       int conflict, const char *what)
+{
+	sp_buf full = SP_BUF_INIT, body = SP_BUF_INIT;
+	long status = 0;
+	cJSON *json = NULL;
+	int error;
+
+	if ((error = sp_buf_printf(&full, "/v%s%s", e->version, path)) < 0 ||
+	    (error = engine_perform(&status, e, method, full.ptr, json_body,
+				    timeout ? timeout : e->timeout, &body, NULL)) < 0)
+		goto done;
+	if (status >= 400) {
+		error = engine_status_error(status, &body,
+					    status == 409 ? conflict : 0, what);
+		goto done;
+	}
+	if ((status < 200 || status >= 300) && status != 304) {
+		error = sp_error_set(SP_EENGINE,
+			"%s: unexpected HTTP status %ld from the Docker engine",
+			what, status);
+		goto done;
+	}
+	if (out) {
+		json = cJSON_ParseWithLength(body.ptr, body.size);
+		if (!json || (!cJSON_IsObject(json) && !cJSON_IsArray(json))) {
+			error = sp_error_set(SP_EENGINE,
+				"%s: the Docker engine's answer is not JSON "
+				"(%zu bytes, cut short or malformed)",
+				what, body.size);
+			goto done;
+		}
+		*out = json;
+		json = NULL;
+	}
+done:
+	cJSON_Delete(json);
+	sp_buf_dispose(&full);
+	sp_buf_dispose(&body);
+	return error;
+}
+
+/* Parse "major.minor" into a comparable number; -1 when it is not one. */
+static long version_number(const char *v)
+{
+	char *end;
+	long major, minor;
+
+	if (!v || !(*v >= '0' && *v <= '9'))
+		return -1;
+	errno = 0;
+	major = strtol(v, &end, 10);
+	if (errno || *end != '.' || major > 1000 || !(end[1] >= '0' && end[1] <= '9'))
+		return -1;
+	minor = strtol(end + 1, &end, 10);
+	if (errno || *end || minor > 100000)
+		return -1;
+	return major * 100000 + minor;
+}
+
+static int engine_negotiate(sp_engine *e)
+{
+	sp_buf body = SP_BUF_INIT;
+	sp_buf server = SP_BUF_INIT;
+	cJSON *json = NULL;
+	const cJSON *item;
+	long status = 0, have, newest = version_number(SP_ENGINE_API_NEWEST);
+	int error;
+
+	if ((error = engine_perform(&status, e, "GET", "/_ping", NULL,
+				    ENGINE_PING_TIMEOUT, &body, NULL)) < 0)
+		goto done;
+	if (status != 200) {
+		error = sp_error_set(SP_EUNREACHABLE,
+			"Docker engine unreachable at %s: /_ping answered HTTP %ld",
+			e->socket, status);
+		goto done;
+	}
+	sp_buf_sets(&server, e->api_header);
+	if (!server.size) {
+		if ((error = engine_perform(&status, e, "GET", "/version", NULL,
+					    ENGINE_PING_TIMEOUT, &body, NULL)) < 0)
+			goto done;
+		json = status == 200 ? cJSON_ParseWithLength(body.ptr, body.size) : NULL;
+		item = cJSON_GetObjectItemCaseSensitive(json, "ApiVersion");
+		if (cJSON_IsString(item))
+			sp_buf_sets(&server, item->valuestring);
+	}
+	have = version_number(server.ptr);
+	if (have < 0) {
+		error = sp_error_set(SP_EENGINE,
+			"Docker engine at %s does not tell its API version", e->socket);
+		goto done;
+	}
+	if (have < version_number(SP_ENGINE_API_OLDEST)) {
+		error = sp_error_set(SP_EENGINE,
+			"Docker engine at %s speaks API %s, older than %s",
+			e->socket, server.ptr, SP_ENGINE_API_OLDEST);
+		goto done;
+	}
+	snprintf(e->version, sizeof(e->version), "%s",
+		 have < newest ? server.ptr : SP_ENGINE_API_NEWEST);
+done:
+	cJSON_Delete(json);
+	sp_buf_dispose(&body);
+	sp_buf_dispose(&server);
+	return error;
+}
+
+int sp_engine_new(sp_engine **out, const char *host)
+{
+	sp_engine *e = NULL;
+	const char *path = host ? host : "unix:///var/run/docker.sock";
+	struct sockaddr_un sun;
+	int error = 0;
+
+	*out = NULL;
+	if (!strncmp(path, "unix://", 7)) {
+		path += 7;
+	} else if (strstr(path, "://")) {
+		return sp_error_set(SP_EINVALID,
+			"unsupported Docker host '%.128s': only unix:///path/docker.sock "
+			"is supported", path);
+	}
+	if (path[0] != '/')
+		return sp_error_set(SP_EINVALID,
+			"invalid Docker host '%.128s': expected unix:///absolute/path",
+			host);
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return sp_error_set(SP_EINVALID,
+			"Docker socket path '%.128s' is too long", path);
+	pthread_once(&curl_once, engine_global_init);
+	if (curl_init_result != CURLE_OK)
+		return sp_error_set(SP_ERROR, "cannot initialise libcurl: %s",
+				    curl_easy_strerror(curl_init_result));
+
+	e = sp_calloc(1, sizeof(*e));
+	e->socket = sp_strdup(path);
+	e->timeout = SP_ENGINE_TIMEOUT_DEFAULT;
+	if (!(e->curl = curl_easy_init())) {
+		error = sp_error_set(SP_ENOMEM, "cannot make an HTTP handle");
+		goto done;
+	}
+	if ((error = engine_negotiate(e)) < 0)
+		goto done;
+	*out = e;
+	e = NULL;
+done:
+	sp_engine_free(e);
+	return error;
+}
+
+void sp_engine_free(sp_engine *engine)
+{
+	if (!engine)
+		return;
+	if (engine->curl)
+		curl_easy_cleanup(engine->curl);
+	free(engine->socket);
+	free(engine);
+}
+
+const char *sp_engine_version(const sp_engine *engine)
+{
+	return engine->version;
+}
+
+const char *sp_engine_socket(const sp_engine *engine)
+{
+	return engine->socket;
+}
+
+void sp_engine_set_timeout(sp_engine *engine, int seconds)
+{
+	engine->timeout = seconds > 0 ? seconds : SP_ENGINE_TIMEOUT_DEFAULT;
+}
+
+int sp_engine_request(sp_buf *out, long *status, sp_engine *engine,
+		      const char *method, const char *path, const char *json_body)
+{
+	sp_buf full = SP_BUF_INIT;
+	int error;
+
+	*status = 0;
+	if (!engine_method_ok(method))
+		return sp_error_set(SP_EINVALID, "unsupported HTTP method '%.16s'",
+				    method ? method : "(null)");
+	if (!engine_path_ok(path))
+		return sp_error_set(SP_EINVALID,
+			"invalid API path '%.64s': expected '/' and printable ASCII",
+			path ? path : "(null)");
+	if ((error = sp_buf_printf(&full, "/v%s%s", engine->version, path)) == 0)
+		error = engine_perform(status, engine, method, full.ptr, json_body,
+				       engine->timeout, out, NULL);
+	sp_buf_dispose(&full);
+	return error;
+}
+
+/* JSON readers: absent or mistyped members read as empty. */
+static const char *json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+static char *json_dup(const cJSON *obj, const char *key)
+{
+	const char *s = json_str(obj, key);
+
+	return sp_strdup(s ? s : "");
+}
+
+static long long json_num(const cJSON *obj, const char *key)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+	double v;
+
+	if (!cJSON_IsNumber(item))
+		return 0;
+	v = item->valuedouble;
+	if (!isfinite(v) || v > 9e18 || v < -9e18)
+		return 0;
+	return (long long)v;
+}
+
+static int json_int(const cJSON *obj, const char *key)
+{
+	long long v = json_num(obj, key);
+
+	return v > INT32_MAX || v < INT32_MIN ? 0 : (int)v;
+}
+
+static int json_bool(const cJSON *obj, const char *key)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, key));
+}
+
+static void labels_from_json(sp_engine_labels *out, const cJSON *obj)
+{
+	const cJSON *item;
+	size_t n = 0;
+
+	out->items = NULL;
+	out->count = 0;
+	if (!cJSON_IsObject(obj))
+		return;
+	cJSON_ArrayForEach(item, obj)
+		if (cJSON_IsString(item) && item->string)
+			n++;
+	if (!n)
+		return;
+	out->items = sp_calloc(n, sizeof(*out->items));
+	cJSON_ArrayForEach(item, obj) {
+		if (!cJSON_IsString(item) || !item->string)
+			continue;
+		out->items[out->count].key = sp_strdup(item->string);
+		out->items[out->count].value = sp_strdup(item->valuestring);
+		out->count++;
+	}
+}
+
+/* The strings of a JSON array, skipping "<none>:<none>". */
+static void strings_from_json(char ***out, size_t *count, const cJSON *arr)
+{
+	const cJSON *item;
+	size_t n = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (!cJSON_IsArray(arr))
+		return;
+	n = (size_t)cJSON_GetArraySize(arr);
+	if (!n)
+		return;
+	*out = sp_calloc(n, sizeof(char *));
+	cJSON_ArrayForEach(item, arr) {
+		if (!cJSON_IsString(item) || !strcmp(item->valuestring, "<none>:<none>") ||
+		    !strcmp(item->valuestring, "<none>@<none>"))
+			continue;
+		(*out)[(*count)++] = sp_strdup(item->valuestring);
+	}
+}
+
+static void strings_free(char **items, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		free(items[i]);
+	free(items);
+}
+
+const char *sp_engine_labels_get(const sp_engine_labels *labels, const char *key)
+{
+	size_t i;
+
+	for (i = 0; labels && key && i < labels->count; i++)
+		if (!strcmp(labels->items[i].key, key))
+			return labels->items[i].value;
+	return NULL;
+}
+
+void sp_engine_labels_dispose(sp_engine_labels *labels)
+{
+	size_t i;
+
+	if (!labels)
+		return;
+	for (i = 0; i < labels->count; i++) {
+		free(labels->items[i].key);
+		free(labels->items[i].value);
+	}
+	free(labels->items);
+	labels->items = NULL;
+	labels->count = 0;
+}
+
+/* "key=value" entries into a JSON object; SP_EINVALID for a bad one. */
+static int labels_to_json(cJSON *obj, const char **labels)
+{
+	sp_buf key = SP_BUF_INIT;
+	const char *eq;
+	int error = 0;
+
+	for (; labels && *labels; labels++) {
+		eq = strchr(*labels, '=');
+		sp_buf_clear(&key);
+		sp_buf_put(&key, *labels, eq ? (size_t)(eq - *labels) : strlen(*labels));
+		if (!key.size) {
+			error = sp_error_set(SP_EINVALID,
+				"invalid label '%.64s': expected key=value", *labels);
+			break;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, key.ptr);
+		cJSON_AddStringToObject(obj, key.ptr, eq ? eq + 1 : "");
+	}
+	sp_buf_dispose(&key);
+	return error;
+}
+
+static cJSON *strings_to_json(const char **list)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (; list && *list; list++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(*list));
+	return arr;
+}
+
+/* Append "filters=<escaped {key:[filter]}>" to the query of `path`. */
+static int engine_filter(sp_buf *path, sp_engine *e, const char *key,
+			       const char *filter)
+{
+	cJSON *json = NULL, *arr;
+	char *text = NULL, *escaped = NULL;
+	const unsigned char *p;
+	int error = 0;
+
+	if (!filter)
+		return 0;
+	if (!*filter || strlen(filter) > ENGINE_FILTER_MAX)
+		return sp_error_set(SP_EINVALID, "invalid %s filter '%.64s'", key, filter);
+	for (p = (const unsigned char *)filter; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return sp_error_set(SP_EINVALID,
+				"invalid %s filter: control character", key);
+	json = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(json, key);
+	cJSON_AddItemToArray(arr, cJSON_CreateString(filter));
+	if (!(text = cJSON_PrintUnformatted(json)) ||
+	    !(escaped = curl_easy_escape(e->curl, text, 0))) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+	error = sp_buf_printf(path, "%cfilters=%s",
+			      strchr(path->ptr, '?') ? '&' : '?', escaped);
+done:
+	curl_free(escaped);
+	free(text);
+	cJSON_Delete(json);
+	return error;
+}
+
+static int engine_escape_param(sp_buf *path, sp_engine *e, const char *name,
+			       const char *value)
+{
+	char *escaped = curl_easy_escape(e->curl, value, 0);
+	int error;
+
+	if (!escaped)
+		return sp_error_set(SP_ENOMEM, "out of memory");
+	error = sp_buf_printf(path, "%c%s=%s", strchr(path->ptr, '?') ? '&' : '?',
+			      name, escaped);
+	curl_free(escaped);
+	return error;
+}
+
+static int spec_to_json(cJSON **out, const sp_container_spec *spec)
+{
+	cJSON *json = cJSON_CreateObject(), *host, *labels, *item, *bind;
+	char port[16], hostport[16];
+	int error = 0;
+
+	if (!spec || engine_check_name("image", spec->image) < 0) {
+		error = spec ? SP_EINVALID :
+			sp_error_set(SP_EINVALID, "no container spec");
+		goto done;
+	}
+	if (spec->container_port < 0 || spec->container_port > 65535 ||
+	    spec->host_port < 0 || spec->host_port > 65535) {
+		error = sp_error_set(SP_EINVALID, "port out of range (%d, %d)",
+				     spec->container_port, spec->host_port);
+		goto done;
+	}
+	if (!isfinite(spec->cpus) || spec->cpus < 0 || spec->cpus > 1e6 ||
+	    spec->memory < 0 || spec->pids_limit < 0) {
+		error = sp_error_set(SP_EINVALID, "negative or huge resource limit");
+		goto done;
+	}
+	if (spec->volume && (engine_check_name("volume", spec->volume) < 0 ||
+			     strchr(spec->volume, '/') || strchr(spec->volume, ':'))) {
+		error = sp_error_set(SP_EINVALID,
+			"invalid volume name '%.64s'", spec->volume);
+		goto done;
+	}
+	for (const char **env = spec->env; env && *env; env++) {
+		if (!strchr(*env, '=') || **env == '=') {
+			error = sp_error_set(SP_EINVALID,
+				"invalid environment entry '%.32s': expected KEY=value",
+				*env);
+			goto done;
+		}
+	}
+
+	cJSON_AddStringToObject(json, "Image", spec->image);
+	if (spec->cmd)
+		cJSON_AddItemToObject(json, "Cmd", strings_to_json(spec->cmd));
+	cJSON_AddItemToObject(json, "Env", strings_to_json(spec->env));
+	labels = cJSON_AddObjectToObject(json, "Labels");
+	if ((error = labels_to_json(labels, spec->labels)) < 0)
+		goto done;
+	if (spec->user)
+		cJSON_AddStringToObject(json, "User", spec->user);
+
+	host = cJSON_AddObjectToObject(json, "HostConfig");
+	cJSON_AddBoolToObject(host, "Privileged", 0);
+	cJSON_AddItemToObject(host, "Binds", cJSON_CreateArray());
+	if (spec->container_port) {
+		snprintf(port, sizeof(port), "%d/tcp", spec->container_port);
+		item = cJSON_AddObjectToObject(json, "ExposedPorts");
+		cJSON_AddObjectToObject(item, port);
+		item = cJSON_AddObjectToObject(host, "PortBindings");
+		item = cJSON_AddArrayToObject(item, port);
+		bind = cJSON_CreateObject();
+		cJSON_AddStringToObject(bind, "HostIp",
+					spec->host_ip ? spec->host_ip : "127.0.0.1");
+		hostport[0] = '\0';
+		if (spec->host_port)
+			snprintf(hostport, sizeof(hostport), "%d", spec->host_port);
+		cJSON_AddStringToObject(bind, "HostPort", hostport);
+		cJSON_AddItemToArray(item, bind);
+	}
+	if (spec->cpus > 0)
+		cJSON_AddNumberToObject(host, "NanoCpus", floor(spec->cpus * 1e9 + 0.5));
+	if (spec->memory > 0)
+		cJSON_AddNumberToObject(host, "Memory", (double)spec->memory);
+	if (spec->pids_limit > 0)
+		cJSON_AddNumberToObject(host, "PidsLimit", (double)spec->pids_limit);
+	if (spec->no_new_privileges) {
+		item = cJSON_AddArrayToObject(host, "SecurityOpt");
+		cJSON_AddItemToArray(item, cJSON_CreateString("no-new-privileges"));
+	}
+	if (spec->cap_drop_all) {
+		item = cJSON_AddArrayToObject(host, "CapDrop");
+		cJSON_AddItemToArray(item, cJSON_CreateString("ALL"));
+	}
+	if (spec->volume) {
+		item = cJSON_AddArrayToObject(host, "Mounts");
+		bind = cJSON_CreateObject();
+		cJSON_AddStringToObject(bind, "Type", "volume");
+		cJSON_AddStringToObject(bind, "Source", spec->volume);
+		cJSON_AddStringToObject(bind, "Target", "/data");
+		cJSON_AddItemToArray(item, bind);
+	}
+	if (spec->network_mode)
+		cJSON_AddStringToObject(host, "NetworkMode", spec->network_mode);
+	if (spec->restart_policy) {
+		item = cJSON_AddObjectToObject(host, "RestartPolicy");
+		cJSON_AddStringToObject(item, "Name", spec->restart_policy);
+	}
+	*out = json;
+	json = NULL;
+done:
+	cJSON_Delete(json);
+	return error;
+}
+
+int sp_engine_container_create(char **id_out, sp_engine *engine,
+			       const char *name, const sp_container_spec *spec)
+{
+	cJSON *body = NULL, *answer = NULL;
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	char *text = NULL;
+	const char *id;
+	int error;
+
+	*id_out = NULL;
+	if ((name && (error = engine_check_name("container name", name)) < 0) ||
+	    (error = spec_to_json(&body, spec)) < 0)
+		goto done;
+	if (name && strchr(name, '/')) {
+		error = sp_error_set(SP_EINVALID, "invalid container name '%.64s'", name);
+		goto done;
+	}
+	if (!(text = cJSON_PrintUnformatted(body))) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+	sp_buf_puts(&path, "/containers/create");
+	if (name)
+		sp_buf_printf(&path, "?name=%s", name);
+	sp_buf_printf(&what, "create container '%s'", name ? name : spec->image);
+	if ((error = engine_call(&answer, engine, "POST", path.ptr, text, 0,
+				 SP_EEXISTS, what.ptr)) < 0)
+		goto done;
+	id = json_str(answer, "Id");
+	if (!id || !engine_name_ok(id)) {
+		error = sp_error_set(SP_EENGINE, "%s: no container id in the answer",
+				     what.ptr);
+		goto done;
+	}
+	*id_out = sp_strdup(id);
+done:
+	free(text);
+	cJSON_Delete(body);
+	cJSON_Delete(answer);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+/* POST /containers/<id>/<action><query> with no body and no answer needed. */
+static int container_action(sp_engine *e, const char *id, const char *action,
+			    const char *method, const char *query, long timeout)
+{
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	int error;
+
+	if ((error = engine_check_name("container", id)) < 0)
+		return error;
+	sp_buf_printf(&path, "/containers/%s%s%s", id, action, query ? query : "");
+	sp_buf_printf(&what, "%s container '%s'",
+		      *action ? action + 1 : "remove", id);
+	error = engine_call(NULL, e, method, path.ptr, NULL, timeout, 0, what.ptr);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+static long stop_timeout(sp_engine *e, int seconds)
+{
+	return (long)e->timeout + (seconds > 0 ? seconds : 0);
+}
+
+int sp_engine_container_start(sp_engine *engine, const char *id)
+{
+	return container_action(engine, id, "/start", "POST", NULL, 0);
+}
+
+int sp_engine_container_stop(sp_engine *engine, const char *id, int timeout_seconds)
+{
+	char query[32];
+
+	snprintf(query, sizeof(query), "?t=%d", timeout_seconds < 0 ? 0 : timeout_seconds);
+	return container_action(engine, id, "/stop", "POST", query,
+				stop_timeout(engine, timeout_seconds));
+}
+
+int sp_engine_container_restart(sp_engine *engine, const char *id, int timeout_seconds)
+{
+	char query[32];
+
+	snprintf(query, sizeof(query), "?t=%d", timeout_seconds < 0 ? 0 : timeout_seconds);
+	return container_action(engine, id, "/restart", "POST", query,
+				stop_timeout(engine, timeout_seconds));
+}
+
+int sp_engine_container_kill(sp_engine *engine, const char *id, const char *signal)
+{
+	sp_buf query = SP_BUF_INIT;
+	int error;
+
+	if (signal && engine_check_name("signal", signal) < 0)
+		return SP_EINVALID;
+	sp_buf_printf(&query, "?signal=%s", signal ? signal : "SIGKILL");
+	error = container_action(engine, id, "/kill", "POST", query.ptr, 0);
+	sp_buf_dispose(&query);
+	return error;
+}
+
+int sp_engine_container_remove(sp_engine *engine, const char *id, int force)
+{
+	return container_action(engine, id, "", "DELETE",
+				force ? "?force=1&v=1" : "?v=1", 0);
+}
+
+int sp_engine_container_wait(int *exit_code, sp_engine *engine, const char *id,
+			     int timeout_seconds)
+{
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	cJSON *answer = NULL;
+	const cJSON *err;
+	int error;
+
+	*exit_code = -1;
+	if ((error = engine_check_name("container", id)) < 0)
+		return error;
+	sp_buf_printf(&path, "/containers/%s/wait?condition=not-running", id);
+	sp_buf_printf(&what, "wait for container '%s'", id);
+	if ((error = engine_call(&answer, engine, "POST", path.ptr, NULL,
+				 timeout_seconds > 0 ? timeout_seconds : 0, 0,
+				 what.ptr)) < 0)
+		goto done;
+	err = cJSON_GetObjectItemCaseSensitive(answer, "Error");
+	if (json_str(err, "Message") && json_str(err, "Message")[0]) {
+		error = sp_error_set(SP_EENGINE, "%s: %s", what.ptr,
+				     json_str(err, "Message"));
+		goto done;
+	}
+	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(answer, "StatusCode"))) {
+		error = sp_error_set(SP_EENGINE, "%s: no StatusCode in the answer",
+				     what.ptr);
+		goto done;
+	}
+	*exit_code = json_int(answer, "StatusCode");
+done:
+	cJSON_Delete(answer);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+static char *strip_slash(char *name)
+{
+	if (name[0] == '/')
+		memmove(name, name + 1, strlen(name));
+	return name;
+}
+
+/* The first port binding with a host port in a Ports / PortBindings object. */
+static int info_port(sp_container_info *info, const cJSON *ports)
+{
+	const cJSON *item, *bind;
+	const char *hp;
+	char *end;
+	long cport, hport;
+
+	cJSON_ArrayForEach(item, ports) {
+		if (!item->string)
+			continue;
+		errno = 0;
+		cport = strtol(item->string, &end, 10);
+		if (errno || cport <= 0 || cport > 65535 || strcmp(end, "/tcp"))
+			continue;
+		cJSON_ArrayForEach(bind, item) {
+			hp = json_str(bind, "HostPort");
+			hport = hp && *hp ? strtol(hp, &end, 10) : 0;
+			if (hport < 0 || hport > 65535)
+				hport = 0;
+			if (!info->container_port) {
+				info->container_port = (int)cport;
+				free(info->host_ip);
+				info->host_ip = json_dup(bind, "HostIp");
+				info->host_port = (int)hport;
+			}
+			if (hport)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int sp_engine_container_inspect(sp_container_info *out, sp_engine *engine,
+				const char *id)
+{
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	cJSON *answer = NULL;
+	const cJSON *state, *config, *host, *item;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = engine_check_name("container", id)) < 0)
+		return error;
+	sp_buf_printf(&path, "/containers/%s/json", id);
+	sp_buf_printf(&what, "inspect container '%s'", id);
+	if ((error = engine_call(&answer, engine, "GET", path.ptr, NULL, 0, 0,
+				 what.ptr)) < 0)
+		goto done;
+	if (!json_str(answer, "Id")) {
+		error = sp_error_set(SP_EENGINE, "%s: no Id in the answer", what.ptr);
+		goto done;
+	}
+	state = cJSON_GetObjectItemCaseSensitive(answer, "State");
+	config = cJSON_GetObjectItemCaseSensitive(answer, "Config");
+	host = cJSON_GetObjectItemCaseSensitive(answer, "HostConfig");
+
+	out->id = json_dup(answer, "Id");
+	out->name = strip_slash(json_dup(answer, "Name"));
+	out->image = json_dup(config, "Image");
+	out->image_id = json_dup(answer, "Image");
+	out->status = json_dup(state, "Status");
+	out->started_at = json_dup(state, "StartedAt");
+	out->finished_at = json_dup(state, "FinishedAt");
+	out->error = json_dup(state, "Error");
+	out->user = json_dup(config, "User");
+	out->running = json_bool(state, "Running");
+	out->restarting = json_bool(state, "Restarting");
+	out->exit_code = json_int(state, "ExitCode");
+	out->oom_killed = json_bool(state, "OOMKilled");
+	out->pid = json_int(state, "Pid");
+	out->restart_count = json_int(answer, "RestartCount");
+	out->tty = json_bool(config, "Tty");
+	out->host_ip = sp_strdup("");
+	if (!info_port(out, cJSON_GetObjectItemCaseSensitive(
+			   cJSON_GetObjectItemCaseSensitive(answer, "NetworkSettings"),
+			   "Ports")))
+		info_port(out, cJSON_GetObjectItemCaseSensitive(host, "PortBindings"));
+	labels_from_json(&out->labels, cJSON_GetObjectItemCaseSensitive(config, "Labels"));
+	out->memory = json_num(host, "Memory");
+	out->nano_cpus = json_num(host, "NanoCpus");
+	out->pids_limit = json_num(host, "PidsLimit");
+	out->privileged = json_bool(host, "Privileged");
+	out->network_mode = json_dup(host, "NetworkMode");
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(host, "SecurityOpt"))
+		if (cJSON_IsString(item) &&
+		    (!strcmp(item->valuestring, "no-new-privileges") ||
+		     !strcmp(item->valuestring, "no-new-privileges:true") ||
+		     !strcmp(item->valuestring, "no-new-privileges=true")))
+			out->no_new_privileges = 1;
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(host, "CapDrop"))
+		if (cJSON_IsString(item) && (!strcasecmp(item->valuestring, "ALL") ||
+					     !strcasecmp(item->valuestring, "CAP_ALL")))
+			out->cap_drop_all = 1;
+done:
+	if (error < 0)
+		sp_container_info_dispose(out);
+	cJSON_Delete(answer);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+void sp_container_info_dispose(sp_container_info *info)
+{
+	if (!info)
+		return;
+	free(info->id);
+	free(info->name);
+	free(info->image);
+	free(info->image_id);
+	free(info->status);
+	free(info->started_at);
+	free(info->finished_at);
+	free(info->error);
+	free(info->user);
+	free(info->host_ip);
+	free(info->network_mode);
+	sp_engine_labels_dispose(&info->labels);
+	memset(info, 0, sizeof(*info));
+}
+
+int sp_engine_container_list(sp_container_list *out, sp_engine *engine,
+			     const char *label_filter)
+{
+	sp_buf path = SP_BUF_INIT;
+	cJSON *answer = NULL;
+	const cJSON *item, *names;
+	size_t n;
+	int error;
+
+	out->items = NULL;
+	out->count = 0;
+	sp_buf_puts(&path, "/containers/json?all=1");
+	if ((error = engine_filter(&path, engine, "label", label_filter)) < 0 ||
+	    (error = engine_call(&answer, engine, "GET", path.ptr, NULL, 0, 0,
+				 "list containers")) < 0)
+		goto done;
+	if (!cJSON_IsArray(answer)) {
+		error = sp_error_set(SP_EENGINE, "list containers: the answer is not a list");
+		goto done;
+	}
+	n = (size_t)cJSON_GetArraySize(answer);
+	out->items = n ? sp_calloc(n, sizeof(*out->items)) : NULL;
+	cJSON_ArrayForEach(item, answer) {
+		sp_container_summary *c;
+
+		if (!cJSON_IsObject(item) || !json_str(item, "Id"))
+			continue;
+		c = &out->items[out->count++];
+		c->id = json_dup(item, "Id");
+		names = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(item, "Names"), 0);
+		c->name = strip_slash(sp_strdup(cJSON_IsString(names) ?
+						names->valuestring : ""));
+		c->image = json_dup(item, "Image");
+		c->image_id = json_dup(item, "ImageID");
+		c->state = json_dup(item, "State");
+		c->status = json_dup(item, "Status");
+		c->created = json_num(item, "Created");
+		labels_from_json(&c->labels, cJSON_GetObjectItemCaseSensitive(item, "Labels"));
+	}
+done:
+	cJSON_Delete(answer);
+	sp_buf_dispose(&path);
+	return error;
+}
+
+void sp_container_list_dispose(sp_container_list *list)
+{
+	size_t i;
+
+	if (!list)
+		return;
+	for (i = 0; i < list->count; i++) {
+		sp_container_summary *c = &list->items[i];
+		free(c->id);
+		free(c->name);
+		free(c->image);
+		free(c->image_id);
+		free(c->state);
+		free(c->status);
+		sp_engine_labels_dispose(&c->labels);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+int sp_engine_container_logs(sp_engine *engine, const char *id, int tail,
+			     int follow, int timestamps, sp_engine_log_cb cb,
+			     void *payload)
+{
+	sp_container_info info;
+	log_decoder d;
+	sp_buf path = SP_BUF_INIT, full = SP_BUF_INIT, body = SP_BUF_INIT;
+	sp_buf what = SP_BUF_INIT;
+	long status = 0;
+	int error;
+
+	memset(&d, 0, sizeof(d));
+	if (!cb)
+		return sp_error_set(SP_EINVALID, "no log callback");
+	if ((error = sp_engine_container_inspect(&info, engine, id)) < 0)
+		return error;
+	d.raw = info.tty;
+	d.follow = follow;
+	d.cb = cb;
+	d.payload = payload;
+	sp_container_info_dispose(&info);
+
+	sp_buf_printf(&what, "logs of container '%s'", id);
+	sp_buf_printf(&path, "/containers/%s/logs?stdout=1&stderr=1", id);
+	if (follow)
+		sp_buf_puts(&path, "&follow=1");
+	if (timestamps)
+		sp_buf_puts(&path, "&timestamps=1");
+	if (tail >= 0)
+		sp_buf_printf(&path, "&tail=%d", tail);
+	else
+		sp_buf_puts(&path, "&tail=all");
+	sp_buf_printf(&full, "/v%s%s", engine->version, path.ptr);
+	if ((error = engine_perform(&status, engine, "GET", full.ptr, NULL,
+				    follow ? 0 : engine->timeout, &body, &d)) < 0)
+		goto done;
+	if (status >= 400) {
+		error = engine_status_error(status, &body, 0, what.ptr);
+		goto done;
+	}
+	if (d.result) {
+		error = d.result;
+		goto done;
+	}
+	if (status < 200 || status >= 300) {
+		error = sp_error_set(SP_EENGINE, "%s: unexpected HTTP status %ld",
+				     what.ptr, status);
+		goto done;
+	}
+	if (d.bad || d.head_len || d.left)
+		error = sp_error_set(SP_EENGINE,
+			"%s: the engine's log stream has a %s frame", what.ptr,
+			d.bad ? "malformed" : "cut-short");
+done:
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&full);
+	sp_buf_dispose(&body);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+int sp_engine_image_inspect(sp_image_info *out, sp_engine *engine, const char *name)
+{
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	cJSON *answer = NULL, *history = NULL;
+	const cJSON *item;
+	size_t n;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = engine_check_name("image", name)) < 0)
+		return error;
+	sp_buf_printf(&path, "/images/%s/json", name);
+	sp_buf_printf(&what, "inspect image '%s'", name);
+	if ((error = engine_call(&answer, engine, "GET", path.ptr, NULL, 0, 0,
+				 what.ptr)) < 0)
+		goto done;
+	if (!json_str(answer, "Id")) {
+		error = sp_error_set(SP_EENGINE, "%s: no Id in the answer", what.ptr);
+		goto done;
+	}
+	out->id = json_dup(answer, "Id");
+	out->created = json_dup(answer, "Created");
+	out->size = json_num(answer, "Size");
+	strings_from_json(&out->tags, &out->tag_count,
+			  cJSON_GetObjectItemCaseSensitive(answer, "RepoTags"));
+	labels_from_json(&out->labels, cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(answer, "Config"), "Labels"));
+
+	sp_buf_clear(&path);
+	sp_buf_printf(&path, "/images/%s/history", name);
+	sp_buf_clear(&what);
+	sp_buf_printf(&what, "history of image '%s'", name);
+	if ((error = engine_call(&history, engine, "GET", path.ptr, NULL, 0, 0,
+				 what.ptr)) < 0)
+		goto done;
+	n = cJSON_IsArray(history) ? (size_t)cJSON_GetArraySize(history) : 0;
+	out->history = n ? sp_calloc(n, sizeof(char *)) : NULL;
+	cJSON_ArrayForEach(item, history) {
+		if (cJSON_IsObject(item))
+			out->history[out->history_count++] = json_dup(item, "CreatedBy");
+	}
+done:
+	if (error < 0)
+		sp_image_info_dispose(out);
+	cJSON_Delete(answer);
+	cJSON_Delete(history);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+void sp_image_info_dispose(sp_image_info *info)
+{
+	if (!info)
+		return;
+	free(info->id);
+	free(info->created);
+	strings_free(info->tags, info->tag_count);
+	strings_free(info->history, info->history_count);
+	sp_engine_labels_dispose(&info->labels);
+	memset(info, 0, sizeof(*info));
+}
+
+int sp_engine_image_remove(sp_engine *engine, const char *name, int force)
+{
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	int error;
+
+	if ((error = engine_check_name("image", name)) < 0)
+		return error;
+	sp_buf_printf(&path, "/images/%s%s", name, force ? "?force=1" : "");
+	sp_buf_printf(&what, "remove image '%s'", name);
+	error = engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+int sp_engine_image_tag(sp_engine *engine, const char *source,
+			const char *repo, const char *tag)
+{
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	int error;
+
+	if ((error = engine_check_name("image", source)) < 0 ||
+	    (error = engine_check_name("repository", repo)) < 0 ||
+	    (tag && (error = engine_check_name("tag", tag)) < 0))
+		return error;
+	sp_buf_printf(&path, "/images/%s/tag", source);
+	sp_buf_printf(&what, "tag image '%s' as '%s:%s'", source, repo,
+		      tag ? tag : "latest");
+	if ((error = engine_escape_param(&path, engine, "repo", repo)) < 0 ||
+	    (error = engine_escape_param(&path, engine, "tag", tag ? tag : "latest")) < 0)
+		goto done;
+	error = engine_call(NULL, engine, "POST", path.ptr, NULL, 0, 0, what.ptr);
+done:
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+int sp_engine_image_list(sp_image_list *out, sp_engine *engine, const char *label_filter)
+{
+	sp_buf path = SP_BUF_INIT;
+	cJSON *answer = NULL;
+	const cJSON *item;
+	size_t n;
+	int error;
+
+	out->items = NULL;
+	out->count = 0;
+	sp_buf_puts(&path, "/images/json");
+	if ((error = engine_filter(&path, engine, "label", label_filter)) < 0 ||
+	    (error = engine_call(&answer, engine, "GET", path.ptr, NULL, 0, 0,
+				 "list images")) < 0)
+		goto done;
+	if (!cJSON_IsArray(answer)) {
+		error = sp_error_set(SP_EENGINE, "list images: the answer is not a list");
+		goto done;
+	}
+	n = (size_t)cJSON_GetArraySize(answer);
+	out->items = n ? sp_calloc(n, sizeof(*out->items)) : NULL;
+	cJSON_ArrayForEach(item, answer) {
+		sp_image_summary *im;
+
+		if (!cJSON_IsObject(item) || !json_str(item, "Id"))
+			continue;
+		im = &out->items[out->count++];
+		im->id = json_dup(item, "Id");
+		im->created = json_num(item, "Created");
+		im->size = json_num(item, "Size");
+		strings_from_json(&im->tags, &im->tag_count,
+				  cJSON_GetObjectItemCaseSensitive(item, "RepoTags"));
+		labels_from_json(&im->labels, cJSON_GetObjectItemCaseSensitive(item, "Labels"));
+	}
+done:
+	cJSON_Delete(answer);
+	sp_buf_dispose(&path);
+	return error;
+}
+
+void sp_image_list_dispose(sp_image_list *list)
+{
+	size_t i;
+
+	if (!list)
+		return;
+	for (i = 0; i < list->count; i++) {
+		free(list->items[i].id);
+		strings_free(list->items[i].tags, list->items[i].tag_count);
+		sp_engine_labels_dispose(&list->items[i].labels);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+int sp_engine_volume_create(sp_engine *engine, const char *name, const char **labels)
+{
+	cJSON *body = NULL, *answer = NULL;
+	sp_buf what = SP_BUF_INIT;
+	char *text = NULL;
+	int error;
+
+	if ((error = engine_check_name("volume", name)) < 0)
+		return error;
+	if (strchr(name, '/') || strchr(name, ':') || strchr(name, '@'))
+		return sp_error_set(SP_EINVALID, "invalid volume name '%.64s'", name);
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "Name", name);
+	if ((error = labels_to_json(cJSON_AddObjectToObject(body, "Labels"), labels)) < 0)
+		goto done;
+	if (!(text = cJSON_PrintUnformatted(body))) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+	sp_buf_printf(&what, "create volume '%s'", name);
+	error = engine_call(&answer, engine, "POST", "/volumes/create", text, 0, 0,
+			    what.ptr);
+done:
+	free(text);
+	cJSON_Delete(body);
+	cJSON_Delete(answer);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+int sp_engine_volume_remove(sp_engine *engine, const char *name, int force)
+{
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	int error;
+
+	if ((error = engine_check_name("volume", name)) < 0)
+		return error;
+	sp_buf_printf(&path, "/volumes/%s%s", name, force ? "?force=1" : "");
+	sp_buf_printf(&what, "remove volume '%s'", name);
+	error = engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+int sp_engine_build_prune(long long *reclaimed, sp_engine *engine, const char *until)
+{
+	sp_buf path = SP_BUF_INIT;
+	cJSON *answer = NULL;
+	int error;
+
+	if (reclaimed)
+		*reclaimed = 0;
+	sp_buf_puts(&path, "/build/prune");
+	if (until && (error = engine_filter(&path, engine, "until", until)) < 0)
+		goto done;
+	if ((error = engine_call(&answer, engine, "POST", path.ptr, NULL, 0, 0,
+				 "prune the build cache")) < 0)
+		goto done;
+	if (reclaimed)
+		*reclaimed = json_num(answer, "SpaceReclaimed");
+done:
+	cJSON_Delete(answer);
+	sp_buf_dispose(&path);
+	return error;
+}
