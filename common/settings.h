@@ -8,7 +8,7 @@
 
 typedef struct {
 	char *state_dir;          /* spacehook.stateDir, default /var/lib/spacehook */
-	char *deploy_branch;      /* spacehook.deployBranch, default "main" */
+	char *deploy_branch;      /* spacehook.deployBranch, default "main" (a leading refs/heads/ is dropped) */
 	char *docker_host;        /* spacehook.dockerHost, default unix:///var/run/docker.sock ($DOCKER_HOST when unset) */
 	char *docker_cli;         /* spacehook.dockerCli, default "docker" (a client that runs BuildKit builds) */
 	char *bind_address;       /* spacehook.bindAddress, default 127.0.0.1 */
@@ -28,11 +28,33 @@ typedef struct {
 
 /*
  * Fill `out` with defaults, then override from git config as `repo` sees it
- * (system, global, repository; `repo` may be NULL for system/global only).
- * A value that does not parse fails with SP_EINVALID naming the key.
+ * (system, global, repository; `repo` may be NULL for system/global only,
+ * the system file skipped when $GIT_CONFIG_NOSYSTEM is set as git does).
+ * $DOCKER_HOST replaces the docker_host default and $SP_DOCKER_CLI the
+ * docker_cli default when the key is unset. A value that does not parse
+ * fails with SP_EINVALID naming the key ("spacehook.portRange: ..."); `out`
+ * is then left disposed. On success the caller disposes `out`.
  */
 int sp_settings_load(sp_settings *out, sp_repo *repo);
 
+/* Release the strings of `settings` (safe on a zeroed or disposed struct). */
 void sp_settings_dispose(sp_settings *settings);
+
+/*
+ * The parsers of setting values, each failing with SP_EINVALID and a message
+ * quoting the value (without the key; sp_settings_load adds it).
+ */
+
+/* "20000-29999": 1 <= min <= max <= 65535. */
+int sp_settings_parse_port_range(int *min, int *max, const char *value);
+
+/* Bytes, or with a k, m or g suffix (powers of 1024, either case). */
+int sp_settings_parse_size(long long *out, const char *value);
+
+/* Seconds, or units s/m/h, combined as in "1h30m"; above zero. */
+int sp_settings_parse_duration(long *out, const char *value);
+
+/* true/false, yes/no, on/off, 1/0 (any case); NULL or "" (a bare key) is true. */
+int sp_settings_parse_bool(int *out, const char *value);
 
 #endif

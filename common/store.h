@@ -10,20 +10,36 @@
 #include "space.h"
 
 /*
- * Layout under the state dir (spacehook.stateDir), directories 0700:
+ * Layout under the state dir (spacehook.stateDir), directories 0700, files 0600:
+ *   spaces/<slug>/space           the id ("owner/name"), for listing and to catch slug clashes
  *   spaces/<slug>/state.json      the stage record (sp_state)
- *   spaces/<slug>/secrets.json    {"NAME": "value"}, mode 0600
- *   spaces/<slug>/variables.json  {"NAME": "value"}, mode 0600
+ *   spaces/<slug>/secrets.json    {"NAME": "value"}
+ *   spaces/<slug>/variables.json  {"NAME": "value"}
+ *   spaces/<slug>/kv.lock         flock held while secrets/variables change
  *   spaces/<slug>/lock            flock: one worker per Space
  *   spaces/<slug>/queue           the newest commit waiting to be built
  *   spaces/<slug>/logs/           build and job logs
  *   ports.json                    {"owner/name": port}, allocated once
+ *   ports.lock                    flock held while ports.json changes
+ * No JSON file is read past SP_STORE_FILE_MAX; a damaged one is an error
+ * naming the file (SP_EINVALID), never a crash. Errors never quote a value.
  */
+
+#define SP_STORE_FILE_MAX (1024 * 1024)
+#define SP_KV_NAME_MAX 256
+#define SP_KV_VALUE_MAX (64 * 1024)
 
 typedef struct sp_store sp_store;
 
-/* Open (creating as needed, 0700) the state directory of `space` under `state_dir`. */
+/*
+ * Open (creating as needed, 0700) the state directory of `space` under
+ * `state_dir`. SP_EEXISTS when the directory belongs to another id (slug
+ * clash).
+ */
 int sp_store_open(sp_store **out, const char *state_dir, const sp_space *space);
+
+/* 1 when `space` has a state directory under `state_dir`, else 0 (nothing is created). */
+int sp_store_exists(const char *state_dir, const sp_space *space);
 void sp_store_free(sp_store *store);
 
 /* The Space's directory (owned by the store). */
@@ -51,11 +67,13 @@ void sp_kv_dispose(sp_kv *kv);
 /* Is `name` a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*, at most 256)? */
 int sp_kv_name_valid(const char *name);
 
+/* Load the secrets or variables (an absent file is an empty set); the caller disposes `out`. */
 int sp_store_kv_load(sp_kv *out, sp_store *store, sp_kv_kind kind);
 
 /*
  * Set NAME=value. SP_EINVALID for a bad name or a value with a NUL or over
- * 64 KiB; SP_EEXISTS when the name is already used by the other kind.
+ * 64 KiB; SP_EEXISTS when the name is already used by the other kind;
+ * SP_ETOOBIG when the file would pass SP_STORE_FILE_MAX.
  */
 int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name, const char *value);
 
@@ -103,13 +121,16 @@ void sp_store_unlock(int fd);
 /* Queue `commit` (replacing any commit queued before: the newest wins). */
 int sp_store_enqueue(sp_store *store, const char *commit);
 
-/* Take the queued commit into `out` (41 bytes); SP_ENOTFOUND when none. */
+/* Take the queued commit into `out` (41 bytes); SP_ENOTFOUND when none. Call under the Space's lock. */
 int sp_store_dequeue(char out[41], sp_store *store);
 
 /*
  * The host port of `space_id`, allocated once from [min, max] under a lock on
  * ports.json and kept across deploys; a port another Space holds, or one that
- * is in use on `bind_address` right now, is skipped.
+ * is in use on `bind_address` right now, is skipped; the lowest free port
+ * is taken. A kept port outside a changed [min, max] is allocated anew.
+ * SP_ERROR when the range is exhausted, SP_EINVALID when `bind_address` is
+ * not an address of this host.
  */
 int sp_store_port(int *out, const char *state_dir, const char *space_id,
 		  const char *bind_address, int min, int max);

@@ -1,0 +1,654 @@
+/* Server and per-repository settings: defaults, git config (spacehook.*), and the parsers of their values. */
+#include "settings.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <git2.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+#include "buf.h"
+#include "error.h"
+
+#define SETTINGS_VALUE_MAX 4096
+#define SETTINGS_WEBHOOKS_MAX 64
+
+/* Where values come from: a repository's view of git config, or system + global. */
+typedef struct {
+	sp_repo *repo;
+	git_config *cfg;
+} config_source;
+
+static int source_open(config_source *src, sp_repo *repo)
+{
+	static const struct {
+		int (*find)(git_buf *out);
+		git_config_level_t level;
+		int system;
+	} files[] = {
+		{ git_config_find_programdata, GIT_CONFIG_LEVEL_PROGRAMDATA, 1 },
+		{ git_config_find_system, GIT_CONFIG_LEVEL_SYSTEM, 1 },
+		{ git_config_find_xdg, GIT_CONFIG_LEVEL_XDG, 0 },
+		{ git_config_find_global, GIT_CONFIG_LEVEL_GLOBAL, 0 },
+	};
+	const char *nosystem = getenv("GIT_CONFIG_NOSYSTEM");
+	int skip_system = nosystem && *nosystem && strcmp(nosystem, "0") &&
+			  strcasecmp(nosystem, "false");
+	int error = 0;
+
+	src->repo = repo;
+	src->cfg = NULL;
+	if (repo)
+		return 0;
+	if (git_libgit2_init() < 0)
+		return sp_error_set(SP_ERROR, "cannot initialise libgit2");
+	if (git_config_new(&src->cfg) < 0) {
+		git_libgit2_shutdown();
+		return sp_error_set(SP_ENOMEM, "cannot read git config");
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		git_buf path = { 0 };
+
+		if (files[i].system && skip_system)
+			continue;
+		if (files[i].find(&path) == 0 &&
+		    git_config_add_file_ondisk(src->cfg, path.ptr, files[i].level,
+					       NULL, 0) < 0) {
+			const git_error *e = git_error_last();
+
+			error = sp_error_set(SP_EINVALID, "cannot read git config '%s': %s",
+					     path.ptr, e && e->message ? e->message : "error");
+		}
+		git_buf_dispose(&path);
+		if (error < 0)
+			break;
+	}
+	return error;
+}
+
+static void source_close(config_source *src)
+{
+	if (src->cfg) {
+		git_config_free(src->cfg);
+		git_libgit2_shutdown();
+	}
+	src->cfg = NULL;
+}
+
+/* The value of `key` into `*out` (caller frees); SP_ENOTFOUND when unset. */
+static int source_get(char **out, config_source *src, const char *key)
+{
+	git_buf value = { 0 };
+	int error;
+
+	*out = NULL;
+	if (src->repo)
+		return sp_repo_config_get(out, src->repo, key);
+	error = git_config_get_string_buf(&value, src->cfg, key);
+	if (error == GIT_ENOTFOUND)
+		return SP_ENOTFOUND;
+	if (error < 0) {
+		const git_error *e = git_error_last();
+
+		return sp_error_set(SP_EINVALID, "%s: %s", key,
+				    e && e->message ? e->message : "cannot read");
+	}
+	*out = sp_strdup(value.ptr ? value.ptr : "");
+	git_buf_dispose(&value);
+	return 0;
+}
+
+typedef struct {
+	int (*cb)(const char *value, void *payload);
+	void *payload;
+	int error;
+} multivar_relay;
+
+static int multivar_entry(const git_config_entry *entry, void *payload)
+{
+	multivar_relay *relay = payload;
+
+	relay->error = relay->cb(entry->value ? entry->value : "", relay->payload);
+	return relay->error < 0 ? -1 : 0;
+}
+
+static int source_foreach(config_source *src, const char *key,
+			  int (*cb)(const char *value, void *payload), void *payload)
+{
+	multivar_relay relay = { cb, payload, 0 };
+	int error;
+
+	if (src->repo) {
+		error = sp_repo_config_foreach(src->repo, key, cb, payload);
+		return error == SP_ENOTFOUND ? 0 : error;
+	}
+	error = git_config_get_multivar_foreach(src->cfg, key, NULL,
+						multivar_entry, &relay);
+	if (error == GIT_ENOTFOUND)
+		return 0;
+	if (relay.error < 0)
+		return relay.error;
+	if (error < 0) {
+		const git_error *e = git_error_last();
+
+		return sp_error_set(SP_EINVALID, "%s: %s", key,
+				    e && e->message ? e->message : "cannot read");
+	}
+	return error;
+}
+
+static int parse_unsigned(unsigned long long *out, const char **end, const char *s)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > (ULLONG_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	*end = p;
+	return 0;
+}
+
+int sp_settings_parse_bool(int *out, const char *value)
+{
+	static const char *const truths[] = { "true", "yes", "on", "1", "" };
+	static const char *const lies[] = { "false", "no", "off", "0" };
+
+	if (!value) {
+		*out = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(truths) / sizeof(truths[0]); i++)
+		if (!strcasecmp(value, truths[i])) {
+			*out = 1;
+			return 0;
+		}
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++)
+		if (!strcasecmp(value, lies[i])) {
+			*out = 0;
+			return 0;
+		}
+	return sp_error_set(SP_EINVALID,
+			    "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", value);
+}
+
+int sp_settings_parse_size(long long *out, const char *value)
+{
+	unsigned long long v, mult = 1;
+	const char *end;
+
+	if (parse_unsigned(&v, &end, value) < 0)
+		return sp_error_set(SP_EINVALID,
+				    "'%s' is not a size (a number of bytes, or with a k, m or g suffix)",
+				    value);
+	switch (tolower((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'k':
+		mult = 1024ULL;
+		end++;
+		break;
+	case 'm':
+		mult = 1024ULL * 1024;
+		end++;
+		break;
+	case 'g':
+		mult = 1024ULL * 1024 * 1024;
+		end++;
+		break;
+	default:
+		end = "?";
+	}
+	if (*end)
+		return sp_error_set(SP_EINVALID,
+				    "'%s' is not a size (a number of bytes, or with a k, m or g suffix)",
+				    value);
+	if (v > (unsigned long long)LLONG_MAX / mult)
+		return sp_error_set(SP_EINVALID, "'%s' is too large", value);
+	*out = (long long)(v * mult);
+	return 0;
+}
+
+int sp_settings_parse_duration(long *out, const char *value)
+{
+	unsigned long long total = 0;
+	const char *p = value;
+	int units = 0;
+
+	if (!*p)
+		goto bad;
+	while (*p) {
+		unsigned long long v, mult;
+		const char *end;
+
+		if (parse_unsigned(&v, &end, p) < 0)
+			goto bad;
+		switch (*end) {
+		case '\0':
+			if (units)
+				goto bad; /* "1h30": the unit of 30 is missing */
+			mult = 1;
+			break;
+		case 's':
+			mult = 1;
+			end++;
+			break;
+		case 'm':
+			mult = 60;
+			end++;
+			break;
+		case 'h':
+			mult = 3600;
+			end++;
+			break;
+		default:
+			goto bad;
+		}
+		units++;
+		if (v > (unsigned long long)LONG_MAX / mult ||
+		    total > (unsigned long long)LONG_MAX - v * mult)
+			return sp_error_set(SP_EINVALID, "'%s' is too long", value);
+		total += v * mult;
+		p = end;
+	}
+	if (total == 0)
+		return sp_error_set(SP_EINVALID, "'%s' must be above zero", value);
+	*out = (long)total;
+	return 0;
+bad:
+	return sp_error_set(SP_EINVALID,
+			    "'%s' is not a duration (seconds, or e.g. 90s, 30m, 1h, 1h30m)",
+			    value);
+}
+
+static int parse_int_in(long long *out, const char *value, long long min, long long max)
+{
+	unsigned long long v;
+	const char *end;
+
+	if (parse_unsigned(&v, &end, value) < 0 || *end)
+		return sp_error_set(SP_EINVALID, "'%s' is not a whole number", value);
+	if (v < (unsigned long long)min || v > (unsigned long long)max)
+		return sp_error_set(SP_EINVALID, "'%s' must be from %lld to %lld",
+				    value, min, max);
+	*out = (long long)v;
+	return 0;
+}
+
+int sp_settings_parse_port_range(int *min, int *max, const char *value)
+{
+	unsigned long long a, b;
+	const char *end;
+
+	if (parse_unsigned(&a, &end, value) < 0 || *end != '-' ||
+	    parse_unsigned(&b, &end, end + 1) < 0 || *end)
+		return sp_error_set(SP_EINVALID,
+				    "'%s' is not a port range (e.g. 20000-29999)", value);
+	if (a < 1 || b > 65535 || a > 65535 || b < 1)
+		return sp_error_set(SP_EINVALID,
+				    "'%s': ports must be from 1 to 65535", value);
+	if (a > b)
+		return sp_error_set(SP_EINVALID,
+				    "'%s': the first port is above the last", value);
+	*min = (int)a;
+	*max = (int)b;
+	return 0;
+}
+
+static int check_no_controls(const char *value)
+{
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return sp_error_set(SP_EINVALID, "control characters are not allowed");
+	return 0;
+}
+
+static int check_absolute(const char *value)
+{
+	if (value[0] != '/')
+		return sp_error_set(SP_EINVALID, "'%s' is not an absolute path", value);
+	return check_no_controls(value);
+}
+
+static int check_branch(const char *value)
+{
+	size_t len = strlen(value);
+
+	if (!len || len > 255 || value[0] == '-' || value[0] == '/' ||
+	    value[0] == '.' || strstr(value, "..") || strstr(value, "//") ||
+	    strstr(value, "/.") || strstr(value, "@{") || !strcmp(value, "@") ||
+	    value[len - 1] == '/' || value[len - 1] == '.' ||
+	    (len >= 5 && !strcmp(value + len - 5, ".lock")) ||
+	    strpbrk(value, " ~^:?*[\\"))
+		return sp_error_set(SP_EINVALID, "'%s' is not a valid branch name", value);
+	return check_no_controls(value);
+}
+
+static int check_docker_host(const char *value)
+{
+	if (!strncmp(value, "unix://", 7) && value[7] == '/')
+		return check_no_controls(value);
+	if (!strncmp(value, "tcp://", 6) && value[6])
+		return check_no_controls(value);
+	return sp_error_set(SP_EINVALID,
+			    "'%s' is not a docker host (unix:///path or tcp://host:port)",
+			    value);
+}
+
+static int check_address(const char *value)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, value, addr) == 1 || inet_pton(AF_INET6, value, addr) == 1)
+		return 0;
+	return sp_error_set(SP_EINVALID, "'%s' is not an IPv4 or IPv6 address", value);
+}
+
+static int check_user(const char *value)
+{
+	size_t len = strlen(value);
+
+	if (!len || len > 64 || value[0] == '-' ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789._:-") != len)
+		return sp_error_set(SP_EINVALID,
+				    "'%s' is not a user (uid, uid:gid or a name)", value);
+	return 0;
+}
+
+static int check_nonempty(const char *value)
+{
+	if (!*value)
+		return sp_error_set(SP_EINVALID, "must not be empty");
+	return check_no_controls(value);
+}
+
+static int check_webhook(const char *value)
+{
+	if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
+		return sp_error_set(SP_EINVALID, "'%s' is not an http(s) URL", value);
+	return check_no_controls(value);
+}
+
+/* Replace `*field` with a copy of `value` once `check` accepts it. */
+static int set_string(char **field, const char *value, int (*check)(const char *))
+{
+	int error;
+
+	if (check && (error = check(value)) < 0)
+		return error;
+	free(*field);
+	*field = sp_strdup(value);
+	return 0;
+}
+
+typedef struct {
+	char **items;
+	size_t count;
+} string_list;
+
+static int collect_webhook(const char *value, void *payload)
+{
+	string_list *list = payload;
+	int error;
+
+	if ((error = check_webhook(value)) < 0)
+		return error;
+	if (list->count >= SETTINGS_WEBHOOKS_MAX)
+		return sp_error_set(SP_EINVALID, "more than %d webhooks",
+				    SETTINGS_WEBHOOKS_MAX);
+	list->items[list->count++] = sp_strdup(value);
+	return 0;
+}
+
+enum setting_kind {
+	KIND_STRING,
+	KIND_PORT_RANGE,
+	KIND_DURATION,
+	KIND_SIZE,
+	KIND_BOOL,
+	KIND_INT,
+	KIND_CPUS,
+};
+
+static const struct setting {
+	const char *key;
+	enum setting_kind kind;
+	int (*check)(const char *value);
+	long long min, max;
+} setting_table[] = {
+	{ "spacehook.stateDir", KIND_STRING, check_absolute, 0, 0 },
+	{ "spacehook.deployBranch", KIND_STRING, check_branch, 0, 0 },
+	{ "spacehook.dockerHost", KIND_STRING, check_docker_host, 0, 0 },
+	{ "spacehook.dockerCli", KIND_STRING, check_nonempty, 0, 0 },
+	{ "spacehook.bindAddress", KIND_STRING, check_address, 0, 0 },
+	{ "spacehook.portRange", KIND_PORT_RANGE, NULL, 0, 0 },
+	{ "spacehook.reposRoot", KIND_STRING, check_absolute, 0, 0 },
+	{ "spacehook.runAsUser", KIND_STRING, check_user, 0, 0 },
+	{ "spacehook.startupTimeout", KIND_DURATION, NULL, 1, 0 },
+	{ "spacehook.maxConcurrentBuilds", KIND_INT, NULL, 1, 64 },
+	{ "spacehook.maxCpus", KIND_CPUS, NULL, 0, 1024 },
+	{ "spacehook.maxMemory", KIND_SIZE, NULL, 6LL * 1024 * 1024, LLONG_MAX },
+	{ "spacehook.pidsLimit", KIND_INT, NULL, 16, 4194304 },
+	{ "spacehook.persistentStorage", KIND_BOOL, NULL, 0, 0 },
+	{ "spacehook.buildLogMax", KIND_SIZE, NULL, 4096, 1LL << 30 },
+	{ "spacehook.webhookSecret", KIND_STRING, check_nonempty, 0, 0 },
+};
+
+static char **string_field(sp_settings *s, const char *key)
+{
+	if (!strcmp(key, "spacehook.stateDir"))
+		return &s->state_dir;
+	if (!strcmp(key, "spacehook.deployBranch"))
+		return &s->deploy_branch;
+	if (!strcmp(key, "spacehook.dockerHost"))
+		return &s->docker_host;
+	if (!strcmp(key, "spacehook.dockerCli"))
+		return &s->docker_cli;
+	if (!strcmp(key, "spacehook.bindAddress"))
+		return &s->bind_address;
+	if (!strcmp(key, "spacehook.reposRoot"))
+		return &s->repos_root;
+	if (!strcmp(key, "spacehook.runAsUser"))
+		return &s->run_as_user;
+	return &s->webhook_secret;
+}
+
+static int parse_cpus(double *out, const char *value, double max)
+{
+	char *end = NULL;
+	double v;
+
+	errno = 0;
+	v = strtod(value, &end);
+	if (!*value || *end || errno || !isfinite(v) || !isdigit((unsigned char)*value))
+		return sp_error_set(SP_EINVALID, "'%s' is not a number of CPUs", value);
+	if (v <= 0 || v > max)
+		return sp_error_set(SP_EINVALID, "'%s' must be above 0 and at most %g",
+				    value, max);
+	*out = v;
+	return 0;
+}
+
+static int apply_setting(sp_settings *s, const struct setting *def, const char *value)
+{
+	long long n;
+	int error = 0;
+
+	switch (def->kind) {
+	case KIND_STRING:
+		if (!strcmp(def->key, "spacehook.deployBranch") &&
+		    !strncmp(value, "refs/heads/", 11))
+			value += 11;
+		error = set_string(string_field(s, def->key), value, def->check);
+		break;
+	case KIND_PORT_RANGE:
+		error = sp_settings_parse_port_range(&s->port_min, &s->port_max, value);
+		break;
+	case KIND_DURATION:
+		error = sp_settings_parse_duration(&s->startup_timeout, value);
+		break;
+	case KIND_SIZE:
+		if ((error = sp_settings_parse_size(&n, value)) < 0)
+			break;
+		if (n < def->min || n > def->max) {
+			error = sp_error_set(SP_EINVALID, "'%s' must be from %lld to %lld bytes",
+					     value, def->min, def->max);
+			break;
+		}
+		if (!strcmp(def->key, "spacehook.maxMemory"))
+			s->max_memory = n;
+		else
+			s->build_log_max = (size_t)n;
+		break;
+	case KIND_BOOL:
+		error = sp_settings_parse_bool(&s->persistent_storage, value);
+		break;
+	case KIND_INT:
+		if ((error = parse_int_in(&n, value, def->min, def->max)) < 0)
+			break;
+		if (!strcmp(def->key, "spacehook.maxConcurrentBuilds"))
+			s->max_concurrent_builds = (int)n;
+		else
+			s->pids_limit = (long)n;
+		break;
+	case KIND_CPUS:
+		error = parse_cpus(&s->max_cpus, value, (double)def->max);
+		break;
+	}
+	return error;
+}
+
+static void settings_defaults(sp_settings *s)
+{
+	const char *docker_cli = getenv("SP_DOCKER_CLI");
+
+	memset(s, 0, sizeof(*s));
+	s->state_dir = sp_strdup("/var/lib/spacehook");
+	s->deploy_branch = sp_strdup("main");
+	s->docker_host = sp_strdup("unix:///var/run/docker.sock");
+	s->docker_cli = sp_strdup(docker_cli && *docker_cli ? docker_cli : "docker");
+	s->bind_address = sp_strdup("127.0.0.1");
+	s->port_min = 20000;
+	s->port_max = 29999;
+	s->repos_root = NULL;
+	s->run_as_user = sp_strdup("1000");
+	s->startup_timeout = 1800;
+	s->max_concurrent_builds = 2;
+	s->max_cpus = 2;
+	s->max_memory = 16LL * 1024 * 1024 * 1024;
+	s->pids_limit = 1024;
+	s->persistent_storage = 0;
+	s->build_log_max = 8u * 1024 * 1024;
+	s->webhooks = sp_calloc(1, sizeof(char *));
+	s->webhook_secret = NULL;
+}
+
+/* Record the current last error as "KEY: message" (SP_EINVALID unless more specific). */
+static int key_error(const char *key, int error)
+{
+	sp_buf msg = SP_BUF_INIT;
+
+	sp_buf_puts(&msg, sp_error_last());
+	error = sp_error_set(error == SP_ENOMEM ? SP_ENOMEM : SP_EINVALID, "%s: %s",
+			     key, msg.ptr);
+	sp_buf_dispose(&msg);
+	return error;
+}
+
+int sp_settings_load(sp_settings *out, sp_repo *repo)
+{
+	config_source src;
+	string_list hooks = { NULL, 0 };
+	char *value = NULL;
+	int docker_host_set = 0;
+	int error;
+
+	settings_defaults(out);
+	if ((error = source_open(&src, repo)) < 0)
+		goto done;
+	for (size_t i = 0; i < sizeof(setting_table) / sizeof(setting_table[0]); i++) {
+		const struct setting *def = &setting_table[i];
+
+		free(value);
+		value = NULL;
+		error = source_get(&value, &src, def->key);
+		if (error == SP_ENOTFOUND) {
+			error = 0;
+			continue;
+		}
+		if (error < 0)
+			goto done;
+		if (strlen(value) > SETTINGS_VALUE_MAX) {
+			error = sp_error_set(SP_EINVALID, "%s: value longer than %d bytes",
+					     def->key, SETTINGS_VALUE_MAX);
+			goto done;
+		}
+		if ((error = apply_setting(out, def, value)) < 0) {
+			error = key_error(def->key, error);
+			goto done;
+		}
+		if (!strcmp(def->key, "spacehook.dockerHost"))
+			docker_host_set = 1;
+	}
+	if (!docker_host_set) {
+		const char *env = getenv("DOCKER_HOST");
+
+		if (env && *env) {
+			if ((error = check_docker_host(env)) < 0) {
+				error = key_error("$DOCKER_HOST", error);
+				goto done;
+			}
+			free(out->docker_host);
+			out->docker_host = sp_strdup(env);
+		}
+	}
+	hooks.items = sp_calloc(SETTINGS_WEBHOOKS_MAX + 1, sizeof(char *));
+	if ((error = source_foreach(&src, "spacehook.webhook", collect_webhook,
+				    &hooks)) < 0) {
+		error = key_error("spacehook.webhook", error);
+		goto done;
+	}
+	free(out->webhooks);
+	out->webhooks = hooks.items;
+	hooks.items = NULL;
+done:
+	if (hooks.items) {
+		for (size_t i = 0; i < hooks.count; i++)
+			free(hooks.items[i]);
+		free(hooks.items);
+	}
+	free(value);
+	source_close(&src);
+	if (error < 0)
+		sp_settings_dispose(out);
+	return error;
+}
+
+void sp_settings_dispose(sp_settings *s)
+{
+	free(s->state_dir);
+	free(s->deploy_branch);
+	free(s->docker_host);
+	free(s->docker_cli);
+	free(s->bind_address);
+	free(s->repos_root);
+	free(s->run_as_user);
+	if (s->webhooks)
+		for (char **p = s->webhooks; *p; p++)
+			free(*p);
+	free(s->webhooks);
+	free(s->webhook_secret);
+	memset(s, 0, sizeof(*s));
+}

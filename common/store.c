@@ -1,0 +1,1041 @@
+/* The per-Space state directory: JSON records written whole, secrets and variables, locks, the queue and host ports. */
+#include "store.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "banned.h"
+#include "error.h"
+
+struct sp_store {
+	char *state_dir;
+	char *dir;
+	sp_space space;
+};
+
+static const char *const kv_files[] = { "secrets.json", "variables.json" };
+static const char *const kv_nouns[] = { "secret", "variable" };
+
+/* Overwrite memory that held secret values before it is freed. */
+static void store_wipe(void *p, size_t len)
+{
+	if (p && len)
+		explicit_bzero(p, len);
+}
+
+static void store_buf_wipe(sp_buf *buf)
+{
+	if (buf->asize)
+		store_wipe(buf->ptr, buf->asize);
+	sp_buf_dispose(buf);
+}
+
+/* Create `path` and its missing parents, each 0700; an existing directory is fine. */
+static int store_mkdirs(const char *path)
+{
+	sp_buf part = SP_BUF_INIT;
+	struct stat st;
+	int error = 0;
+
+	if (!path || path[0] != '/')
+		return sp_error_set(SP_EINVALID, "state directory '%s' is not an absolute path",
+				    path ? path : "");
+	for (const char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		sp_buf_clear(&part);
+		sp_buf_put(&part, path, (size_t)(p - path));
+		if (part.size && mkdir(part.ptr, 0700) < 0 && errno != EEXIST) {
+			error = sp_error_set_os(SP_EIO, "cannot create directory '%s'", part.ptr);
+			goto done;
+		}
+		if (*p == '\0')
+			break;
+	}
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		error = sp_error_set(SP_EIO, "'%s' is not a directory", path);
+done:
+	sp_buf_dispose(&part);
+	return error;
+}
+
+static int store_slug_ok(const char *slug)
+{
+	size_t len = strlen(slug);
+
+	return len > 0 && len < sizeof(((sp_space *)0)->slug) && slug[0] != '-' &&
+	       strspn(slug, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
+int sp_store_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	static atomic_uint counter;
+	sp_buf tmp = SP_BUF_INIT, dir = SP_BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	const char *p = data;
+	size_t left = len;
+	int fd = -1, dfd = -1, error = 0, created = 0;
+
+	if (slash)
+		sp_buf_put(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+	else
+		sp_buf_puts(&dir, ".");
+	for (int attempt = 0; attempt < 100; attempt++) {
+		sp_buf_clear(&tmp);
+		sp_buf_printf(&tmp, "%s/.%s.%ld.%u.tmp", dir.ptr, slash ? slash + 1 : path,
+			      (long)getpid(), atomic_fetch_add(&counter, 1));
+		fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			  mode);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		error = sp_error_set_os(SP_EIO, "cannot create '%s'", tmp.ptr);
+		goto done;
+	}
+	created = 1;
+	if (fchmod(fd, mode) < 0) {
+		error = sp_error_set_os(SP_EIO, "cannot set the mode of '%s'", tmp.ptr);
+		goto done;
+	}
+	while (left) {
+		ssize_t n = write(fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			error = sp_error_set_os(SP_EIO, "cannot write '%s'", tmp.ptr);
+			goto done;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		error = sp_error_set_os(SP_EIO, "cannot sync '%s'", tmp.ptr);
+		goto done;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		error = sp_error_set_os(SP_EIO, "cannot write '%s'", tmp.ptr);
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, path) < 0) {
+		error = sp_error_set_os(SP_EIO, "cannot rename '%s' to '%s'", tmp.ptr, path);
+		goto done;
+	}
+	created = 0;
+	if ((dfd = open(dir.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(dfd) < 0)
+		error = sp_error_set_os(SP_EIO, "cannot sync directory '%s'", dir.ptr);
+done:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (created)
+		unlink(tmp.ptr);
+	sp_buf_dispose(&tmp);
+	sp_buf_dispose(&dir);
+	return error;
+}
+
+/*
+ * Read and parse the JSON file at `path` (what = how to name it in
+ * messages). SP_ENOTFOUND when absent; SP_ETOOBIG or SP_EINVALID naming the
+ * file, never quoting its contents. `secret` wipes the bytes read.
+ */
+static int store_read_json(cJSON **out, const char *path, const char *what, int secret)
+{
+	sp_buf text = SP_BUF_INIT;
+	const char *end = NULL;
+	int error;
+
+	*out = NULL;
+	error = sp_buf_read_file(&text, path, SP_STORE_FILE_MAX);
+	if (error == SP_ENOTFOUND)
+		goto done;
+	if (error == SP_ETOOBIG) {
+		error = sp_error_set(SP_ETOOBIG, "%s '%s' is damaged: larger than %d bytes",
+				     what, path, SP_STORE_FILE_MAX);
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+	if (memchr(text.ptr, '\0', text.size)) {
+		error = sp_error_set(SP_EINVALID, "%s '%s' is damaged: it holds a NUL byte",
+				     what, path);
+		goto done;
+	}
+	*out = cJSON_ParseWithLengthOpts(text.ptr, text.size, &end, 0);
+	if (!*out) {
+		size_t at = end && end >= text.ptr && end <= text.ptr + text.size ?
+				    (size_t)(end - text.ptr) : 0;
+
+		error = sp_error_set(SP_EINVALID,
+				     "%s '%s' is damaged: not valid JSON (near byte %zu)",
+				     what, path, at);
+		goto done;
+	}
+	if (!cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		error = sp_error_set(SP_EINVALID, "%s '%s' is damaged: not a JSON object",
+				     what, path);
+	}
+done:
+	if (secret)
+		store_buf_wipe(&text);
+	else
+		sp_buf_dispose(&text);
+	return error;
+}
+
+/* Print `json` and write it whole to `path` (mode 0600). */
+static int store_write_json(const char *path, const cJSON *json, int secret)
+{
+	char *text = cJSON_Print(json);
+	size_t len;
+	int error;
+
+	if (!text)
+		return sp_error_set(SP_ENOMEM, "out of memory writing '%s'", path);
+	len = strlen(text);
+	if (len + 1 > SP_STORE_FILE_MAX) {
+		error = sp_error_set(SP_ETOOBIG, "'%s' would be larger than %d bytes",
+				     path, SP_STORE_FILE_MAX);
+	} else {
+		text[len] = '\n'; /* in place of the NUL: the file ends in a newline */
+		error = sp_store_write_file(path, text, len + 1, 0600);
+	}
+	if (secret)
+		store_wipe(text, len + 1);
+	cJSON_free(text);
+	return error;
+}
+
+static void store_path(sp_buf *out, const sp_store *store, const char *file)
+{
+	sp_buf_clear(out);
+	sp_buf_printf(out, "%s/%s", store->dir, file);
+}
+
+static int store_space_dir(sp_buf *out, const char *state_dir, const sp_space *space)
+{
+	if (!state_dir || state_dir[0] != '/')
+		return sp_error_set(SP_EINVALID, "state directory '%s' is not an absolute path",
+				    state_dir ? state_dir : "");
+	if (!space || !store_slug_ok(space->slug))
+		return sp_error_set(SP_EINVALID, "invalid space (no slug)");
+	sp_buf_clear(out);
+	sp_buf_printf(out, "%s/spaces/%s", state_dir, space->slug);
+	return 0;
+}
+
+int sp_store_exists(const char *state_dir, const sp_space *space)
+{
+	sp_buf dir = SP_BUF_INIT;
+	struct stat st;
+	int exists = 0;
+
+	if (store_space_dir(&dir, state_dir, space) == 0) {
+		sp_buf_puts(&dir, "/space");
+		exists = stat(dir.ptr, &st) == 0 && S_ISREG(st.st_mode);
+	}
+	sp_buf_dispose(&dir);
+	return exists;
+}
+
+/* The id stored in a Space directory's `space` file, checked. */
+static int store_read_id(sp_space *out, const char *dir)
+{
+	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	int error;
+
+	sp_buf_printf(&path, "%s/space", dir);
+	if ((error = sp_buf_read_file(&text, path.ptr, 512)) < 0)
+		goto done;
+	while (text.size && (text.ptr[text.size - 1] == '\n'))
+		sp_buf_truncate(&text, text.size - 1);
+	if ((error = sp_space_parse(out, text.ptr)) < 0)
+		error = sp_error_set(SP_EINVALID, "'%s' is damaged: not an owner/name",
+				     path.ptr);
+done:
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&text);
+	return error;
+}
+
+int sp_store_open(sp_store **out, const char *state_dir, const sp_space *space)
+{
+	sp_store *store = NULL;
+	sp_buf dir = SP_BUF_INIT, path = SP_BUF_INIT, text = SP_BUF_INIT;
+	sp_space held;
+	int error;
+
+	*out = NULL;
+	if ((error = store_space_dir(&dir, state_dir, space)) < 0 ||
+	    (error = store_mkdirs(dir.ptr)) < 0)
+		goto done;
+	sp_buf_printf(&path, "%s/logs", dir.ptr);
+	if ((error = store_mkdirs(path.ptr)) < 0)
+		goto done;
+
+	error = store_read_id(&held, dir.ptr);
+	if (error == SP_ENOTFOUND) {
+		sp_buf_clear(&path);
+		sp_buf_printf(&path, "%s/space", dir.ptr);
+		sp_buf_printf(&text, "%s\n", space->id);
+		error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
+	} else if (error == 0 && strcmp(held.id, space->id)) {
+		error = sp_error_set(SP_EEXISTS,
+				     "state directory '%s' belongs to '%s', not '%s'",
+				     dir.ptr, held.id, space->id);
+	}
+	if (error < 0)
+		goto done;
+
+	store = sp_calloc(1, sizeof(*store));
+	store->state_dir = sp_strdup(state_dir);
+	store->dir = sp_buf_detach(&dir);
+	store->space = *space;
+	*out = store;
+done:
+	sp_buf_dispose(&dir);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&text);
+	return error;
+}
+
+void sp_store_free(sp_store *store)
+{
+	if (!store)
+		return;
+	free(store->state_dir);
+	free(store->dir);
+	free(store);
+}
+
+const char *sp_store_dir(const sp_store *store)
+{
+	return store->dir;
+}
+
+const sp_space *sp_store_space(const sp_store *store)
+{
+	return &store->space;
+}
+
+/* Secrets and variables. */
+
+void sp_kv_dispose(sp_kv *kv)
+{
+	for (size_t i = 0; i < kv->count; i++) {
+		free(kv->items[i].name);
+		if (kv->items[i].value)
+			store_wipe(kv->items[i].value, strlen(kv->items[i].value));
+		free(kv->items[i].value);
+	}
+	free(kv->items);
+	kv->items = NULL;
+	kv->count = 0;
+}
+
+int sp_kv_name_valid(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return 0;
+	len = strlen(name);
+	if (len == 0 || len > SP_KV_NAME_MAX || (name[0] >= '0' && name[0] <= '9'))
+		return 0;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_") == len;
+}
+
+static int kv_compare(const void *a, const void *b)
+{
+	return strcmp(((const sp_kv_entry *)a)->name, ((const sp_kv_entry *)b)->name);
+}
+
+static sp_kv_kind kv_other(sp_kv_kind kind)
+{
+	return kind == SP_KV_SECRETS ? SP_KV_VARIABLES : SP_KV_SECRETS;
+}
+
+static int kv_check_kind(sp_kv_kind kind)
+{
+	if (kind != SP_KV_SECRETS && kind != SP_KV_VARIABLES)
+		return sp_error_set(SP_EINVALID, "unknown kind of value");
+	return 0;
+}
+
+static int kv_load(sp_kv *out, sp_store *store, sp_kv_kind kind)
+{
+	sp_buf path = SP_BUF_INIT;
+	cJSON *json = NULL, *item;
+	size_t n = 0;
+	int error;
+
+	out->items = NULL;
+	out->count = 0;
+	store_path(&path, store, kv_files[kind]);
+	error = store_read_json(&json, path.ptr, kind == SP_KV_SECRETS ?
+						 "secrets file" : "variables file", 1);
+	if (error == SP_ENOTFOUND) {
+		error = 0;
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+	cJSON_ArrayForEach(item, json)
+		n++;
+	out->items = sp_calloc(n ? n : 1, sizeof(sp_kv_entry));
+	cJSON_ArrayForEach(item, json) {
+		if (!sp_kv_name_valid(item->string) || !cJSON_IsString(item) ||
+		    strlen(item->valuestring) > SP_KV_VALUE_MAX) {
+			error = sp_error_set(SP_EINVALID,
+					     "'%s' is damaged: entry %zu is not a NAME: \"value\" pair",
+					     path.ptr, out->count + 1);
+			goto done;
+		}
+		out->items[out->count].name = sp_strdup(item->string);
+		out->items[out->count].value = sp_strdup(item->valuestring);
+		out->count++;
+	}
+	if (out->count)
+		qsort(out->items, out->count, sizeof(sp_kv_entry), kv_compare);
+	for (size_t i = 1; i < out->count; i++)
+		if (!strcmp(out->items[i - 1].name, out->items[i].name)) {
+			error = sp_error_set(SP_EINVALID, "'%s' is damaged: %s is there twice",
+					     path.ptr, out->items[i].name);
+			goto done;
+		}
+done:
+	if (json) {
+		cJSON_ArrayForEach(item, json)
+			if (cJSON_IsString(item) && item->valuestring)
+				store_wipe(item->valuestring, strlen(item->valuestring));
+		cJSON_Delete(json);
+	}
+	if (error < 0)
+		sp_kv_dispose(out);
+	sp_buf_dispose(&path);
+	return error;
+}
+
+int sp_store_kv_load(sp_kv *out, sp_store *store, sp_kv_kind kind)
+{
+	int error;
+
+	out->items = NULL;
+	out->count = 0;
+	if ((error = kv_check_kind(kind)) < 0)
+		return error;
+	return kv_load(out, store, kind);
+}
+
+static int kv_save(sp_store *store, sp_kv_kind kind, const sp_kv *kv)
+{
+	sp_buf path = SP_BUF_INIT;
+	cJSON *json = cJSON_CreateObject();
+	int error = 0;
+
+	if (!json)
+		return sp_error_set(SP_ENOMEM, "out of memory");
+	for (size_t i = 0; i < kv->count; i++)
+		if (!cJSON_AddStringToObject(json, kv->items[i].name, kv->items[i].value)) {
+			error = sp_error_set(SP_ENOMEM, "out of memory");
+			goto done;
+		}
+	store_path(&path, store, kv_files[kind]);
+	if ((error = store_write_json(path.ptr, json, 1)) == SP_ETOOBIG)
+		error = sp_error_set(SP_ETOOBIG,
+				     "the %ss of %s would take more than %d bytes",
+				     kv_nouns[kind], store->space.id, SP_STORE_FILE_MAX);
+done:
+	if (json) {
+		cJSON *item;
+
+		cJSON_ArrayForEach(item, json)
+			if (item->valuestring)
+				store_wipe(item->valuestring, strlen(item->valuestring));
+		cJSON_Delete(json);
+	}
+	sp_buf_dispose(&path);
+	return error;
+}
+
+static int kv_lock(int *fd, sp_store *store)
+{
+	sp_buf path = SP_BUF_INIT;
+	int error = 0;
+
+	store_path(&path, store, "kv.lock");
+	*fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*fd < 0)
+		error = sp_error_set_os(SP_EIO, "cannot open '%s'", path.ptr);
+	else
+		while (flock(*fd, LOCK_EX) < 0)
+			if (errno != EINTR) {
+				error = sp_error_set_os(SP_EIO, "cannot lock '%s'", path.ptr);
+				close(*fd);
+				*fd = -1;
+				break;
+			}
+	sp_buf_dispose(&path);
+	return error;
+}
+
+static void kv_quote_name(sp_buf *out, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < len && i < 64; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\')
+			sp_buf_printf(out, "\\x%02x", c);
+		else
+			sp_buf_putc(out, (char)c);
+	}
+	if (len > 64)
+		sp_buf_puts(out, "...");
+}
+
+static int kv_name_check(const char *name)
+{
+	sp_buf quoted = SP_BUF_INIT;
+	int error = 0;
+
+	if (!sp_kv_name_valid(name)) {
+		kv_quote_name(&quoted, name ? name : "");
+		error = sp_error_set(SP_EINVALID,
+				     "invalid name '%s': use letters, digits and '_', not starting with a digit, at most %d characters",
+				     quoted.ptr, SP_KV_NAME_MAX);
+	}
+	sp_buf_dispose(&quoted);
+	return error;
+}
+
+static ssize_t kv_find(const sp_kv *kv, const char *name)
+{
+	for (size_t i = 0; i < kv->count; i++)
+		if (!strcmp(kv->items[i].name, name))
+			return (ssize_t)i;
+	return -1;
+}
+
+int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name, const char *value)
+{
+	sp_kv mine = { NULL, 0 }, other = { NULL, 0 };
+	ssize_t at;
+	int fd = -1, error;
+
+	if ((error = kv_check_kind(kind)) < 0 || (error = kv_name_check(name)) < 0)
+		return error;
+	if (!value)
+		return sp_error_set(SP_EINVALID, "no value for %s", name);
+	if (strlen(value) > SP_KV_VALUE_MAX)
+		return sp_error_set(SP_EINVALID, "the value of %s is larger than %d bytes",
+				    name, SP_KV_VALUE_MAX);
+	if ((error = kv_lock(&fd, store)) < 0 ||
+	    (error = kv_load(&other, store, kv_other(kind))) < 0)
+		goto done;
+	if (kv_find(&other, name) >= 0) {
+		error = sp_error_set(SP_EEXISTS, "%s is already a %s of %s", name,
+				     kv_nouns[kv_other(kind)], store->space.id);
+		goto done;
+	}
+	if ((error = kv_load(&mine, store, kind)) < 0)
+		goto done;
+	if ((at = kv_find(&mine, name)) >= 0) {
+		free(mine.items[at].value);
+		mine.items[at].value = sp_strdup(value);
+	} else {
+		sp_kv_entry *items = realloc(mine.items, (mine.count + 1) * sizeof(*items));
+
+		if (!items) {
+			error = sp_error_set(SP_ENOMEM, "out of memory");
+			goto done;
+		}
+		mine.items = items;
+		mine.items[mine.count].name = sp_strdup(name);
+		mine.items[mine.count].value = sp_strdup(value);
+		mine.count++;
+		qsort(mine.items, mine.count, sizeof(sp_kv_entry), kv_compare);
+	}
+	error = kv_save(store, kind, &mine);
+done:
+	sp_kv_dispose(&mine);
+	sp_kv_dispose(&other);
+	if (fd >= 0)
+		close(fd);
+	return error;
+}
+
+int sp_store_kv_unset(sp_store *store, sp_kv_kind kind, const char *name)
+{
+	sp_kv mine = { NULL, 0 };
+	ssize_t at;
+	int fd = -1, error;
+
+	if ((error = kv_check_kind(kind)) < 0 || (error = kv_name_check(name)) < 0)
+		return error;
+	if ((error = kv_lock(&fd, store)) < 0 ||
+	    (error = kv_load(&mine, store, kind)) < 0)
+		goto done;
+	if ((at = kv_find(&mine, name)) < 0) {
+		error = sp_error_set(SP_ENOTFOUND, "%s is not a %s of %s", name,
+				     kv_nouns[kind], store->space.id);
+		goto done;
+	}
+	free(mine.items[at].name);
+	if (mine.items[at].value)
+		store_wipe(mine.items[at].value, strlen(mine.items[at].value));
+	free(mine.items[at].value);
+	memmove(&mine.items[at], &mine.items[at + 1],
+		(mine.count - (size_t)at - 1) * sizeof(sp_kv_entry));
+	mine.count--;
+	error = kv_save(store, kind, &mine);
+done:
+	sp_kv_dispose(&mine);
+	if (fd >= 0)
+		close(fd);
+	return error;
+}
+
+/* The stage record. */
+
+void sp_state_init(sp_state *state)
+{
+	memset(state, 0, sizeof(*state));
+}
+
+void sp_state_dispose(sp_state *state)
+{
+	free(state->stage);
+	free(state->commit);
+	free(state->image);
+	free(state->container);
+	free(state->prev_image);
+	free(state->building_commit);
+	free(state->url);
+	free(state->error);
+	sp_state_init(state);
+}
+
+void sp_state_set(char **field, const char *value)
+{
+	char *copy = value ? sp_strdup(value) : NULL;
+
+	free(*field);
+	*field = copy;
+}
+
+#define STATE_STRINGS(X) \
+	X(stage) X(commit) X(image) X(container) X(prev_image) \
+	X(building_commit) X(url) X(error)
+#define STATE_NUMBERS(X) \
+	X(host_port, 0, 65535) X(updated_at, 0, 1e15) X(started_at, 0, 1e15) \
+	X(worker_pid, 0, 2147483647.0)
+
+int sp_state_load(sp_state *out, sp_store *store)
+{
+	sp_buf path = SP_BUF_INIT;
+	cJSON *json = NULL, *item;
+	const char *bad = NULL;
+	int error;
+
+	sp_state_init(out);
+	store_path(&path, store, "state.json");
+	error = store_read_json(&json, path.ptr, "state file", 0);
+	if (error == SP_ENOTFOUND) {
+		error = 0;
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+#define STATE_LOAD_STRING(field)                                     \
+	item = cJSON_GetObjectItemCaseSensitive(json, #field);       \
+	if (item && cJSON_IsString(item))                            \
+		out->field = sp_strdup(item->valuestring);           \
+	else if (item && !cJSON_IsNull(item) && !bad)                \
+		bad = #field;
+	STATE_STRINGS(STATE_LOAD_STRING)
+#undef STATE_LOAD_STRING
+#define STATE_LOAD_NUMBER(field, min, max)                                  \
+	item = cJSON_GetObjectItemCaseSensitive(json, #field);              \
+	if (item && cJSON_IsNumber(item) && item->valuedouble >= (min) &&   \
+	    item->valuedouble <= (max))                                     \
+		out->field = (__typeof__(out->field))item->valuedouble;     \
+	else if (item && !cJSON_IsNull(item) && !bad)                       \
+		bad = #field;
+	STATE_NUMBERS(STATE_LOAD_NUMBER)
+#undef STATE_LOAD_NUMBER
+	item = cJSON_GetObjectItemCaseSensitive(json, "paused");
+	if (item && cJSON_IsBool(item))
+		out->paused = cJSON_IsTrue(item);
+	else if (item && !cJSON_IsNull(item) && !bad)
+		bad = "paused";
+	if (bad)
+		error = sp_error_set(SP_EINVALID, "state file '%s' is damaged: bad \"%s\"",
+				     path.ptr, bad);
+done:
+	if (error < 0)
+		sp_state_dispose(out);
+	cJSON_Delete(json);
+	sp_buf_dispose(&path);
+	return error;
+}
+
+int sp_state_save(sp_store *store, sp_state *state)
+{
+	sp_buf path = SP_BUF_INIT;
+	cJSON *json = cJSON_CreateObject();
+	int error = 0, ok = json != NULL;
+
+	state->updated_at = (long long)time(NULL);
+#define STATE_SAVE_STRING(field)                                              \
+	if (ok)                                                               \
+		ok = (state->field ?                                          \
+			      cJSON_AddStringToObject(json, #field, state->field) : \
+			      cJSON_AddNullToObject(json, #field)) != NULL;
+	STATE_STRINGS(STATE_SAVE_STRING)
+#undef STATE_SAVE_STRING
+#define STATE_SAVE_NUMBER(field, min, max) \
+	if (ok)                            \
+		ok = cJSON_AddNumberToObject(json, #field, (double)state->field) != NULL;
+	STATE_NUMBERS(STATE_SAVE_NUMBER)
+#undef STATE_SAVE_NUMBER
+	if (ok)
+		ok = cJSON_AddBoolToObject(json, "paused", state->paused != 0) != NULL;
+	if (!ok) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+	store_path(&path, store, "state.json");
+	error = store_write_json(path.ptr, json, 0);
+done:
+	cJSON_Delete(json);
+	sp_buf_dispose(&path);
+	return error;
+}
+
+/* The worker lock. */
+
+int sp_store_lock(int *fd_out, sp_store *store, int wait)
+{
+	sp_buf path = SP_BUF_INIT;
+	int fd, error = 0;
+
+	*fd_out = -1;
+	store_path(&path, store, "lock");
+	if ((fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		error = sp_error_set_os(SP_EIO, "cannot open '%s'", path.ptr);
+		goto done;
+	}
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			error = sp_error_set(SP_ELOCKED, "%s is locked by another process",
+					     store->space.id);
+		else
+			error = sp_error_set_os(SP_EIO, "cannot lock '%s'", path.ptr);
+		close(fd);
+		goto done;
+	}
+	*fd_out = fd;
+done:
+	sp_buf_dispose(&path);
+	return error;
+}
+
+void sp_store_unlock(int fd)
+{
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+}
+
+/* The queue. */
+
+static int store_commit_valid(const char *commit)
+{
+	return commit && strlen(commit) == 40 &&
+	       strspn(commit, "0123456789abcdef") == 40;
+}
+
+int sp_store_enqueue(sp_store *store, const char *commit)
+{
+	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	int error;
+
+	if (!store_commit_valid(commit))
+		return sp_error_set(SP_EINVALID, "'%.40s' is not a 40-hex commit id",
+				    commit ? commit : "");
+	store_path(&path, store, "queue");
+	sp_buf_printf(&text, "%s\n", commit);
+	error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&text);
+	return error;
+}
+
+int sp_store_dequeue(char out[41], sp_store *store)
+{
+	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	int error;
+
+	out[0] = '\0';
+	store_path(&path, store, "queue");
+	error = sp_buf_read_file(&text, path.ptr, 128);
+	if (error == SP_ENOTFOUND) {
+		error = sp_error_set(SP_ENOTFOUND, "nothing queued for %s", store->space.id);
+		goto done;
+	}
+	if (error == 0) {
+		if (text.size && text.ptr[text.size - 1] == '\n')
+			sp_buf_truncate(&text, text.size - 1);
+		if (!store_commit_valid(text.ptr))
+			error = sp_error_set(SP_EINVALID,
+					     "queue file '%s' is damaged: not a commit id (removed)",
+					     path.ptr);
+		else
+			memcpy(out, text.ptr, 41);
+	} else if (error == SP_ETOOBIG) {
+		error = sp_error_set(SP_EINVALID,
+				     "queue file '%s' is damaged: too large (removed)", path.ptr);
+	}
+	if (error == 0 || error == SP_EINVALID)
+		if (unlink(path.ptr) < 0 && errno != ENOENT && error == 0)
+			error = sp_error_set_os(SP_EIO, "cannot remove '%s'", path.ptr);
+done:
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&text);
+	return error;
+}
+
+/* Host ports. */
+
+/* 1 when `port` is taken on `address` right now, 0 when free, < 0 on error. */
+static int port_in_use(const char *address, int port)
+{
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+	struct sockaddr *sa;
+	socklen_t len;
+	int fd, family, rc = 0;
+
+	memset(&in4, 0, sizeof(in4));
+	memset(&in6, 0, sizeof(in6));
+	if (inet_pton(AF_INET, address, &in4.sin_addr) == 1) {
+		family = in4.sin_family = AF_INET;
+		in4.sin_port = htons((unsigned short)port);
+		sa = (struct sockaddr *)&in4;
+		len = sizeof(in4);
+	} else if (inet_pton(AF_INET6, address, &in6.sin6_addr) == 1) {
+		family = in6.sin6_family = AF_INET6;
+		in6.sin6_port = htons((unsigned short)port);
+		sa = (struct sockaddr *)&in6;
+		len = sizeof(in6);
+	} else {
+		return sp_error_set(SP_EINVALID, "bind address '%s' is not an IP address",
+				    address);
+	}
+	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return sp_error_set_os(SP_EIO, "cannot open a socket");
+	if (bind(fd, sa, len) < 0) {
+		if (errno == EADDRINUSE || errno == EACCES)
+			rc = 1;
+		else if (errno == EADDRNOTAVAIL)
+			rc = sp_error_set(SP_EINVALID,
+					  "bind address '%s' is not an address of this host",
+					  address);
+		else
+			rc = sp_error_set_os(SP_EIO, "cannot test port %d on '%s'", port,
+					     address);
+	}
+	close(fd);
+	return rc;
+}
+
+int sp_store_port(int *out, const char *state_dir, const char *space_id,
+		  const char *bind_address, int min, int max)
+{
+	sp_buf path = SP_BUF_INIT;
+	cJSON *json = NULL, *item, *mine = NULL;
+	unsigned char *held = NULL;
+	sp_space space;
+	int fd = -1, error, port = 0;
+
+	*out = 0;
+	if (min < 1 || max > 65535 || min > max)
+		return sp_error_set(SP_EINVALID, "bad port range %d-%d", min, max);
+	if ((error = sp_space_parse(&space, space_id)) < 0 ||
+	    (error = store_mkdirs(state_dir)) < 0)
+		return error;
+	sp_buf_printf(&path, "%s/ports.lock", state_dir);
+	if ((fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		error = sp_error_set_os(SP_EIO, "cannot open '%s'", path.ptr);
+		goto done;
+	}
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			error = sp_error_set_os(SP_EIO, "cannot lock '%s'", path.ptr);
+			goto done;
+		}
+	sp_buf_clear(&path);
+	sp_buf_printf(&path, "%s/ports.json", state_dir);
+	error = store_read_json(&json, path.ptr, "ports file", 0);
+	if (error == SP_ENOTFOUND && (json = cJSON_CreateObject()))
+		error = 0;
+	if (error < 0)
+		goto done;
+	if (!json) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+
+	held = sp_calloc(65536, 1);
+	cJSON_ArrayForEach(item, json) {
+		if (!cJSON_IsNumber(item) || item->valuedouble < 1 ||
+		    item->valuedouble > 65535 ||
+		    item->valuedouble != (double)item->valueint) {
+			error = sp_error_set(SP_EINVALID,
+					     "ports file '%s' is damaged: an entry is not a port from 1 to 65535",
+					     path.ptr);
+			goto done;
+		}
+		if (item->string && !strcmp(item->string, space.id))
+			mine = item;
+		else
+			held[item->valueint] = 1;
+	}
+	if (mine && mine->valueint >= min && mine->valueint <= max) {
+		*out = mine->valueint;
+		goto done;
+	}
+	for (int p = min; p <= max && !port; p++) {
+		int rc;
+
+		if (held[p])
+			continue;
+		if ((rc = port_in_use(bind_address, p)) < 0) {
+			error = rc;
+			goto done;
+		}
+		if (rc == 0)
+			port = p;
+	}
+	if (!port) {
+		error = sp_error_set(SP_ERROR,
+				     "no free port for %s in %d-%d (spacehook.portRange)",
+				     space.id, min, max);
+		goto done;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(json, space.id);
+	if (!cJSON_AddNumberToObject(json, space.id, port)) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((error = store_write_json(path.ptr, json, 0)) < 0)
+		goto done;
+	*out = port;
+done:
+	free(held);
+	cJSON_Delete(json);
+	if (fd >= 0)
+		close(fd);
+	sp_buf_dispose(&path);
+	return error;
+}
+
+/* Listing. */
+
+static int list_compare(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sp_store_list(char ***out, size_t *count, const char *state_dir)
+{
+	sp_buf path = SP_BUF_INIT;
+	char **ids = NULL;
+	size_t n = 0, alloc = 0;
+	DIR *dir = NULL;
+	struct dirent *entry;
+	int error = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (!state_dir || state_dir[0] != '/')
+		return sp_error_set(SP_EINVALID, "state directory '%s' is not an absolute path",
+				    state_dir ? state_dir : "");
+	sp_buf_printf(&path, "%s/spaces", state_dir);
+	if (!(dir = opendir(path.ptr))) {
+		if (errno != ENOENT)
+			error = sp_error_set_os(SP_EIO, "cannot read '%s'", path.ptr);
+		goto done;
+	}
+	while ((entry = readdir(dir))) {
+		sp_buf sub = SP_BUF_INIT;
+		sp_space space;
+		int rc;
+
+		if (entry->d_name[0] == '.' || !store_slug_ok(entry->d_name))
+			continue;
+		sp_buf_printf(&sub, "%s/%s", path.ptr, entry->d_name);
+		rc = store_read_id(&space, sub.ptr);
+		sp_buf_dispose(&sub);
+		if (rc < 0 || strcmp(space.slug, entry->d_name))
+			continue;
+		if (n == alloc) {
+			char **grown;
+
+			alloc = alloc ? alloc * 2 : 16;
+			if (!(grown = realloc(ids, alloc * sizeof(*ids)))) {
+				error = sp_error_set(SP_ENOMEM, "out of memory");
+				goto done;
+			}
+			ids = grown;
+		}
+		ids[n++] = sp_strdup(space.id);
+	}
+	sp_error_clear();
+	if (n)
+		qsort(ids, n, sizeof(*ids), list_compare);
+	*out = ids;
+	*count = n;
+	ids = NULL;
+done:
+	if (dir)
+		closedir(dir);
+	sp_store_list_free(ids, n);
+	sp_buf_dispose(&path);
+	return error;
+}
+
+void sp_store_list_free(char **ids, size_t count)
+{
+	if (!ids)
+		return;
+	for (size_t i = 0; i < count; i++)
+		free(ids[i]);
+	free(ids);
+}
