@@ -28,6 +28,16 @@ typedef struct {
 	char *suggested_hardware; /* NULL = cpu-basic */
 	char *suggested_storage;  /* NULL, "small", "medium", "large" */
 	char *base_path;
+	char *header;             /* NULL, "mini", "default" */
+	char *thumbnail;          /* an http(s) URL */
+	char *app_file;
+	char *python_version;     /* as written, even when unquoted */
+	char *sdk_version;
+	int pinned;               /* booleans: 0 when absent */
+	int full_width;
+	int disable_embedding;
+	int hf_oauth;
+	int hf_oauth_expiration_minutes; /* 480 when absent */
 } sp_spaceconfig;
 
 /*
