@@ -1,5 +1,154 @@
-/* pre-receive: refuse a push whose Space config is wrong (to be written). */
+/* pre-receive: refuse a push whose deploy branch would carry a wrong Space config; every other ref passes untouched. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+#include "repo.h"
+#include "space.h"
+#include "verify.h"
+#include "banned.h"
+
+#define REF_LINE_MAX 4096 /* "<old> <new> <ref>": ref names are far shorter */
+
+static const char zero_id[] = "0000000000000000000000000000000000000000";
+
+/* One line of stdin without its newline: its length, -1 at the end, SP_ETOOBIG or SP_EINVALID (a NUL byte). */
+static int read_ref_line(char *buf, size_t size, FILE *in)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc(in)) != EOF && c != '\n') {
+		if (c == '\0')
+			return SP_EINVALID;
+		if (len + 1 >= size)
+			return SP_ETOOBIG;
+		buf[len++] = (char)c;
+	}
+	buf[len] = '\0';
+	return c == EOF && len == 0 ? -1 : (int)len;
+}
+
+static int is_hex_id(const char *s)
+{
+	return strlen(s) == SP_OID_HEXSZ && strspn(s, "0123456789abcdef") == SP_OID_HEXSZ;
+}
+
+/* Split "<old> <new> <ref>" in place. */
+static int parse_ref_line(char **new_id, char **ref, char *line)
+{
+	char *old_id = line, *sp1, *sp2;
+
+	if (!(sp1 = strchr(old_id, ' ')) || !(sp2 = strchr(sp1 + 1, ' ')))
+		return SP_EINVALID;
+	*sp1 = *sp2 = '\0';
+	*new_id = sp1 + 1;
+	*ref = sp2 + 1;
+	if (!is_hex_id(old_id) || !is_hex_id(*new_id) || !**ref ||
+	    strchr(*ref, ' '))
+		return SP_EINVALID;
+	return 0;
+}
+
+/* refs/heads/<spacehook.deployBranch>, "main" when unset. */
+static int deploy_ref(sp_buf *out, sp_repo *repo)
+{
+	char *branch = NULL;
+	int error = sp_repo_config_get(&branch, repo, "spacehook.deployBranch");
+
+	if (error == SP_ENOTFOUND)
+		error = sp_buf_sets(out, "refs/heads/main");
+	else if (error == 0 && (!*branch || strchr(branch, ' ')))
+		error = sp_error_set(SP_EINVALID, "spacehook.deployBranch '%s' is "
+				     "not a branch name", branch);
+	else if (error == 0)
+		error = sp_buf_printf(out, "%s%s", strncmp(branch, "refs/", 5) ?
+				      "refs/heads/" : "", branch);
+	free(branch);
+	return error;
+}
+
+/* "spacehook stop OWNER/NAME" with this repository's Space when it can be told. */
+static void print_how_to_stop(sp_repo *repo)
+{
+	char *root = NULL;
+	sp_space space;
+	const char *id = "OWNER/NAME";
+
+	sp_repo_config_get(&root, repo, "spacehook.reposRoot");
+	if (sp_space_from_path(&space, root, sp_repo_path(repo)) == 0)
+		id = space.id;
+	fprintf(stderr, "spacehook: to stop the Space instead, the server "
+		"administrator runs: spacehook stop %s\n", id);
+	free(root);
+}
+
 int main(void)
 {
-	return 0;
+	sp_repo *repo = NULL;
+	sp_spaceconfig *config = NULL;
+	sp_diag_list diags = SP_DIAG_LIST_INIT;
+	sp_buf ref = SP_BUF_INIT, report = SP_BUF_INIT;
+	char line[REF_LINE_MAX], target[SP_OID_HEXSZ + 1] = "";
+	char *new_id, *name;
+	int status = 1, error = 0, deleting = 0, lineno = 0, len;
+
+	if ((error = sp_repo_open(&repo, NULL)) < 0 ||
+	    (error = deploy_ref(&ref, repo)) < 0) {
+		fprintf(stderr, "spacehook: %s\n", sp_error_last());
+		goto done;
+	}
+
+	/* Every ref of the push; only the deploy branch is checked. */
+	while ((len = read_ref_line(line, sizeof(line), stdin)) >= 0) {
+		lineno++;
+		if (parse_ref_line(&new_id, &name, line) < 0) {
+			fprintf(stderr, "spacehook: malformed line %d from git "
+				"(expected '<old-id> <new-id> <ref>')\n", lineno);
+			goto done;
+		}
+		if (strcmp(name, ref.ptr))
+			continue;
+		deleting = !strcmp(new_id, zero_id);
+		memcpy(target, new_id, sizeof(target));
+	}
+	if (len == SP_ETOOBIG || len == SP_EINVALID) {
+		fprintf(stderr, "spacehook: line %d from git is %s\n", lineno + 1,
+			len == SP_ETOOBIG ? "longer than 4096 bytes" : "not text");
+		goto done;
+	}
+
+	if (!*target) {
+		status = 0; /* the deploy branch is not part of this push */
+		goto done;
+	}
+	if (deleting) {
+		fprintf(stderr, "spacehook: refusing to delete '%s': the Space "
+			"is deployed from this branch\n", ref.ptr);
+		print_how_to_stop(repo);
+		goto done;
+	}
+
+	error = sp_verify_commit(&config, &diags, repo, target);
+	if (error < 0 && error != SP_ECONFIG) {
+		fprintf(stderr, "spacehook: cannot check %.7s: %s\n", target,
+			sp_error_last());
+		goto done;
+	}
+	if (sp_verify_report(&report, &diags, config, "README.md",
+			    SP_VERIFY_REPORT_PUSH) < 0) {
+		fprintf(stderr, "spacehook: %s\n", sp_error_last());
+		goto done;
+	}
+	fputs(report.ptr, stderr);
+	status = error < 0 ? 1 : 0;
+done:
+	sp_spaceconfig_free(config);
+	sp_diag_list_dispose(&diags);
+	sp_buf_dispose(&report);
+	sp_buf_dispose(&ref);
+	sp_repo_free(repo);
+	return status;
 }

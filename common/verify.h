@@ -1,0 +1,55 @@
+/* The checks a push of a Space goes through: README.md at the root, its config, and the Dockerfile that sdk docker needs. */
+#ifndef SP_VERIFY_H
+#define SP_VERIFY_H
+
+#include "buf.h"
+#include "diag.h"
+#include "repo.h"
+#include "spaceconfig.h"
+
+/*
+ * Check the Space in the tree of `commit`: README.md at the root must be a
+ * regular file of at most SP_README_MAX_SIZE bytes (its size is read from
+ * the object header, a bigger one is never loaded) holding a valid config;
+ * with sdk "docker" a Dockerfile must be a regular file at the root too.
+ * Every problem goes into `diags` (positions inside README.md).
+ *
+ * Returns 0 when no error was found and, when `out` is not NULL, sets `*out`
+ * to the config (caller frees with sp_spaceconfig_free); SP_ECONFIG when
+ * the Space has an error (`*out` NULL); another negative code when the
+ * repository could not be read (message in sp_error_last()).
+ */
+int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
+		    const char *commit);
+
+/*
+ * The same checks on a directory of the file system: DIR/README.md and, for
+ * sdk docker, DIR/Dockerfile. Symbolic links count as links, as git would
+ * store them.
+ */
+int sp_verify_dir(sp_spaceconfig **out, sp_diag_list *diags, const char *dir);
+
+/* Only the README file at `path` (no Dockerfile check). */
+int sp_verify_file(sp_spaceconfig **out, sp_diag_list *diags, const char *path);
+
+typedef enum {
+	SP_VERIFY_REPORT_PUSH,  /* errors headed by Hugging Face's refusal line */
+	SP_VERIFY_REPORT_LOCAL, /* errors followed by a count (spacehook validate) */
+} sp_verify_report_style;
+
+/* Hugging Face's first line of a refused push. */
+#define SP_VERIFY_REFUSED \
+	"Sorry, your push was rejected during YAML metadata verification:"
+
+/*
+ * Append what a human reads about a check to `out`, one line each: the
+ * problems GCC style as `file:line:col: severity: message`, headed by
+ * SP_VERIFY_REFUSED (push) or followed by a count (local) when there is an
+ * error; otherwise the warnings and then
+ * `spacehook: <file> ok (sdk: docker, app_port: 7860)` (config not NULL).
+ */
+int sp_verify_report(sp_buf *out, const sp_diag_list *diags,
+		    const sp_spaceconfig *config, const char *file,
+		    sp_verify_report_style style);
+
+#endif
