@@ -1,7 +1,802 @@
-/* Jobs of a Space (to be written). */
+/* Jobs of a Space: queue, detached worker, followed log. */
 #include "job.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "deploy.h"
+#include "engine.h"
+#include "error.h"
+#include "proc.h"
+#include "repo.h"
+#include "spaceconfig.h"
+#include "banned.h"
+
+#define JOB_KEEP_LOGS 20
+#define JOB_START_GRACE 15 /* seconds a queued job may wait for its worker to appear */
+
+typedef struct {
+	char id[SP_JOB_ID_MAX];
+	char commit[SP_OID_HEXSZ + 1];
+	unsigned flags;
+	long long queued_at;
+} job_entry;
+
+static volatile sig_atomic_t job_cancel;
+
+static void job_on_signal(int sig)
+{
+	job_cancel = 1;
+}
+
+static int job_path(sp_buf *out, sp_store *store, const char *name)
+{
+	sp_buf_clear(out);
+	return sp_buf_printf(out, "%s/%s", sp_store_dir(store), name);
+}
+
+static int job_log_path(sp_buf *out, sp_store *store, const char *id, const char *ext)
+{
+	sp_buf_clear(out);
+	return sp_buf_printf(out, "%s/logs/%s.%s", sp_store_dir(store), id, ext);
+}
+
+static int job_queue_lock(sp_store *store)
+{
+	sp_buf path = SP_BUF_INIT;
+	int fd;
+
+	job_path(&path, store, "queue.lock");
+	fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		sp_error_set_os(SP_EIO, "cannot open '%s'", path.ptr);
+	} else {
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+	}
+	sp_buf_dispose(&path);
+	return fd;
+}
+
+static void job_queue_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Read the queued job; SP_ENOTFOUND when none. Caller holds the queue lock. */
+static int job_queue_read(job_entry *out, sp_store *store)
+{
+	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	job_path(&path, store, "queue");
+	if ((error = sp_buf_read_file(&text, path.ptr, 4096)) < 0)
+		goto done;
+	if (sscanf(text.ptr, "%63s %40s %u %lld", out->id, out->commit, &out->flags,
+		   &out->queued_at) != 4 || strlen(out->commit) != SP_OID_HEXSZ) {
+		error = sp_error_set(SP_EINVALID, "damaged queue file '%s'", path.ptr);
+		unlink(path.ptr);
+	}
+done:
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&text);
+	return error;
+}
+
+static int job_write_status(sp_store *store, const char *id, const char *stage, const char *line)
+{
+	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	int error;
+
+	job_log_path(&path, store, id, "status");
+	sp_buf_printf(&text, "%s %s\n", stage, line ? line : "");
+	error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&text);
+	return error;
+}
+
+static int job_append_log(sp_store *store, const char *id, const char *text)
+{
+	sp_buf path = SP_BUF_INIT;
+	int fd, error = 0;
+
+	job_log_path(&path, store, id, "log");
+	fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		error = sp_error_set_os(SP_EIO, "cannot write '%s'", path.ptr);
+	if (fd >= 0)
+		close(fd);
+	sp_buf_dispose(&path);
+	return error;
+}
+
+static int job_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Keep the newest JOB_KEEP_LOGS job logs (ids sort by time). */
+static void job_rotate_logs(sp_store *store)
+{
+	sp_buf dir = SP_BUF_INIT, path = SP_BUF_INIT;
+	char **names = NULL;
+	size_t count = 0, alloc = 0;
+	struct dirent *d;
+	DIR *dh;
+
+	sp_buf_printf(&dir, "%s/logs", sp_store_dir(store));
+	if (!(dh = opendir(dir.ptr)))
+		goto done;
+	while ((d = readdir(dh))) {
+		size_t len = strlen(d->d_name);
+
+		if (len < 5 || strcmp(d->d_name + len - 4, ".log"))
+			continue;
+		if (count == alloc) {
+			char **grown;
+
+			alloc = alloc ? alloc * 2 : 32;
+			if (!(grown = realloc(names, alloc * sizeof(*names))))
+				break;
+			names = grown;
+		}
+		names[count++] = sp_strdup(d->d_name);
+	}
+	closedir(dh);
+	if (count > JOB_KEEP_LOGS) {
+		qsort(names, count, sizeof(*names), job_name_cmp);
+		for (size_t i = 0; i < count - JOB_KEEP_LOGS; i++) {
+			sp_buf_clear(&path);
+			sp_buf_printf(&path, "%s/%s", dir.ptr, names[i]);
+			unlink(path.ptr);
+			sp_buf_truncate(&path, path.size - 4);
+			sp_buf_puts(&path, ".status");
+			unlink(path.ptr);
+		}
+	}
+done:
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	sp_buf_dispose(&dir);
+	sp_buf_dispose(&path);
+}
+
+int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo_path,
+		   const char *commit, unsigned flags)
+{
+	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT, note = SP_BUF_INIT;
+	job_entry prev;
+	struct tm tm;
+	time_t now = time(NULL);
+	char stamp[32];
+	int lock, error;
+
+	if (strlen(commit) != SP_OID_HEXSZ)
+		return sp_error_set(SP_EINVALID, "not a full commit id: '%s'", commit);
+	if ((lock = job_queue_lock(store)) < 0)
+		return SP_EIO;
+	job_path(&path, store, "logs");
+	if (mkdir(path.ptr, 0700) < 0 && errno != EEXIST) {
+		error = sp_error_set_os(SP_EIO, "cannot create '%s'", path.ptr);
+		goto done;
+	}
+	if (repo_path) {
+		job_path(&path, store, "repo");
+		if ((error = sp_store_write_file(path.ptr, repo_path, strlen(repo_path), 0600)) < 0)
+			goto done;
+	}
+	if (job_queue_read(&prev, store) == 0) {
+		if ((flags & SP_JOB_RESTART) && !(prev.flags & SP_JOB_RESTART)) {
+			memcpy(id_out, prev.id, SP_JOB_ID_MAX);
+			error = 0;
+			goto done;
+		}
+		sp_buf_printf(&note, "spacehook: superseded by a newer push (%.7s): only the "
+			      "newest queued commit is built\n", commit);
+		job_append_log(store, prev.id, note.ptr);
+		sp_buf_clear(&note);
+		sp_buf_printf(&note, "by %.7s", commit);
+		job_write_status(store, prev.id, "SUPERSEDED", note.ptr);
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(id_out, SP_JOB_ID_MAX, "%s-%.12s-%ld", stamp, commit, (long)getpid());
+	/* The log exists from the start, so a follower never waits on a missing file. */
+	job_append_log(store, id_out, "");
+	sp_buf_printf(&text, "%s %s %u %lld\n", id_out, commit, flags, (long long)now);
+	job_path(&path, store, "queue");
+	error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
+	job_rotate_logs(store);
+done:
+	job_queue_unlock(lock);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&text);
+	sp_buf_dispose(&note);
+	return error;
+}
+
+/* The spacehook program: beside this one, where installs put it, or on PATH. */
+static void job_program(sp_buf *out)
+{
+	const char *env = getenv("SPACEHOOK_PROGRAM");
+	sp_buf dir = SP_BUF_INIT;
+
+	if (env && *env) {
+		sp_buf_sets(out, env);
+		return;
+	}
+	if (sp_proc_self_dir(&dir) == 0) {
+		sp_buf_sets(out, dir.ptr);
+		sp_buf_puts(out, "/spacehook");
+		if (access(out->ptr, X_OK) == 0)
+			goto done;
+		sp_buf_sets(out, dir.ptr);
+		sp_buf_puts(out, "/../../../bin/spacehook");
+		if (access(out->ptr, X_OK) == 0)
+			goto done;
+	}
+	sp_buf_sets(out, "spacehook");
+done:
+	sp_buf_dispose(&dir);
+}
+
+int sp_job_start_worker(const sp_space *space)
+{
+	static const char *const pass[] = {
+		"PATH", "HOME", "LANG", "LC_ALL", "TZ", "XDG_CONFIG_HOME", "DOCKER_HOST",
+		"DOCKER_CONFIG", "SPACEHOOK_PROGRAM", "GIT_CONFIG_NOSYSTEM",
+		"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+	};
+	sp_proc_options opts = { 0 };
+	sp_buf program = SP_BUF_INIT;
+	sp_env env = SP_ENV_INIT;
+	const char *argv[4];
+	int error;
+
+	job_program(&program);
+	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		sp_env_pass(&env, pass[i]);
+	argv[0] = program.ptr;
+	argv[1] = "worker";
+	argv[2] = space->id;
+	argv[3] = NULL;
+	opts.argv = argv;
+	opts.envp = sp_env_array(&env);
+	opts.stdin_fd = opts.stdout_fd = opts.stderr_fd = -1;
+	opts.cwd = "/";
+	error = sp_proc_detach(&opts);
+	sp_env_dispose(&env);
+	sp_buf_dispose(&program);
+	return error;
+}
+
+static int job_pid_alive(sp_store *store)
+{
+	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	long pid = 0;
+
+	job_path(&path, store, "worker.pid");
+	if (sp_buf_read_file(&text, path.ptr, 64) == 0)
+		pid = strtol(text.ptr, NULL, 10);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&text);
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+static int job_still_queued(sp_store *store, const char *id)
+{
+	job_entry e;
+	int lock = job_queue_lock(store), queued;
+
+	queued = job_queue_read(&e, store) == 0 && !strcmp(e.id, id);
+	job_queue_unlock(lock);
+	return queued;
+}
+
+static int job_write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
+{
+	sp_buf log = SP_BUF_INIT, status = SP_BUF_INIT, text = SP_BUF_INIT;
+	time_t started = time(NULL), last_check = 0;
+	char stage[32] = "LOST";
+	off_t offset = 0;
+	int logfd = -1, error = SP_ERROR, done = 0, client = 1;
+
+	job_log_path(&log, store, id, "log");
+	job_log_path(&status, store, id, "status");
+	for (;;) {
+		char chunk[8192];
+		ssize_t n;
+
+		if (logfd < 0)
+			logfd = open(log.ptr, O_RDONLY | O_CLOEXEC);
+		n = logfd >= 0 ? pread(logfd, chunk, sizeof(chunk), offset) : 0;
+		if (n > 0) {
+			offset += n;
+			/* A pusher who went away stops the copy, not the job. */
+			if (client && job_write_all(fd, chunk, (size_t)n) < 0)
+				client = 0;
+			continue;
+		}
+		if (done)
+			break;
+		if (access(status.ptr, F_OK) == 0) {
+			done = 1; /* read what was written before the status, then stop */
+			continue;
+		}
+		if (time(NULL) - last_check >= 2) {
+			last_check = time(NULL);
+			if (!job_pid_alive(store) &&
+			    (!job_still_queued(store, id) || time(NULL) - started > JOB_START_GRACE) &&
+			    access(status.ptr, F_OK) < 0) {
+				const char *msg = "spacehook: error: the worker stopped before the "
+						  "job ended; see 'spacehook status' and "
+						  "'spacehook rebuild'\n";
+				if (client)
+					job_write_all(fd, msg, strlen(msg));
+				goto finish;
+			}
+		}
+		usleep(100 * 1000);
+	}
+	if (sp_buf_read_file(&text, status.ptr, 4096) == 0)
+		sscanf(text.ptr, "%31s", stage);
+finish:
+	if (stage_out)
+		sp_buf_sets(stage_out, stage);
+	if (!strcmp(stage, "RUNNING") || !strcmp(stage, "SUPERSEDED"))
+		error = 0;
+	if (logfd >= 0)
+		close(logfd);
+	sp_buf_dispose(&log);
+	sp_buf_dispose(&status);
+	sp_buf_dispose(&text);
+	return error;
+}
+
+/* Where one job's output goes: its log file. */
+typedef struct {
+	int fd;
+} job_log;
+
+static int job_log_write(const char *data, size_t len, void *payload)
+{
+	job_log *log = payload;
+
+	return job_write_all(log->fd, data, len) < 0 ? SP_EIO : 0;
+}
+
+static void job_say(job_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void job_say(job_log *log, const char *fmt, ...)
+{
+	sp_buf line = SP_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sp_buf_vprintf(&line, fmt, ap);
+	va_end(ap);
+	sp_buf_putc(&line, '\n');
+	job_log_write(line.ptr, line.size, log);
+	sp_buf_dispose(&line);
+}
+
+/* A build slot of spacehook.maxConcurrentBuilds: an flock on <state>/slots/<n>.lock. */
+static int job_take_slot(const sp_settings *s, job_log *log)
+{
+	sp_buf path = SP_BUF_INIT;
+	int said = 0, fd = -1;
+
+	sp_buf_printf(&path, "%s/slots", s->state_dir);
+	mkdir(path.ptr, 0700);
+	while (!job_cancel) {
+		for (int i = 0; i < (s->max_concurrent_builds > 0 ? s->max_concurrent_builds : 1); i++) {
+			sp_buf_clear(&path);
+			sp_buf_printf(&path, "%s/slots/%d.lock", s->state_dir, i);
+			fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+			if (fd < 0)
+				continue;
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+				goto done;
+			close(fd);
+			fd = -1;
+		}
+		if (!said) {
+			job_say(log, "spacehook: waiting for a build slot (%d builds run at "
+				"once: spacehook.maxConcurrentBuilds)", s->max_concurrent_builds);
+			said = 1;
+		}
+		sleep(1);
+	}
+done:
+	sp_buf_dispose(&path);
+	return fd;
+}
+
+typedef struct {
+	const sp_settings *settings;
+	sp_store *store;
+	sp_repo *repo;
+	const sp_space *space;
+} job_context;
+
+static void job_finish(job_context *ctx, sp_state *state, const job_entry *job,
+		       job_log *log, const char *stage, const char *error)
+{
+	sp_state_set(&state->stage, stage);
+	sp_state_set(&state->building_commit, NULL);
+	if (error)
+		sp_state_set(&state->error, error);
+	sp_state_save(ctx->store, state);
+	if (strcmp(stage, "RUNNING")) {
+		job_say(log, "spacehook: %s is %s%s%s", ctx->space->id, stage,
+			state->container && state->commit ? "; still serving " : "",
+			state->container && state->commit ? state->url : "");
+	}
+	job_write_status(ctx->store, job->id, stage, error);
+}
+
+static void job_run(job_context *ctx, const job_entry *job)
+{
+	const sp_settings *s = ctx->settings;
+	sp_spaceconfig *config = NULL;
+	sp_diag_list diags = SP_DIAG_LIST_INIT;
+	sp_kv secrets = { 0 }, variables = { 0 };
+	sp_buf path = SP_BUF_INIT, readme = SP_BUF_INIT, text = SP_BUF_INIT,
+	       image = SP_BUF_INIT, lspace = SP_BUF_INIT, lcommit = SP_BUF_INIT,
+	       clean = SP_BUF_INIT;
+	sp_state state;
+	sp_engine *engine = NULL;
+	sp_redact redact;
+	job_log log = { -1 };
+	sp_entry_kind kind;
+	size_t size;
+	char stamp[32];
+	struct tm tm;
+	time_t queued = (time_t)job->queued_at;
+	int error, slot = -1;
+
+	sp_state_init(&state);
+	sp_redact_init(&redact, NULL, NULL);
+	job_log_path(&path, ctx->store, job->id, "log");
+	log.fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (log.fd < 0) {
+		job_write_status(ctx->store, job->id, "BUILD_ERROR", "cannot write the job log");
+		goto done;
+	}
+	if ((error = sp_state_load(&state, ctx->store)) < 0) {
+		job_say(&log, "spacehook: error: %s (the record starts again)", sp_error_last());
+		sp_state_init(&state);
+	}
+	gmtime_r(&queued, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	job_say(&log, "===== %s queued at %s / Commit SHA: %.7s =====",
+		job->flags & SP_JOB_RESTART ? "Restart" : "Build", stamp, job->commit);
+
+	/* The config of the commit: the pushed README decides port and timeout. */
+	if ((error = sp_repo_read_blob(&readme, ctx->repo, job->commit, "README.md",
+				       SP_README_MAX_SIZE)) < 0) {
+		job_say(&log, "spacehook: error: %s", sp_error_last());
+		job_finish(ctx, &state, job, &log, "CONFIG_ERROR", sp_error_last());
+		goto done;
+	}
+	if (sp_spaceconfig_parse(&config, &diags, readme.ptr, readme.size) < 0) {
+		sp_diag_render(&text, &diags, "README.md");
+		job_log_write(text.ptr, text.size, &log);
+		job_finish(ctx, &state, job, &log, "CONFIG_ERROR", "the Space config of README.md has errors");
+		goto done;
+	}
+	if (sp_repo_entry(&kind, &size, ctx->repo, job->commit, "Dockerfile") < 0 ||
+	    (kind != SP_ENTRY_BLOB && kind != SP_ENTRY_EXEC)) {
+		job_say(&log, "spacehook: error: no Dockerfile at the root of %.7s", job->commit);
+		job_finish(ctx, &state, job, &log, "NO_APP_FILE", "no Dockerfile at the root of the repository");
+		goto done;
+	}
+	if ((error = sp_store_kv_load(&secrets, ctx->store, SP_KV_SECRETS)) < 0 ||
+	    (error = sp_store_kv_load(&variables, ctx->store, SP_KV_VARIABLES)) < 0) {
+		job_say(&log, "spacehook: error: %s", sp_error_last());
+		job_finish(ctx, &state, job, &log, "BUILD_ERROR", sp_error_last());
+		goto done;
+	}
+	sp_build_redact_secrets(&redact, &secrets);
+
+	if ((error = sp_engine_new(&engine, s->docker_host)) < 0) {
+		job_say(&log, "spacehook: error: %s", sp_error_last());
+		job_finish(ctx, &state, job, &log, "BUILD_ERROR", sp_error_last());
+		goto done;
+	}
+
+	if (job->flags & SP_JOB_RESTART) {
+		if (!state.image) {
+			job_say(&log, "spacehook: nothing to restart: %s has no image yet", ctx->space->id);
+			job_finish(ctx, &state, job, &log, state.stage ? state.stage : "STOPPED", NULL);
+			goto done;
+		}
+		sp_buf_sets(&image, state.image);
+	} else {
+		sp_build_options b = { 0 };
+		const char *labels[3];
+
+		sp_state_set(&state.stage, state.container ? "RUNNING_BUILDING" : "BUILDING");
+		sp_state_set(&state.building_commit, job->commit);
+		sp_state_save(ctx->store, &state);
+		if ((slot = job_take_slot(s, &log)) < 0) {
+			job_finish(ctx, &state, job, &log, "BUILD_ERROR", "build canceled");
+			goto done;
+		}
+		sp_buf_printf(&image, "spacehook/%s:%.12s", ctx->space->slug, job->commit);
+		sp_buf_printf(&lspace, "spacehook.space=%s", ctx->space->id);
+		sp_buf_printf(&lcommit, "spacehook.commit=%s", job->commit);
+		labels[0] = lspace.ptr;
+		labels[1] = lcommit.ptr;
+		labels[2] = NULL;
+		b.docker_cli = s->docker_cli;
+		b.docker_host = s->docker_host;
+		b.repo = ctx->repo;
+		b.commit = job->commit;
+		b.image = image.ptr;
+		b.labels = labels;
+		b.variables = &variables;
+		b.secrets = &secrets;
+		b.no_cache = !!(job->flags & SP_JOB_NO_CACHE);
+		b.log_max = s->build_log_max;
+		b.output = job_log_write;
+		b.payload = &log;
+		b.cancel = &job_cancel;
+		error = sp_build_run(&b);
+		close(slot);
+		slot = -1;
+		if (error < 0) {
+			sp_buf_clear(&clean);
+			sp_redact_string(&clean, &redact, sp_error_last(), strlen(sp_error_last()));
+			job_say(&log, "spacehook: error: %s", clean.ptr);
+			job_finish(ctx, &state, job, &log,
+				   error == SP_ECANCELED ? (state.container ? "RUNNING" : "STOPPED")
+							 : "BUILD_ERROR", clean.ptr);
+			goto done;
+		}
+	}
+
+	{
+		sp_deploy_options d = { 0 };
+
+		d.settings = s;
+		d.store = ctx->store;
+		d.engine = engine;
+		d.image = image.ptr;
+		d.commit = job->commit;
+		d.config = config;
+		d.variables = &variables;
+		d.secrets = &secrets;
+		d.log = job_log_write;
+		d.payload = &log;
+		d.cancel = &job_cancel;
+		error = sp_deploy_run(&state, &d);
+	}
+	if (state.error) {
+		sp_buf_clear(&clean);
+		sp_redact_string(&clean, &redact, state.error, strlen(state.error));
+		sp_state_set(&state.error, clean.ptr);
+	}
+	if (error < 0) {
+		job_finish(ctx, &state, job, &log, state.stage ? state.stage : "RUNTIME_ERROR",
+			   state.error);
+		goto done;
+	}
+	job_say(&log, "spacehook: %s is RUNNING on %s (%.7s)", ctx->space->id, state.url, job->commit);
+	job_finish(ctx, &state, job, &log, "RUNNING", NULL);
+done:
+	if (slot >= 0)
+		close(slot);
+	if (log.fd >= 0)
+		close(log.fd);
+	sp_engine_free(engine);
+	sp_spaceconfig_free(config);
+	sp_diag_list_dispose(&diags);
+	sp_kv_dispose(&secrets);
+	sp_kv_dispose(&variables);
+	sp_state_dispose(&state);
+	sp_redact_dispose(&redact);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&readme);
+	sp_buf_dispose(&text);
+	sp_buf_dispose(&image);
+	sp_buf_dispose(&lspace);
+	sp_buf_dispose(&lcommit);
+	sp_buf_dispose(&clean);
+}
+
+/* Take the queued job, if any, under the queue lock. */
+static int job_dequeue(job_entry *out, sp_store *store)
+{
+	sp_buf path = SP_BUF_INIT;
+	int lock = job_queue_lock(store), error;
+
+	if ((error = job_queue_read(out, store)) == 0) {
+		job_path(&path, store, "queue");
+		unlink(path.ptr);
+	}
+	job_queue_unlock(lock);
+	sp_buf_dispose(&path);
+	return error;
+}
+
+static int job_repo_path(sp_buf *out, sp_store *store)
+{
+	sp_buf path = SP_BUF_INIT;
+	int error;
+
+	job_path(&path, store, "repo");
+	error = sp_buf_read_file(out, path.ptr, 8192);
+	sp_buf_dispose(&path);
+	if (error == SP_ENOTFOUND)
+		error = sp_error_set(SP_ENOTFOUND, "no repository is recorded for this Space yet (push to it first)");
+	return error;
+}
+
+/* Settings as the Space's repository sees them (its own config included). */
+static int job_open(sp_repo **repo_out, sp_settings *settings, sp_store **store_out,
+		    const sp_space *space, const sp_settings *base)
+{
+	sp_buf repo_path = SP_BUF_INIT;
+	int error;
+
+	if ((error = sp_store_open(store_out, base->state_dir, space)) < 0 ||
+	    (error = job_repo_path(&repo_path, *store_out)) < 0 ||
+	    (error = sp_repo_open(repo_out, repo_path.ptr)) < 0 ||
+	    (error = sp_settings_load(settings, *repo_out)) < 0)
+		goto done;
+done:
+	sp_buf_dispose(&repo_path);
+	return error;
+}
+
+int sp_job_work(const sp_space *space)
+{
+	sp_settings base = { 0 }, settings = { 0 };
+	sp_store *store = NULL;
+	sp_repo *repo = NULL;
+	sp_buf pidpath = SP_BUF_INIT, pidtext = SP_BUF_INIT;
+	struct sigaction sa;
+	job_entry job;
+	int error, lock = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = job_on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((error = sp_settings_load(&base, NULL)) < 0 ||
+	    (error = job_open(&repo, &settings, &store, space, &base)) < 0)
+		goto done;
+	job_path(&pidpath, store, "worker.pid");
+	sp_buf_printf(&pidtext, "%ld\n", (long)getpid());
+	for (;;) {
+		if ((error = sp_store_lock(&lock, store, 0)) < 0) {
+			if (error == SP_ELOCKED)
+				error = 0; /* another worker runs the queue */
+			goto done;
+		}
+		sp_store_write_file(pidpath.ptr, pidtext.ptr, pidtext.size, 0600);
+		while (!job_cancel && job_dequeue(&job, store) == 0) {
+			job_context ctx = { &settings, store, repo, space };
+
+			job_run(&ctx, &job);
+		}
+		unlink(pidpath.ptr);
+		sp_store_unlock(lock);
+		lock = -1;
+		/* A push may have queued a job after the last look: look again. */
+		if (job_cancel || job_queue_read(&job, store) < 0)
+			break;
+	}
+done:
+	if (lock >= 0) {
+		unlink(pidpath.ptr);
+		sp_store_unlock(lock);
+	}
+	sp_repo_free(repo);
+	sp_store_free(store);
+	sp_settings_dispose(&settings);
+	sp_settings_dispose(&base);
+	sp_buf_dispose(&pidpath);
+	sp_buf_dispose(&pidtext);
+	return error;
+}
+
+int sp_job_submit(char id_out[SP_JOB_ID_MAX], const sp_settings *settings,
+		  const sp_space *space, unsigned flags)
+{
+	sp_settings repo_settings = { 0 };
+	sp_store *store = NULL;
+	sp_repo *repo = NULL;
+	sp_state state;
+	char commit[SP_OID_HEXSZ + 1];
+	int error;
+
+	sp_state_init(&state);
+	if ((error = job_open(&repo, &repo_settings, &store, space, settings)) < 0 ||
+	    (error = sp_state_load(&state, store)) < 0)
+		goto done;
+	if (state.commit && (flags & SP_JOB_RESTART)) {
+		memcpy(commit, state.commit, sizeof(commit) - 1);
+		commit[SP_OID_HEXSZ] = '\0';
+	} else {
+		sp_buf ref = SP_BUF_INIT;
+
+		sp_buf_printf(&ref, "refs/heads/%s", repo_settings.deploy_branch);
+		error = sp_repo_resolve(commit, repo, ref.ptr);
+		sp_buf_dispose(&ref);
+		if (error < 0)
+			goto done;
+	}
+	if ((error = sp_job_enqueue(id_out, store, NULL, commit, flags)) < 0 ||
+	    (error = sp_job_start_worker(space)) < 0)
+		goto done;
+done:
+	sp_state_dispose(&state);
+	sp_repo_free(repo);
+	sp_store_free(store);
+	sp_settings_dispose(&repo_settings);
+	return error;
+}
 
 int sp_job_restart(const sp_settings *settings, const sp_space *space, sp_buf *message)
 {
-	return 0;
+	sp_store *store = NULL;
+	sp_state state;
+	sp_buf stage = SP_BUF_INIT;
+	char id[SP_JOB_ID_MAX];
+	int error;
+
+	sp_state_init(&state);
+	if ((error = sp_store_open(&store, settings->state_dir, space)) < 0 ||
+	    (error = sp_state_load(&state, store)) < 0)
+		goto done;
+	if (!state.container || state.paused) {
+		if (message)
+			sp_buf_printf(message, "%s is not running: the change applies at its next start",
+				      space->id);
+		goto done;
+	}
+	if ((error = sp_job_submit(id, settings, space, SP_JOB_RESTART)) < 0)
+		goto done;
+	error = sp_job_follow(&stage, store, id, STDERR_FILENO);
+	if (message)
+		sp_buf_printf(message, "%s restarted: %s", space->id, stage.ptr);
+done:
+	sp_state_dispose(&state);
+	sp_store_free(store);
+	sp_buf_dispose(&stage);
+	return error;
 }

@@ -1,17 +1,69 @@
-/* Jobs of a Space: the queue, the detached worker, the log a pusher follows. */
+/* Jobs of a Space: the queue (newest push wins), the detached worker that runs them one at a time, and the log a pusher follows. */
 #ifndef SP_JOB_H
 #define SP_JOB_H
 
 #include "buf.h"
 #include "settings.h"
 #include "space.h"
+#include "store.h"
+
+/*
+ * Files in the Space's state directory (see store.h):
+ *   queue           "<job id> <commit> <flags> <queued at>": the one job waiting
+ *   queue.lock      flock taken around every change of the queue
+ *   repo            path of the Space's bare repository (written by post-receive)
+ *   worker.pid      pid of the worker holding the Space lock
+ *   logs/<id>.log   the job's output, as the pusher sees it (secrets redacted)
+ *   logs/<id>.status  "<STAGE> <one line>" once the job has ended
+ */
+
+#define SP_JOB_ID_MAX 64
+
+/* Job flags. */
+#define SP_JOB_NO_CACHE 0x1 /* build without the build cache (factory rebuild) */
+#define SP_JOB_RESTART 0x2  /* no build: run the serving image again (new environment) */
+
+/*
+ * Queue a job for `commit` of the Space, replacing a job queued before (its
+ * follower is told it was superseded). Records `repo_path` for the worker.
+ * `id_out` gets the new job's id. With SP_JOB_RESTART while a build is
+ * already queued, nothing is added and `id_out` gets that build's id (it
+ * will run with the new environment anyway).
+ */
+int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo_path,
+		   const char *commit, unsigned flags);
+
+/* Start `spacehook worker SPACE` detached (own session, not a child of the caller). */
+int sp_job_start_worker(const sp_space *space);
+
+/*
+ * Copy the job's log to `fd` as it grows, until the job ends; `stage_out`
+ * (may be NULL) gets its final stage (a Hugging Face stage name, or
+ * SUPERSEDED / LOST when no worker finished it). Returns 0 when the job
+ * ended RUNNING or was superseded, SP_ERROR otherwise.
+ */
+int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd);
+
+/*
+ * The worker: take the Space's lock (return at once when another worker
+ * has it) and run queued jobs until the queue is empty.
+ */
+int sp_job_work(const sp_space *space);
 
 /*
  * Restart the Space's running container with its current secrets and
- * variables (after `spacehook secrets set`, as Hugging Face does). A Space
- * that is not running is left alone and 0 is returned; `message` (may be
- * NULL) gets one line saying what was done.
+ * variables (after `spacehook secrets set`, as Hugging Face does), following
+ * the job's log on stderr. A Space with nothing serving is left alone and 0
+ * is returned; `message` (may be NULL) gets one line saying what was done.
  */
 int sp_job_restart(const sp_settings *settings, const sp_space *space, sp_buf *message);
+
+/*
+ * Queue a job for the Space's current commit (or its repository's deploy
+ * branch) and start a worker: `spacehook rebuild` and `restart`. `id_out`
+ * gets the job id.
+ */
+int sp_job_submit(char id_out[SP_JOB_ID_MAX], const sp_settings *settings,
+		  const sp_space *space, unsigned flags);
 
 #endif

@@ -1,15 +1,88 @@
-/* spacehook restart and rebuild: not written yet. */
+/* spacehook restart and rebuild: run the Space again, from its image or from a new build. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "commands.h"
+#include "error.h"
+#include "job.h"
+#include "settings.h"
+#include "space.h"
+#include "store.h"
+#include "banned.h"
+
+/* Queue a job for SPACE, then show its log until it ends. */
+static int run_job(const char *id_arg, unsigned flags)
+{
+	sp_settings settings = { 0 };
+	sp_store *store = NULL;
+	sp_buf stage = SP_BUF_INIT;
+	sp_space space;
+	char id[SP_JOB_ID_MAX];
+	int status = 1;
+
+	if (sp_space_parse(&space, id_arg) < 0) {
+		cmd_die_message("%s", sp_error_last());
+		return 2;
+	}
+	if (sp_settings_load(&settings, NULL) < 0 ||
+	    sp_store_open(&store, settings.state_dir, &space) < 0 ||
+	    sp_job_submit(id, &settings, &space, flags) < 0) {
+		cmd_die_message("%s: %s", space.id, sp_error_last());
+		goto done;
+	}
+	if (sp_job_follow(&stage, store, id, STDOUT_FILENO) == 0)
+		status = 0;
+	else
+		cmd_die_message("%s ended %s (see 'spacehook status %s')", space.id,
+				stage.ptr, space.id);
+done:
+	sp_buf_dispose(&stage);
+	sp_store_free(store);
+	sp_settings_dispose(&settings);
+	return status;
+}
 
 int cmd_restart(int argc, char **argv)
 {
-	cmd_die_message("restart: not written yet");
-	return 1;
+	const char *space = NULL;
+	unsigned flags = SP_JOB_RESTART;
+
+	if (cmd_wants_help(argc, argv)) {
+		puts("usage: spacehook restart SPACE [--factory]\n\n"
+		     "Runs the Space's current image again in a new container, with its\n"
+		     "current secrets and variables. --factory rebuilds the image from\n"
+		     "its current commit without the build cache first (Hugging Face's\n"
+		     "factory reboot). Shows the job's log until the Space serves.");
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--factory"))
+			flags = SP_JOB_NO_CACHE;
+		else if (argv[i][0] == '-' || space) {
+			cmd_die_message("usage: spacehook restart SPACE [--factory]");
+			return 2;
+		} else
+			space = argv[i];
+	}
+	if (!space) {
+		cmd_die_message("usage: spacehook restart SPACE [--factory]");
+		return 2;
+	}
+	return run_job(space, flags);
 }
 
 int cmd_rebuild(int argc, char **argv)
 {
-	cmd_die_message("rebuild: not written yet");
-	return 1;
+	if (cmd_wants_help(argc, argv)) {
+		puts("usage: spacehook rebuild SPACE\n\n"
+		     "Builds the head of the Space's deploy branch again and deploys it,\n"
+		     "as a push would. Shows the job's log until it ends.");
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		cmd_die_message("usage: spacehook rebuild SPACE");
+		return 2;
+	}
+	return run_job(argv[1], 0);
 }
-

@@ -1,9 +1,35 @@
-/* spacehook worker: not written yet. */
+/* spacehook worker: run the queued jobs of one Space (started detached by post-receive). */
+#include <stdio.h>
+#include <string.h>
+
 #include "commands.h"
+#include "error.h"
+#include "job.h"
+#include "space.h"
+#include "banned.h"
 
 int cmd_worker(int argc, char **argv)
 {
-	cmd_die_message("worker: not written yet");
-	return 1;
-}
+	sp_space space;
 
+	if (cmd_wants_help(argc, argv)) {
+		puts("usage: spacehook worker SPACE\n\n"
+		     "Runs the queued build and deploy jobs of SPACE (owner/name) one at a\n"
+		     "time, then exits. post-receive starts it detached; it returns at once\n"
+		     "when another worker already holds the Space's lock.");
+		return 0;
+	}
+	if (argc != 2) {
+		cmd_die_message("usage: spacehook worker SPACE");
+		return 2;
+	}
+	if (sp_space_parse(&space, argv[1]) < 0) {
+		cmd_die_message("%s", sp_error_last());
+		return 2;
+	}
+	if (sp_job_work(&space) < 0) {
+		cmd_die_message("worker: %s", sp_error_last());
+		return 1;
+	}
+	return 0;
+}

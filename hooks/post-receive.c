@@ -1,5 +1,92 @@
-/* post-receive: queue the build and deploy of the pushed deploy branch (to be written). */
+/* post-receive: queue the build and deploy of the pushed deploy branch, start the worker, and show its log to the pusher. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "job.h"
+#include "repo.h"
+#include "settings.h"
+#include "space.h"
+#include "store.h"
+#include "banned.h"
+
+#define LINE_MAX_LEN 4096
+#define ZERO_OID "0000000000000000000000000000000000000000"
+
+/* Did the pusher ask not to wait (`git push -o spacehook.wait=no`)? */
+static int push_option_no_wait(void)
+{
+	const char *count = getenv("GIT_PUSH_OPTION_COUNT");
+	long n = count ? strtol(count, NULL, 10) : 0;
+	char name[64];
+
+	for (long i = 0; i < n && i < 100; i++) {
+		const char *value;
+
+		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
+		value = getenv(name);
+		if (value && (!strcmp(value, "spacehook.wait=no") ||
+			      !strcmp(value, "spacehook.wait=false")))
+			return 1;
+	}
+	return 0;
+}
+
+/* The new commit of the deploy branch in this push, if it moved (not deleted). */
+static int read_deploy_update(char out[SP_OID_HEXSZ + 1], const char *branch)
+{
+	char line[LINE_MAX_LEN], old[64], new[64], ref[LINE_MAX_LEN];
+	char want[LINE_MAX_LEN];
+	int found = 0;
+
+	snprintf(want, sizeof(want), "refs/heads/%s", branch);
+	while (fgets(line, sizeof(line), stdin)) {
+		if (sscanf(line, "%63s %63s %4095s", old, new, ref) != 3)
+			continue;
+		if (strcmp(ref, want) || !strcmp(new, ZERO_OID) || strlen(new) != SP_OID_HEXSZ)
+			continue;
+		memcpy(out, new, SP_OID_HEXSZ + 1);
+		found = 1;
+	}
+	return found;
+}
+
 int main(void)
 {
-	return 0;
+	sp_settings settings = { 0 };
+	sp_space space;
+	sp_store *store = NULL;
+	sp_repo *repo = NULL;
+	char commit[SP_OID_HEXSZ + 1], id[SP_JOB_ID_MAX];
+	int status = 0;
+
+	if (sp_repo_open(&repo, NULL) < 0 || sp_settings_load(&settings, repo) < 0) {
+		fprintf(stderr, "spacehook: error: %s\n", sp_error_last());
+		goto done;
+	}
+	if (!read_deploy_update(commit, settings.deploy_branch))
+		goto done;
+	if (sp_space_from_path(&space, settings.repos_root, sp_repo_path(repo)) < 0 ||
+	    sp_store_open(&store, settings.state_dir, &space) < 0 ||
+	    sp_job_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||
+	    sp_job_start_worker(&space) < 0) {
+		fprintf(stderr, "spacehook: error: cannot queue the deploy: %s\n", sp_error_last());
+		status = 1;
+		goto done;
+	}
+	if (push_option_no_wait()) {
+		fprintf(stderr, "spacehook: %s: build of %.7s queued; see 'spacehook status %s'\n",
+			space.id, commit, space.id);
+		goto done;
+	}
+	/* The log goes to the pusher as remote: lines; a disconnect leaves the worker going. */
+	if (sp_job_follow(NULL, store, id, STDERR_FILENO) < 0)
+		status = 1;
+done:
+	sp_store_free(store);
+	sp_repo_free(repo);
+	sp_settings_dispose(&settings);
+	return status;
 }
