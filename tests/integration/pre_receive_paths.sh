@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# pre-receive: repositories whose paths hold a space and a ':' (git quotes them in the hook environment), loose and packed pushes.
+source "$SP_SOURCE/tests/lib/testlib.sh"
+
+cd "$SANDBOX"
+
+make_checked_bare() {
+	git init -q --bare "$1"
+	ln -sf "$SP_BIN/pre-receive" "$1/hooks/pre-receive"
+}
+
+push() {
+	local dir=$1
+	shift
+	set +e
+	raw=$(git -C "$dir" push "$@" 2>&1)
+	rc=$?
+	set -e
+	out=$(printf '%s\n' "$raw" | sed -n 's/[[:space:]]*$//; /^remote: /p')
+}
+
+ref_of() {
+	git -C "$1" rev-parse -q --verify "$2" 2>/dev/null || echo none
+}
+
+commit_all() {
+	git -C "$1" add -A
+	git -C "$1" commit -q -m "${2:-change}"
+}
+
+for dir in "with space" "with:colon" "both: of them"; do
+	mkdir -p "$dir"
+	make_checked_bare "$dir/repo.git"
+	rm -rf work
+	write_space work
+	git -C work init -q
+
+	# Loose objects in the quarantine.
+	printf -- '---\nsdk: docker\napp_port: 0\n---\n' >work/README.md
+	commit_all work "bad"
+	push work "$SANDBOX/$dir/repo.git" main
+	expect_eq "[$dir] bad loose push exits 1" 1 "$rc"
+	expect_contains "[$dir] bad loose push read from quarantine" \
+		'remote: README.md:3:11: error: "app_port" must be an integer from 1 to 65535 (got "0")' "$out"
+	write_space work 8080
+	commit_all work "good"
+	push work "$SANDBOX/$dir/repo.git" main
+	expect_eq "[$dir] good loose push exits 0" 0 "$rc"
+	expect_eq "[$dir] good loose push ok" \
+		"remote: spacehook: README.md ok (sdk: docker, app_port: 8080)" "$out"
+
+	# A pack in the quarantine (git keeps pushes of 100 objects and more packed).
+	for i in $(seq 1 120); do printf '%s\n' "$i" >"work/f$i"; done
+	printf -- '---\nsdk: gradio\n---\n' >work/README.md
+	commit_all work "bad packed"
+	push work "$SANDBOX/$dir/repo.git" main
+	expect_eq "[$dir] bad packed push exits 1" 1 "$rc"
+	expect_contains "[$dir] bad packed push says why" "Sorry, your push was rejected" "$out"
+	expect_eq "[$dir] bad packed push leaves main" \
+		"$(ref_of work HEAD~1)" "$(ref_of "$dir/repo.git" main)"
+	write_space work
+	commit_all work "good packed"
+	push work "$SANDBOX/$dir/repo.git" main
+	expect_eq "[$dir] good packed push exits 0" 0 "$rc"
+	expect_contains "[$dir] good packed push ok" "remote: spacehook: README.md ok" "$out"
+	check "[$dir] the push was kept as a pack" \
+		compgen -G "$dir/repo.git/objects/pack/*.pack" >/dev/null
+	expect_eq "[$dir] good packed push moves main" \
+		"$(ref_of work HEAD)" "$(ref_of "$dir/repo.git" main)"
+done
+
+finish
