@@ -224,7 +224,8 @@ static int transfer_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
 	if (!t->log || !t->log->follow)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - t->log->last.tv_sec < 1)
+	if ((now.tv_sec - t->log->last.tv_sec) * 1000 +
+	    (now.tv_nsec - t->log->last.tv_nsec) / 1000000 < 1000)
 		return 0;
 	return log_emit(t->log, 0, "", 0) ? 1 : 0;
 }
