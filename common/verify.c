@@ -152,8 +152,13 @@ static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
 
 	if (out)
 		*out = NULL;
-	if ((error = verify_lstat(&kind, &size, readme_path)) < 0 ||
-	    (error = verify_readme_entry(diags, kind, size)) < 0)
+	if ((error = verify_lstat(&kind, &size, readme_path)) < 0)
+		goto done;
+	if (!dockerfile_path && kind == SP_ENTRY_NONE) {
+		error = sp_error_set(SP_ENOTFOUND, "no such file or directory '%s'", readme_path);
+		goto done;
+	}
+	if ((error = verify_readme_entry(diags, kind, size)) < 0)
 		goto done;
 	if (diags->errors) {
 		error = SP_ECONFIG;
