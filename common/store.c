@@ -882,11 +882,16 @@ int sp_store_port(int *out, const char *state_dir, const char *space_id,
 	cJSON *json = NULL, *item, *mine = NULL;
 	unsigned char *held = NULL;
 	sp_space space;
+	unsigned char addr[sizeof(struct in6_addr)];
 	int fd = -1, error, port = 0;
 
 	*out = 0;
 	if (min < 1 || max > 65535 || min > max)
 		return sp_error_set(SP_EINVALID, "bad port range %d-%d", min, max);
+	if (!bind_address || (inet_pton(AF_INET, bind_address, addr) != 1 &&
+			      inet_pton(AF_INET6, bind_address, addr) != 1))
+		return sp_error_set(SP_EINVALID, "bind address '%s' is not an IP address",
+				    bind_address ? bind_address : "");
 	if ((error = sp_space_parse(&space, space_id)) < 0 ||
 	    (error = store_mkdirs(state_dir)) < 0)
 		return error;

@@ -1,0 +1,569 @@
+/* Tests of the state store: whole-file writes and modes, secrets and variables, state records, locks, the queue, ports, listing. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "error.h"
+#include "space.h"
+#include "store.h"
+
+static char state_dir[256];
+
+static void setup(void)
+{
+	snprintf(state_dir, sizeof(state_dir), "/tmp/sp-store-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(state_dir));
+}
+
+static void teardown(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", state_dir);
+}
+
+static sp_store *open_space(const char *id)
+{
+	sp_space space;
+	sp_store *store = NULL;
+
+	ck_assert_int_eq(sp_space_parse(&space, id), 0);
+	ck_assert_msg(sp_store_open(&store, state_dir, &space) == 0, "%s", sp_error_last());
+	return store;
+}
+
+static mode_t mode_of(const char *dir, const char *file)
+{
+	char path[600];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	ck_assert_msg(stat(path, &st) == 0, "no %s", path);
+	return st.st_mode & 07777;
+}
+
+static void write_raw(sp_store *store, const char *file, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", sp_store_dir(store), file);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_write_file)
+{
+	char path[300];
+	sp_buf buf = SP_BUF_INIT;
+	mode_t old = umask(0);
+
+	snprintf(path, sizeof(path), "%s/f", state_dir);
+	ck_assert_int_eq(sp_store_write_file(path, "one", 3, 0600), 0);
+	ck_assert_int_eq(sp_store_write_file(path, "two\0x", 5, 0640), 0);
+	ck_assert_int_eq(sp_buf_read_file(&buf, path, 100), 0);
+	ck_assert_uint_eq(buf.size, 5);
+	ck_assert_int_eq(memcmp(buf.ptr, "two\0x", 5), 0);
+	ck_assert_int_eq(mode_of(state_dir, "f"), 0640);
+	umask(077);
+	ck_assert_int_eq(sp_store_write_file(path, "", 0, 0644), 0);
+	ck_assert_int_eq(mode_of(state_dir, "f"), 0644);
+	umask(old);
+	snprintf(path, sizeof(path), "%s/missing/f", state_dir);
+	ck_assert_int_eq(sp_store_write_file(path, "x", 1, 0600), SP_EIO);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "missing"));
+	sp_buf_dispose(&buf);
+}
+END_TEST
+
+START_TEST(test_open_layout)
+{
+	sp_store *store = open_space("Alice/demo");
+	sp_space other;
+	sp_store *clash = NULL;
+	char path[400];
+
+	ck_assert_int_eq(mode_of(state_dir, "spaces"), 0700);
+	ck_assert_int_eq(mode_of(sp_store_dir(store), ""), 0700);
+	ck_assert_int_eq(mode_of(sp_store_dir(store), "logs"), 0700);
+	ck_assert_int_eq(mode_of(sp_store_dir(store), "space"), 0600);
+	ck_assert_str_eq(sp_store_space(store)->id, "Alice/demo");
+	ck_assert_int_eq(sp_store_exists(state_dir, sp_store_space(store)), 1);
+
+	/* A directory that holds another id is a slug clash, never shared. */
+	write_raw(store, "space", "bob/other\n");
+	ck_assert_int_eq(sp_space_parse(&other, "Alice/demo"), 0);
+	ck_assert_int_eq(sp_store_open(&clash, state_dir, &other), SP_EEXISTS);
+	ck_assert_ptr_null(clash);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "bob/other"));
+	sp_store_free(store);
+
+	/* Nested state dirs are created; relative ones refused. */
+	snprintf(path, sizeof(path), "%s/a/b/c", state_dir);
+	ck_assert_int_eq(sp_space_parse(&other, "x/y"), 0);
+	ck_assert_int_eq(sp_store_exists(path, &other), 0);
+	ck_assert_int_eq(sp_store_open(&store, path, &other), 0);
+	sp_store_free(store);
+	ck_assert_int_eq(sp_store_open(&store, "relative", &other), SP_EINVALID);
+	sp_store_free(NULL);
+}
+END_TEST
+
+START_TEST(test_kv)
+{
+	sp_store *store = open_space("alice/demo");
+	sp_kv kv = { NULL, 0 };
+
+	ck_assert_int_eq(sp_store_kv_load(&kv, store, SP_KV_SECRETS), 0);
+	ck_assert_uint_eq(kv.count, 0);
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "HF_TOKEN", "hf_abc"), 0);
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "A_KEY", "line1\nline2\"\\"), 0);
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "HF_TOKEN", "hf_new"), 0);
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_VARIABLES, "MODEL", "gpt2"), 0);
+	ck_assert_int_eq(mode_of(sp_store_dir(store), "secrets.json"), 0600);
+	ck_assert_int_eq(mode_of(sp_store_dir(store), "variables.json"), 0600);
+
+	ck_assert_int_eq(sp_store_kv_load(&kv, store, SP_KV_SECRETS), 0);
+	ck_assert_uint_eq(kv.count, 2);
+	ck_assert_str_eq(kv.items[0].name, "A_KEY"); /* sorted */
+	ck_assert_str_eq(kv.items[0].value, "line1\nline2\"\\");
+	ck_assert_str_eq(kv.items[1].name, "HF_TOKEN");
+	ck_assert_str_eq(kv.items[1].value, "hf_new");
+	sp_kv_dispose(&kv);
+	ck_assert_ptr_null(kv.items);
+
+	/* A name is a secret or a variable, never both. */
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_VARIABLES, "HF_TOKEN", "x"), SP_EEXISTS);
+	ck_assert_str_eq(sp_error_last(), "HF_TOKEN is already a secret of alice/demo");
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "MODEL", "x"), SP_EEXISTS);
+	ck_assert_str_eq(sp_error_last(), "MODEL is already a variable of alice/demo");
+
+	ck_assert_int_eq(sp_store_kv_unset(store, SP_KV_SECRETS, "HF_TOKEN"), 0);
+	ck_assert_int_eq(sp_store_kv_unset(store, SP_KV_SECRETS, "HF_TOKEN"), SP_ENOTFOUND);
+	ck_assert_str_eq(sp_error_last(), "HF_TOKEN is not a secret of alice/demo");
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_VARIABLES, "HF_TOKEN", "now a var"), 0);
+	ck_assert_int_eq(sp_store_kv_load(&kv, store, SP_KV_VARIABLES), 0);
+	ck_assert_uint_eq(kv.count, 2);
+	ck_assert_str_eq(kv.items[0].name, "HF_TOKEN");
+	ck_assert_str_eq(kv.items[1].value, "gpt2");
+	sp_kv_dispose(&kv);
+	sp_store_free(store);
+}
+END_TEST
+
+START_TEST(test_kv_refusals)
+{
+	static const char *const bad_names[] = {
+		"", "1ABC", "A-B", "A B", "A=B", "A\nB", "ÄB", "A.B", "$A",
+	};
+	sp_store *store = open_space("alice/demo");
+	char name[300], *big;
+
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		ck_assert_int_eq(sp_kv_name_valid(bad_names[i]), 0);
+		ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, bad_names[i], "v"),
+				 SP_EINVALID);
+		for (const char *p = sp_error_last(); *p; p++)
+			ck_assert((unsigned char)*p >= 0x20);
+	}
+	ck_assert_int_eq(sp_kv_name_valid(NULL), 0);
+	ck_assert_int_eq(sp_kv_name_valid("_"), 1);
+	ck_assert_int_eq(sp_kv_name_valid("a1_B"), 1);
+	memset(name, 'A', 256);
+	name[256] = '\0';
+	ck_assert_int_eq(sp_kv_name_valid(name), 1);
+	name[256] = 'A';
+	name[257] = '\0';
+	ck_assert_int_eq(sp_kv_name_valid(name), 0);
+
+	big = malloc(SP_KV_VALUE_MAX + 2);
+	memset(big, 'v', SP_KV_VALUE_MAX + 1);
+	big[SP_KV_VALUE_MAX + 1] = '\0';
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "BIG", big), SP_EINVALID);
+	ck_assert_ptr_null(strstr(sp_error_last(), "vvvv"));
+	big[SP_KV_VALUE_MAX] = '\0';
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "BIG", big), 0);
+	/* The file as a whole stays under its cap too. */
+	for (int i = 0; i < 20; i++) {
+		int rc;
+
+		snprintf(name, sizeof(name), "BIG%d", i);
+		rc = sp_store_kv_set(store, SP_KV_SECRETS, name, big);
+		if (rc < 0) {
+			ck_assert_int_eq(rc, SP_ETOOBIG);
+			ck_assert_ptr_null(strstr(sp_error_last(), "vvvv"));
+			break;
+		}
+		ck_assert_int_lt(i, 16);
+	}
+	free(big);
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "X", NULL), SP_EINVALID);
+	sp_store_free(store);
+}
+END_TEST
+
+START_TEST(test_kv_damaged)
+{
+	static const char *const damaged[] = {
+		"{\"A\": \"secret-value\"", "[1,2]", "{\"A\": 5}", "{\"1A\": \"x\"}",
+		"{\"A\": \"x\", \"A\": \"y\"}", "\"just a string\"", "",
+	};
+	sp_store *store = open_space("alice/demo");
+	sp_kv kv = { NULL, 0 };
+
+	for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
+		write_raw(store, "secrets.json", damaged[i]);
+		ck_assert_msg(sp_store_kv_load(&kv, store, SP_KV_SECRETS) == SP_EINVALID,
+			      "case %zu loaded", i);
+		ck_assert_ptr_nonnull(strstr(sp_error_last(), "secrets.json"));
+		ck_assert_ptr_nonnull(strstr(sp_error_last(), "damaged"));
+		ck_assert_ptr_null(strstr(sp_error_last(), "secret-value"));
+		ck_assert_uint_eq(kv.count, 0);
+		/* A change is refused rather than dropping what was there. */
+		ck_assert_int_lt(sp_store_kv_set(store, SP_KV_SECRETS, "B", "v"), 0);
+		ck_assert_int_lt(sp_store_kv_set(store, SP_KV_VARIABLES, "A", "v"), 0);
+	}
+	sp_store_free(store);
+}
+END_TEST
+
+START_TEST(test_state_round_trip)
+{
+	sp_store *store = open_space("alice/demo");
+	sp_state st, back;
+	time_t before = time(NULL);
+
+	ck_assert_int_eq(sp_state_load(&st, store), 0); /* never deployed */
+	ck_assert_ptr_null(st.stage);
+	ck_assert_int_eq(st.host_port, 0);
+	sp_state_set(&st.stage, "RUNNING");
+	sp_state_set(&st.commit, "4be1c2e0000000000000000000000000000000aa");
+	sp_state_set(&st.image, "spacehook/alice--demo:4be1c2e");
+	sp_state_set(&st.container, "abc123");
+	sp_state_set(&st.prev_image, "spacehook/alice--demo:old");
+	sp_state_set(&st.url, "http://127.0.0.1:20417");
+	sp_state_set(&st.error, "line \"1\"\nline 2\t\x01");
+	st.host_port = 20417;
+	st.started_at = 1700000000;
+	st.worker_pid = 4242;
+	st.paused = 1;
+	ck_assert_int_eq(sp_state_save(store, &st), 0);
+	ck_assert_int_ge(st.updated_at, before);
+	ck_assert_int_eq(mode_of(sp_store_dir(store), "state.json"), 0600);
+
+	ck_assert_int_eq(sp_state_load(&back, store), 0);
+	ck_assert_str_eq(back.stage, "RUNNING");
+	ck_assert_str_eq(back.commit, st.commit);
+	ck_assert_str_eq(back.image, st.image);
+	ck_assert_str_eq(back.container, "abc123");
+	ck_assert_str_eq(back.prev_image, st.prev_image);
+	ck_assert_ptr_null(back.building_commit);
+	ck_assert_str_eq(back.url, st.url);
+	ck_assert_str_eq(back.error, st.error);
+	ck_assert_int_eq(back.host_port, 20417);
+	ck_assert_int_eq(back.updated_at, st.updated_at);
+	ck_assert_int_eq(back.started_at, 1700000000);
+	ck_assert_int_eq(back.worker_pid, 4242);
+	ck_assert_int_eq(back.paused, 1);
+
+	sp_state_set(&back.error, NULL);
+	ck_assert_ptr_null(back.error);
+	ck_assert_int_eq(sp_state_save(store, &back), 0);
+	sp_state_dispose(&st);
+	ck_assert_int_eq(sp_state_load(&st, store), 0);
+	ck_assert_ptr_null(st.error);
+	ck_assert_str_eq(st.stage, "RUNNING");
+	sp_state_dispose(&st);
+	sp_state_dispose(&back);
+	sp_state_dispose(&back);
+	sp_store_free(store);
+}
+END_TEST
+
+START_TEST(test_state_damaged)
+{
+	static const char *const damaged[] = {
+		"{\"stage\": \"RUNNING\"", "not json", "[]", "{\"stage\": 5}",
+		"{\"host_port\": \"80\"}", "{\"host_port\": 70000}", "{\"paused\": 1}",
+		"{\"worker_pid\": -1}", "\x89PNG\r\n",
+	};
+	sp_store *store = open_space("alice/demo");
+	sp_state st;
+	char *big;
+
+	for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
+		write_raw(store, "state.json", damaged[i]);
+		ck_assert_msg(sp_state_load(&st, store) == SP_EINVALID, "case %zu", i);
+		ck_assert_ptr_nonnull(strstr(sp_error_last(), "state.json"));
+		ck_assert_ptr_null(st.stage);
+	}
+	/* Unknown keys and nulls are fine (an older or newer writer). */
+	write_raw(store, "state.json", "{\"stage\": null, \"future\": [1], \"host_port\": 5}");
+	ck_assert_int_eq(sp_state_load(&st, store), 0);
+	ck_assert_int_eq(st.host_port, 5);
+	sp_state_dispose(&st);
+
+	big = malloc(SP_STORE_FILE_MAX + 10);
+	memset(big, ' ', SP_STORE_FILE_MAX + 9);
+	big[0] = '{';
+	big[SP_STORE_FILE_MAX + 8] = '}';
+	big[SP_STORE_FILE_MAX + 9] = '\0';
+	write_raw(store, "state.json", big);
+	free(big);
+	ck_assert_int_eq(sp_state_load(&st, store), SP_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "state.json"));
+	sp_store_free(store);
+}
+END_TEST
+
+START_TEST(test_lock)
+{
+	sp_store *store = open_space("alice/demo");
+	int fds[2], fd = -1, fd2 = -1, status;
+	char c;
+	pid_t child;
+
+	ck_assert_int_eq(sp_store_lock(&fd, store, 0), 0);
+	ck_assert_int_ge(fd, 0);
+	sp_store_unlock(fd);
+
+	ck_assert_int_eq(pipe(fds), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		int held;
+
+		close(fds[0]);
+		if (sp_store_lock(&held, store, 1) < 0)
+			_exit(1);
+		if (write(fds[1], "L", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	ck_assert_int_eq(sp_store_lock(&fd, store, 0), SP_ELOCKED);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "alice/demo"));
+
+	/* A worker killed with -9 leaves no stale lock. */
+	ck_assert_int_eq(kill(child, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFSIGNALED(status));
+	ck_assert_int_eq(sp_store_lock(&fd, store, 0), 0);
+	ck_assert_int_eq(sp_store_lock(&fd2, store, 0), SP_ELOCKED);
+	sp_store_unlock(fd);
+	ck_assert_int_eq(sp_store_lock(&fd2, store, 1), 0);
+	sp_store_unlock(fd2);
+	sp_store_unlock(-1);
+	close(fds[0]);
+	sp_store_free(store);
+}
+END_TEST
+
+START_TEST(test_queue)
+{
+	sp_store *store = open_space("alice/demo");
+	char out[41];
+	const char *a = "1111111111111111111111111111111111111111";
+	const char *b = "abcdef0123456789abcdef0123456789abcdef01";
+
+	ck_assert_int_eq(sp_store_dequeue(out, store), SP_ENOTFOUND);
+	ck_assert_int_eq(sp_store_enqueue(store, a), 0);
+	ck_assert_int_eq(sp_store_enqueue(store, b), 0);
+	ck_assert_int_eq(mode_of(sp_store_dir(store), "queue"), 0600);
+	ck_assert_int_eq(sp_store_dequeue(out, store), 0);
+	ck_assert_str_eq(out, b); /* the newest wins */
+	ck_assert_int_eq(sp_store_dequeue(out, store), SP_ENOTFOUND);
+
+	ck_assert_int_eq(sp_store_enqueue(store, "HEAD"), SP_EINVALID);
+	ck_assert_int_eq(sp_store_enqueue(store, "ABCDEF0123456789ABCDEF0123456789ABCDEF01"),
+			 SP_EINVALID);
+	ck_assert_int_eq(sp_store_enqueue(store, NULL), SP_EINVALID);
+
+	write_raw(store, "queue", "garbage\n");
+	ck_assert_int_eq(sp_store_dequeue(out, store), SP_EINVALID);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "queue"));
+	ck_assert_int_eq(sp_store_dequeue(out, store), SP_ENOTFOUND);
+	sp_store_free(store);
+}
+END_TEST
+
+/* A listening socket on 127.0.0.1:port (or -1 when it cannot be bound). */
+static int hold_port(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A range of `n` ports on 127.0.0.1 all free right now. */
+static int free_range(int from, int n)
+{
+	for (int base = from; base < 60000; base += 97) {
+		int ok = 1;
+
+		for (int p = base; p < base + n && ok; p++) {
+			int fd = hold_port(p);
+
+			ok = fd >= 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		if (ok)
+			return base;
+	}
+	ck_abort_msg("no free port range");
+	return 0;
+}
+
+START_TEST(test_ports)
+{
+	int base = free_range(41000, 4), a = 0, b = 0, c = 0, again = 0, busy;
+	char path[300];
+
+	ck_assert_int_eq(sp_store_port(&a, state_dir, "alice/demo", "127.0.0.1", base,
+				       base + 3), 0);
+	ck_assert_int_eq(a, base);
+	ck_assert_int_eq(mode_of(state_dir, "ports.json"), 0600);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "alice/demo", "127.0.0.1", base,
+				       base + 3), 0);
+	ck_assert_int_eq(again, a); /* allocated once and kept */
+
+	/* Held by another process right now: skipped. */
+	busy = hold_port(base + 1);
+	ck_assert_int_ge(busy, 0);
+	ck_assert_int_eq(sp_store_port(&b, state_dir, "bob/app", "127.0.0.1", base,
+				       base + 3), 0);
+	ck_assert_int_eq(b, base + 2);
+	close(busy);
+	ck_assert_int_eq(sp_store_port(&c, state_dir, "Alice/demo", "127.0.0.1", base,
+				       base + 3), 0);
+	ck_assert_int_eq(c, base + 1);
+
+	/* Kept even while its own container holds it. */
+	busy = hold_port(a);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "alice/demo", "127.0.0.1", base,
+				       base + 3), 0);
+	ck_assert_int_eq(again, a);
+	close(busy);
+
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "carol/x", "127.0.0.1", base,
+				       base + 3), 0);
+	ck_assert_int_eq(again, base + 3);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "dave/x", "127.0.0.1", base,
+				       base + 3), SP_ERROR);
+	ck_assert_int_eq(again, 0);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "no free port"));
+
+	/* A changed range allocates anew; bad input is refused. */
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "carol/x", "127.0.0.1", base,
+				       base + 2), SP_ERROR);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "a/b", "127.0.0.1", 10, 5),
+			 SP_EINVALID);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "a/b", "127.0.0.1", 0, 5),
+			 SP_EINVALID);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "../x", "127.0.0.1", base,
+				       base + 3), SP_EINVALID);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "e/x", "localhost", base,
+				       base + 3), SP_EINVALID);
+	base = free_range(base + 100, 2);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "e/x", "192.0.2.1", base,
+				       base + 1), SP_EINVALID);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "not an address of this host"));
+
+	snprintf(path, sizeof(path), "%s/ports.json", state_dir);
+	{
+		FILE *f = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("{\"alice/demo\": \"x\"}", f);
+		fclose(f);
+	}
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "alice/demo", "127.0.0.1", base,
+				       base + 3), SP_EINVALID);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "ports.json"));
+}
+END_TEST
+
+START_TEST(test_list)
+{
+	char **ids = NULL;
+	size_t n = 99;
+	char path[400];
+	sp_store *a, *b;
+
+	snprintf(path, sizeof(path), "%s/none", state_dir);
+	ck_assert_int_eq(sp_store_list(&ids, &n, path), 0);
+	ck_assert_uint_eq(n, 0);
+	a = open_space("zed/app");
+	b = open_space("Alice/demo");
+	sp_store_free(open_space("alice/demo"));
+	snprintf(path, sizeof(path), "%s/spaces/junk", state_dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(sp_store_list(&ids, &n, state_dir), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(ids[0], "Alice/demo");
+	ck_assert_str_eq(ids[1], "alice/demo");
+	ck_assert_str_eq(ids[2], "zed/app");
+	sp_store_list_free(ids, n);
+	sp_store_free(a);
+	sp_store_free(b);
+	ck_assert_int_eq(sp_store_list(&ids, &n, "relative"), SP_EINVALID);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("store");
+	SRunner *sr;
+	int failed;
+	const struct {
+		const char *name;
+		const TTest *tests[4];
+	} cases[] = {
+		{ "files", { test_write_file, test_open_layout, test_list, NULL } },
+		{ "kv", { test_kv, test_kv_refusals, test_kv_damaged, NULL } },
+		{ "state", { test_state_round_trip, test_state_damaged, NULL, NULL } },
+		{ "lock", { test_lock, test_queue, NULL, NULL } },
+		{ "ports", { test_ports, NULL, NULL, NULL } },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_add_checked_fixture(tc, setup, teardown);
+		for (size_t j = 0; j < 4 && cases[i].tests[j]; j++)
+			tcase_add_test(tc, cases[i].tests[j]);
+		suite_add_tcase(s, tc);
+	}
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
