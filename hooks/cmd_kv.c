@@ -185,8 +185,10 @@ static int kv_parse(kv_command *cmd, int argc, char **argv)
 			   strcmp(cmd->verb, "list")) {
 			cmd->no_restart = 1;
 		} else if (options && arg[0] == '-' && arg[1]) {
-			cmd_die_message("%ss %s: unknown option '%.64s'", cmd->noun,
-					cmd->verb, arg);
+			/* Up to any '=': what follows might be a value. */
+			cmd_die_message("%ss %s: unknown option '%.*s'", cmd->noun,
+					cmd->verb, (int)strcspn(arg, "=") > 64 ? 64 :
+					(int)strcspn(arg, "="), arg);
 			fputs(cmd->usage, stderr);
 			return 2;
 		} else if (cmd->nargs < max) {
