@@ -1,4 +1,5 @@
-/* The Docker Engine API client: HTTP over the unix socket with libcurl, JSON with cJSON. */
+/* The Docker Engine API client: HTTP over the unix socket with libcurl, JSON
+ * with cJSON. */
 #include "engine.h"
 
 #include <cjson/cJSON.h>
@@ -36,15 +37,15 @@ struct sp_engine {
 
 /* Streams a log body through the frame decoder instead of buffering it. */
 typedef struct {
-	int raw;                /* TTY: no frame headers */
+	int raw; /* TTY: no frame headers */
 	int follow;
 	unsigned char head[8];
 	size_t head_len;
-	uint32_t left;          /* bytes left in the current frame */
+	uint32_t left; /* bytes left in the current frame */
 	int stream;
-	int bad;                /* a frame header that is not one */
-	int result;             /* the callback's non-zero value */
-	struct timespec last;   /* last call of the callback */
+	int bad;              /* a frame header that is not one */
+	int result;           /* the callback's non-zero value */
+	struct timespec last; /* last call of the callback */
 	sp_engine_log_cb cb;
 	void *payload;
 } log_decoder;
@@ -93,8 +94,9 @@ static int engine_check_name(const char *what, const char *s)
 	if (engine_name_ok(s))
 		return 0;
 	return sp_error_set(SP_EINVALID,
-		"invalid %s '%.64s': expected 1 to %d characters of [A-Za-z0-9_.:/@-]",
-		what, s ? s : "(null)", ENGINE_NAME_MAX);
+	                    "invalid %s '%.64s': expected 1 to %d characters "
+	                    "of [A-Za-z0-9_.:/@-]",
+	                    what, s ? s : "(null)", ENGINE_NAME_MAX);
 }
 
 /* A printable, one-line, bounded copy of engine text for a message. */
@@ -127,7 +129,8 @@ static size_t transfer_header(char *data, size_t size, size_t nmemb, void *p)
 			data++;
 			len--;
 		}
-		for (n = 0; n < len && n < sizeof(t->engine->api_header) - 1; n++) {
+		for (n = 0; n < len && n < sizeof(t->engine->api_header) - 1;
+		     n++) {
 			if (data[n] == '\r' || data[n] == '\n')
 				break;
 		}
@@ -153,7 +156,8 @@ static int log_emit(log_decoder *d, int stream, const char *data, size_t len)
 	return r;
 }
 
-/* Feed body bytes to the decoder; -1 when the callback stopped or a frame is bad. */
+/* Feed body bytes to the decoder; -1 when the callback stopped or a frame is
+ * bad. */
 static int log_feed(log_decoder *d, const char *data, size_t len)
 {
 	while (len) {
@@ -171,14 +175,16 @@ static int log_feed(log_decoder *d, const char *data, size_t len)
 			len -= n;
 			if (d->head_len < 8)
 				break;
-			if (d->head[0] > 3 || d->head[1] || d->head[2] || d->head[3]) {
+			if (d->head[0] > 3 || d->head[1] || d->head[2] ||
+			    d->head[3]) {
 				d->bad = 1;
 				return -1;
 			}
 			d->stream = d->head[0] >= 2 ? 2 : 1;
 			d->left = (uint32_t)d->head[4] << 24 |
-				  (uint32_t)d->head[5] << 16 |
-				  (uint32_t)d->head[6] << 8 | (uint32_t)d->head[7];
+			          (uint32_t)d->head[5] << 16 |
+			          (uint32_t)d->head[6] << 8 |
+			          (uint32_t)d->head[7];
 			d->head_len = 0;
 			continue;
 		}
@@ -200,7 +206,8 @@ static size_t transfer_write(char *data, size_t size, size_t nmemb, void *p)
 	if (t->log) {
 		long code = 0;
 
-		curl_easy_getinfo(t->engine->curl, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(t->engine->curl, CURLINFO_RESPONSE_CODE,
+		                  &code);
 		if (code >= 200 && code < 300)
 			return log_feed(t->log, data, len) < 0 ? 0 : len;
 	}
@@ -216,7 +223,7 @@ static size_t transfer_write(char *data, size_t size, size_t nmemb, void *p)
 }
 
 static int transfer_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
-			     curl_off_t ultotal, curl_off_t ulnow)
+                             curl_off_t ultotal, curl_off_t ulnow)
 {
 	transfer *t = p;
 	struct timespec now;
@@ -225,7 +232,8 @@ static int transfer_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if ((now.tv_sec - t->log->last.tv_sec) * 1000 +
-	    (now.tv_nsec - t->log->last.tv_nsec) / 1000000 < 1000)
+	        (now.tv_nsec - t->log->last.tv_nsec) / 1000000 <
+	    1000)
 		return 0;
 	return log_emit(t->log, 0, "", 0) ? 1 : 0;
 }
@@ -233,8 +241,8 @@ static int transfer_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
 static int engine_method_ok(const char *method)
 {
 	return method && (!strcmp(method, "GET") || !strcmp(method, "POST") ||
-			  !strcmp(method, "PUT") || !strcmp(method, "DELETE") ||
-			  !strcmp(method, "HEAD"));
+	                  !strcmp(method, "PUT") || !strcmp(method, "DELETE") ||
+	                  !strcmp(method, "HEAD"));
 }
 
 static int engine_path_ok(const char *path)
@@ -254,12 +262,12 @@ static int engine_path_ok(const char *path)
  * failures are errors; any HTTP status is not. `timeout` 0 = none.
  */
 static int engine_perform(long *status, sp_engine *e, const char *method,
-			  const char *full_path, const char *json_body,
-			  long timeout, sp_buf *out, log_decoder *log)
+                          const char *full_path, const char *json_body,
+                          long timeout, sp_buf *out, log_decoder *log)
 {
 	struct curl_slist *headers = NULL, *h;
 	sp_buf url = SP_BUF_INIT;
-	transfer t = { e, out, 0, 0, log };
+	transfer t = {e, out, 0, 0, log};
 	CURLcode rc;
 	long os_errno = 0;
 	int error = 0;
@@ -272,7 +280,8 @@ static int engine_perform(long *status, sp_engine *e, const char *method,
 		goto done;
 	headers = curl_slist_append(NULL, "Expect:");
 	if (headers && json_body) {
-		h = curl_slist_append(headers, "Content-Type: application/json");
+		h = curl_slist_append(headers,
+		                      "Content-Type: application/json");
 		if (h)
 			headers = h;
 		else
@@ -288,7 +297,8 @@ static int engine_perform(long *status, sp_engine *e, const char *method,
 	curl_easy_setopt(e->curl, CURLOPT_URL, url.ptr);
 	curl_easy_setopt(e->curl, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT, ENGINE_CONNECT_TIMEOUT);
+	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT,
+	                 ENGINE_CONNECT_TIMEOUT);
 	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(e->curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(e->curl, CURLOPT_ERRORBUFFER, e->errbuf);
@@ -299,16 +309,18 @@ static int engine_perform(long *status, sp_engine *e, const char *method,
 	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, &t);
 	if (log && log->follow) {
 		curl_easy_setopt(e->curl, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(e->curl, CURLOPT_XFERINFOFUNCTION, transfer_progress);
+		curl_easy_setopt(e->curl, CURLOPT_XFERINFOFUNCTION,
+		                 transfer_progress);
 		curl_easy_setopt(e->curl, CURLOPT_XFERINFODATA, &t);
 	}
 	if (!strcmp(method, "GET")) {
 		curl_easy_setopt(e->curl, CURLOPT_HTTPGET, 1L);
 	} else if (!strcmp(method, "POST") || !strcmp(method, "PUT")) {
 		curl_easy_setopt(e->curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, json_body ? json_body : "");
+		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS,
+		                 json_body ? json_body : "");
 		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE,
-				 (long)(json_body ? strlen(json_body) : 0));
+		                 (long)(json_body ? strlen(json_body) : 0));
 		if (!strcmp(method, "PUT"))
 			curl_easy_setopt(e->curl, CURLOPT_CUSTOMREQUEST, "PUT");
 	} else {
@@ -330,25 +342,32 @@ static int engine_perform(long *status, sp_engine *e, const char *method,
 	curl_easy_getinfo(e->curl, CURLINFO_OS_ERRNO, &os_errno);
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
-		error = sp_error_set(SP_EUNREACHABLE,
-			"Docker engine unreachable at %s: %s", e->socket,
-			os_errno ? strerror((int)os_errno) : "cannot connect");
+		error = sp_error_set(
+		    SP_EUNREACHABLE, "Docker engine unreachable at %s: %s",
+		    e->socket,
+		    os_errno ? strerror((int)os_errno) : "cannot connect");
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		if (*status == 0 && os_errno == 0 && strstr(e->errbuf, "onnect"))
+		if (*status == 0 && os_errno == 0 &&
+		    strstr(e->errbuf, "onnect"))
 			error = sp_error_set(SP_EUNREACHABLE,
-				"Docker engine unreachable at %s: no connection within %ld s",
-				e->socket, ENGINE_CONNECT_TIMEOUT);
+			                     "Docker engine unreachable at %s: "
+			                     "no connection within %ld s",
+			                     e->socket, ENGINE_CONNECT_TIMEOUT);
 		else
-			error = sp_error_set(SP_ETIMEOUT,
-				"Docker engine at %s did not answer %s %s within %ld s",
-				e->socket, method, full_path, timeout);
+			error =
+			    sp_error_set(SP_ETIMEOUT,
+			                 "Docker engine at %s did not answer "
+			                 "%s %s within %ld s",
+			                 e->socket, method, full_path, timeout);
 		break;
 	case CURLE_WRITE_ERROR:
 		if (t.toobig) {
 			error = sp_error_set(SP_ETOOBIG,
-				"answer of the Docker engine to %s %s is larger than %u bytes",
-				method, full_path, SP_ENGINE_MAX_ANSWER);
+			                     "answer of the Docker engine to "
+			                     "%s %s is larger than %u bytes",
+			                     method, full_path,
+			                     SP_ENGINE_MAX_ANSWER);
 			break;
 		}
 		if (t.nomem) {
@@ -357,10 +376,11 @@ static int engine_perform(long *status, sp_engine *e, const char *method,
 		}
 		/* fall through */
 	default:
-		error = sp_error_set(SP_EENGINE,
-			"bad answer of the Docker engine at %s to %s %s: %s",
-			e->socket, method, full_path,
-			e->errbuf[0] ? e->errbuf : curl_easy_strerror(rc));
+		error = sp_error_set(
+		    SP_EENGINE,
+		    "bad answer of the Docker engine at %s to %s %s: %s",
+		    e->socket, method, full_path,
+		    e->errbuf[0] ? e->errbuf : curl_easy_strerror(rc));
 		break;
 	}
 done:
@@ -371,24 +391,25 @@ done:
 
 /* The error for an HTTP error status, with the engine's own message. */
 static int engine_status_error(long status, const sp_buf *body, int code,
-			       const char *what)
+                               const char *what)
 {
 	cJSON *json = cJSON_ParseWithLength(body->ptr, body->size);
-	const cJSON *message = cJSON_GetObjectItemCaseSensitive(json, "message");
+	const cJSON *message =
+	    cJSON_GetObjectItemCaseSensitive(json, "message");
 	sp_buf text = SP_BUF_INIT;
 
 	if (!code)
 		code = status == 404 ? SP_ENOTFOUND : SP_EENGINE;
 	if (cJSON_IsString(message) && message->valuestring[0])
 		engine_clean_text(&text, message->valuestring,
-				  strlen(message->valuestring));
+		                  strlen(message->valuestring));
 	else if (body->size)
 		engine_clean_text(&text, body->ptr, body->size);
 	if (text.size)
 		sp_error_set(code, "%s: %s", what, text.ptr);
 	else
 		sp_error_set(code, "%s: the Docker engine answered HTTP %ld",
-			     what, status);
+		             what, status);
 	cJSON_Delete(json);
 	sp_buf_dispose(&text);
 	return code;
@@ -400,8 +421,8 @@ static int engine_status_error(long status, const sp_buf *body, int code,
  * code for HTTP 409 (0 = SP_EENGINE). `what` names the call in messages.
  */
 static int engine_call(cJSON **out, sp_engine *e, const char *method,
-		       const char *path, const char *json_body, long timeout,
-		       int conflict, const char *what)
+                       const char *path, const char *json_body, long timeout,
+                       int conflict, const char *what)
 {
 	sp_buf full = SP_BUF_INIT, body = SP_BUF_INIT;
 	long status = 0;
@@ -410,26 +431,29 @@ static int engine_call(cJSON **out, sp_engine *e, const char *method,
 
 	if ((error = sp_buf_printf(&full, "/v%s%s", e->version, path)) < 0 ||
 	    (error = engine_perform(&status, e, method, full.ptr, json_body,
-				    timeout ? timeout : e->timeout, &body, NULL)) < 0)
+	                            timeout ? timeout : e->timeout, &body,
+	                            NULL)) < 0)
 		goto done;
 	if (status >= 400) {
 		error = engine_status_error(status, &body,
-					    status == 409 ? conflict : 0, what);
+		                            status == 409 ? conflict : 0, what);
 		goto done;
 	}
 	if ((status < 200 || status >= 300) && status != 304) {
-		error = sp_error_set(SP_EENGINE,
-			"%s: unexpected HTTP status %ld from the Docker engine",
-			what, status);
+		error = sp_error_set(
+		    SP_EENGINE,
+		    "%s: unexpected HTTP status %ld from the Docker engine",
+		    what, status);
 		goto done;
 	}
 	if (out) {
 		json = cJSON_ParseWithLength(body.ptr, body.size);
 		if (!json || (!cJSON_IsObject(json) && !cJSON_IsArray(json))) {
-			error = sp_error_set(SP_EENGINE,
-				"%s: the Docker engine's answer is not JSON "
-				"(%zu bytes, cut short or malformed)",
-				what, body.size);
+			error = sp_error_set(
+			    SP_EENGINE,
+			    "%s: the Docker engine's answer is not JSON "
+			    "(%zu bytes, cut short or malformed)",
+			    what, body.size);
 			goto done;
 		}
 		*out = json;
@@ -452,7 +476,8 @@ static long version_number(const char *v)
 		return -1;
 	errno = 0;
 	major = strtol(v, &end, 10);
-	if (errno || *end != '.' || major > 1000 || !(end[1] >= '0' && end[1] <= '9'))
+	if (errno || *end != '.' || major > 1000 ||
+	    !(end[1] >= '0' && end[1] <= '9'))
 		return -1;
 	minor = strtol(end + 1, &end, 10);
 	if (errno || *end || minor > 100000)
@@ -470,38 +495,45 @@ static int engine_negotiate(sp_engine *e)
 	int error;
 
 	if ((error = engine_perform(&status, e, "GET", "/_ping", NULL,
-				    ENGINE_PING_TIMEOUT, &body, NULL)) < 0)
+	                            ENGINE_PING_TIMEOUT, &body, NULL)) < 0)
 		goto done;
 	if (status != 200) {
-		error = sp_error_set(SP_EUNREACHABLE,
-			"Docker engine unreachable at %s: /_ping answered HTTP %ld",
-			e->socket, status);
+		error = sp_error_set(
+		    SP_EUNREACHABLE,
+		    "Docker engine unreachable at %s: /_ping answered HTTP %ld",
+		    e->socket, status);
 		goto done;
 	}
 	sp_buf_sets(&server, e->api_header);
 	if (!server.size) {
 		if ((error = engine_perform(&status, e, "GET", "/version", NULL,
-					    ENGINE_PING_TIMEOUT, &body, NULL)) < 0)
+		                            ENGINE_PING_TIMEOUT, &body, NULL)) <
+		    0)
 			goto done;
-		json = status == 200 ? cJSON_ParseWithLength(body.ptr, body.size) : NULL;
+		json = status == 200
+		           ? cJSON_ParseWithLength(body.ptr, body.size)
+		           : NULL;
 		item = cJSON_GetObjectItemCaseSensitive(json, "ApiVersion");
 		if (cJSON_IsString(item))
 			sp_buf_sets(&server, item->valuestring);
 	}
 	have = version_number(server.ptr);
 	if (have < 0) {
-		error = sp_error_set(SP_EENGINE,
-			"Docker engine at %s does not tell its API version", e->socket);
+		error = sp_error_set(
+		    SP_EENGINE,
+		    "Docker engine at %s does not tell its API version",
+		    e->socket);
 		goto done;
 	}
 	if (have < version_number(SP_ENGINE_API_OLDEST)) {
-		error = sp_error_set(SP_EENGINE,
-			"Docker engine at %s speaks API %s, older than %s",
-			e->socket, server.ptr, SP_ENGINE_API_OLDEST);
+		error = sp_error_set(
+		    SP_EENGINE,
+		    "Docker engine at %s speaks API %s, older than %s",
+		    e->socket, server.ptr, SP_ENGINE_API_OLDEST);
 		goto done;
 	}
 	snprintf(e->version, sizeof(e->version), "%s",
-		 have < newest ? server.ptr : SP_ENGINE_API_NEWEST);
+	         have < newest ? server.ptr : SP_ENGINE_API_NEWEST);
 done:
 	cJSON_Delete(json);
 	sp_buf_dispose(&body);
@@ -521,20 +553,24 @@ int sp_engine_new(sp_engine **out, const char *host)
 		path += 7;
 	} else if (strstr(path, "://")) {
 		return sp_error_set(SP_EINVALID,
-			"unsupported Docker host '%.128s': only unix:///path/docker.sock "
-			"is supported", path);
+		                    "unsupported Docker host '%.128s': only "
+		                    "unix:///path/docker.sock "
+		                    "is supported",
+		                    path);
 	}
 	if (path[0] != '/')
 		return sp_error_set(SP_EINVALID,
-			"invalid Docker host '%.128s': expected unix:///absolute/path",
-			host);
+		                    "invalid Docker host '%.128s': expected "
+		                    "unix:///absolute/path",
+		                    host);
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return sp_error_set(SP_EINVALID,
-			"Docker socket path '%.128s' is too long", path);
+		                    "Docker socket path '%.128s' is too long",
+		                    path);
 	pthread_once(&curl_once, engine_global_init);
 	if (curl_init_result != CURLE_OK)
 		return sp_error_set(SP_ERROR, "cannot initialise libcurl: %s",
-				    curl_easy_strerror(curl_init_result));
+		                    curl_easy_strerror(curl_init_result));
 
 	e = sp_calloc(1, sizeof(*e));
 	e->socket = sp_strdup(path);
@@ -578,22 +614,26 @@ void sp_engine_set_timeout(sp_engine *engine, int seconds)
 }
 
 int sp_engine_request(sp_buf *out, long *status, sp_engine *engine,
-		      const char *method, const char *path, const char *json_body)
+                      const char *method, const char *path,
+                      const char *json_body)
 {
 	sp_buf full = SP_BUF_INIT;
 	int error;
 
 	*status = 0;
 	if (!engine_method_ok(method))
-		return sp_error_set(SP_EINVALID, "unsupported HTTP method '%.16s'",
-				    method ? method : "(null)");
+		return sp_error_set(SP_EINVALID,
+		                    "unsupported HTTP method '%.16s'",
+		                    method ? method : "(null)");
 	if (!engine_path_ok(path))
 		return sp_error_set(SP_EINVALID,
-			"invalid API path '%.64s': expected '/' and printable ASCII",
-			path ? path : "(null)");
-	if ((error = sp_buf_printf(&full, "/v%s%s", engine->version, path)) == 0)
-		error = engine_perform(status, engine, method, full.ptr, json_body,
-				       engine->timeout, out, NULL);
+		                    "invalid API path '%.64s': expected '/' "
+		                    "and printable ASCII",
+		                    path ? path : "(null)");
+	if ((error = sp_buf_printf(&full, "/v%s%s", engine->version, path)) ==
+	    0)
+		error = engine_perform(status, engine, method, full.ptr,
+		                       json_body, engine->timeout, out, NULL);
 	sp_buf_dispose(&full);
 	return error;
 }
@@ -647,13 +687,13 @@ static void labels_from_json(sp_engine_labels *out, const cJSON *obj)
 	out->count = 0;
 	if (!cJSON_IsObject(obj))
 		return;
-	cJSON_ArrayForEach(item, obj)
-		if (cJSON_IsString(item) && item->string)
-			n++;
+	cJSON_ArrayForEach(item, obj) if (cJSON_IsString(item) && item->string)
+	    n++;
 	if (!n)
 		return;
 	out->items = sp_calloc(n, sizeof(*out->items));
-	cJSON_ArrayForEach(item, obj) {
+	cJSON_ArrayForEach(item, obj)
+	{
 		if (!cJSON_IsString(item) || !item->string)
 			continue;
 		out->items[out->count].key = sp_strdup(item->string);
@@ -676,8 +716,10 @@ static void strings_from_json(char ***out, size_t *count, const cJSON *arr)
 	if (!n)
 		return;
 	*out = sp_calloc(n, sizeof(char *));
-	cJSON_ArrayForEach(item, arr) {
-		if (!cJSON_IsString(item) || !strcmp(item->valuestring, "<none>:<none>") ||
+	cJSON_ArrayForEach(item, arr)
+	{
+		if (!cJSON_IsString(item) ||
+		    !strcmp(item->valuestring, "<none>:<none>") ||
 		    !strcmp(item->valuestring, "<none>@<none>"))
 			continue;
 		(*out)[(*count)++] = sp_strdup(item->valuestring);
@@ -693,7 +735,8 @@ static void strings_free(char **items, size_t count)
 	free(items);
 }
 
-const char *sp_engine_labels_get(const sp_engine_labels *labels, const char *key)
+const char *sp_engine_labels_get(const sp_engine_labels *labels,
+                                 const char *key)
 {
 	size_t i;
 
@@ -728,10 +771,13 @@ static int labels_to_json(cJSON *obj, const char **labels)
 	for (; labels && *labels; labels++) {
 		eq = strchr(*labels, '=');
 		sp_buf_clear(&key);
-		sp_buf_put(&key, *labels, eq ? (size_t)(eq - *labels) : strlen(*labels));
+		sp_buf_put(&key, *labels,
+		           eq ? (size_t)(eq - *labels) : strlen(*labels));
 		if (!key.size) {
-			error = sp_error_set(SP_EINVALID,
-				"invalid label '%.64s': expected key=value", *labels);
+			error = sp_error_set(
+			    SP_EINVALID,
+			    "invalid label '%.64s': expected key=value",
+			    *labels);
 			break;
 		}
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, key.ptr);
@@ -752,7 +798,7 @@ static cJSON *strings_to_json(const char **list)
 
 /* Append "filters=<escaped {key:[filter]}>" to the query of `path`. */
 static int engine_filter(sp_buf *path, sp_engine *e, const char *key,
-			       const char *filter)
+                         const char *filter)
 {
 	cJSON *json = NULL, *arr;
 	char *text = NULL, *escaped = NULL;
@@ -762,11 +808,13 @@ static int engine_filter(sp_buf *path, sp_engine *e, const char *key,
 	if (!filter)
 		return 0;
 	if (!*filter || strlen(filter) > ENGINE_FILTER_MAX)
-		return sp_error_set(SP_EINVALID, "invalid %s filter '%.64s'", key, filter);
+		return sp_error_set(SP_EINVALID, "invalid %s filter '%.64s'",
+		                    key, filter);
 	for (p = (const unsigned char *)filter; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
-			return sp_error_set(SP_EINVALID,
-				"invalid %s filter: control character", key);
+			return sp_error_set(
+			    SP_EINVALID, "invalid %s filter: control character",
+			    key);
 	json = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(json, key);
 	cJSON_AddItemToArray(arr, cJSON_CreateString(filter));
@@ -776,7 +824,7 @@ static int engine_filter(sp_buf *path, sp_engine *e, const char *key,
 		goto done;
 	}
 	error = sp_buf_printf(path, "%cfilters=%s",
-			      strchr(path->ptr, '?') ? '&' : '?', escaped);
+	                      strchr(path->ptr, '?') ? '&' : '?', escaped);
 done:
 	curl_free(escaped);
 	free(text);
@@ -785,15 +833,15 @@ done:
 }
 
 static int engine_escape_param(sp_buf *path, sp_engine *e, const char *name,
-			       const char *value)
+                               const char *value)
 {
 	char *escaped = curl_easy_escape(e->curl, value, 0);
 	int error;
 
 	if (!escaped)
 		return sp_error_set(SP_ENOMEM, "out of memory");
-	error = sp_buf_printf(path, "%c%s=%s", strchr(path->ptr, '?') ? '&' : '?',
-			      name, escaped);
+	error = sp_buf_printf(
+	    path, "%c%s=%s", strchr(path->ptr, '?') ? '&' : '?', name, escaped);
 	curl_free(escaped);
 	return error;
 }
@@ -805,32 +853,35 @@ static int spec_to_json(cJSON **out, const sp_container_spec *spec)
 	int error = 0;
 
 	if (!spec || engine_check_name("image", spec->image) < 0) {
-		error = spec ? SP_EINVALID :
-			sp_error_set(SP_EINVALID, "no container spec");
+		error = spec ? SP_EINVALID
+		             : sp_error_set(SP_EINVALID, "no container spec");
 		goto done;
 	}
 	if (spec->container_port < 0 || spec->container_port > 65535 ||
 	    spec->host_port < 0 || spec->host_port > 65535) {
 		error = sp_error_set(SP_EINVALID, "port out of range (%d, %d)",
-				     spec->container_port, spec->host_port);
+		                     spec->container_port, spec->host_port);
 		goto done;
 	}
 	if (!isfinite(spec->cpus) || spec->cpus < 0 || spec->cpus > 1e6 ||
 	    spec->memory < 0 || spec->pids_limit < 0) {
-		error = sp_error_set(SP_EINVALID, "negative or huge resource limit");
+		error = sp_error_set(SP_EINVALID,
+		                     "negative or huge resource limit");
 		goto done;
 	}
-	if (spec->volume && (engine_check_name("volume", spec->volume) < 0 ||
-			     strchr(spec->volume, '/') || strchr(spec->volume, ':'))) {
-		error = sp_error_set(SP_EINVALID,
-			"invalid volume name '%.64s'", spec->volume);
+	if (spec->volume &&
+	    (engine_check_name("volume", spec->volume) < 0 ||
+	     strchr(spec->volume, '/') || strchr(spec->volume, ':'))) {
+		error = sp_error_set(SP_EINVALID, "invalid volume name '%.64s'",
+		                     spec->volume);
 		goto done;
 	}
 	for (const char **env = spec->env; env && *env; env++) {
 		if (!strchr(*env, '=') || **env == '=') {
 			error = sp_error_set(SP_EINVALID,
-				"invalid environment entry '%.32s': expected KEY=value",
-				*env);
+			                     "invalid environment entry "
+			                     "'%.32s': expected KEY=value",
+			                     *env);
 			goto done;
 		}
 	}
@@ -856,22 +907,27 @@ static int spec_to_json(cJSON **out, const sp_container_spec *spec)
 		item = cJSON_AddArrayToObject(item, port);
 		bind = cJSON_CreateObject();
 		cJSON_AddStringToObject(bind, "HostIp",
-					spec->host_ip ? spec->host_ip : "127.0.0.1");
+		                        spec->host_ip ? spec->host_ip
+		                                      : "127.0.0.1");
 		hostport[0] = '\0';
 		if (spec->host_port)
-			snprintf(hostport, sizeof(hostport), "%d", spec->host_port);
+			snprintf(hostport, sizeof(hostport), "%d",
+			         spec->host_port);
 		cJSON_AddStringToObject(bind, "HostPort", hostport);
 		cJSON_AddItemToArray(item, bind);
 	}
 	if (spec->cpus > 0)
-		cJSON_AddNumberToObject(host, "NanoCpus", floor(spec->cpus * 1e9 + 0.5));
+		cJSON_AddNumberToObject(host, "NanoCpus",
+		                        floor(spec->cpus * 1e9 + 0.5));
 	if (spec->memory > 0)
 		cJSON_AddNumberToObject(host, "Memory", (double)spec->memory);
 	if (spec->pids_limit > 0)
-		cJSON_AddNumberToObject(host, "PidsLimit", (double)spec->pids_limit);
+		cJSON_AddNumberToObject(host, "PidsLimit",
+		                        (double)spec->pids_limit);
 	if (spec->no_new_privileges) {
 		item = cJSON_AddArrayToObject(host, "SecurityOpt");
-		cJSON_AddItemToArray(item, cJSON_CreateString("no-new-privileges"));
+		cJSON_AddItemToArray(item,
+		                     cJSON_CreateString("no-new-privileges"));
 	}
 	if (spec->cap_drop_all) {
 		item = cJSON_AddArrayToObject(host, "CapDrop");
@@ -886,7 +942,8 @@ static int spec_to_json(cJSON **out, const sp_container_spec *spec)
 		cJSON_AddItemToArray(item, bind);
 	}
 	if (spec->network_mode)
-		cJSON_AddStringToObject(host, "NetworkMode", spec->network_mode);
+		cJSON_AddStringToObject(host, "NetworkMode",
+		                        spec->network_mode);
 	if (spec->restart_policy) {
 		item = cJSON_AddObjectToObject(host, "RestartPolicy");
 		cJSON_AddStringToObject(item, "Name", spec->restart_policy);
@@ -899,7 +956,7 @@ done:
 }
 
 int sp_engine_container_create(char **id_out, sp_engine *engine,
-			       const char *name, const sp_container_spec *spec)
+                               const char *name, const sp_container_spec *spec)
 {
 	cJSON *body = NULL, *answer = NULL;
 	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
@@ -912,7 +969,8 @@ int sp_engine_container_create(char **id_out, sp_engine *engine,
 	    (error = spec_to_json(&body, spec)) < 0)
 		goto done;
 	if (name && strchr(name, '/')) {
-		error = sp_error_set(SP_EINVALID, "invalid container name '%.64s'", name);
+		error = sp_error_set(SP_EINVALID,
+		                     "invalid container name '%.64s'", name);
 		goto done;
 	}
 	if (!(text = cJSON_PrintUnformatted(body))) {
@@ -922,14 +980,15 @@ int sp_engine_container_create(char **id_out, sp_engine *engine,
 	sp_buf_puts(&path, "/containers/create");
 	if (name)
 		sp_buf_printf(&path, "?name=%s", name);
-	sp_buf_printf(&what, "create container '%s'", name ? name : spec->image);
+	sp_buf_printf(&what, "create container '%s'",
+	              name ? name : spec->image);
 	if ((error = engine_call(&answer, engine, "POST", path.ptr, text, 0,
-				 SP_EEXISTS, what.ptr)) < 0)
+	                         SP_EEXISTS, what.ptr)) < 0)
 		goto done;
 	id = json_str(answer, "Id");
 	if (!id || !engine_name_ok(id)) {
-		error = sp_error_set(SP_EENGINE, "%s: no container id in the answer",
-				     what.ptr);
+		error = sp_error_set(
+		    SP_EENGINE, "%s: no container id in the answer", what.ptr);
 		goto done;
 	}
 	*id_out = sp_strdup(id);
@@ -944,17 +1003,19 @@ done:
 
 /* POST /containers/<id>/<action><query> with no body and no answer needed. */
 static int container_action(sp_engine *e, const char *id, const char *action,
-			    const char *method, const char *query, long timeout)
+                            const char *method, const char *query, long timeout)
 {
 	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
 	int error;
 
 	if ((error = engine_check_name("container", id)) < 0)
 		return error;
-	sp_buf_printf(&path, "/containers/%s%s%s", id, action, query ? query : "");
+	sp_buf_printf(&path, "/containers/%s%s%s", id, action,
+	              query ? query : "");
 	sp_buf_printf(&what, "%s container '%s'",
-		      *action ? action + 1 : "remove", id);
-	error = engine_call(NULL, e, method, path.ptr, NULL, timeout, 0, what.ptr);
+	              *action ? action + 1 : "remove", id);
+	error =
+	    engine_call(NULL, e, method, path.ptr, NULL, timeout, 0, what.ptr);
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&what);
 	return error;
@@ -970,25 +1031,30 @@ int sp_engine_container_start(sp_engine *engine, const char *id)
 	return container_action(engine, id, "/start", "POST", NULL, 0);
 }
 
-int sp_engine_container_stop(sp_engine *engine, const char *id, int timeout_seconds)
+int sp_engine_container_stop(sp_engine *engine, const char *id,
+                             int timeout_seconds)
 {
 	char query[32];
 
-	snprintf(query, sizeof(query), "?t=%d", timeout_seconds < 0 ? 0 : timeout_seconds);
+	snprintf(query, sizeof(query), "?t=%d",
+	         timeout_seconds < 0 ? 0 : timeout_seconds);
 	return container_action(engine, id, "/stop", "POST", query,
-				stop_timeout(engine, timeout_seconds));
+	                        stop_timeout(engine, timeout_seconds));
 }
 
-int sp_engine_container_restart(sp_engine *engine, const char *id, int timeout_seconds)
+int sp_engine_container_restart(sp_engine *engine, const char *id,
+                                int timeout_seconds)
 {
 	char query[32];
 
-	snprintf(query, sizeof(query), "?t=%d", timeout_seconds < 0 ? 0 : timeout_seconds);
+	snprintf(query, sizeof(query), "?t=%d",
+	         timeout_seconds < 0 ? 0 : timeout_seconds);
 	return container_action(engine, id, "/restart", "POST", query,
-				stop_timeout(engine, timeout_seconds));
+	                        stop_timeout(engine, timeout_seconds));
 }
 
-int sp_engine_container_kill(sp_engine *engine, const char *id, const char *signal)
+int sp_engine_container_kill(sp_engine *engine, const char *id,
+                             const char *signal)
 {
 	sp_buf query = SP_BUF_INIT;
 	int error;
@@ -1004,11 +1070,11 @@ int sp_engine_container_kill(sp_engine *engine, const char *id, const char *sign
 int sp_engine_container_remove(sp_engine *engine, const char *id, int force)
 {
 	return container_action(engine, id, "", "DELETE",
-				force ? "?force=1&v=1" : "?v=1", 0);
+	                        force ? "?force=1&v=1" : "?v=1", 0);
 }
 
 int sp_engine_container_wait(int *exit_code, sp_engine *engine, const char *id,
-			     int timeout_seconds)
+                             int timeout_seconds)
 {
 	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
 	cJSON *answer = NULL;
@@ -1021,18 +1087,19 @@ int sp_engine_container_wait(int *exit_code, sp_engine *engine, const char *id,
 	sp_buf_printf(&path, "/containers/%s/wait?condition=not-running", id);
 	sp_buf_printf(&what, "wait for container '%s'", id);
 	if ((error = engine_call(&answer, engine, "POST", path.ptr, NULL,
-				 timeout_seconds > 0 ? timeout_seconds : 0, 0,
-				 what.ptr)) < 0)
+	                         timeout_seconds > 0 ? timeout_seconds : 0, 0,
+	                         what.ptr)) < 0)
 		goto done;
 	err = cJSON_GetObjectItemCaseSensitive(answer, "Error");
 	if (json_str(err, "Message") && json_str(err, "Message")[0]) {
 		error = sp_error_set(SP_EENGINE, "%s: %s", what.ptr,
-				     json_str(err, "Message"));
+		                     json_str(err, "Message"));
 		goto done;
 	}
-	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(answer, "StatusCode"))) {
-		error = sp_error_set(SP_EENGINE, "%s: no StatusCode in the answer",
-				     what.ptr);
+	if (!cJSON_IsNumber(
+	        cJSON_GetObjectItemCaseSensitive(answer, "StatusCode"))) {
+		error = sp_error_set(
+		    SP_EENGINE, "%s: no StatusCode in the answer", what.ptr);
 		goto done;
 	}
 	*exit_code = json_int(answer, "StatusCode");
@@ -1058,14 +1125,16 @@ static int info_port(sp_container_info *info, const cJSON *ports)
 	char *end;
 	long cport, hport;
 
-	cJSON_ArrayForEach(item, ports) {
+	cJSON_ArrayForEach(item, ports)
+	{
 		if (!item->string)
 			continue;
 		errno = 0;
 		cport = strtol(item->string, &end, 10);
 		if (errno || cport <= 0 || cport > 65535 || strcmp(end, "/tcp"))
 			continue;
-		cJSON_ArrayForEach(bind, item) {
+		cJSON_ArrayForEach(bind, item)
+		{
 			hp = json_str(bind, "HostPort");
 			hport = hp && *hp ? strtol(hp, &end, 10) : 0;
 			if (hport < 0 || hport > 65535)
@@ -1084,7 +1153,7 @@ static int info_port(sp_container_info *info, const cJSON *ports)
 }
 
 int sp_engine_container_inspect(sp_container_info *out, sp_engine *engine,
-				const char *id)
+                                const char *id)
 {
 	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
 	cJSON *answer = NULL;
@@ -1097,10 +1166,11 @@ int sp_engine_container_inspect(sp_container_info *out, sp_engine *engine,
 	sp_buf_printf(&path, "/containers/%s/json", id);
 	sp_buf_printf(&what, "inspect container '%s'", id);
 	if ((error = engine_call(&answer, engine, "GET", path.ptr, NULL, 0, 0,
-				 what.ptr)) < 0)
+	                         what.ptr)) < 0)
 		goto done;
 	if (!json_str(answer, "Id")) {
-		error = sp_error_set(SP_EENGINE, "%s: no Id in the answer", what.ptr);
+		error = sp_error_set(SP_EENGINE, "%s: no Id in the answer",
+		                     what.ptr);
 		goto done;
 	}
 	state = cJSON_GetObjectItemCaseSensitive(answer, "State");
@@ -1125,25 +1195,37 @@ int sp_engine_container_inspect(sp_container_info *out, sp_engine *engine,
 	out->tty = json_bool(config, "Tty");
 	out->host_ip = sp_strdup("");
 	if (!info_port(out, cJSON_GetObjectItemCaseSensitive(
-			   cJSON_GetObjectItemCaseSensitive(answer, "NetworkSettings"),
-			   "Ports")))
-		info_port(out, cJSON_GetObjectItemCaseSensitive(host, "PortBindings"));
-	labels_from_json(&out->labels, cJSON_GetObjectItemCaseSensitive(config, "Labels"));
+	                        cJSON_GetObjectItemCaseSensitive(
+	                            answer, "NetworkSettings"),
+	                        "Ports")))
+		info_port(out, cJSON_GetObjectItemCaseSensitive(
+		                   host, "PortBindings"));
+	labels_from_json(&out->labels,
+	                 cJSON_GetObjectItemCaseSensitive(config, "Labels"));
 	out->memory = json_num(host, "Memory");
 	out->nano_cpus = json_num(host, "NanoCpus");
 	out->pids_limit = json_num(host, "PidsLimit");
 	out->privileged = json_bool(host, "Privileged");
 	out->network_mode = json_dup(host, "NetworkMode");
-	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(host, "SecurityOpt"))
-		if (cJSON_IsString(item) &&
-		    (!strcmp(item->valuestring, "no-new-privileges") ||
-		     !strcmp(item->valuestring, "no-new-privileges:true") ||
-		     !strcmp(item->valuestring, "no-new-privileges=true")))
-			out->no_new_privileges = 1;
-	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(host, "CapDrop"))
-		if (cJSON_IsString(item) && (!strcasecmp(item->valuestring, "ALL") ||
-					     !strcasecmp(item->valuestring, "CAP_ALL")))
-			out->cap_drop_all = 1;
+	cJSON_ArrayForEach(
+	    item,
+	    cJSON_GetObjectItemCaseSensitive(
+	        host, "SecurityOpt")) if (cJSON_IsString(item) &&
+	                                  (!strcmp(item->valuestring,
+	                                           "no-new-privileges") ||
+	                                   !strcmp(item->valuestring,
+	                                           "no-new-privileges:true") ||
+	                                   !strcmp(item->valuestring,
+	                                           "no-new-privileges=true")))
+	    out->no_new_privileges = 1;
+	cJSON_ArrayForEach(
+	    item,
+	    cJSON_GetObjectItemCaseSensitive(
+	        host,
+	        "CapDrop")) if (cJSON_IsString(item) &&
+	                        (!strcasecmp(item->valuestring, "ALL") ||
+	                         !strcasecmp(item->valuestring, "CAP_ALL")))
+	    out->cap_drop_all = 1;
 done:
 	if (error < 0)
 		sp_container_info_dispose(out);
@@ -1173,7 +1255,7 @@ void sp_container_info_dispose(sp_container_info *info)
 }
 
 int sp_engine_container_list(sp_container_list *out, sp_engine *engine,
-			     const char *label_filter)
+                             const char *label_filter)
 {
 	sp_buf path = SP_BUF_INIT;
 	cJSON *answer = NULL;
@@ -1186,30 +1268,34 @@ int sp_engine_container_list(sp_container_list *out, sp_engine *engine,
 	sp_buf_puts(&path, "/containers/json?all=1");
 	if ((error = engine_filter(&path, engine, "label", label_filter)) < 0 ||
 	    (error = engine_call(&answer, engine, "GET", path.ptr, NULL, 0, 0,
-				 "list containers")) < 0)
+	                         "list containers")) < 0)
 		goto done;
 	if (!cJSON_IsArray(answer)) {
-		error = sp_error_set(SP_EENGINE, "list containers: the answer is not a list");
+		error = sp_error_set(
+		    SP_EENGINE, "list containers: the answer is not a list");
 		goto done;
 	}
 	n = (size_t)cJSON_GetArraySize(answer);
 	out->items = n ? sp_calloc(n, sizeof(*out->items)) : NULL;
-	cJSON_ArrayForEach(item, answer) {
+	cJSON_ArrayForEach(item, answer)
+	{
 		sp_container_summary *c;
 
 		if (!cJSON_IsObject(item) || !json_str(item, "Id"))
 			continue;
 		c = &out->items[out->count++];
 		c->id = json_dup(item, "Id");
-		names = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(item, "Names"), 0);
-		c->name = strip_slash(sp_strdup(cJSON_IsString(names) ?
-						names->valuestring : ""));
+		names = cJSON_GetArrayItem(
+		    cJSON_GetObjectItemCaseSensitive(item, "Names"), 0);
+		c->name = strip_slash(
+		    sp_strdup(cJSON_IsString(names) ? names->valuestring : ""));
 		c->image = json_dup(item, "Image");
 		c->image_id = json_dup(item, "ImageID");
 		c->state = json_dup(item, "State");
 		c->status = json_dup(item, "Status");
 		c->created = json_num(item, "Created");
-		labels_from_json(&c->labels, cJSON_GetObjectItemCaseSensitive(item, "Labels"));
+		labels_from_json(&c->labels, cJSON_GetObjectItemCaseSensitive(
+		                                 item, "Labels"));
 	}
 done:
 	cJSON_Delete(answer);
@@ -1239,8 +1325,8 @@ void sp_container_list_dispose(sp_container_list *list)
 }
 
 int sp_engine_container_logs(sp_engine *engine, const char *id, int tail,
-			     int follow, int timestamps, sp_engine_log_cb cb,
-			     void *payload)
+                             int follow, int timestamps, sp_engine_log_cb cb,
+                             void *payload)
 {
 	sp_container_info info;
 	log_decoder d;
@@ -1272,7 +1358,8 @@ int sp_engine_container_logs(sp_engine *engine, const char *id, int tail,
 		sp_buf_puts(&path, "&tail=all");
 	sp_buf_printf(&full, "/v%s%s", engine->version, path.ptr);
 	if ((error = engine_perform(&status, engine, "GET", full.ptr, NULL,
-				    follow ? 0 : engine->timeout, &body, &d)) < 0)
+	                            follow ? 0 : engine->timeout, &body, &d)) <
+	    0)
 		goto done;
 	if (status >= 400) {
 		error = engine_status_error(status, &body, 0, what.ptr);
@@ -1283,14 +1370,15 @@ int sp_engine_container_logs(sp_engine *engine, const char *id, int tail,
 		goto done;
 	}
 	if (status < 200 || status >= 300) {
-		error = sp_error_set(SP_EENGINE, "%s: unexpected HTTP status %ld",
-				     what.ptr, status);
+		error =
+		    sp_error_set(SP_EENGINE, "%s: unexpected HTTP status %ld",
+		                 what.ptr, status);
 		goto done;
 	}
 	if (d.bad || d.head_len || d.left)
-		error = sp_error_set(SP_EENGINE,
-			"%s: the engine's log stream has a %s frame", what.ptr,
-			d.bad ? "malformed" : "cut-short");
+		error = sp_error_set(
+		    SP_EENGINE, "%s: the engine's log stream has a %s frame",
+		    what.ptr, d.bad ? "malformed" : "cut-short");
 done:
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&full);
@@ -1299,7 +1387,8 @@ done:
 	return error;
 }
 
-int sp_engine_image_inspect(sp_image_info *out, sp_engine *engine, const char *name)
+int sp_engine_image_inspect(sp_image_info *out, sp_engine *engine,
+                            const char *name)
 {
 	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
 	cJSON *answer = NULL, *history = NULL;
@@ -1313,32 +1402,37 @@ int sp_engine_image_inspect(sp_image_info *out, sp_engine *engine, const char *n
 	sp_buf_printf(&path, "/images/%s/json", name);
 	sp_buf_printf(&what, "inspect image '%s'", name);
 	if ((error = engine_call(&answer, engine, "GET", path.ptr, NULL, 0, 0,
-				 what.ptr)) < 0)
+	                         what.ptr)) < 0)
 		goto done;
 	if (!json_str(answer, "Id")) {
-		error = sp_error_set(SP_EENGINE, "%s: no Id in the answer", what.ptr);
+		error = sp_error_set(SP_EENGINE, "%s: no Id in the answer",
+		                     what.ptr);
 		goto done;
 	}
 	out->id = json_dup(answer, "Id");
 	out->created = json_dup(answer, "Created");
 	out->size = json_num(answer, "Size");
 	strings_from_json(&out->tags, &out->tag_count,
-			  cJSON_GetObjectItemCaseSensitive(answer, "RepoTags"));
-	labels_from_json(&out->labels, cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(answer, "Config"), "Labels"));
+	                  cJSON_GetObjectItemCaseSensitive(answer, "RepoTags"));
+	labels_from_json(
+	    &out->labels,
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(answer, "Config"), "Labels"));
 
 	sp_buf_clear(&path);
 	sp_buf_printf(&path, "/images/%s/history", name);
 	sp_buf_clear(&what);
 	sp_buf_printf(&what, "history of image '%s'", name);
 	if ((error = engine_call(&history, engine, "GET", path.ptr, NULL, 0, 0,
-				 what.ptr)) < 0)
+	                         what.ptr)) < 0)
 		goto done;
 	n = cJSON_IsArray(history) ? (size_t)cJSON_GetArraySize(history) : 0;
 	out->history = n ? sp_calloc(n, sizeof(char *)) : NULL;
-	cJSON_ArrayForEach(item, history) {
+	cJSON_ArrayForEach(item, history)
+	{
 		if (cJSON_IsObject(item))
-			out->history[out->history_count++] = json_dup(item, "CreatedBy");
+			out->history[out->history_count++] =
+			    json_dup(item, "CreatedBy");
 	}
 done:
 	if (error < 0)
@@ -1371,14 +1465,15 @@ int sp_engine_image_remove(sp_engine *engine, const char *name, int force)
 		return error;
 	sp_buf_printf(&path, "/images/%s%s", name, force ? "?force=1" : "");
 	sp_buf_printf(&what, "remove image '%s'", name);
-	error = engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
+	error =
+	    engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&what);
 	return error;
 }
 
-int sp_engine_image_tag(sp_engine *engine, const char *source,
-			const char *repo, const char *tag)
+int sp_engine_image_tag(sp_engine *engine, const char *source, const char *repo,
+                        const char *tag)
 {
 	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
 	int error;
@@ -1389,18 +1484,21 @@ int sp_engine_image_tag(sp_engine *engine, const char *source,
 		return error;
 	sp_buf_printf(&path, "/images/%s/tag", source);
 	sp_buf_printf(&what, "tag image '%s' as '%s:%s'", source, repo,
-		      tag ? tag : "latest");
+	              tag ? tag : "latest");
 	if ((error = engine_escape_param(&path, engine, "repo", repo)) < 0 ||
-	    (error = engine_escape_param(&path, engine, "tag", tag ? tag : "latest")) < 0)
+	    (error = engine_escape_param(&path, engine, "tag",
+	                                 tag ? tag : "latest")) < 0)
 		goto done;
-	error = engine_call(NULL, engine, "POST", path.ptr, NULL, 0, 0, what.ptr);
+	error =
+	    engine_call(NULL, engine, "POST", path.ptr, NULL, 0, 0, what.ptr);
 done:
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&what);
 	return error;
 }
 
-int sp_engine_image_list(sp_image_list *out, sp_engine *engine, const char *label_filter)
+int sp_engine_image_list(sp_image_list *out, sp_engine *engine,
+                         const char *label_filter)
 {
 	sp_buf path = SP_BUF_INIT;
 	cJSON *answer = NULL;
@@ -1413,15 +1511,17 @@ int sp_engine_image_list(sp_image_list *out, sp_engine *engine, const char *labe
 	sp_buf_puts(&path, "/images/json");
 	if ((error = engine_filter(&path, engine, "label", label_filter)) < 0 ||
 	    (error = engine_call(&answer, engine, "GET", path.ptr, NULL, 0, 0,
-				 "list images")) < 0)
+	                         "list images")) < 0)
 		goto done;
 	if (!cJSON_IsArray(answer)) {
-		error = sp_error_set(SP_EENGINE, "list images: the answer is not a list");
+		error = sp_error_set(SP_EENGINE,
+		                     "list images: the answer is not a list");
 		goto done;
 	}
 	n = (size_t)cJSON_GetArraySize(answer);
 	out->items = n ? sp_calloc(n, sizeof(*out->items)) : NULL;
-	cJSON_ArrayForEach(item, answer) {
+	cJSON_ArrayForEach(item, answer)
+	{
 		sp_image_summary *im;
 
 		if (!cJSON_IsObject(item) || !json_str(item, "Id"))
@@ -1430,9 +1530,11 @@ int sp_engine_image_list(sp_image_list *out, sp_engine *engine, const char *labe
 		im->id = json_dup(item, "Id");
 		im->created = json_num(item, "Created");
 		im->size = json_num(item, "Size");
-		strings_from_json(&im->tags, &im->tag_count,
-				  cJSON_GetObjectItemCaseSensitive(item, "RepoTags"));
-		labels_from_json(&im->labels, cJSON_GetObjectItemCaseSensitive(item, "Labels"));
+		strings_from_json(
+		    &im->tags, &im->tag_count,
+		    cJSON_GetObjectItemCaseSensitive(item, "RepoTags"));
+		labels_from_json(&im->labels, cJSON_GetObjectItemCaseSensitive(
+		                                  item, "Labels"));
 	}
 done:
 	cJSON_Delete(answer);
@@ -1456,7 +1558,8 @@ void sp_image_list_dispose(sp_image_list *list)
 	list->count = 0;
 }
 
-int sp_engine_volume_create(sp_engine *engine, const char *name, const char **labels)
+int sp_engine_volume_create(sp_engine *engine, const char *name,
+                            const char **labels)
 {
 	cJSON *body = NULL, *answer = NULL;
 	sp_buf what = SP_BUF_INIT;
@@ -1466,18 +1569,20 @@ int sp_engine_volume_create(sp_engine *engine, const char *name, const char **la
 	if ((error = engine_check_name("volume", name)) < 0)
 		return error;
 	if (strchr(name, '/') || strchr(name, ':') || strchr(name, '@'))
-		return sp_error_set(SP_EINVALID, "invalid volume name '%.64s'", name);
+		return sp_error_set(SP_EINVALID, "invalid volume name '%.64s'",
+		                    name);
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "Name", name);
-	if ((error = labels_to_json(cJSON_AddObjectToObject(body, "Labels"), labels)) < 0)
+	if ((error = labels_to_json(cJSON_AddObjectToObject(body, "Labels"),
+	                            labels)) < 0)
 		goto done;
 	if (!(text = cJSON_PrintUnformatted(body))) {
 		error = sp_error_set(SP_ENOMEM, "out of memory");
 		goto done;
 	}
 	sp_buf_printf(&what, "create volume '%s'", name);
-	error = engine_call(&answer, engine, "POST", "/volumes/create", text, 0, 0,
-			    what.ptr);
+	error = engine_call(&answer, engine, "POST", "/volumes/create", text, 0,
+	                    0, what.ptr);
 done:
 	free(text);
 	cJSON_Delete(body);
@@ -1495,13 +1600,15 @@ int sp_engine_volume_remove(sp_engine *engine, const char *name, int force)
 		return error;
 	sp_buf_printf(&path, "/volumes/%s%s", name, force ? "?force=1" : "");
 	sp_buf_printf(&what, "remove volume '%s'", name);
-	error = engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
+	error =
+	    engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&what);
 	return error;
 }
 
-int sp_engine_build_prune(long long *reclaimed, sp_engine *engine, const char *until)
+int sp_engine_build_prune(long long *reclaimed, sp_engine *engine,
+                          const char *until)
 {
 	sp_buf path = SP_BUF_INIT;
 	cJSON *answer = NULL;
@@ -1513,7 +1620,7 @@ int sp_engine_build_prune(long long *reclaimed, sp_engine *engine, const char *u
 	if (until && (error = engine_filter(&path, engine, "until", until)) < 0)
 		goto done;
 	if ((error = engine_call(&answer, engine, "POST", path.ptr, NULL, 0, 0,
-				 "prune the build cache")) < 0)
+	                         "prune the build cache")) < 0)
 		goto done;
 	if (reclaimed)
 		*reclaimed = json_num(answer, "SpaceReclaimed");

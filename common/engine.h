@@ -1,4 +1,5 @@
-/* A Docker Engine API client over the engine's unix socket: containers, logs, images, volumes. */
+/* A Docker Engine API client over the engine's unix socket: containers, logs,
+ * images, volumes. */
 #ifndef SP_ENGINE_H
 #define SP_ENGINE_H
 
@@ -16,8 +17,8 @@
  *   SP_EEXISTS       a container name already in use (create only)
  *   SP_EENGINE       any other 4xx/5xx; the message ends with the engine's own
  *   SP_ETOOBIG       an answer larger than SP_ENGINE_MAX_ANSWER
- *   SP_EENGINE       also: a cut-short answer, or one that is not the JSON expected
- *   SP_EINVALID      bad arguments (refused before anything is sent)
+ *   SP_EENGINE       also: a cut-short answer, or one that is not the JSON
+ * expected SP_EINVALID      bad arguments (refused before anything is sent)
  * Names and ids given to these functions must be 1..255 chars of
  * [A-Za-z0-9_.:/@-] (image references included); others are SP_EINVALID.
  */
@@ -66,7 +67,8 @@ void sp_engine_set_timeout(sp_engine *engine, int seconds);
  * transport failures are (SP_EUNREACHABLE, SP_ETIMEOUT, SP_ETOOBIG, ...).
  */
 int sp_engine_request(sp_buf *out, long *status, sp_engine *engine,
-		      const char *method, const char *path, const char *json_body);
+                      const char *method, const char *path,
+                      const char *json_body);
 
 /* Labels of a container or image, as key/value pairs. */
 typedef struct {
@@ -80,7 +82,8 @@ typedef struct {
 } sp_engine_labels;
 
 /* The value of label `key`, or NULL when absent (owned by `labels`). */
-const char *sp_engine_labels_get(const sp_engine_labels *labels, const char *key);
+const char *sp_engine_labels_get(const sp_engine_labels *labels,
+                                 const char *key);
 void sp_engine_labels_dispose(sp_engine_labels *labels);
 
 /*
@@ -89,22 +92,24 @@ void sp_engine_labels_dispose(sp_engine_labels *labels);
  * The container is never privileged and never gets host binds.
  */
 typedef struct {
-	const char *image;         /* required: image reference or id */
-	const char **cmd;          /* argv; NULL = the image's CMD */
-	const char **env;          /* "KEY=value" */
-	const char **labels;       /* "key=value" ("key" alone = empty value) */
-	const char *user;          /* "1000", "1000:1000", "user"; NULL = image's */
-	int container_port;        /* tcp port to expose and publish; 0 = none */
-	const char *host_ip;       /* publish on this address; NULL = 127.0.0.1 */
-	int host_port;             /* publish on this port; 0 = engine picks one */
-	double cpus;               /* CPU limit (NanoCpus = cpus * 1e9) */
-	long long memory;          /* memory limit, bytes */
-	long pids_limit;           /* most processes */
-	int no_new_privileges;     /* SecurityOpt no-new-privileges */
-	int cap_drop_all;          /* CapDrop ["ALL"] */
-	const char *volume;        /* named volume mounted at /data */
-	const char *network_mode;  /* "bridge", "none", ...; NULL = default */
-	const char *restart_policy;/* "no", "unless-stopped", "on-failure", "always" */
+	const char *image;     /* required: image reference or id */
+	const char **cmd;      /* argv; NULL = the image's CMD */
+	const char **env;      /* "KEY=value" */
+	const char **labels;   /* "key=value" ("key" alone = empty value) */
+	const char *user;      /* "1000", "1000:1000", "user"; NULL = image's */
+	int container_port;    /* tcp port to expose and publish; 0 = none */
+	const char *host_ip;   /* publish on this address; NULL = 127.0.0.1 */
+	int host_port;         /* publish on this port; 0 = engine picks one */
+	double cpus;           /* CPU limit (NanoCpus = cpus * 1e9) */
+	long long memory;      /* memory limit, bytes */
+	long pids_limit;       /* most processes */
+	int no_new_privileges; /* SecurityOpt no-new-privileges */
+	int cap_drop_all;      /* CapDrop ["ALL"] */
+	const char *volume;    /* named volume mounted at /data */
+	/* "bridge", "none", ...; NULL = the engine's default */
+	const char *network_mode;
+	/* "no", "unless-stopped", "on-failure", "always"; NULL = "no" */
+	const char *restart_policy;
 } sp_container_spec;
 
 /*
@@ -112,19 +117,22 @@ typedef struct {
  * goes to `*id_out` (caller frees). A name already used: SP_EEXISTS.
  */
 int sp_engine_container_create(char **id_out, sp_engine *engine,
-			       const char *name, const sp_container_spec *spec);
+                               const char *name, const sp_container_spec *spec);
 
 /* Start; starting a running container succeeds. */
 int sp_engine_container_start(sp_engine *engine, const char *id);
 
 /* Stop, killing after `timeout_seconds`; stopping a stopped one succeeds. */
-int sp_engine_container_stop(sp_engine *engine, const char *id, int timeout_seconds);
+int sp_engine_container_stop(sp_engine *engine, const char *id,
+                             int timeout_seconds);
 
 /* Restart, killing after `timeout_seconds` if it does not stop. */
-int sp_engine_container_restart(sp_engine *engine, const char *id, int timeout_seconds);
+int sp_engine_container_restart(sp_engine *engine, const char *id,
+                                int timeout_seconds);
 
 /* Send `signal` ("SIGTERM", "9"; NULL = SIGKILL). Not running: SP_EENGINE. */
-int sp_engine_container_kill(sp_engine *engine, const char *id, const char *signal);
+int sp_engine_container_kill(sp_engine *engine, const char *id,
+                             const char *signal);
 
 /*
  * Remove with its anonymous volumes (named volumes stay). `force` also kills
@@ -137,29 +145,31 @@ int sp_engine_container_remove(sp_engine *engine, const char *id, int force);
  * at most `timeout_seconds` (<= 0: the engine's timeout). SP_ETIMEOUT.
  */
 int sp_engine_container_wait(int *exit_code, sp_engine *engine, const char *id,
-			     int timeout_seconds);
+                             int timeout_seconds);
 
-/* What inspect tells of a container. Strings owned by the struct, never NULL. */
+/* What inspect tells of a container; strings owned by it, never NULL. */
 typedef struct {
 	char *id;
-	char *name;          /* without the leading '/' */
-	char *image;         /* Config.Image: the reference it was created from */
-	char *image_id;      /* Image: "sha256:..." */
-	char *status;        /* State.Status: created, running, exited, ... */
-	char *started_at;    /* RFC 3339, "0001-01-01T00:00:00Z" when never */
-	char *finished_at;   /* RFC 3339 */
-	char *error;         /* State.Error, "" when none */
-	char *user;          /* Config.User, "" when image default */
-	int running;         /* State.Running */
-	int restarting;      /* State.Restarting */
-	int exit_code;       /* State.ExitCode */
-	int oom_killed;      /* State.OOMKilled */
-	int pid;             /* State.Pid, 0 when not running */
-	int restart_count;   /* RestartCount */
-	int tty;             /* Config.Tty: logs are raw, not multiplexed */
-	int container_port;  /* first published container tcp port, 0 = none */
-	char *host_ip;       /* and where it is bound ("" = none) */
-	int host_port;       /* actual port when running, else the requested one */
+	char *name;        /* without the leading '/' */
+	char *image;       /* Config.Image: the reference it was created from */
+	char *image_id;    /* Image: "sha256:..." */
+	char *status;      /* State.Status: created, running, exited, ... */
+	char *started_at;  /* RFC 3339, "0001-01-01T00:00:00Z" when never */
+	char *finished_at; /* RFC 3339 */
+	char *error;       /* State.Error, "" when none */
+	char *user;        /* Config.User, "" when image default */
+	int running;       /* State.Running */
+	int restarting;    /* State.Restarting */
+	int exit_code;     /* State.ExitCode */
+	int oom_killed;    /* State.OOMKilled */
+	int pid;           /* State.Pid, 0 when not running */
+	int restart_count; /* RestartCount */
+	int tty;           /* Config.Tty: logs are raw, not multiplexed */
+	/* The first published tcp port, 0 = none; where it is bound ("" =
+	 * none); the host port bound when running, else the one requested. */
+	int container_port;
+	char *host_ip;
+	int host_port;
 	sp_engine_labels labels;
 	/* HostConfig, as the engine holds it */
 	long long memory;
@@ -173,17 +183,17 @@ typedef struct {
 
 /* Inspect a container by id or name; SP_ENOTFOUND when there is none. */
 int sp_engine_container_inspect(sp_container_info *out, sp_engine *engine,
-				const char *id);
+                                const char *id);
 void sp_container_info_dispose(sp_container_info *info);
 
 /* One line of a container list. Strings owned by the list, never NULL. */
 typedef struct {
 	char *id;
-	char *name;    /* without the leading '/' */
+	char *name; /* without the leading '/' */
 	char *image;
 	char *image_id;
-	char *state;   /* created, running, exited, paused, ... */
-	char *status;  /* human text, "Up 3 minutes" */
+	char *state;       /* created, running, exited, paused, ... */
+	char *status;      /* human text, "Up 3 minutes" */
 	long long created; /* unix seconds */
 	sp_engine_labels labels;
 } sp_container_summary;
@@ -198,7 +208,7 @@ typedef struct {
  * "key"; NULL = every container).
  */
 int sp_engine_container_list(sp_container_list *out, sp_engine *engine,
-			     const char *label_filter);
+                             const char *label_filter);
 void sp_container_list_dispose(sp_container_list *list);
 
 /*
@@ -209,7 +219,7 @@ void sp_container_list_dispose(sp_container_list *list);
  * A non-zero return stops the logs.
  */
 typedef int (*sp_engine_log_cb)(int stream, const char *data, size_t len,
-				void *payload);
+                                void *payload);
 
 /*
  * Read a container's logs: the last `tail` lines (-1 = all), with engine
@@ -220,35 +230,36 @@ typedef int (*sp_engine_log_cb)(int stream, const char *data, size_t len,
  * them, or an error.
  */
 int sp_engine_container_logs(sp_engine *engine, const char *id, int tail,
-			     int follow, int timestamps, sp_engine_log_cb cb,
-			     void *payload);
+                             int follow, int timestamps, sp_engine_log_cb cb,
+                             void *payload);
 
 /* What inspect tells of an image. Strings owned by the struct, never NULL. */
 typedef struct {
-	char *id;            /* "sha256:..." */
-	char *created;       /* RFC 3339 */
-	char **tags;         /* RepoTags */
+	char *id;      /* "sha256:..." */
+	char *created; /* RFC 3339 */
+	char **tags;   /* RepoTags */
 	size_t tag_count;
 	long long size;
 	sp_engine_labels labels; /* Config.Labels */
-	char **history;      /* CreatedBy of each layer, newest first */
+	char **history;          /* CreatedBy of each layer, newest first */
 	size_t history_count;
 } sp_image_info;
 
 /* Inspect an image and read its history; SP_ENOTFOUND when there is none. */
-int sp_engine_image_inspect(sp_image_info *out, sp_engine *engine, const char *name);
+int sp_engine_image_inspect(sp_image_info *out, sp_engine *engine,
+                            const char *name);
 void sp_image_info_dispose(sp_image_info *info);
 
 /* Remove an image (or untag one of its names). Missing: SP_ENOTFOUND. */
 int sp_engine_image_remove(sp_engine *engine, const char *name, int force);
 
 /* Give image `source` the name `repo`:`tag`. */
-int sp_engine_image_tag(sp_engine *engine, const char *source,
-			const char *repo, const char *tag);
+int sp_engine_image_tag(sp_engine *engine, const char *source, const char *repo,
+                        const char *tag);
 
 typedef struct {
 	char *id;
-	char **tags;   /* RepoTags, without "<none>:<none>" */
+	char **tags; /* RepoTags, without "<none>:<none>" */
 	size_t tag_count;
 	long long created; /* unix seconds */
 	long long size;
@@ -261,14 +272,16 @@ typedef struct {
 } sp_image_list;
 
 /* Images carrying `label_filter` ("key=value" or "key"; NULL = all). */
-int sp_engine_image_list(sp_image_list *out, sp_engine *engine, const char *label_filter);
+int sp_engine_image_list(sp_image_list *out, sp_engine *engine,
+                         const char *label_filter);
 void sp_image_list_dispose(sp_image_list *list);
 
 /*
  * Create named volume `name` with `labels` ("key=value", NULL-terminated,
  * may be NULL); an existing volume of that name is fine.
  */
-int sp_engine_volume_create(sp_engine *engine, const char *name, const char **labels);
+int sp_engine_volume_create(sp_engine *engine, const char *name,
+                            const char **labels);
 
 /* Remove a named volume. Missing: SP_ENOTFOUND; in use: SP_EENGINE. */
 int sp_engine_volume_remove(sp_engine *engine, const char *name, int force);
@@ -277,6 +290,7 @@ int sp_engine_volume_remove(sp_engine *engine, const char *name, int force);
  * Prune the BuildKit build cache older than `until` (e.g. "24h"; NULL = all
  * unused); bytes reclaimed go to `*reclaimed` when not NULL.
  */
-int sp_engine_build_prune(long long *reclaimed, sp_engine *engine, const char *until);
+int sp_engine_build_prune(long long *reclaimed, sp_engine *engine,
+                          const char *until);
 
 #endif

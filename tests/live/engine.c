@@ -1,4 +1,5 @@
-/* The engine client against the real Docker engine of the harness (DOCKER_HOST). */
+/* The engine client against the real Docker engine of the harness
+ * (DOCKER_HOST). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -17,7 +18,7 @@
 #define BASE_IMAGE "spacehook-base:busybox"
 #define RUN_LABEL "spacehook.live-engine"
 
-static long run_id; /* the parent's pid: names and the cleanup label */
+static long run_id;        /* the parent's pid: names and the cleanup label */
 static char run_label[64]; /* RUN_LABEL=<run_id> */
 
 static sp_engine *live_engine(void)
@@ -25,8 +26,10 @@ static sp_engine *live_engine(void)
 	const char *host = getenv("DOCKER_HOST");
 	sp_engine *e = NULL;
 
-	ck_assert_msg(host && *host, "DOCKER_HOST is not set (run through run-live.sh)");
-	ck_assert_msg(sp_engine_new(&e, host) == 0, "engine: %s", sp_error_last());
+	ck_assert_msg(host && *host,
+	              "DOCKER_HOST is not set (run through run-live.sh)");
+	ck_assert_msg(sp_engine_new(&e, host) == 0, "engine: %s",
+	              sp_error_last());
 	return e;
 }
 
@@ -53,7 +56,8 @@ static int free_port(void)
 	return port;
 }
 
-/* GET / on 127.0.0.1:port; the status line into `out`. 0 when it answered HTTP. */
+/* GET / on 127.0.0.1:port; the status line into `out`. 0 when it answered HTTP.
+ */
 static int http_get(sp_buf *out, int port)
 {
 	static const char req[] = "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
@@ -73,7 +77,8 @@ static int http_get(sp_buf *out, int port)
 		goto done;
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 3000) <= 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+	if (poll(&pfd, 1, 3000) <= 0 ||
+	    (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
 		goto done;
 	buf[n] = '\0';
 	sp_buf_put(out, buf, strcspn(buf, "\r\n"));
@@ -86,7 +91,7 @@ done:
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -96,16 +101,25 @@ START_TEST(test_version)
 	sp_engine *e = live_engine();
 	sp_buf body = SP_BUF_INIT, want = SP_BUF_INIT;
 	const char *v = sp_engine_version(e);
+	long long reclaimed = -1;
 	long status = 0;
 
-	ck_assert_msg(!strncmp(v, "1.", 2) && strlen(v) >= 4, "version '%s'", v);
+	ck_assert_msg(!strncmp(v, "1.", 2) && strlen(v) >= 4, "version '%s'",
+	              v);
 	ck_assert_int_le(strtol(v + 2, NULL, 10), 41);
 	ck_assert_int_ge(strtol(v + 2, NULL, 10), 24);
-	ck_assert_int_eq(sp_engine_request(&body, &status, e, "GET", "/version", NULL), 0);
+	ck_assert_int_eq(
+	    sp_engine_request(&body, &status, e, "GET", "/version", NULL), 0);
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_nonnull(strstr(body.ptr, "\"ApiVersion\""));
-	ck_assert_int_eq(sp_engine_request(&body, &status, e, "GET", "/containers/nope-x/json", NULL), 0);
+	ck_assert_int_eq(sp_engine_request(&body, &status, e, "GET",
+	                                   "/containers/nope-x/json", NULL),
+	                 0);
 	ck_assert_int_eq(status, 404);
+	/* nothing is that old: prunes nothing other tests may want */
+	ck_assert_msg(sp_engine_build_prune(&reclaimed, e, "876000h") == 0,
+	              "%s", sp_error_last());
+	ck_assert_int_ge(reclaimed, 0);
 	sp_buf_dispose(&body);
 	sp_buf_dispose(&want);
 	sp_engine_free(e);
@@ -114,10 +128,10 @@ END_TEST
 
 START_TEST(test_container_lifecycle)
 {
-	const char *cmd[] = { "httpd", "-f", "-p", "8080", "-h", "/tmp", NULL };
-	const char *env[] = { "GREETING=hello world", NULL };
+	const char *cmd[] = {"httpd", "-f", "-p", "8080", "-h", "/tmp", NULL};
+	const char *env[] = {"GREETING=hello world", NULL};
 	char name[96], filter[160];
-	const char *labels[] = { run_label, filter, NULL };
+	const char *labels[] = {run_label, filter, NULL};
 	sp_container_spec spec;
 	sp_container_info info;
 	sp_container_list list;
@@ -142,18 +156,22 @@ START_TEST(test_container_lifecycle)
 	spec.pids_limit = 64;
 	spec.no_new_privileges = 1;
 	spec.cap_drop_all = 1;
-	ck_assert_msg(sp_engine_container_create(&id, e, name, &spec) == 0, "create: %s",
-		      sp_error_last());
-	ck_assert_int_eq(sp_engine_container_create(&id2, e, name, &spec), SP_EEXISTS);
-	ck_assert_msg(strstr(sp_error_last(), "already in use"), "%s", sp_error_last());
+	ck_assert_msg(sp_engine_container_create(&id, e, name, &spec) == 0,
+	              "create: %s", sp_error_last());
+	ck_assert_int_eq(sp_engine_container_create(&id2, e, name, &spec),
+	                 SP_EEXISTS);
+	ck_assert_msg(strstr(sp_error_last(), "already in use"), "%s",
+	              sp_error_last());
 	ck_assert_ptr_null(id2);
 
-	ck_assert_msg(sp_engine_container_start(e, id) == 0, "start: %s", sp_error_last());
-	ck_assert_int_eq(sp_engine_container_start(e, id), 0); /* already running */
+	ck_assert_msg(sp_engine_container_start(e, id) == 0, "start: %s",
+	              sp_error_last());
+	ck_assert_int_eq(sp_engine_container_start(e, id),
+	                 0); /* already running */
 	for (tries = 0; tries < 50 && http_get(&answer, port) < 0; tries++)
 		sleep_ms(200);
-	ck_assert_msg(!strncmp(answer.ptr, "HTTP/1.", 7), "no HTTP answer on port %d: '%s'",
-		      port, answer.ptr);
+	ck_assert_msg(!strncmp(answer.ptr, "HTTP/1.", 7),
+	              "no HTTP answer on port %d: '%s'", port, answer.ptr);
 
 	ck_assert_int_eq(sp_engine_container_inspect(&info, e, name), 0);
 	ck_assert_str_eq(info.id, id);
@@ -168,7 +186,8 @@ START_TEST(test_container_lifecycle)
 	ck_assert_str_eq(info.host_ip, "127.0.0.1");
 	ck_assert_str_eq(info.user, "1000");
 	ck_assert_int_eq(info.tty, 0);
-	ck_assert_str_eq(sp_engine_labels_get(&info.labels, "spacehook.space"), name);
+	ck_assert_str_eq(sp_engine_labels_get(&info.labels, "spacehook.space"),
+	                 name);
 	ck_assert_int_eq(info.memory, 64LL * 1024 * 1024);
 	ck_assert_int_eq(info.nano_cpus, 500000000LL);
 	ck_assert_int_eq(info.pids_limit, 64);
@@ -182,15 +201,22 @@ START_TEST(test_container_lifecycle)
 	ck_assert_str_eq(list.items[0].id, id);
 	ck_assert_str_eq(list.items[0].name, name);
 	ck_assert_str_eq(list.items[0].state, "running");
-	ck_assert_str_eq(sp_engine_labels_get(&list.items[0].labels, "spacehook.space"), name);
+	ck_assert_str_eq(
+	    sp_engine_labels_get(&list.items[0].labels, "spacehook.space"),
+	    name);
 	sp_container_list_dispose(&list);
-	ck_assert_int_eq(sp_engine_container_list(&list, e, "spacehook.space=no-such-space-x"), 0);
+	ck_assert_int_eq(sp_engine_container_list(
+	                     &list, e, "spacehook.space=no-such-space-x"),
+	                 0);
 	ck_assert_uint_eq(list.count, 0);
 	sp_container_list_dispose(&list);
 
-	ck_assert_msg(sp_engine_container_restart(e, id, 1) == 0, "%s", sp_error_last());
-	ck_assert_msg(sp_engine_container_stop(e, id, 2) == 0, "stop: %s", sp_error_last());
-	ck_assert_int_eq(sp_engine_container_stop(e, id, 2), 0); /* already stopped */
+	ck_assert_msg(sp_engine_container_restart(e, id, 1) == 0, "%s",
+	              sp_error_last());
+	ck_assert_msg(sp_engine_container_stop(e, id, 2) == 0, "stop: %s",
+	              sp_error_last());
+	ck_assert_int_eq(sp_engine_container_stop(e, id, 2),
+	                 0); /* already stopped */
 	ck_assert_int_eq(sp_engine_container_inspect(&info, e, id), 0);
 	ck_assert_int_eq(info.running, 0);
 	ck_assert_str_eq(info.status, "exited");
@@ -199,10 +225,13 @@ START_TEST(test_container_lifecycle)
 	sp_container_info_dispose(&info);
 	ck_assert_int_eq(sp_engine_container_kill(e, id, NULL), SP_EENGINE);
 
-	ck_assert_msg(sp_engine_container_remove(e, id, 0) == 0, "remove: %s", sp_error_last());
+	ck_assert_msg(sp_engine_container_remove(e, id, 0) == 0, "remove: %s",
+	              sp_error_last());
 	ck_assert_int_eq(sp_engine_container_remove(e, id, 1), SP_ENOTFOUND);
-	ck_assert_int_eq(sp_engine_container_inspect(&info, e, id), SP_ENOTFOUND);
-	ck_assert_msg(strstr(sp_error_last(), "No such container"), "%s", sp_error_last());
+	ck_assert_int_eq(sp_engine_container_inspect(&info, e, id),
+	                 SP_ENOTFOUND);
+	ck_assert_msg(strstr(sp_error_last(), "No such container"), "%s",
+	              sp_error_last());
 	ck_assert_int_eq(sp_engine_container_list(&list, e, filter), 0);
 	ck_assert_uint_eq(list.count, 0);
 	sp_container_list_dispose(&list);
@@ -226,10 +255,11 @@ static int sink_cb(int stream, const char *data, size_t len, void *payload)
 }
 
 /* Create and start a container running `script` under sh; its id. */
-static char *run_sh(sp_engine *e, const char *what, const char *script, const char *volume)
+static char *run_sh(sp_engine *e, const char *what, const char *script,
+                    const char *volume)
 {
-	const char *cmd[] = { "sh", "-c", script, NULL };
-	const char *labels[] = { run_label, NULL };
+	const char *cmd[] = {"sh", "-c", script, NULL};
+	const char *labels[] = {run_label, NULL};
 	sp_container_spec spec;
 	char name[96], *id = NULL;
 
@@ -240,21 +270,26 @@ static char *run_sh(sp_engine *e, const char *what, const char *script, const ch
 	spec.labels = labels;
 	spec.volume = volume;
 	spec.network_mode = "none";
-	ck_assert_msg(sp_engine_container_create(&id, e, name, &spec) == 0, "create %s: %s",
-		      name, sp_error_last());
-	ck_assert_msg(sp_engine_container_start(e, id) == 0, "start: %s", sp_error_last());
+	ck_assert_msg(sp_engine_container_create(&id, e, name, &spec) == 0,
+	              "create %s: %s", name, sp_error_last());
+	ck_assert_msg(sp_engine_container_start(e, id) == 0, "start: %s",
+	              sp_error_last());
 	return id;
 }
 
 START_TEST(test_logs)
 {
 	sp_engine *e = live_engine();
-	char *id = run_sh(e, "logs", "echo out1; echo err1 >&2; echo out2; printf tail >&2; exit 3", NULL);
+	char *id = run_sh(
+	    e, "logs",
+	    "echo out1; echo err1 >&2; echo out2; printf tail >&2; exit 3",
+	    NULL);
 	sink s;
 	sp_container_info info;
 	int code, i;
 
-	ck_assert_msg(sp_engine_container_wait(&code, e, id, 30) == 0, "%s", sp_error_last());
+	ck_assert_msg(sp_engine_container_wait(&code, e, id, 30) == 0, "%s",
+	              sp_error_last());
 	ck_assert_int_eq(code, 3);
 	ck_assert_int_eq(sp_engine_container_inspect(&info, e, id), 0);
 	ck_assert_int_eq(info.exit_code, 3);
@@ -265,20 +300,24 @@ START_TEST(test_logs)
 	memset(&s, 0, sizeof(s));
 	for (i = 0; i < 3; i++)
 		sp_buf_init(&s.out[i]);
-	ck_assert_msg(sp_engine_container_logs(e, id, -1, 0, 0, sink_cb, &s) == 0, "%s",
-		      sp_error_last());
+	ck_assert_msg(sp_engine_container_logs(e, id, -1, 0, 0, sink_cb, &s) ==
+	                  0,
+	              "%s", sp_error_last());
 	ck_assert_str_eq(s.out[1].ptr, "out1\nout2\n");
 	ck_assert_str_eq(s.out[2].ptr, "err1\ntail");
 
 	for (i = 0; i < 3; i++)
 		sp_buf_clear(&s.out[i]);
-	ck_assert_int_eq(sp_engine_container_logs(e, id, -1, 0, 1, sink_cb, &s), 0);
-	ck_assert_msg(!strncmp(s.out[1].ptr, "20", 2) && strstr(s.out[1].ptr, "Z out1\n"),
-		      "timestamps: '%s'", s.out[1].ptr);
+	ck_assert_int_eq(sp_engine_container_logs(e, id, -1, 0, 1, sink_cb, &s),
+	                 0);
+	ck_assert_msg(!strncmp(s.out[1].ptr, "20", 2) &&
+	                  strstr(s.out[1].ptr, "Z out1\n"),
+	              "timestamps: '%s'", s.out[1].ptr);
 
 	for (i = 0; i < 3; i++)
 		sp_buf_clear(&s.out[i]);
-	ck_assert_int_eq(sp_engine_container_logs(e, id, 0, 0, 0, sink_cb, &s), 0);
+	ck_assert_int_eq(sp_engine_container_logs(e, id, 0, 0, 0, sink_cb, &s),
+	                 0);
 	ck_assert_str_eq(s.out[1].ptr, "");
 	ck_assert_str_eq(s.out[2].ptr, "");
 
@@ -290,18 +329,24 @@ START_TEST(test_logs)
 	for (i = 0; i < 3; i++)
 		sp_buf_clear(&s.out[i]);
 	s.stop_on = "b\n";
-	ck_assert_int_eq(sp_engine_container_logs(e, id, -1, 1, 0, sink_cb, &s), 5);
+	ck_assert_int_eq(sp_engine_container_logs(e, id, -1, 1, 0, sink_cb, &s),
+	                 5);
 	ck_assert_str_eq(s.out[1].ptr, "a\nb\n");
 	ck_assert_int_eq(sp_engine_container_inspect(&info, e, id), 0);
 	ck_assert_int_eq(info.running, 1);
 	sp_container_info_dispose(&info);
+	ck_assert_int_eq(sp_engine_container_wait(&code, e, id, 1),
+	                 SP_ETIMEOUT);
 	ck_assert_int_eq(sp_engine_container_kill(e, id, "SIGKILL"), 0);
+	ck_assert_int_eq(sp_engine_container_wait(&code, e, id, 30), 0);
+	ck_assert_int_eq(code, 137);
 	ck_assert_int_eq(sp_engine_container_remove(e, id, 1), 0);
 	free(id);
 	for (i = 0; i < 3; i++)
 		sp_buf_dispose(&s.out[i]);
-	ck_assert_int_eq(sp_engine_container_logs(e, "sp-live-engine-none", -1, 0, 0, sink_cb, &s),
-			 SP_ENOTFOUND);
+	ck_assert_int_eq(sp_engine_container_logs(e, "sp-live-engine-none", -1,
+	                                          0, 0, sink_cb, &s),
+	                 SP_ENOTFOUND);
 	sp_engine_free(e);
 }
 END_TEST
@@ -311,8 +356,9 @@ START_TEST(test_images)
 	sp_engine *e = live_engine();
 	char *id = run_sh(e, "commit", "echo made > /tmp/made", NULL);
 	char repo[96], tagged[128], path[512], filter[96];
-	const char *body_fmt = "{\"Labels\":{\"spacehook.live-engine\":\"%ld\",\"k\":\"v\"},"
-			       "\"Cmd\":[\"sh\"]}";
+	const char *body_fmt =
+	    "{\"Labels\":{\"spacehook.live-engine\":\"%ld\",\"k\":\"v\"},"
+	    "\"Cmd\":[\"sh\"]}";
 	char body[256];
 	sp_buf answer = SP_BUF_INIT;
 	sp_image_info info;
@@ -323,22 +369,25 @@ START_TEST(test_images)
 
 	ck_assert_int_eq(sp_engine_container_wait(&code, e, id, 30), 0);
 	live_name(repo, sizeof(repo), "img");
-	snprintf(path, sizeof(path), "/commit?container=%s&repo=%s&tag=one", id, repo);
+	snprintf(path, sizeof(path), "/commit?container=%s&repo=%s&tag=one", id,
+	         repo);
 	snprintf(body, sizeof(body), body_fmt, run_id);
-	ck_assert_int_eq(sp_engine_request(&answer, &status, e, "POST", path, body), 0);
+	ck_assert_int_eq(
+	    sp_engine_request(&answer, &status, e, "POST", path, body), 0);
 	ck_assert_msg(status == 201, "commit: %ld %s", status, answer.ptr);
 	ck_assert_int_eq(sp_engine_container_remove(e, id, 1), 0);
 	free(id);
 
 	snprintf(tagged, sizeof(tagged), "%s:one", repo);
-	ck_assert_msg(sp_engine_image_inspect(&info, e, tagged) == 0, "%s", sp_error_last());
+	ck_assert_msg(sp_engine_image_inspect(&info, e, tagged) == 0, "%s",
+	              sp_error_last());
 	ck_assert_int_eq(strncmp(info.id, "sha256:", 7), 0);
 	ck_assert_str_eq(sp_engine_labels_get(&info.labels, "k"), "v");
 	ck_assert_uint_eq(info.tag_count, 1);
 	ck_assert_str_eq(info.tags[0], tagged);
 	ck_assert_uint_ge(info.history_count, 2);
-	ck_assert_msg(strstr(info.history[0], "echo made > /tmp/made"), "history[0] '%s'",
-		      info.history[0]);
+	ck_assert_msg(strstr(info.history[0], "echo made > /tmp/made"),
+	              "history[0] '%s'", info.history[0]);
 	sp_image_info_dispose(&info);
 
 	ck_assert_int_eq(sp_engine_image_tag(e, tagged, repo, "two"), 0);
@@ -360,7 +409,8 @@ START_TEST(test_images)
 
 	snprintf(tagged, sizeof(tagged), "%s:two", repo);
 	ck_assert_int_eq(sp_engine_image_remove(e, tagged, 0), 0);
-	ck_assert_int_eq(sp_engine_image_inspect(&info, e, tagged), SP_ENOTFOUND);
+	ck_assert_int_eq(sp_engine_image_inspect(&info, e, tagged),
+	                 SP_ENOTFOUND);
 	snprintf(tagged, sizeof(tagged), "%s:one", repo);
 	ck_assert_int_eq(sp_engine_image_remove(e, tagged, 0), 0);
 	ck_assert_int_eq(sp_engine_image_remove(e, tagged, 0), SP_ENOTFOUND);
@@ -375,19 +425,22 @@ END_TEST
 START_TEST(test_volume)
 {
 	sp_engine *e = live_engine();
-	const char *labels[] = { run_label, NULL };
+	const char *labels[] = {run_label, NULL};
 	char vol[96];
 	char *id;
 	sink s;
 	int code, i;
 
 	live_name(vol, sizeof(vol), "data");
-	ck_assert_msg(sp_engine_volume_create(e, vol, labels) == 0, "%s", sp_error_last());
-	ck_assert_int_eq(sp_engine_volume_create(e, vol, labels), 0); /* idempotent */
+	ck_assert_msg(sp_engine_volume_create(e, vol, labels) == 0, "%s",
+	              sp_error_last());
+	ck_assert_int_eq(sp_engine_volume_create(e, vol, labels),
+	                 0); /* idempotent */
 	id = run_sh(e, "vol-w", "echo kept > /data/f", vol);
 	ck_assert_int_eq(sp_engine_container_wait(&code, e, id, 30), 0);
 	ck_assert_int_eq(code, 0);
-	ck_assert_int_eq(sp_engine_volume_remove(e, vol, 0), SP_EENGINE); /* in use */
+	ck_assert_int_eq(sp_engine_volume_remove(e, vol, 0),
+	                 SP_EENGINE); /* in use */
 	ck_assert_int_eq(sp_engine_container_remove(e, id, 1), 0);
 	free(id);
 	id = run_sh(e, "vol-r", "cat /data/f", vol);
@@ -395,7 +448,8 @@ START_TEST(test_volume)
 	memset(&s, 0, sizeof(s));
 	for (i = 0; i < 3; i++)
 		sp_buf_init(&s.out[i]);
-	ck_assert_int_eq(sp_engine_container_logs(e, id, -1, 0, 0, sink_cb, &s), 0);
+	ck_assert_int_eq(sp_engine_container_logs(e, id, -1, 0, 0, sink_cb, &s),
+	                 0);
 	ck_assert_str_eq(s.out[1].ptr, "kept\n");
 	for (i = 0; i < 3; i++)
 		sp_buf_dispose(&s.out[i]);
@@ -416,15 +470,20 @@ START_TEST(test_engine_errors)
 	memset(&spec, 0, sizeof(spec));
 	spec.image = "spacehook-no-such-image:none";
 	live_name(name, sizeof(name), "noimage");
-	ck_assert_int_eq(sp_engine_container_create(&id, e, name, &spec), SP_ENOTFOUND);
-	ck_assert_msg(strstr(sp_error_last(), "No such image"), "%s", sp_error_last());
+	ck_assert_int_eq(sp_engine_container_create(&id, e, name, &spec),
+	                 SP_ENOTFOUND);
+	ck_assert_msg(strstr(sp_error_last(), "No such image"), "%s",
+	              sp_error_last());
 	spec.image = BASE_IMAGE;
 	spec.memory = 1024; /* below the engine's minimum */
-	ck_assert_int_eq(sp_engine_container_create(&id, e, name, &spec), SP_EENGINE);
+	ck_assert_int_eq(sp_engine_container_create(&id, e, name, &spec),
+	                 SP_EENGINE);
 	ck_assert_msg(strstr(sp_error_last(), "emory"), "%s", sp_error_last());
-	ck_assert_int_eq(sp_engine_container_stop(e, "sp-live-engine-none", 1), SP_ENOTFOUND);
-	ck_assert_int_eq(sp_engine_image_remove(e, "spacehook-no-such-image:none", 1),
-			 SP_ENOTFOUND);
+	ck_assert_int_eq(sp_engine_container_stop(e, "sp-live-engine-none", 1),
+	                 SP_ENOTFOUND);
+	ck_assert_int_eq(
+	    sp_engine_image_remove(e, "spacehook-no-such-image:none", 1),
+	    SP_ENOTFOUND);
 	sp_engine_free(e);
 }
 END_TEST

@@ -1,4 +1,5 @@
-/* Tests of the engine client against a mock Docker engine on a unix socket served from a thread. */
+/* Tests of the engine client against a mock Docker engine on a unix socket
+ * served from a thread. */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -27,10 +28,12 @@ typedef enum {
 } reply_mode;
 
 typedef struct {
-	const char *match; /* substring of the request line; NULL ends a table */
-	const char *head;  /* status line and headers (CRLF each); NULL = 200 JSON */
+	const char
+	    *match; /* substring of the request line; NULL ends a table */
+	const char
+	    *head; /* status line and headers (CRLF each); NULL = 200 JSON */
 	const char *body;
-	size_t body_len;   /* 0 = strlen(body) */
+	size_t body_len; /* 0 = strlen(body) */
 	reply_mode mode;
 	size_t chunk;
 } mock_reply;
@@ -47,9 +50,12 @@ typedef struct {
 } mock;
 
 static const mock_reply ping_140 = {
-	"/_ping", "HTTP/1.1 200 OK\r\nApi-Version: 1.40\r\nContent-Type: text/plain\r\n",
-	"OK", 0, REPLY_NORMAL, 0
-};
+    "/_ping",
+    "HTTP/1.1 200 OK\r\nApi-Version: 1.40\r\nContent-Type: text/plain\r\n",
+    "OK",
+    0,
+    REPLY_NORMAL,
+    0};
 
 static int send_all(int fd, const void *data, size_t len)
 {
@@ -70,7 +76,7 @@ static int send_all(int fd, const void *data, size_t len)
 /* Wait until `fd` is readable or the mock stops; 1 readable, 0 stop. */
 static int mock_wait(mock *m, int fd)
 {
-	struct pollfd pfd = { fd, POLLIN, 0 };
+	struct pollfd pfd = {fd, POLLIN, 0};
 
 	while (!atomic_load(&m->stop)) {
 		if (poll(&pfd, 1, 50) > 0)
@@ -93,9 +99,11 @@ static const mock_reply *mock_find(mock *m, const char *line)
 
 static void mock_send(mock *m, int fd, const mock_reply *r)
 {
-	const char *head = r->head ? r->head :
-		"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
-	size_t len = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
+	const char *head =
+	    r->head ? r->head
+	            : "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+	size_t len =
+	    r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
 	char line[128];
 	sp_buf out = SP_BUF_INIT;
 	size_t off, n;
@@ -193,9 +201,13 @@ static void mock_serve(mock *m, int fd)
 		r = mock_find(m, req);
 		if (!r) {
 			static const mock_reply missing = {
-				"", "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n",
-				"{\"message\":\"page not found\"}", 0, REPLY_NORMAL, 0
-			};
+			    "",
+			    "HTTP/1.1 404 Not Found\r\nContent-Type: "
+			    "application/json\r\n",
+			    "{\"message\":\"page not found\"}",
+			    0,
+			    REPLY_NORMAL,
+			    0};
 			r = &missing;
 		}
 		mock_send(m, fd, r);
@@ -276,7 +288,7 @@ static sp_engine *engine_for(mock *m)
 
 	sp_buf_printf(&host, "unix://%s", m->path);
 	ck_assert_msg(sp_engine_new(&e, host.ptr) == 0, "engine_new: %s",
-		      sp_error_last());
+	              sp_error_last());
 	sp_buf_dispose(&host);
 	return e;
 }
@@ -286,17 +298,18 @@ static sp_engine *engine_for(mock *m)
 static const struct {
 	const char *ping_head;
 	const char *version_body;
-	const char *want;   /* negotiated version, or NULL for a failure */
+	const char *want; /* negotiated version, or NULL for a failure */
 	int code;
 } negotiate_cases[] = {
-	{ "HTTP/1.1 200 OK\r\nApi-Version: 1.40\r\n", NULL, "1.40", 0 },
-	{ "HTTP/1.1 200 OK\r\napi-version:1.45\r\n", NULL, "1.41", 0 },
-	{ "HTTP/1.1 200 OK\r\nAPI-Version: 1.41\r\n", NULL, "1.41", 0 },
-	{ "HTTP/1.1 200 OK\r\n", "{\"ApiVersion\":\"1.38\",\"MinAPIVersion\":\"1.12\"}", "1.38", 0 },
-	{ "HTTP/1.1 200 OK\r\nApi-Version: 1.12\r\n", NULL, NULL, SP_EENGINE },
-	{ "HTTP/1.1 200 OK\r\n", "not json", NULL, SP_EENGINE },
-	{ "HTTP/1.1 200 OK\r\nApi-Version: 1.x\r\n", NULL, NULL, SP_EENGINE },
-	{ "HTTP/1.1 500 Internal Server Error\r\n", NULL, NULL, SP_EUNREACHABLE },
+    {"HTTP/1.1 200 OK\r\nApi-Version: 1.40\r\n", NULL, "1.40", 0},
+    {"HTTP/1.1 200 OK\r\napi-version:1.45\r\n", NULL, "1.41", 0},
+    {"HTTP/1.1 200 OK\r\nAPI-Version: 1.41\r\n", NULL, "1.41", 0},
+    {"HTTP/1.1 200 OK\r\n",
+     "{\"ApiVersion\":\"1.38\",\"MinAPIVersion\":\"1.12\"}", "1.38", 0},
+    {"HTTP/1.1 200 OK\r\nApi-Version: 1.12\r\n", NULL, NULL, SP_EENGINE},
+    {"HTTP/1.1 200 OK\r\n", "not json", NULL, SP_EENGINE},
+    {"HTTP/1.1 200 OK\r\nApi-Version: 1.x\r\n", NULL, NULL, SP_EENGINE},
+    {"HTTP/1.1 500 Internal Server Error\r\n", NULL, NULL, SP_EUNREACHABLE},
 };
 
 START_TEST(test_negotiate)
@@ -309,15 +322,23 @@ START_TEST(test_negotiate)
 	int error;
 
 	memset(replies, 0, sizeof(replies));
-	replies[0] = (mock_reply){ "/_ping", negotiate_cases[_i].ping_head, "OK", 0,
-				   REPLY_NORMAL, 0 };
-	replies[1] = (mock_reply){ "GET /version", NULL,
-				   negotiate_cases[_i].version_body ?
-				   negotiate_cases[_i].version_body : "{}",
-				   0, REPLY_NORMAL, 0 };
-	replies[2] = (mock_reply){ "/containers/abc/json", NULL,
-				   "{\"Id\":\"abc\",\"Name\":\"/abc\",\"State\":{\"Running\":true}}",
-				   0, REPLY_NORMAL, 0 };
+	replies[0] = (mock_reply){
+	    "/_ping", negotiate_cases[_i].ping_head, "OK", 0, REPLY_NORMAL, 0};
+	replies[1] = (mock_reply){"GET /version",
+	                          NULL,
+	                          negotiate_cases[_i].version_body
+	                              ? negotiate_cases[_i].version_body
+	                              : "{}",
+	                          0,
+	                          REPLY_NORMAL,
+	                          0};
+	replies[2] = (mock_reply){
+	    "/containers/abc/json",
+	    NULL,
+	    "{\"Id\":\"abc\",\"Name\":\"/abc\",\"State\":{\"Running\":true}}",
+	    0,
+	    REPLY_NORMAL,
+	    0};
 	mock_start(&m, replies);
 	sp_buf_printf(&host, "unix://%s", m.path);
 	error = sp_engine_new(&e, host.ptr);
@@ -327,14 +348,17 @@ START_TEST(test_negotiate)
 		ck_assert_ptr_nonnull(strstr(sp_error_last(), m.path));
 	} else {
 		ck_assert_msg(error == 0, "%s", sp_error_last());
-		ck_assert_str_eq(sp_engine_version(e), negotiate_cases[_i].want);
-		ck_assert_int_eq(sp_engine_container_inspect(&info, e, "abc"), 0);
+		ck_assert_str_eq(sp_engine_version(e),
+		                 negotiate_cases[_i].want);
+		ck_assert_int_eq(sp_engine_container_inspect(&info, e, "abc"),
+		                 0);
 		ck_assert_int_eq(info.running, 1);
 		ck_assert_str_eq(info.name, "abc");
 		sp_container_info_dispose(&info);
 		sp_buf_printf(&want, "GET /v%s/containers/abc/json HTTP/1.1",
-			      negotiate_cases[_i].want);
-		ck_assert_msg(mock_saw(&m, want.ptr), "requests: %s", m.log.ptr);
+		              negotiate_cases[_i].want);
+		ck_assert_msg(mock_saw(&m, want.ptr), "requests: %s",
+		              m.log.ptr);
 	}
 	sp_engine_free(e);
 	mock_stop(&m);
@@ -353,55 +377,85 @@ static const struct {
 	int code;
 	const char *message; /* expected in sp_error_last() */
 } error_cases[] = {
-	{ OP_INSPECT, { "/containers/abc/json",
-		"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n",
-		"{\"message\":\"boom from the engine\"}", 0, REPLY_NORMAL, 0 },
-	  SP_EENGINE, "inspect container 'abc': boom from the engine" },
-	{ OP_INSPECT, { "/containers/abc/json",
-		"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n",
-		"{\"message\":\"No such container: abc\"}", 0, REPLY_NORMAL, 0 },
-	  SP_ENOTFOUND, "No such container: abc" },
-	{ OP_INSPECT, { "/containers/abc/json", NULL,
-		"{\"Id\":\"abc\",\"Name\":", 0, REPLY_NORMAL, 0 },
-	  SP_EENGINE, "not JSON" },
-	{ OP_INSPECT, { "/containers/abc/json", NULL,
-		"<html>hello</html>", 0, REPLY_NORMAL, 0 },
-	  SP_EENGINE, "not JSON" },
-	{ OP_INSPECT, { "/containers/abc/json", NULL, "", 0, REPLY_NORMAL, 0 },
-	  SP_EENGINE, "not JSON" },
-	{ OP_INSPECT, { "/containers/abc/json", NULL, "[1,2]", 0, REPLY_NORMAL, 0 },
-	  SP_EENGINE, "no Id" },
-	{ OP_INSPECT, { "/containers/abc/json",
-		"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n",
-		"upstream\r\nfailed", 0, REPLY_NORMAL, 0 },
-	  SP_EENGINE, "inspect container 'abc': upstream  failed" },
-	{ OP_INSPECT, { "/containers/abc/json",
-		"HTTP/1.1 503 Service Unavailable\r\n", "", 0, REPLY_NORMAL, 0 },
-	  SP_EENGINE, "HTTP 503" },
-	{ OP_INSPECT, { "/containers/abc/json", NULL,
-		"{\"Id\":\"abc\"", 0, REPLY_CUT, 0 },
-	  SP_EENGINE, "bad answer" },
-	{ OP_INSPECT, { "/containers/abc/json", NULL, NULL, 0, REPLY_BIG, 0 },
-	  SP_ETOOBIG, "larger than" },
-	{ OP_CREATE, { "/containers/create",
-		"HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n",
-		"{\"message\":\"Conflict. The container name \\\"/web\\\" is already in use\"}",
-		0, REPLY_NORMAL, 0 },
-	  SP_EEXISTS, "create container 'web': Conflict. The container name \"/web\"" },
-	{ OP_CREATE, { "/containers/create",
-		"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n",
-		"{\"Warnings\":[]}", 0, REPLY_NORMAL, 0 },
-	  SP_EENGINE, "no container id" },
-	{ OP_REMOVE, { "DELETE /v1.40/containers/abc",
-		"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n",
-		"{\"message\":\"No such container: abc\"}", 0, REPLY_NORMAL, 0 },
-	  SP_ENOTFOUND, "remove container 'abc': No such container: abc" },
-	{ OP_START, { "/containers/abc/start",
-		"HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n",
-		"{\"message\":\"container is marked for removal\"}", 0, REPLY_NORMAL, 0 },
-	  SP_EENGINE, "start container 'abc': container is marked for removal" },
-	{ OP_LIST, { "/containers/json", NULL, "{\"not\":\"a list\"}", 0, REPLY_NORMAL, 0 },
-	  SP_EENGINE, "not a list" },
+    {OP_INSPECT,
+     {"/containers/abc/json",
+      "HTTP/1.1 500 Internal Server Error\r\nContent-Type: "
+      "application/json\r\n",
+      "{\"message\":\"boom from the engine\"}", 0, REPLY_NORMAL, 0},
+     SP_EENGINE,
+     "inspect container 'abc': boom from the engine"},
+    {OP_INSPECT,
+     {"/containers/abc/json",
+      "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n",
+      "{\"message\":\"No such container: abc\"}", 0, REPLY_NORMAL, 0},
+     SP_ENOTFOUND,
+     "No such container: abc"},
+    {OP_INSPECT,
+     {"/containers/abc/json", NULL, "{\"Id\":\"abc\",\"Name\":", 0,
+      REPLY_NORMAL, 0},
+     SP_EENGINE,
+     "not JSON"},
+    {OP_INSPECT,
+     {"/containers/abc/json", NULL, "<html>hello</html>", 0, REPLY_NORMAL, 0},
+     SP_EENGINE,
+     "not JSON"},
+    {OP_INSPECT,
+     {"/containers/abc/json", NULL, "", 0, REPLY_NORMAL, 0},
+     SP_EENGINE,
+     "not JSON"},
+    {OP_INSPECT,
+     {"/containers/abc/json", NULL, "[1,2]", 0, REPLY_NORMAL, 0},
+     SP_EENGINE,
+     "no Id"},
+    {OP_INSPECT,
+     {"/containers/abc/json",
+      "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n",
+      "upstream\r\nfailed", 0, REPLY_NORMAL, 0},
+     SP_EENGINE,
+     "inspect container 'abc': upstream  failed"},
+    {OP_INSPECT,
+     {"/containers/abc/json", "HTTP/1.1 503 Service Unavailable\r\n", "", 0,
+      REPLY_NORMAL, 0},
+     SP_EENGINE,
+     "HTTP 503"},
+    {OP_INSPECT,
+     {"/containers/abc/json", NULL, "{\"Id\":\"abc\"", 0, REPLY_CUT, 0},
+     SP_EENGINE,
+     "bad answer"},
+    {OP_INSPECT,
+     {"/containers/abc/json", NULL, NULL, 0, REPLY_BIG, 0},
+     SP_ETOOBIG,
+     "larger than"},
+    {OP_CREATE,
+     {"/containers/create",
+      "HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n",
+      "{\"message\":\"Conflict. The container name \\\"/web\\\" is already in "
+      "use\"}",
+      0, REPLY_NORMAL, 0},
+     SP_EEXISTS,
+     "create container 'web': Conflict. The container name \"/web\""},
+    {OP_CREATE,
+     {"/containers/create",
+      "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n",
+      "{\"Warnings\":[]}", 0, REPLY_NORMAL, 0},
+     SP_EENGINE,
+     "no container id"},
+    {OP_REMOVE,
+     {"DELETE /v1.40/containers/abc",
+      "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n",
+      "{\"message\":\"No such container: abc\"}", 0, REPLY_NORMAL, 0},
+     SP_ENOTFOUND,
+     "remove container 'abc': No such container: abc"},
+    {OP_START,
+     {"/containers/abc/start",
+      "HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n",
+      "{\"message\":\"container is marked for removal\"}", 0, REPLY_NORMAL, 0},
+     SP_EENGINE,
+     "start container 'abc': container is marked for removal"},
+    {OP_LIST,
+     {"/containers/json", NULL, "{\"not\":\"a list\"}", 0, REPLY_NORMAL, 0},
+     SP_EENGINE,
+     "not a list"},
 };
 
 START_TEST(test_errors)
@@ -442,10 +496,10 @@ START_TEST(test_errors)
 		break;
 	}
 	ck_assert_msg(error == error_cases[_i].code, "got %s: %s",
-		      sp_error_name(error), sp_error_last());
+	              sp_error_name(error), sp_error_last());
 	ck_assert_msg(strstr(sp_error_last(), error_cases[_i].message),
-		      "message '%s' lacks '%s'", sp_error_last(),
-		      error_cases[_i].message);
+	              "message '%s' lacks '%s'", sp_error_last(),
+	              error_cases[_i].message);
 	ck_assert_ptr_null(strchr(sp_error_last(), '\n'));
 	sp_engine_free(e);
 	mock_stop(&m);
@@ -457,19 +511,27 @@ END_TEST
 START_TEST(test_create_body)
 {
 	static const mock_reply replies[] = {
-		{ "/containers/create", "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n",
-		  "{\"Id\":\"0123abcd\",\"Warnings\":[]}", 0, REPLY_NORMAL, 0 },
-		{ NULL, NULL, NULL, 0, REPLY_NORMAL, 0 }
-	};
-	const char *env[] = { "PORT=7860", "A=b c", NULL };
-	const char *labels[] = { "spacehook.space=alice/demo", "flag", NULL };
-	const char *cmd[] = { "httpd", "-f", NULL };
+	    {"/containers/create",
+	     "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n",
+	     "{\"Id\":\"0123abcd\",\"Warnings\":[]}", 0, REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
+	const char *env[] = {"PORT=7860", "A=b c", NULL};
+	const char *labels[] = {"spacehook.space=alice/demo", "flag", NULL};
+	const char *cmd[] = {"httpd", "-f", NULL};
 	sp_container_spec spec = {
-		.image = "spacehook/alice--demo:abc", .cmd = cmd, .env = env,
-		.labels = labels, .user = "1000", .container_port = 7860,
-		.host_port = 20417, .cpus = 2, .memory = 1LL << 30,
-		.pids_limit = 256, .no_new_privileges = 1, .cap_drop_all = 1,
-		.volume = "alice--demo-data",
+	    .image = "spacehook/alice--demo:abc",
+	    .cmd = cmd,
+	    .env = env,
+	    .labels = labels,
+	    .user = "1000",
+	    .container_port = 7860,
+	    .host_port = 20417,
+	    .cpus = 2,
+	    .memory = 1LL << 30,
+	    .pids_limit = 256,
+	    .no_new_privileges = 1,
+	    .cap_drop_all = 1,
+	    .volume = "alice--demo-data",
 	};
 	mock m;
 	sp_engine *e;
@@ -479,42 +541,83 @@ START_TEST(test_create_body)
 
 	mock_start(&m, replies);
 	e = engine_for(&m);
-	ck_assert_msg(sp_engine_container_create(&id, e, "alice--demo", &spec) == 0,
-		      "%s", sp_error_last());
+	ck_assert_msg(
+	    sp_engine_container_create(&id, e, "alice--demo", &spec) == 0, "%s",
+	    sp_error_last());
 	ck_assert_str_eq(id, "0123abcd");
-	ck_assert(mock_saw(&m, "POST /v1.40/containers/create?name=alice--demo HTTP/1.1"));
+	ck_assert(mock_saw(
+	    &m, "POST /v1.40/containers/create?name=alice--demo HTTP/1.1"));
 	body = strstr(m.log.ptr, "BODY ");
 	ck_assert_ptr_nonnull(body);
 	json = cJSON_Parse(body + 5);
 	ck_assert_ptr_nonnull(json);
 	host = cJSON_GetObjectItem(json, "HostConfig");
-	ck_assert_str_eq(cJSON_GetObjectItem(json, "Image")->valuestring, spec.image);
-	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(json, "Cmd"), 0)->valuestring, "httpd");
-	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(json, "Env"), 1)->valuestring, "A=b c");
-	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "Labels"),
-					     "spacehook.space")->valuestring, "alice/demo");
-	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "Labels"),
-					     "flag")->valuestring, "");
-	ck_assert_str_eq(cJSON_GetObjectItem(json, "User")->valuestring, "1000");
+	ck_assert_str_eq(cJSON_GetObjectItem(json, "Image")->valuestring,
+	                 spec.image);
+	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(json, "Cmd"), 0)
+	                     ->valuestring,
+	                 "httpd");
+	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(json, "Env"), 1)
+	                     ->valuestring,
+	                 "A=b c");
+	ck_assert_str_eq(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(json, "Labels"),
+	                        "spacehook.space")
+	        ->valuestring,
+	    "alice/demo");
+	ck_assert_str_eq(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(json, "Labels"), "flag")
+	        ->valuestring,
+	    "");
+	ck_assert_str_eq(cJSON_GetObjectItem(json, "User")->valuestring,
+	                 "1000");
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(host, "Privileged")));
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(host, "Binds")), 0);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(host, "Binds")),
+	                 0);
 	ck_assert(cJSON_GetObjectItem(host, "NanoCpus")->valuedouble == 2e9);
-	ck_assert(cJSON_GetObjectItem(host, "Memory")->valuedouble == (double)(1LL << 30));
+	ck_assert(cJSON_GetObjectItem(host, "Memory")->valuedouble ==
+	          (double)(1LL << 30));
 	ck_assert(cJSON_GetObjectItem(host, "PidsLimit")->valuedouble == 256);
-	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(host, "SecurityOpt"), 0)->valuestring,
-			 "no-new-privileges");
-	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(host, "CapDrop"), 0)->valuestring, "ALL");
-	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(host, "PortBindings"), "7860/tcp"), 0),
-		"HostPort")->valuestring, "20417");
-	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(host, "PortBindings"), "7860/tcp"), 0),
-		"HostIp")->valuestring, "127.0.0.1");
-	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(
-		cJSON_GetObjectItem(host, "Mounts"), 0), "Target")->valuestring, "/data");
-	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(
-		cJSON_GetObjectItem(host, "Mounts"), 0), "Type")->valuestring, "volume");
-	ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "ExposedPorts"), "7860/tcp"));
+	ck_assert_str_eq(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(host, "SecurityOpt"), 0)
+	        ->valuestring,
+	    "no-new-privileges");
+	ck_assert_str_eq(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(host, "CapDrop"), 0)
+	        ->valuestring,
+	    "ALL");
+	ck_assert_str_eq(
+	    cJSON_GetObjectItem(
+	        cJSON_GetArrayItem(
+	            cJSON_GetObjectItem(
+	                cJSON_GetObjectItem(host, "PortBindings"), "7860/tcp"),
+	            0),
+	        "HostPort")
+	        ->valuestring,
+	    "20417");
+	ck_assert_str_eq(
+	    cJSON_GetObjectItem(
+	        cJSON_GetArrayItem(
+	            cJSON_GetObjectItem(
+	                cJSON_GetObjectItem(host, "PortBindings"), "7860/tcp"),
+	            0),
+	        "HostIp")
+	        ->valuestring,
+	    "127.0.0.1");
+	ck_assert_str_eq(
+	    cJSON_GetObjectItem(
+	        cJSON_GetArrayItem(cJSON_GetObjectItem(host, "Mounts"), 0),
+	        "Target")
+	        ->valuestring,
+	    "/data");
+	ck_assert_str_eq(
+	    cJSON_GetObjectItem(
+	        cJSON_GetArrayItem(cJSON_GetObjectItem(host, "Mounts"), 0),
+	        "Type")
+	        ->valuestring,
+	    "volume");
+	ck_assert_ptr_nonnull(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(json, "ExposedPorts"), "7860/tcp"));
 	cJSON_Delete(json);
 	free(id);
 	sp_engine_free(e);
@@ -525,37 +628,44 @@ END_TEST
 START_TEST(test_filters_escaped)
 {
 	static const mock_reply replies[] = {
-		{ "/containers/json", NULL,
-		  "[{\"Id\":\"c1\",\"Names\":[\"/web\"],\"Image\":\"img\",\"State\":\"running\","
-		  "\"Labels\":{\"spacehook.space\":\"a/b\"}},{\"bogus\":1},"
-		  "{\"Id\":\"c2\",\"Names\":null,\"Labels\":null}]", 0, REPLY_NORMAL, 0 },
-		{ NULL, NULL, NULL, 0, REPLY_NORMAL, 0 }
-	};
+	    {"/containers/json", NULL,
+	     "[{\"Id\":\"c1\",\"Names\":[\"/"
+	     "web\"],\"Image\":\"img\",\"State\":\"running\","
+	     "\"Labels\":{\"spacehook.space\":\"a/b\"}},{\"bogus\":1},"
+	     "{\"Id\":\"c2\",\"Names\":null,\"Labels\":null}]",
+	     0, REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	sp_container_list list;
 
 	mock_start(&m, replies);
 	e = engine_for(&m);
-	ck_assert_int_eq(sp_engine_container_list(&list, e, "spacehook.space=a/b"), 0);
+	ck_assert_int_eq(
+	    sp_engine_container_list(&list, e, "spacehook.space=a/b"), 0);
 	ck_assert_uint_eq(list.count, 2);
 	ck_assert_str_eq(list.items[0].name, "web");
 	ck_assert_str_eq(list.items[0].state, "running");
-	ck_assert_str_eq(sp_engine_labels_get(&list.items[0].labels, "spacehook.space"), "a/b");
-	ck_assert_ptr_null(sp_engine_labels_get(&list.items[0].labels, "other"));
+	ck_assert_str_eq(
+	    sp_engine_labels_get(&list.items[0].labels, "spacehook.space"),
+	    "a/b");
+	ck_assert_ptr_null(
+	    sp_engine_labels_get(&list.items[0].labels, "other"));
 	ck_assert_str_eq(list.items[1].name, "");
 	ck_assert_uint_eq(list.items[1].labels.count, 0);
 	sp_container_list_dispose(&list);
-	ck_assert_msg(mock_saw(&m, "GET /v1.40/containers/json?all=1&filters="
-			       "%7B%22label%22%3A%5B%22spacehook.space%3Da%2Fb%22%5D%7D "),
-		      "requests: %s", m.log.ptr);
+	ck_assert_msg(
+	    mock_saw(
+	        &m, "GET /v1.40/containers/json?all=1&filters="
+	            "%7B%22label%22%3A%5B%22spacehook.space%3Da%2Fb%22%5D%7D "),
+	    "requests: %s", m.log.ptr);
 	sp_engine_free(e);
 	mock_stop(&m);
 }
 END_TEST
 
 static const char *bad_names[] = {
-	"", "../etc", "a b", "a?b", "/abs", "x/../y", "a%2e", "trailing/", "a\nb",
+    "", "../etc", "a b", "a?b", "/abs", "x/../y", "a%2e", "trailing/", "a\nb",
 };
 
 START_TEST(test_bad_names)
@@ -566,11 +676,14 @@ START_TEST(test_bad_names)
 
 	mock_start(&m, NULL);
 	e = engine_for(&m);
-	ck_assert_int_eq(sp_engine_container_inspect(&info, e, bad_names[_i]), SP_EINVALID);
-	ck_assert_int_eq(sp_engine_container_remove(e, bad_names[_i], 1), SP_EINVALID);
-	ck_assert_int_eq(sp_engine_image_remove(e, bad_names[_i], 0), SP_EINVALID);
+	ck_assert_int_eq(sp_engine_container_inspect(&info, e, bad_names[_i]),
+	                 SP_EINVALID);
+	ck_assert_int_eq(sp_engine_container_remove(e, bad_names[_i], 1),
+	                 SP_EINVALID);
+	ck_assert_int_eq(sp_engine_image_remove(e, bad_names[_i], 0),
+	                 SP_EINVALID);
 	ck_assert_msg(!mock_saw(&m, "containers") && !mock_saw(&m, "images"),
-		      "sent: %s", m.log.ptr);
+	              "sent: %s", m.log.ptr);
 	sp_engine_free(e);
 	mock_stop(&m);
 }
@@ -610,15 +723,18 @@ START_TEST(test_unreachable)
 	ck_assert_int_eq(sp_engine_new(&e, path.ptr), SP_EUNREACHABLE);
 	ck_assert_double_lt(now_seconds() - t0, 3.5);
 	ck_assert_msg(strstr(sp_error_last(), want.ptr), "%s", sp_error_last());
-	ck_assert_msg(strstr(sp_error_last(), "refused"), "%s", sp_error_last());
+	ck_assert_msg(strstr(sp_error_last(), "refused"), "%s",
+	              sp_error_last());
 	unlink(path.ptr);
 	rmdir(dir);
 
 	/* schemes this client does not speak */
-	ck_assert_int_eq(sp_engine_new(&e, "tcp://127.0.0.1:2375"), SP_EINVALID);
+	ck_assert_int_eq(sp_engine_new(&e, "tcp://127.0.0.1:2375"),
+	                 SP_EINVALID);
 	ck_assert_ptr_nonnull(strstr(sp_error_last(), "tcp://127.0.0.1:2375"));
 	ck_assert_int_eq(sp_engine_new(&e, "ssh://host"), SP_EINVALID);
-	ck_assert_int_eq(sp_engine_new(&e, "relative/docker.sock"), SP_EINVALID);
+	ck_assert_int_eq(sp_engine_new(&e, "relative/docker.sock"),
+	                 SP_EINVALID);
 	ck_assert_int_eq(sp_engine_new(&e, "unix://relative"), SP_EINVALID);
 	sp_buf_dispose(&host);
 	sp_buf_dispose(&path);
@@ -629,9 +745,8 @@ END_TEST
 START_TEST(test_timeout)
 {
 	static const mock_reply replies[] = {
-		{ "/containers/abc/json", NULL, NULL, 0, REPLY_HANG, 0 },
-		{ NULL, NULL, NULL, 0, REPLY_NORMAL, 0 }
-	};
+	    {"/containers/abc/json", NULL, NULL, 0, REPLY_HANG, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	sp_container_info info;
@@ -641,12 +756,14 @@ START_TEST(test_timeout)
 	e = engine_for(&m);
 	sp_engine_set_timeout(e, 1);
 	t0 = now_seconds();
-	ck_assert_int_eq(sp_engine_container_inspect(&info, e, "abc"), SP_ETIMEOUT);
+	ck_assert_int_eq(sp_engine_container_inspect(&info, e, "abc"),
+	                 SP_ETIMEOUT);
 	took = now_seconds() - t0;
 	ck_assert_double_ge(took, 0.9);
 	ck_assert_double_lt(took, 3.0);
-	ck_assert_msg(strstr(sp_error_last(), "did not answer GET /v1.40/containers/abc/json"),
-		      "%s", sp_error_last());
+	ck_assert_msg(strstr(sp_error_last(),
+	                     "did not answer GET /v1.40/containers/abc/json"),
+	              "%s", sp_error_last());
 	sp_engine_free(e);
 	mock_stop(&m);
 }
@@ -655,9 +772,8 @@ END_TEST
 START_TEST(test_request)
 {
 	static const mock_reply replies[] = {
-		{ "/info", NULL, "{\"Name\":\"mock\"}", 0, REPLY_NORMAL, 0 },
-		{ NULL, NULL, NULL, 0, REPLY_NORMAL, 0 }
-	};
+	    {"/info", NULL, "{\"Name\":\"mock\"}", 0, REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	sp_buf out = SP_BUF_INIT;
@@ -665,16 +781,24 @@ START_TEST(test_request)
 
 	mock_start(&m, replies);
 	e = engine_for(&m);
-	ck_assert_int_eq(sp_engine_request(&out, &status, e, "GET", "/info", NULL), 0);
+	ck_assert_int_eq(
+	    sp_engine_request(&out, &status, e, "GET", "/info", NULL), 0);
 	ck_assert_int_eq(status, 200);
 	ck_assert_str_eq(out.ptr, "{\"Name\":\"mock\"}");
-	ck_assert_int_eq(sp_engine_request(&out, &status, e, "POST", "/nothing", "{}"), 0);
+	ck_assert_int_eq(
+	    sp_engine_request(&out, &status, e, "POST", "/nothing", "{}"), 0);
 	ck_assert_int_eq(status, 404);
 	ck_assert(mock_saw(&m, "POST /v1.40/nothing HTTP/1.1"));
 	ck_assert(mock_saw(&m, "BODY {}"));
-	ck_assert_int_eq(sp_engine_request(&out, &status, e, "GET", "no-slash", NULL), SP_EINVALID);
-	ck_assert_int_eq(sp_engine_request(&out, &status, e, "GET", "/a b", NULL), SP_EINVALID);
-	ck_assert_int_eq(sp_engine_request(&out, &status, e, "TRACE", "/x", NULL), SP_EINVALID);
+	ck_assert_int_eq(
+	    sp_engine_request(&out, &status, e, "GET", "no-slash", NULL),
+	    SP_EINVALID);
+	ck_assert_int_eq(
+	    sp_engine_request(&out, &status, e, "GET", "/a b", NULL),
+	    SP_EINVALID);
+	ck_assert_int_eq(
+	    sp_engine_request(&out, &status, e, "TRACE", "/x", NULL),
+	    SP_EINVALID);
 	sp_buf_dispose(&out);
 	sp_engine_free(e);
 	mock_stop(&m);
@@ -702,19 +826,25 @@ static int sink_cb(int stream, const char *data, size_t len, void *payload)
 
 static void frame(sp_buf *b, int stream, const char *data, size_t len)
 {
-	unsigned char h[8] = { (unsigned char)stream, 0, 0, 0,
-			       (unsigned char)(len >> 24), (unsigned char)(len >> 16),
-			       (unsigned char)(len >> 8), (unsigned char)len };
+	unsigned char h[8] = {(unsigned char)stream,
+	                      0,
+	                      0,
+	                      0,
+	                      (unsigned char)(len >> 24),
+	                      (unsigned char)(len >> 16),
+	                      (unsigned char)(len >> 8),
+	                      (unsigned char)len};
 
 	sp_buf_put(b, h, 8);
 	sp_buf_put(b, data, len);
 }
 
-static const size_t chunk_sizes[] = { 1, 3, 7, 8, 9, 13, 4096 };
+static const size_t chunk_sizes[] = {1, 3, 7, 8, 9, 13, 4096};
 
 START_TEST(test_logs_multiplexed)
 {
-	sp_buf stream = SP_BUF_INIT, want_out = SP_BUF_INIT, want_err = SP_BUF_INIT;
+	sp_buf stream = SP_BUF_INIT, want_out = SP_BUF_INIT,
+	       want_err = SP_BUF_INIT;
 	mock_reply replies[3];
 	char big[300];
 	log_sink sink;
@@ -723,7 +853,8 @@ START_TEST(test_logs_multiplexed)
 	size_t i;
 
 	for (i = 0; i < sizeof(big); i++)
-		big[i] = (char)(i & 0xff); /* NULs and header-like bytes included */
+		big[i] =
+		    (char)(i & 0xff); /* NULs and header-like bytes included */
 	frame(&stream, 1, "hello\n", 6);
 	frame(&stream, 2, "oops\n", 5);
 	frame(&stream, 1, big, sizeof(big));
@@ -734,17 +865,23 @@ START_TEST(test_logs_multiplexed)
 	sp_buf_puts(&want_err, "oops\nend");
 
 	memset(replies, 0, sizeof(replies));
-	replies[0] = (mock_reply){ "/containers/abc/json", NULL,
-		"{\"Id\":\"abc\",\"Config\":{\"Tty\":false}}", 0, REPLY_NORMAL, 0 };
-	replies[1] = (mock_reply){ "/containers/abc/logs", NULL, stream.ptr, stream.size,
-				   REPLY_CHUNKED, chunk_sizes[_i] };
+	replies[0] = (mock_reply){"/containers/abc/json",
+	                          NULL,
+	                          "{\"Id\":\"abc\",\"Config\":{\"Tty\":false}}",
+	                          0,
+	                          REPLY_NORMAL,
+	                          0};
+	replies[1] = (mock_reply){
+	    "/containers/abc/logs", NULL,           stream.ptr, stream.size,
+	    REPLY_CHUNKED,          chunk_sizes[_i]};
 	mock_start(&m, replies);
 	e = engine_for(&m);
 	memset(&sink, 0, sizeof(sink));
 	for (i = 0; i < 3; i++)
 		sp_buf_init(&sink.out[i]);
-	ck_assert_msg(sp_engine_container_logs(e, "abc", -1, 0, 0, sink_cb, &sink) == 0,
-		      "%s", sp_error_last());
+	ck_assert_msg(
+	    sp_engine_container_logs(e, "abc", -1, 0, 0, sink_cb, &sink) == 0,
+	    "%s", sp_error_last());
 	ck_assert_uint_eq(sink.out[1].size, want_out.size);
 	ck_assert(!memcmp(sink.out[1].ptr, want_out.ptr, want_out.size));
 	ck_assert_uint_eq(sink.out[2].size, want_err.size);
@@ -762,7 +899,8 @@ END_TEST
 
 START_TEST(test_logs_tty_raw)
 {
-	static const char raw[] = "\x01\x00\x00\x00\x00\x00\x00\x05plain tty text\n";
+	static const char raw[] =
+	    "\x01\x00\x00\x00\x00\x00\x00\x05plain tty text\n";
 	mock_reply replies[3];
 	log_sink sink;
 	mock m;
@@ -770,20 +908,26 @@ START_TEST(test_logs_tty_raw)
 	int i;
 
 	memset(replies, 0, sizeof(replies));
-	replies[0] = (mock_reply){ "/containers/abc/json", NULL,
-		"{\"Id\":\"abc\",\"Config\":{\"Tty\":true}}", 0, REPLY_NORMAL, 0 };
-	replies[1] = (mock_reply){ "/containers/abc/logs", NULL, raw, sizeof(raw) - 1,
-				   REPLY_CHUNKED, 5 };
+	replies[0] = (mock_reply){"/containers/abc/json",
+	                          NULL,
+	                          "{\"Id\":\"abc\",\"Config\":{\"Tty\":true}}",
+	                          0,
+	                          REPLY_NORMAL,
+	                          0};
+	replies[1] = (mock_reply){"/containers/abc/logs", NULL,          raw,
+	                          sizeof(raw) - 1,        REPLY_CHUNKED, 5};
 	mock_start(&m, replies);
 	e = engine_for(&m);
 	memset(&sink, 0, sizeof(sink));
 	for (i = 0; i < 3; i++)
 		sp_buf_init(&sink.out[i]);
-	ck_assert_int_eq(sp_engine_container_logs(e, "abc", 10, 1, 1, sink_cb, &sink), 0);
+	ck_assert_int_eq(
+	    sp_engine_container_logs(e, "abc", 10, 1, 1, sink_cb, &sink), 0);
 	ck_assert_uint_eq(sink.out[1].size, sizeof(raw) - 1);
 	ck_assert(!memcmp(sink.out[1].ptr, raw, sizeof(raw) - 1));
 	ck_assert_uint_eq(sink.out[2].size, 0);
-	ck_assert(mock_saw(&m, "/logs?stdout=1&stderr=1&follow=1&timestamps=1&tail=10 "));
+	ck_assert(mock_saw(
+	    &m, "/logs?stdout=1&stderr=1&follow=1&timestamps=1&tail=10 "));
 	for (i = 0; i < 3; i++)
 		sp_buf_dispose(&sink.out[i]);
 	sp_engine_free(e);
@@ -799,12 +943,15 @@ static const struct {
 	int want;
 	const char *message;
 } log_error_cases[] = {
-	{ "\x05\x00\x00\x00\x00\x00\x00\x01x", 9, 0, SP_EENGINE, "malformed" },
-	{ "\x01\x00\x01\x00\x00\x00\x00\x01x", 9, 0, SP_EENGINE, "malformed" },
-	{ "\x01\x00\x00\x00\x00\x00\x00\x09short", 13, 0, SP_EENGINE, "cut-short" },
-	{ "\x01\x00\x00", 3, 0, SP_EENGINE, "cut-short" },
-	{ "\x01\x00\x00\x00\x00\x00\x00\x01" "a" "\x01\x00\x00\x00\x00\x00\x00\x01" "b",
-	  18, 1, 7, NULL },
+    {"\x05\x00\x00\x00\x00\x00\x00\x01x", 9, 0, SP_EENGINE, "malformed"},
+    {"\x01\x00\x01\x00\x00\x00\x00\x01x", 9, 0, SP_EENGINE, "malformed"},
+    {"\x01\x00\x00\x00\x00\x00\x00\x09short", 13, 0, SP_EENGINE, "cut-short"},
+    {"\x01\x00\x00", 3, 0, SP_EENGINE, "cut-short"},
+    {"\x01\x00\x00\x00\x00\x00\x00\x01"
+     "a"
+     "\x01\x00\x00\x00\x00\x00\x00\x01"
+     "b",
+     18, 1, 7, NULL},
 };
 
 START_TEST(test_logs_errors)
@@ -816,10 +963,15 @@ START_TEST(test_logs_errors)
 	int i, error;
 
 	memset(replies, 0, sizeof(replies));
-	replies[0] = (mock_reply){ "/containers/abc/json", NULL,
-		"{\"Id\":\"abc\",\"Config\":{\"Tty\":false}}", 0, REPLY_NORMAL, 0 };
-	replies[1] = (mock_reply){ "/containers/abc/logs", NULL, log_error_cases[_i].body,
-				   log_error_cases[_i].len, REPLY_CHUNKED, 4 };
+	replies[0] = (mock_reply){"/containers/abc/json",
+	                          NULL,
+	                          "{\"Id\":\"abc\",\"Config\":{\"Tty\":false}}",
+	                          0,
+	                          REPLY_NORMAL,
+	                          0};
+	replies[1] = (mock_reply){
+	    "/containers/abc/logs",  NULL,          log_error_cases[_i].body,
+	    log_error_cases[_i].len, REPLY_CHUNKED, 4};
 	mock_start(&m, replies);
 	e = engine_for(&m);
 	memset(&sink, 0, sizeof(sink));
@@ -827,9 +979,11 @@ START_TEST(test_logs_errors)
 	for (i = 0; i < 3; i++)
 		sp_buf_init(&sink.out[i]);
 	error = sp_engine_container_logs(e, "abc", -1, 0, 0, sink_cb, &sink);
-	ck_assert_msg(error == log_error_cases[_i].want, "got %d: %s", error, sp_error_last());
+	ck_assert_msg(error == log_error_cases[_i].want, "got %d: %s", error,
+	              sp_error_last());
 	if (log_error_cases[_i].message)
-		ck_assert_ptr_nonnull(strstr(sp_error_last(), log_error_cases[_i].message));
+		ck_assert_ptr_nonnull(
+		    strstr(sp_error_last(), log_error_cases[_i].message));
 	else
 		ck_assert_str_eq(sink.out[1].ptr, "a");
 	for (i = 0; i < 3; i++)
@@ -852,11 +1006,10 @@ static int tick_cb(int stream, const char *data, size_t len, void *payload)
 START_TEST(test_logs_follow_stops)
 {
 	static const mock_reply replies[] = {
-		{ "/containers/abc/json", NULL, "{\"Id\":\"abc\",\"Config\":{\"Tty\":false}}",
-		  0, REPLY_NORMAL, 0 },
-		{ "/containers/abc/logs", NULL, NULL, 0, REPLY_HANG, 0 },
-		{ NULL, NULL, NULL, 0, REPLY_NORMAL, 0 }
-	};
+	    {"/containers/abc/json", NULL,
+	     "{\"Id\":\"abc\",\"Config\":{\"Tty\":false}}", 0, REPLY_NORMAL, 0},
+	    {"/containers/abc/logs", NULL, NULL, 0, REPLY_HANG, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	int ticks = 0;
@@ -866,7 +1019,8 @@ START_TEST(test_logs_follow_stops)
 	e = engine_for(&m);
 	sp_engine_set_timeout(e, 1); /* a follow has no overall timeout */
 	t0 = now_seconds();
-	ck_assert_int_eq(sp_engine_container_logs(e, "abc", 0, 1, 0, tick_cb, &ticks), 3);
+	ck_assert_int_eq(
+	    sp_engine_container_logs(e, "abc", 0, 1, 0, tick_cb, &ticks), 3);
 	ck_assert_int_eq(ticks, 2);
 	ck_assert_double_ge(now_seconds() - t0, 1.5);
 	ck_assert_double_lt(now_seconds() - t0, 5);
@@ -880,21 +1034,24 @@ END_TEST
 START_TEST(test_image_inspect)
 {
 	static const mock_reply replies[] = {
-		{ "/images/spacehook-base:busybox/json", NULL,
-		  "{\"Id\":\"sha256:aa\",\"RepoTags\":[\"spacehook-base:busybox\",\"<none>:<none>\"],"
-		  "\"Config\":{\"Labels\":{\"k\":\"v\",\"n\":5}},\"Size\":1234}", 0, REPLY_NORMAL, 0 },
-		{ "/images/spacehook-base:busybox/history", NULL,
-		  "[{\"CreatedBy\":\"CMD [\\\"/bin/sh\\\"]\"},{\"Id\":\"x\"},7]", 0, REPLY_NORMAL, 0 },
-		{ NULL, NULL, NULL, 0, REPLY_NORMAL, 0 }
-	};
+	    {"/images/spacehook-base:busybox/json", NULL,
+	     "{\"Id\":\"sha256:aa\",\"RepoTags\":[\"spacehook-base:busybox\","
+	     "\"<none>:<none>\"],"
+	     "\"Config\":{\"Labels\":{\"k\":\"v\",\"n\":5}},\"Size\":1234}",
+	     0, REPLY_NORMAL, 0},
+	    {"/images/spacehook-base:busybox/history", NULL,
+	     "[{\"CreatedBy\":\"CMD [\\\"/bin/sh\\\"]\"},{\"Id\":\"x\"},7]", 0,
+	     REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	sp_image_info info;
 
 	mock_start(&m, replies);
 	e = engine_for(&m);
-	ck_assert_msg(sp_engine_image_inspect(&info, e, "spacehook-base:busybox") == 0,
-		      "%s", sp_error_last());
+	ck_assert_msg(
+	    sp_engine_image_inspect(&info, e, "spacehook-base:busybox") == 0,
+	    "%s", sp_error_last());
 	ck_assert_str_eq(info.id, "sha256:aa");
 	ck_assert_uint_eq(info.tag_count, 1);
 	ck_assert_str_eq(info.tags[0], "spacehook-base:busybox");
@@ -905,7 +1062,8 @@ START_TEST(test_image_inspect)
 	ck_assert_str_eq(info.history[1], "");
 	ck_assert_int_eq(info.size, 1234);
 	sp_image_info_dispose(&info);
-	ck_assert_int_eq(sp_engine_image_inspect(&info, e, "missing:tag"), SP_ENOTFOUND);
+	ck_assert_int_eq(sp_engine_image_inspect(&info, e, "missing:tag"),
+	                 SP_ENOTFOUND);
 	sp_engine_free(e);
 	mock_stop(&m);
 }
@@ -920,14 +1078,15 @@ int main(void)
 
 	tc = tcase_create("negotiate");
 	tcase_add_loop_test(tc, test_negotiate, 0,
-			    sizeof(negotiate_cases) / sizeof(negotiate_cases[0]));
+	                    sizeof(negotiate_cases) /
+	                        sizeof(negotiate_cases[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, test_errors, 0,
-			    sizeof(error_cases) / sizeof(error_cases[0]));
+	                    sizeof(error_cases) / sizeof(error_cases[0]));
 	tcase_add_loop_test(tc, test_bad_names, 0,
-			    sizeof(bad_names) / sizeof(bad_names[0]));
+	                    sizeof(bad_names) / sizeof(bad_names[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("requests");
@@ -946,10 +1105,11 @@ int main(void)
 	tc = tcase_create("logs");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_logs_multiplexed, 0,
-			    sizeof(chunk_sizes) / sizeof(chunk_sizes[0]));
+	                    sizeof(chunk_sizes) / sizeof(chunk_sizes[0]));
 	tcase_add_test(tc, test_logs_tty_raw);
 	tcase_add_loop_test(tc, test_logs_errors, 0,
-			    sizeof(log_error_cases) / sizeof(log_error_cases[0]));
+	                    sizeof(log_error_cases) /
+	                        sizeof(log_error_cases[0]));
 	tcase_add_test(tc, test_logs_follow_stops);
 	suite_add_tcase(s, tc);
 
