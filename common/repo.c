@@ -11,9 +11,17 @@
 static pthread_once_t repo_init_once = PTHREAD_ONCE_INIT;
 static int repo_init_result;
 
+/*
+ * libgit2 caches no tree above 4 KiB: a root tree of 50,000 entries would be
+ * parsed again for README.md, Dockerfile and the blob read. Keeping trees up
+ * to 8 MiB in its cache (bounded by the cache's total size) makes one parse do.
+ */
 static void repo_init(void)
 {
 	repo_init_result = git_libgit2_init();
+	if (repo_init_result >= 0)
+		git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+				 (size_t)8 * 1024 * 1024);
 }
 
 int sp_repo__git_error(int code, const char *what)
