@@ -1,4 +1,5 @@
-/* Server and per-repository settings: defaults, git config (spacehook.*), and the parsers of their values. */
+/* Server and per-repository settings: defaults, git config (spacehook.*), and
+ * the parsers of their values. */
 #include "settings.h"
 
 #include <arpa/inet.h>
@@ -17,7 +18,8 @@
 #define SETTINGS_VALUE_MAX 4096
 #define SETTINGS_WEBHOOKS_MAX 64
 
-/* Where values come from: a repository's view of git config, or system + global. */
+/* Where values come from: a repository's view of git config, or system +
+ * global. */
 typedef struct {
 	sp_repo *repo;
 	git_config *cfg;
@@ -30,14 +32,14 @@ static int source_open(config_source *src, sp_repo *repo)
 		git_config_level_t level;
 		int system;
 	} files[] = {
-		{ git_config_find_programdata, GIT_CONFIG_LEVEL_PROGRAMDATA, 1 },
-		{ git_config_find_system, GIT_CONFIG_LEVEL_SYSTEM, 1 },
-		{ git_config_find_xdg, GIT_CONFIG_LEVEL_XDG, 0 },
-		{ git_config_find_global, GIT_CONFIG_LEVEL_GLOBAL, 0 },
+	    {git_config_find_programdata, GIT_CONFIG_LEVEL_PROGRAMDATA, 1},
+	    {git_config_find_system, GIT_CONFIG_LEVEL_SYSTEM, 1},
+	    {git_config_find_xdg, GIT_CONFIG_LEVEL_XDG, 0},
+	    {git_config_find_global, GIT_CONFIG_LEVEL_GLOBAL, 0},
 	};
 	const char *nosystem = getenv("GIT_CONFIG_NOSYSTEM");
 	int skip_system = nosystem && *nosystem && strcmp(nosystem, "0") &&
-			  strcasecmp(nosystem, "false");
+	                  strcasecmp(nosystem, "false");
 	int error = 0;
 
 	src->repo = repo;
@@ -51,17 +53,18 @@ static int source_open(config_source *src, sp_repo *repo)
 		return sp_error_set(SP_ENOMEM, "cannot read git config");
 	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		git_buf path = { 0 };
+		git_buf path = {0};
 
 		if (files[i].system && skip_system)
 			continue;
 		if (files[i].find(&path) == 0 &&
-		    git_config_add_file_ondisk(src->cfg, path.ptr, files[i].level,
-					       NULL, 0) < 0) {
+		    git_config_add_file_ondisk(src->cfg, path.ptr,
+		                               files[i].level, NULL, 0) < 0) {
 			const git_error *e = git_error_last();
 
-			error = sp_error_set(SP_EINVALID, "cannot read git config '%s': %s",
-					     path.ptr, e && e->message ? e->message : "error");
+			error = sp_error_set(
+			    SP_EINVALID, "cannot read git config '%s': %s",
+			    path.ptr, e && e->message ? e->message : "error");
 		}
 		git_buf_dispose(&path);
 		if (error < 0)
@@ -82,7 +85,7 @@ static void source_close(config_source *src)
 /* The value of `key` into `*out` (caller frees); SP_ENOTFOUND when unset. */
 static int source_get(char **out, config_source *src, const char *key)
 {
-	git_buf value = { 0 };
+	git_buf value = {0};
 	int error;
 
 	*out = NULL;
@@ -95,7 +98,8 @@ static int source_get(char **out, config_source *src, const char *key)
 		const git_error *e = git_error_last();
 
 		return sp_error_set(SP_EINVALID, "%s: %s", key,
-				    e && e->message ? e->message : "cannot read");
+		                    e && e->message ? e->message
+		                                    : "cannot read");
 	}
 	*out = sp_strdup(value.ptr ? value.ptr : "");
 	git_buf_dispose(&value);
@@ -112,14 +116,16 @@ static int multivar_entry(const git_config_entry *entry, void *payload)
 {
 	multivar_relay *relay = payload;
 
-	relay->error = relay->cb(entry->value ? entry->value : "", relay->payload);
+	relay->error =
+	    relay->cb(entry->value ? entry->value : "", relay->payload);
 	return relay->error < 0 ? -1 : 0;
 }
 
 static int source_foreach(config_source *src, const char *key,
-			  int (*cb)(const char *value, void *payload), void *payload)
+                          int (*cb)(const char *value, void *payload),
+                          void *payload)
 {
-	multivar_relay relay = { cb, payload, 0 };
+	multivar_relay relay = {cb, payload, 0};
 	int error;
 
 	if (src->repo) {
@@ -127,7 +133,7 @@ static int source_foreach(config_source *src, const char *key,
 		return error == SP_ENOTFOUND ? 0 : error;
 	}
 	error = git_config_get_multivar_foreach(src->cfg, key, NULL,
-						multivar_entry, &relay);
+	                                        multivar_entry, &relay);
 	if (error == GIT_ENOTFOUND)
 		return 0;
 	if (relay.error < 0)
@@ -136,12 +142,14 @@ static int source_foreach(config_source *src, const char *key,
 		const git_error *e = git_error_last();
 
 		return sp_error_set(SP_EINVALID, "%s: %s", key,
-				    e && e->message ? e->message : "cannot read");
+		                    e && e->message ? e->message
+		                                    : "cannot read");
 	}
 	return error;
 }
 
-static int parse_unsigned(unsigned long long *out, const char **end, const char *s)
+static int parse_unsigned(unsigned long long *out, const char **end,
+                          const char *s)
 {
 	unsigned long long v = 0;
 	const char *p = s;
@@ -162,8 +170,8 @@ static int parse_unsigned(unsigned long long *out, const char **end, const char 
 
 int sp_settings_parse_bool(int *out, const char *value)
 {
-	static const char *const truths[] = { "true", "yes", "on", "1", "" };
-	static const char *const lies[] = { "false", "no", "off", "0" };
+	static const char *const truths[] = {"true", "yes", "on", "1", ""};
+	static const char *const lies[] = {"false", "no", "off", "0"};
 
 	if (!value) {
 		*out = 1;
@@ -179,8 +187,9 @@ int sp_settings_parse_bool(int *out, const char *value)
 			*out = 0;
 			return 0;
 		}
-	return sp_error_set(SP_EINVALID,
-			    "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", value);
+	return sp_error_set(
+	    SP_EINVALID,
+	    "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", value);
 }
 
 int sp_settings_parse_size(long long *out, const char *value)
@@ -190,8 +199,9 @@ int sp_settings_parse_size(long long *out, const char *value)
 
 	if (parse_unsigned(&v, &end, value) < 0)
 		return sp_error_set(SP_EINVALID,
-				    "'%s' is not a size (a number of bytes, or with a k, m or g suffix)",
-				    value);
+		                    "'%s' is not a size (a number of bytes, or "
+		                    "with a k, m or g suffix)",
+		                    value);
 	switch (tolower((unsigned char)*end)) {
 	case '\0':
 		break;
@@ -212,8 +222,9 @@ int sp_settings_parse_size(long long *out, const char *value)
 	}
 	if (*end)
 		return sp_error_set(SP_EINVALID,
-				    "'%s' is not a size (a number of bytes, or with a k, m or g suffix)",
-				    value);
+		                    "'%s' is not a size (a number of bytes, or "
+		                    "with a k, m or g suffix)",
+		                    value);
 	if (v > (unsigned long long)LLONG_MAX / mult)
 		return sp_error_set(SP_EINVALID, "'%s' is too large", value);
 	*out = (long long)(v * mult);
@@ -237,7 +248,8 @@ int sp_settings_parse_duration(long *out, const char *value)
 		switch (*end) {
 		case '\0':
 			if (units)
-				goto bad; /* "1h30": the unit of 30 is missing */
+				goto bad; /* "1h30": the unit of 30 is missing
+				           */
 			mult = 1;
 			break;
 		case 's':
@@ -258,30 +270,36 @@ int sp_settings_parse_duration(long *out, const char *value)
 		units++;
 		if (v > (unsigned long long)LONG_MAX / mult ||
 		    total > (unsigned long long)LONG_MAX - v * mult)
-			return sp_error_set(SP_EINVALID, "'%s' is too long", value);
+			return sp_error_set(SP_EINVALID, "'%s' is too long",
+			                    value);
 		total += v * mult;
 		p = end;
 	}
 	if (total == 0)
-		return sp_error_set(SP_EINVALID, "'%s' must be above zero", value);
+		return sp_error_set(SP_EINVALID, "'%s' must be above zero",
+		                    value);
 	*out = (long)total;
 	return 0;
 bad:
-	return sp_error_set(SP_EINVALID,
-			    "'%s' is not a duration (seconds, or e.g. 90s, 30m, 1h, 1h30m)",
-			    value);
+	return sp_error_set(
+	    SP_EINVALID,
+	    "'%s' is not a duration (seconds, or e.g. 90s, 30m, 1h, 1h30m)",
+	    value);
 }
 
-static int parse_int_in(long long *out, const char *value, long long min, long long max)
+static int parse_int_in(long long *out, const char *value, long long min,
+                        long long max)
 {
 	unsigned long long v;
 	const char *end;
 
 	if (parse_unsigned(&v, &end, value) < 0 || *end)
-		return sp_error_set(SP_EINVALID, "'%s' is not a whole number", value);
+		return sp_error_set(SP_EINVALID, "'%s' is not a whole number",
+		                    value);
 	if (v < (unsigned long long)min || v > (unsigned long long)max)
-		return sp_error_set(SP_EINVALID, "'%s' must be from %lld to %lld",
-				    value, min, max);
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' must be from %lld to %lld", value,
+		                    min, max);
 	*out = (long long)v;
 	return 0;
 }
@@ -293,14 +311,16 @@ int sp_settings_parse_port_range(int *min, int *max, const char *value)
 
 	if (parse_unsigned(&a, &end, value) < 0 || *end != '-' ||
 	    parse_unsigned(&b, &end, end + 1) < 0 || *end)
-		return sp_error_set(SP_EINVALID,
-				    "'%s' is not a port range (e.g. 20000-29999)", value);
+		return sp_error_set(
+		    SP_EINVALID, "'%s' is not a port range (e.g. 20000-29999)",
+		    value);
 	if (a < 1 || b > 65535 || a > 65535 || b < 1)
-		return sp_error_set(SP_EINVALID,
-				    "'%s': ports must be from 1 to 65535", value);
+		return sp_error_set(
+		    SP_EINVALID, "'%s': ports must be from 1 to 65535", value);
 	if (a > b)
 		return sp_error_set(SP_EINVALID,
-				    "'%s': the first port is above the last", value);
+		                    "'%s': the first port is above the last",
+		                    value);
 	*min = (int)a;
 	*max = (int)b;
 	return 0;
@@ -310,14 +330,16 @@ static int check_no_controls(const char *value)
 {
 	for (const char *p = value; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return sp_error_set(SP_EINVALID, "control characters are not allowed");
+			return sp_error_set(
+			    SP_EINVALID, "control characters are not allowed");
 	return 0;
 }
 
 static int check_absolute(const char *value)
 {
 	if (value[0] != '/')
-		return sp_error_set(SP_EINVALID, "'%s' is not an absolute path", value);
+		return sp_error_set(SP_EINVALID, "'%s' is not an absolute path",
+		                    value);
 	return check_no_controls(value);
 }
 
@@ -331,7 +353,8 @@ static int check_branch(const char *value)
 	    value[len - 1] == '/' || value[len - 1] == '.' ||
 	    (len >= 5 && !strcmp(value + len - 5, ".lock")) ||
 	    strpbrk(value, " ~^:?*[\\"))
-		return sp_error_set(SP_EINVALID, "'%s' is not a valid branch name", value);
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not a valid branch name", value);
 	return check_no_controls(value);
 }
 
@@ -341,18 +364,21 @@ static int check_docker_host(const char *value)
 		return check_no_controls(value);
 	if (!strncmp(value, "tcp://", 6) && value[6])
 		return check_no_controls(value);
-	return sp_error_set(SP_EINVALID,
-			    "'%s' is not a docker host (unix:///path or tcp://host:port)",
-			    value);
+	return sp_error_set(
+	    SP_EINVALID,
+	    "'%s' is not a docker host (unix:///path or tcp://host:port)",
+	    value);
 }
 
 static int check_address(const char *value)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
 
-	if (inet_pton(AF_INET, value, addr) == 1 || inet_pton(AF_INET6, value, addr) == 1)
+	if (inet_pton(AF_INET, value, addr) == 1 ||
+	    inet_pton(AF_INET6, value, addr) == 1)
 		return 0;
-	return sp_error_set(SP_EINVALID, "'%s' is not an IPv4 or IPv6 address", value);
+	return sp_error_set(SP_EINVALID, "'%s' is not an IPv4 or IPv6 address",
+	                    value);
 }
 
 static int check_user(const char *value)
@@ -361,9 +387,10 @@ static int check_user(const char *value)
 
 	if (!len || len > 64 || value[0] == '-' ||
 	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			  "0123456789._:-") != len)
-		return sp_error_set(SP_EINVALID,
-				    "'%s' is not a user (uid, uid:gid or a name)", value);
+	                  "0123456789._:-") != len)
+		return sp_error_set(
+		    SP_EINVALID, "'%s' is not a user (uid, uid:gid or a name)",
+		    value);
 	return 0;
 }
 
@@ -377,12 +404,14 @@ static int check_nonempty(const char *value)
 static int check_webhook(const char *value)
 {
 	if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
-		return sp_error_set(SP_EINVALID, "'%s' is not an http(s) URL", value);
+		return sp_error_set(SP_EINVALID, "'%s' is not an http(s) URL",
+		                    value);
 	return check_no_controls(value);
 }
 
 /* Replace `*field` with a copy of `value` once `check` accepts it. */
-static int set_string(char **field, const char *value, int (*check)(const char *))
+static int set_string(char **field, const char *value,
+                      int (*check)(const char *))
 {
 	int error;
 
@@ -407,7 +436,7 @@ static int collect_webhook(const char *value, void *payload)
 		return error;
 	if (list->count >= SETTINGS_WEBHOOKS_MAX)
 		return sp_error_set(SP_EINVALID, "more than %d webhooks",
-				    SETTINGS_WEBHOOKS_MAX);
+		                    SETTINGS_WEBHOOKS_MAX);
 	list->items[list->count++] = sp_strdup(value);
 	return 0;
 }
@@ -428,22 +457,22 @@ static const struct setting {
 	int (*check)(const char *value);
 	long long min, max;
 } setting_table[] = {
-	{ "spacehook.stateDir", KIND_STRING, check_absolute, 0, 0 },
-	{ "spacehook.deployBranch", KIND_STRING, check_branch, 0, 0 },
-	{ "spacehook.dockerHost", KIND_STRING, check_docker_host, 0, 0 },
-	{ "spacehook.dockerCli", KIND_STRING, check_nonempty, 0, 0 },
-	{ "spacehook.bindAddress", KIND_STRING, check_address, 0, 0 },
-	{ "spacehook.portRange", KIND_PORT_RANGE, NULL, 0, 0 },
-	{ "spacehook.reposRoot", KIND_STRING, check_absolute, 0, 0 },
-	{ "spacehook.runAsUser", KIND_STRING, check_user, 0, 0 },
-	{ "spacehook.startupTimeout", KIND_DURATION, NULL, 1, 0 },
-	{ "spacehook.maxConcurrentBuilds", KIND_INT, NULL, 1, 64 },
-	{ "spacehook.maxCpus", KIND_CPUS, NULL, 0, 1024 },
-	{ "spacehook.maxMemory", KIND_SIZE, NULL, 6LL * 1024 * 1024, LLONG_MAX },
-	{ "spacehook.pidsLimit", KIND_INT, NULL, 16, 4194304 },
-	{ "spacehook.persistentStorage", KIND_BOOL, NULL, 0, 0 },
-	{ "spacehook.buildLogMax", KIND_SIZE, NULL, 4096, 1LL << 30 },
-	{ "spacehook.webhookSecret", KIND_STRING, check_nonempty, 0, 0 },
+    {"spacehook.stateDir", KIND_STRING, check_absolute, 0, 0},
+    {"spacehook.deployBranch", KIND_STRING, check_branch, 0, 0},
+    {"spacehook.dockerHost", KIND_STRING, check_docker_host, 0, 0},
+    {"spacehook.dockerCli", KIND_STRING, check_nonempty, 0, 0},
+    {"spacehook.bindAddress", KIND_STRING, check_address, 0, 0},
+    {"spacehook.portRange", KIND_PORT_RANGE, NULL, 0, 0},
+    {"spacehook.reposRoot", KIND_STRING, check_absolute, 0, 0},
+    {"spacehook.runAsUser", KIND_STRING, check_user, 0, 0},
+    {"spacehook.startupTimeout", KIND_DURATION, NULL, 1, 0},
+    {"spacehook.maxConcurrentBuilds", KIND_INT, NULL, 1, 64},
+    {"spacehook.maxCpus", KIND_CPUS, NULL, 0, 1024},
+    {"spacehook.maxMemory", KIND_SIZE, NULL, 6LL * 1024 * 1024, LLONG_MAX},
+    {"spacehook.pidsLimit", KIND_INT, NULL, 16, 4194304},
+    {"spacehook.persistentStorage", KIND_BOOL, NULL, 0, 0},
+    {"spacehook.buildLogMax", KIND_SIZE, NULL, 4096, 1LL << 30},
+    {"spacehook.webhookSecret", KIND_STRING, check_nonempty, 0, 0},
 };
 
 static char **string_field(sp_settings *s, const char *key)
@@ -472,16 +501,20 @@ static int parse_cpus(double *out, const char *value, double max)
 
 	errno = 0;
 	v = strtod(value, &end);
-	if (!*value || *end || errno || !isfinite(v) || !isdigit((unsigned char)*value))
-		return sp_error_set(SP_EINVALID, "'%s' is not a number of CPUs", value);
+	if (!*value || *end || errno || !isfinite(v) ||
+	    !isdigit((unsigned char)*value))
+		return sp_error_set(SP_EINVALID, "'%s' is not a number of CPUs",
+		                    value);
 	if (v <= 0 || v > max)
-		return sp_error_set(SP_EINVALID, "'%s' must be above 0 and at most %g",
-				    value, max);
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' must be above 0 and at most %g",
+		                    value, max);
 	*out = v;
 	return 0;
 }
 
-static int apply_setting(sp_settings *s, const struct setting *def, const char *value)
+static int apply_setting(sp_settings *s, const struct setting *def,
+                         const char *value)
 {
 	long long n;
 	int error = 0;
@@ -491,10 +524,12 @@ static int apply_setting(sp_settings *s, const struct setting *def, const char *
 		if (!strcmp(def->key, "spacehook.deployBranch") &&
 		    !strncmp(value, "refs/heads/", 11))
 			value += 11;
-		error = set_string(string_field(s, def->key), value, def->check);
+		error =
+		    set_string(string_field(s, def->key), value, def->check);
 		break;
 	case KIND_PORT_RANGE:
-		error = sp_settings_parse_port_range(&s->port_min, &s->port_max, value);
+		error = sp_settings_parse_port_range(&s->port_min, &s->port_max,
+		                                     value);
 		break;
 	case KIND_DURATION:
 		error = sp_settings_parse_duration(&s->startup_timeout, value);
@@ -503,8 +538,9 @@ static int apply_setting(sp_settings *s, const struct setting *def, const char *
 		if ((error = sp_settings_parse_size(&n, value)) < 0)
 			break;
 		if (n < def->min || n > def->max) {
-			error = sp_error_set(SP_EINVALID, "'%s' must be from %lld to %lld bytes",
-					     value, def->min, def->max);
+			error = sp_error_set(
+			    SP_EINVALID, "'%s' must be from %lld to %lld bytes",
+			    value, def->min, def->max);
 			break;
 		}
 		if (!strcmp(def->key, "spacehook.maxMemory"))
@@ -538,7 +574,8 @@ static void settings_defaults(sp_settings *s)
 	s->state_dir = sp_strdup("/var/lib/spacehook");
 	s->deploy_branch = sp_strdup("main");
 	s->docker_host = sp_strdup("unix:///var/run/docker.sock");
-	s->docker_cli = sp_strdup(docker_cli && *docker_cli ? docker_cli : "docker");
+	s->docker_cli =
+	    sp_strdup(docker_cli && *docker_cli ? docker_cli : "docker");
 	s->bind_address = sp_strdup("127.0.0.1");
 	s->port_min = 20000;
 	s->port_max = 29999;
@@ -555,14 +592,15 @@ static void settings_defaults(sp_settings *s)
 	s->webhook_secret = NULL;
 }
 
-/* Record the current last error as "KEY: message" (SP_EINVALID unless more specific). */
+/* Record the current last error as "KEY: message" (SP_EINVALID unless more
+ * specific). */
 static int key_error(const char *key, int error)
 {
 	sp_buf msg = SP_BUF_INIT;
 
 	sp_buf_puts(&msg, sp_error_last());
-	error = sp_error_set(error == SP_ENOMEM ? SP_ENOMEM : SP_EINVALID, "%s: %s",
-			     key, msg.ptr);
+	error = sp_error_set(error == SP_ENOMEM ? SP_ENOMEM : SP_EINVALID,
+	                     "%s: %s", key, msg.ptr);
 	sp_buf_dispose(&msg);
 	return error;
 }
@@ -570,7 +608,7 @@ static int key_error(const char *key, int error)
 int sp_settings_load(sp_settings *out, sp_repo *repo)
 {
 	config_source src;
-	string_list hooks = { NULL, 0 };
+	string_list hooks = {NULL, 0};
 	char *value = NULL;
 	int docker_host_set = 0;
 	int error;
@@ -578,7 +616,8 @@ int sp_settings_load(sp_settings *out, sp_repo *repo)
 	settings_defaults(out);
 	if ((error = source_open(&src, repo)) < 0)
 		goto done;
-	for (size_t i = 0; i < sizeof(setting_table) / sizeof(setting_table[0]); i++) {
+	for (size_t i = 0; i < sizeof(setting_table) / sizeof(setting_table[0]);
+	     i++) {
 		const struct setting *def = &setting_table[i];
 
 		free(value);
@@ -591,8 +630,9 @@ int sp_settings_load(sp_settings *out, sp_repo *repo)
 		if (error < 0)
 			goto done;
 		if (strlen(value) > SETTINGS_VALUE_MAX) {
-			error = sp_error_set(SP_EINVALID, "%s: value longer than %d bytes",
-					     def->key, SETTINGS_VALUE_MAX);
+			error = sp_error_set(SP_EINVALID,
+			                     "%s: value longer than %d bytes",
+			                     def->key, SETTINGS_VALUE_MAX);
 			goto done;
 		}
 		if ((error = apply_setting(out, def, value)) < 0) {
@@ -616,7 +656,7 @@ int sp_settings_load(sp_settings *out, sp_repo *repo)
 	}
 	hooks.items = sp_calloc(SETTINGS_WEBHOOKS_MAX + 1, sizeof(char *));
 	if ((error = source_foreach(&src, "spacehook.webhook", collect_webhook,
-				    &hooks)) < 0) {
+	                            &hooks)) < 0) {
 		error = key_error("spacehook.webhook", error);
 		goto done;
 	}

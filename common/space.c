@@ -1,4 +1,5 @@
-/* Space identity: "owner/name" checked, taken from a repository path, and turned into a Docker-safe slug. */
+/* Space identity: "owner/name" checked, taken from a repository path, and
+ * turned into a Docker-safe slug. */
 #include "space.h"
 
 #include <errno.h>
@@ -12,7 +13,8 @@
 #include "buf.h"
 #include "error.h"
 
-#define SPACE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+#define SPACE_CHARS                                                            \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
 static int is_lower_alnum(char c)
 {
@@ -35,7 +37,7 @@ static void space_quote(sp_buf *out, const char *s, size_t len)
 }
 
 static int space_part_check(const char *what, const char *part, size_t len,
-			    const char *whole)
+                            const char *whole)
 {
 	sp_buf quoted = SP_BUF_INIT;
 	const char *rule = NULL;
@@ -49,12 +51,14 @@ static int space_part_check(const char *what, const char *part, size_t len,
 		rule = "may hold only letters, digits, '.', '_' and '-'";
 	else if (part[0] == '.' || part[0] == '-')
 		rule = "must not start with '.' or '-'";
-	else if (!strcmp(what, "name") && len >= 4 && !strncmp(part + len - 4, ".git", 4))
+	else if (!strcmp(what, "name") && len >= 4 &&
+	         !strncmp(part + len - 4, ".git", 4))
 		rule = "must not end in \".git\" twice";
 	if (rule) {
 		space_quote(&quoted, whole, strlen(whole));
-		error = sp_error_set(SP_EINVALID, "invalid space '%s': the %s %s",
-				     quoted.ptr, what, rule);
+		error =
+		    sp_error_set(SP_EINVALID, "invalid space '%s': the %s %s",
+		                 quoted.ptr, what, rule);
 	}
 	sp_buf_dispose(&quoted);
 	return error;
@@ -118,14 +122,16 @@ int sp_space_parse(sp_space *out, const char *id)
 
 	memset(out, 0, sizeof(*out));
 	if (!id || !*id)
-		return sp_error_set(SP_EINVALID, "invalid space '': expected owner/name");
+		return sp_error_set(SP_EINVALID,
+		                    "invalid space '': expected owner/name");
 	slash = strchr(id, '/');
 	if (!slash || strchr(slash + 1, '/')) {
 		sp_buf quoted = SP_BUF_INIT;
 
 		space_quote(&quoted, id, strlen(id));
 		error = sp_error_set(SP_EINVALID,
-				     "invalid space '%s': expected owner/name", quoted.ptr);
+		                     "invalid space '%s': expected owner/name",
+		                     quoted.ptr);
 		sp_buf_dispose(&quoted);
 		return error;
 	}
@@ -139,8 +145,11 @@ int sp_space_parse(sp_space *out, const char *id)
 
 		space_quote(&quoted, id, strlen(id));
 		error = sp_error_set(SP_EINVALID,
-				     "invalid space '%s...': the %s is longer than 96 characters",
-				     quoted.ptr, owner_len > SP_SPACE_NAME_MAX ? "owner" : "name");
+		                     "invalid space '%s...': the %s is longer "
+		                     "than 96 characters",
+		                     quoted.ptr,
+		                     owner_len > SP_SPACE_NAME_MAX ? "owner"
+		                                                   : "name");
 		sp_buf_dispose(&quoted);
 		return error;
 	}
@@ -148,7 +157,8 @@ int sp_space_parse(sp_space *out, const char *id)
 	out->owner[owner_len] = '\0';
 	memcpy(out->name, name, name_len);
 	out->name[name_len] = '\0';
-	if ((error = space_part_check("owner", out->owner, owner_len, id)) < 0 ||
+	if ((error = space_part_check("owner", out->owner, owner_len, id)) <
+	        0 ||
 	    (error = space_part_check("name", out->name, name_len, id)) < 0)
 		goto done;
 	snprintf(out->id, sizeof(out->id), "%s/%s", out->owner, out->name);
@@ -173,7 +183,8 @@ done:
 	return error;
 }
 
-/* Canonical form of `path`: realpath when it exists, else the path with trailing '/' dropped. */
+/* Canonical form of `path`: realpath when it exists, else the path with
+ * trailing '/' dropped. */
 static int space_canonical(sp_buf *out, const char *path)
 {
 	char *real = realpath(path, NULL);
@@ -190,7 +201,8 @@ static int space_canonical(sp_buf *out, const char *path)
 	return 0;
 }
 
-int sp_space_from_path(sp_space *out, const char *repos_root, const char *repo_path)
+int sp_space_from_path(sp_space *out, const char *repos_root,
+                       const char *repo_path)
 {
 	sp_buf path = SP_BUF_INIT, root = SP_BUF_INIT, id = SP_BUF_INIT;
 	const char *rest, *slash;
@@ -208,27 +220,32 @@ int sp_space_from_path(sp_space *out, const char *repos_root, const char *repo_p
 		space_canonical(&root, repos_root);
 		if (!strcmp(root.ptr, "/"))
 			sp_buf_clear(&root);
-		if (strncmp(path.ptr, root.ptr, root.size) || path.ptr[root.size] != '/') {
+		if (strncmp(path.ptr, root.ptr, root.size) ||
+		    path.ptr[root.size] != '/') {
 			error = sp_error_set(SP_EINVALID,
-					     "repository '%s' is not under the repositories root '%s'",
-					     path.ptr, root.ptr);
+			                     "repository '%s' is not under the "
+			                     "repositories root '%s'",
+			                     path.ptr, root.ptr);
 			goto done;
 		}
 		rest = path.ptr + root.size + 1;
 		slash = strchr(rest, '/');
-		if (!slash || strchr(slash + 1, '/') || slash == rest || !slash[1]) {
+		if (!slash || strchr(slash + 1, '/') || slash == rest ||
+		    !slash[1]) {
 			error = sp_error_set(SP_EINVALID,
-					     "repository '%s' is not at <root>/owner/name.git below '%s'",
-					     path.ptr, root.ptr);
+			                     "repository '%s' is not at "
+			                     "<root>/owner/name.git below '%s'",
+			                     path.ptr, root.ptr);
 			goto done;
 		}
 		sp_buf_puts(&id, rest);
 	} else {
 		last = strrchr(path.ptr, '/');
 		if (!last || last == path.ptr) {
-			error = sp_error_set(SP_EINVALID,
-					     "repository path '%s' has no owner/name components",
-					     path.ptr);
+			error = sp_error_set(
+			    SP_EINVALID,
+			    "repository path '%s' has no owner/name components",
+			    path.ptr);
 			goto done;
 		}
 		*last = '\0';

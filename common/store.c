@@ -1,4 +1,5 @@
-/* The per-Space state directory: JSON records written whole, secrets and variables, locks, the queue and host ports. */
+/* The per-Space state directory: JSON records written whole, secrets and
+ * variables, locks, the queue and host ports. */
 #include "store.h"
 
 #include <arpa/inet.h>
@@ -25,8 +26,8 @@ struct sp_store {
 	sp_space space;
 };
 
-static const char *const kv_files[] = { "secrets.json", "variables.json" };
-static const char *const kv_nouns[] = { "secret", "variable" };
+static const char *const kv_files[] = {"secrets.json", "variables.json"};
+static const char *const kv_nouns[] = {"secret", "variable"};
 
 /* Overwrite memory that held secret values before it is freed. */
 static void store_wipe(void *p, size_t len)
@@ -42,7 +43,8 @@ static void store_buf_wipe(sp_buf *buf)
 	sp_buf_dispose(buf);
 }
 
-/* Create `path` and its missing parents, each 0700; an existing directory is fine. */
+/* Create `path` and its missing parents, each 0700; an existing directory is
+ * fine. */
 static int store_mkdirs(const char *path)
 {
 	sp_buf part = SP_BUF_INIT;
@@ -50,15 +52,17 @@ static int store_mkdirs(const char *path)
 	int error = 0;
 
 	if (!path || path[0] != '/')
-		return sp_error_set(SP_EINVALID, "state directory '%s' is not an absolute path",
-				    path ? path : "");
+		return sp_error_set(
+		    SP_EINVALID, "state directory '%s' is not an absolute path",
+		    path ? path : "");
 	for (const char *p = path + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
 		sp_buf_clear(&part);
 		sp_buf_put(&part, path, (size_t)(p - path));
 		if (part.size && mkdir(part.ptr, 0700) < 0 && errno != EEXIST) {
-			error = sp_error_set_os(SP_EIO, "cannot create directory '%s'", part.ptr);
+			error = sp_error_set_os(
+			    SP_EIO, "cannot create directory '%s'", part.ptr);
 			goto done;
 		}
 		if (*p == '\0')
@@ -75,11 +79,13 @@ static int store_slug_ok(const char *slug)
 {
 	size_t len = strlen(slug);
 
-	return len > 0 && len < sizeof(((sp_space *)0)->slug) && slug[0] != '-' &&
+	return len > 0 && len < sizeof(((sp_space *)0)->slug) &&
+	       slug[0] != '-' &&
 	       strspn(slug, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
 }
 
-int sp_store_write_file(const char *path, const void *data, size_t len, mode_t mode)
+int sp_store_write_file(const char *path, const void *data, size_t len,
+                        mode_t mode)
 {
 	static atomic_uint counter;
 	sp_buf tmp = SP_BUF_INIT, dir = SP_BUF_INIT;
@@ -89,15 +95,18 @@ int sp_store_write_file(const char *path, const void *data, size_t len, mode_t m
 	int fd = -1, dfd = -1, error = 0, created = 0;
 
 	if (slash)
-		sp_buf_put(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+		sp_buf_put(&dir, path,
+		           slash == path ? 1 : (size_t)(slash - path));
 	else
 		sp_buf_puts(&dir, ".");
 	for (int attempt = 0; attempt < 100; attempt++) {
 		sp_buf_clear(&tmp);
-		sp_buf_printf(&tmp, "%s/.%s.%ld.%u.tmp", dir.ptr, slash ? slash + 1 : path,
-			      (long)getpid(), atomic_fetch_add(&counter, 1));
-		fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-			  mode);
+		sp_buf_printf(&tmp, "%s/.%s.%ld.%u.tmp", dir.ptr,
+		              slash ? slash + 1 : path, (long)getpid(),
+		              atomic_fetch_add(&counter, 1));
+		fd = open(tmp.ptr,
+		          O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		          mode);
 		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
@@ -107,7 +116,8 @@ int sp_store_write_file(const char *path, const void *data, size_t len, mode_t m
 	}
 	created = 1;
 	if (fchmod(fd, mode) < 0) {
-		error = sp_error_set_os(SP_EIO, "cannot set the mode of '%s'", tmp.ptr);
+		error = sp_error_set_os(SP_EIO, "cannot set the mode of '%s'",
+		                        tmp.ptr);
 		goto done;
 	}
 	while (left) {
@@ -116,7 +126,8 @@ int sp_store_write_file(const char *path, const void *data, size_t len, mode_t m
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			error = sp_error_set_os(SP_EIO, "cannot write '%s'", tmp.ptr);
+			error = sp_error_set_os(SP_EIO, "cannot write '%s'",
+			                        tmp.ptr);
 			goto done;
 		}
 		p += n;
@@ -133,13 +144,15 @@ int sp_store_write_file(const char *path, const void *data, size_t len, mode_t m
 	}
 	fd = -1;
 	if (rename(tmp.ptr, path) < 0) {
-		error = sp_error_set_os(SP_EIO, "cannot rename '%s' to '%s'", tmp.ptr, path);
+		error = sp_error_set_os(SP_EIO, "cannot rename '%s' to '%s'",
+		                        tmp.ptr, path);
 		goto done;
 	}
 	created = 0;
 	if ((dfd = open(dir.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    fsync(dfd) < 0)
-		error = sp_error_set_os(SP_EIO, "cannot sync directory '%s'", dir.ptr);
+		error = sp_error_set_os(SP_EIO, "cannot sync directory '%s'",
+		                        dir.ptr);
 done:
 	if (fd >= 0)
 		close(fd);
@@ -157,7 +170,8 @@ done:
  * messages). SP_ENOTFOUND when absent; SP_ETOOBIG or SP_EINVALID naming the
  * file, never quoting its contents. `secret` wipes the bytes read.
  */
-static int store_read_json(cJSON **out, const char *path, const char *what, int secret)
+static int store_read_json(cJSON **out, const char *path, const char *what,
+                           int secret)
 {
 	sp_buf text = SP_BUF_INIT;
 	const char *end = NULL;
@@ -168,32 +182,38 @@ static int store_read_json(cJSON **out, const char *path, const char *what, int 
 	if (error == SP_ENOTFOUND)
 		goto done;
 	if (error == SP_ETOOBIG) {
-		error = sp_error_set(SP_ETOOBIG, "%s '%s' is damaged: larger than %d bytes",
-				     what, path, SP_STORE_FILE_MAX);
+		error = sp_error_set(SP_ETOOBIG,
+		                     "%s '%s' is damaged: larger than %d bytes",
+		                     what, path, SP_STORE_FILE_MAX);
 		goto done;
 	}
 	if (error < 0)
 		goto done;
 	if (memchr(text.ptr, '\0', text.size)) {
-		error = sp_error_set(SP_EINVALID, "%s '%s' is damaged: it holds a NUL byte",
-				     what, path);
+		error = sp_error_set(SP_EINVALID,
+		                     "%s '%s' is damaged: it holds a NUL byte",
+		                     what, path);
 		goto done;
 	}
 	*out = cJSON_ParseWithLengthOpts(text.ptr, text.size, &end, 0);
 	if (!*out) {
-		size_t at = end && end >= text.ptr && end <= text.ptr + text.size ?
-				    (size_t)(end - text.ptr) : 0;
+		size_t at =
+		    end && end >= text.ptr && end <= text.ptr + text.size
+		        ? (size_t)(end - text.ptr)
+		        : 0;
 
-		error = sp_error_set(SP_EINVALID,
-				     "%s '%s' is damaged: not valid JSON (near byte %zu)",
-				     what, path, at);
+		error = sp_error_set(
+		    SP_EINVALID,
+		    "%s '%s' is damaged: not valid JSON (near byte %zu)", what,
+		    path, at);
 		goto done;
 	}
 	if (!cJSON_IsObject(*out)) {
 		cJSON_Delete(*out);
 		*out = NULL;
-		error = sp_error_set(SP_EINVALID, "%s '%s' is damaged: not a JSON object",
-				     what, path);
+		error = sp_error_set(SP_EINVALID,
+		                     "%s '%s' is damaged: not a JSON object",
+		                     what, path);
 	}
 done:
 	if (secret)
@@ -211,13 +231,16 @@ static int store_write_json(const char *path, const cJSON *json, int secret)
 	int error;
 
 	if (!text)
-		return sp_error_set(SP_ENOMEM, "out of memory writing '%s'", path);
+		return sp_error_set(SP_ENOMEM, "out of memory writing '%s'",
+		                    path);
 	len = strlen(text);
 	if (len + 1 > SP_STORE_FILE_MAX) {
-		error = sp_error_set(SP_ETOOBIG, "'%s' would be larger than %d bytes",
-				     path, SP_STORE_FILE_MAX);
+		error = sp_error_set(SP_ETOOBIG,
+		                     "'%s' would be larger than %d bytes", path,
+		                     SP_STORE_FILE_MAX);
 	} else {
-		text[len] = '\n'; /* in place of the NUL: the file ends in a newline */
+		text[len] =
+		    '\n'; /* in place of the NUL: the file ends in a newline */
 		error = sp_store_write_file(path, text, len + 1, 0600);
 	}
 	if (secret)
@@ -232,11 +255,13 @@ static void store_path(sp_buf *out, const sp_store *store, const char *file)
 	sp_buf_printf(out, "%s/%s", store->dir, file);
 }
 
-static int store_space_dir(sp_buf *out, const char *state_dir, const sp_space *space)
+static int store_space_dir(sp_buf *out, const char *state_dir,
+                           const sp_space *space)
 {
 	if (!state_dir || state_dir[0] != '/')
-		return sp_error_set(SP_EINVALID, "state directory '%s' is not an absolute path",
-				    state_dir ? state_dir : "");
+		return sp_error_set(
+		    SP_EINVALID, "state directory '%s' is not an absolute path",
+		    state_dir ? state_dir : "");
 	if (!space || !store_slug_ok(space->slug))
 		return sp_error_set(SP_EINVALID, "invalid space (no slug)");
 	sp_buf_clear(out);
@@ -270,8 +295,9 @@ static int store_read_id(sp_space *out, const char *dir)
 	while (text.size && (text.ptr[text.size - 1] == '\n'))
 		sp_buf_truncate(&text, text.size - 1);
 	if ((error = sp_space_parse(out, text.ptr)) < 0)
-		error = sp_error_set(SP_EINVALID, "'%s' is damaged: not an owner/name",
-				     path.ptr);
+		error = sp_error_set(SP_EINVALID,
+		                     "'%s' is damaged: not an owner/name",
+		                     path.ptr);
 done:
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
@@ -298,11 +324,13 @@ int sp_store_open(sp_store **out, const char *state_dir, const sp_space *space)
 		sp_buf_clear(&path);
 		sp_buf_printf(&path, "%s/space", dir.ptr);
 		sp_buf_printf(&text, "%s\n", space->id);
-		error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
+		error =
+		    sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
 	} else if (error == 0 && strcmp(held.id, space->id)) {
-		error = sp_error_set(SP_EEXISTS,
-				     "state directory '%s' belongs to '%s', not '%s'",
-				     dir.ptr, held.id, space->id);
+		error = sp_error_set(
+		    SP_EEXISTS,
+		    "state directory '%s' belongs to '%s', not '%s'", dir.ptr,
+		    held.id, space->id);
 	}
 	if (error < 0)
 		goto done;
@@ -345,7 +373,8 @@ void sp_kv_dispose(sp_kv *kv)
 	for (size_t i = 0; i < kv->count; i++) {
 		free(kv->items[i].name);
 		if (kv->items[i].value)
-			store_wipe(kv->items[i].value, strlen(kv->items[i].value));
+			store_wipe(kv->items[i].value,
+			           strlen(kv->items[i].value));
 		free(kv->items[i].value);
 	}
 	free(kv->items);
@@ -360,15 +389,18 @@ int sp_kv_name_valid(const char *name)
 	if (!name)
 		return 0;
 	len = strlen(name);
-	if (len == 0 || len > SP_KV_NAME_MAX || (name[0] >= '0' && name[0] <= '9'))
+	if (len == 0 || len > SP_KV_NAME_MAX ||
+	    (name[0] >= '0' && name[0] <= '9'))
 		return 0;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789_") == len;
+	return strspn(name,
+	              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	              "0123456789_") == len;
 }
 
 static int kv_compare(const void *a, const void *b)
 {
-	return strcmp(((const sp_kv_entry *)a)->name, ((const sp_kv_entry *)b)->name);
+	return strcmp(((const sp_kv_entry *)a)->name,
+	              ((const sp_kv_entry *)b)->name);
 }
 
 static sp_kv_kind kv_other(sp_kv_kind kind)
@@ -393,23 +425,25 @@ static int kv_load(sp_kv *out, sp_store *store, sp_kv_kind kind)
 	out->items = NULL;
 	out->count = 0;
 	store_path(&path, store, kv_files[kind]);
-	error = store_read_json(&json, path.ptr, kind == SP_KV_SECRETS ?
-						 "secrets file" : "variables file", 1);
+	error = store_read_json(
+	    &json, path.ptr,
+	    kind == SP_KV_SECRETS ? "secrets file" : "variables file", 1);
 	if (error == SP_ENOTFOUND) {
 		error = 0;
 		goto done;
 	}
 	if (error < 0)
 		goto done;
-	cJSON_ArrayForEach(item, json)
-		n++;
+	cJSON_ArrayForEach(item, json) n++;
 	out->items = sp_calloc(n ? n : 1, sizeof(sp_kv_entry));
-	cJSON_ArrayForEach(item, json) {
+	cJSON_ArrayForEach(item, json)
+	{
 		if (!sp_kv_name_valid(item->string) || !cJSON_IsString(item) ||
 		    strlen(item->valuestring) > SP_KV_VALUE_MAX) {
 			error = sp_error_set(SP_EINVALID,
-					     "'%s' is damaged: entry %zu is not a NAME: \"value\" pair",
-					     path.ptr, out->count + 1);
+			                     "'%s' is damaged: entry %zu is "
+			                     "not a NAME: \"value\" pair",
+			                     path.ptr, out->count + 1);
 			goto done;
 		}
 		out->items[out->count].name = sp_strdup(item->string);
@@ -420,15 +454,16 @@ static int kv_load(sp_kv *out, sp_store *store, sp_kv_kind kind)
 		qsort(out->items, out->count, sizeof(sp_kv_entry), kv_compare);
 	for (size_t i = 1; i < out->count; i++)
 		if (!strcmp(out->items[i - 1].name, out->items[i].name)) {
-			error = sp_error_set(SP_EINVALID, "'%s' is damaged: %s is there twice",
-					     path.ptr, out->items[i].name);
+			error = sp_error_set(
+			    SP_EINVALID, "'%s' is damaged: %s is there twice",
+			    path.ptr, out->items[i].name);
 			goto done;
 		}
 done:
 	if (json) {
-		cJSON_ArrayForEach(item, json)
-			if (cJSON_IsString(item) && item->valuestring)
-				store_wipe(item->valuestring, strlen(item->valuestring));
+		cJSON_ArrayForEach(item, json) if (cJSON_IsString(item) &&
+		                                   item->valuestring)
+		    store_wipe(item->valuestring, strlen(item->valuestring));
 		cJSON_Delete(json);
 	}
 	if (error < 0)
@@ -457,22 +492,22 @@ static int kv_save(sp_store *store, sp_kv_kind kind, const sp_kv *kv)
 	if (!json)
 		return sp_error_set(SP_ENOMEM, "out of memory");
 	for (size_t i = 0; i < kv->count; i++)
-		if (!cJSON_AddStringToObject(json, kv->items[i].name, kv->items[i].value)) {
+		if (!cJSON_AddStringToObject(json, kv->items[i].name,
+		                             kv->items[i].value)) {
 			error = sp_error_set(SP_ENOMEM, "out of memory");
 			goto done;
 		}
 	store_path(&path, store, kv_files[kind]);
 	if ((error = store_write_json(path.ptr, json, 1)) == SP_ETOOBIG)
-		error = sp_error_set(SP_ETOOBIG,
-				     "the %ss of %s would take more than %d bytes",
-				     kv_nouns[kind], store->space.id, SP_STORE_FILE_MAX);
+		error = sp_error_set(
+		    SP_ETOOBIG, "the %ss of %s would take more than %d bytes",
+		    kv_nouns[kind], store->space.id, SP_STORE_FILE_MAX);
 done:
 	if (json) {
 		cJSON *item;
 
-		cJSON_ArrayForEach(item, json)
-			if (item->valuestring)
-				store_wipe(item->valuestring, strlen(item->valuestring));
+		cJSON_ArrayForEach(item, json) if (item->valuestring)
+		    store_wipe(item->valuestring, strlen(item->valuestring));
 		cJSON_Delete(json);
 	}
 	sp_buf_dispose(&path);
@@ -491,7 +526,8 @@ static int kv_lock(int *fd, sp_store *store)
 	else
 		while (flock(*fd, LOCK_EX) < 0)
 			if (errno != EINTR) {
-				error = sp_error_set_os(SP_EIO, "cannot lock '%s'", path.ptr);
+				error = sp_error_set_os(
+				    SP_EIO, "cannot lock '%s'", path.ptr);
 				close(*fd);
 				*fd = -1;
 				break;
@@ -523,9 +559,11 @@ static int kv_name_check(const char *name)
 
 	if (!sp_kv_name_valid(name)) {
 		kv_quote_name(&quoted, name ? name : "");
-		error = sp_error_set(SP_EINVALID,
-				     "invalid name '%s': use letters, digits and '_', not starting with a digit, at most %d characters",
-				     quoted.ptr, SP_KV_NAME_MAX);
+		error = sp_error_set(
+		    SP_EINVALID,
+		    "invalid name '%s': use letters, digits and '_', not "
+		    "starting with a digit, at most %d characters",
+		    quoted.ptr, SP_KV_NAME_MAX);
 	}
 	sp_buf_dispose(&quoted);
 	return error;
@@ -539,25 +577,29 @@ static ssize_t kv_find(const sp_kv *kv, const char *name)
 	return -1;
 }
 
-int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name, const char *value)
+int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name,
+                    const char *value)
 {
-	sp_kv mine = { NULL, 0 }, other = { NULL, 0 };
+	sp_kv mine = {NULL, 0}, other = {NULL, 0};
 	ssize_t at;
 	int fd = -1, error;
 
-	if ((error = kv_check_kind(kind)) < 0 || (error = kv_name_check(name)) < 0)
+	if ((error = kv_check_kind(kind)) < 0 ||
+	    (error = kv_name_check(name)) < 0)
 		return error;
 	if (!value)
 		return sp_error_set(SP_EINVALID, "no value for %s", name);
 	if (strlen(value) > SP_KV_VALUE_MAX)
-		return sp_error_set(SP_EINVALID, "the value of %s is larger than %d bytes",
-				    name, SP_KV_VALUE_MAX);
+		return sp_error_set(SP_EINVALID,
+		                    "the value of %s is larger than %d bytes",
+		                    name, SP_KV_VALUE_MAX);
 	if ((error = kv_lock(&fd, store)) < 0 ||
 	    (error = kv_load(&other, store, kv_other(kind))) < 0)
 		goto done;
 	if (kv_find(&other, name) >= 0) {
-		error = sp_error_set(SP_EEXISTS, "%s is already a %s of %s", name,
-				     kv_nouns[kv_other(kind)], store->space.id);
+		error =
+		    sp_error_set(SP_EEXISTS, "%s is already a %s of %s", name,
+		                 kv_nouns[kv_other(kind)], store->space.id);
 		goto done;
 	}
 	if ((error = kv_load(&mine, store, kind)) < 0)
@@ -566,7 +608,8 @@ int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name, const ch
 		free(mine.items[at].value);
 		mine.items[at].value = sp_strdup(value);
 	} else {
-		sp_kv_entry *items = realloc(mine.items, (mine.count + 1) * sizeof(*items));
+		sp_kv_entry *items =
+		    realloc(mine.items, (mine.count + 1) * sizeof(*items));
 
 		if (!items) {
 			error = sp_error_set(SP_ENOMEM, "out of memory");
@@ -589,18 +632,19 @@ done:
 
 int sp_store_kv_unset(sp_store *store, sp_kv_kind kind, const char *name)
 {
-	sp_kv mine = { NULL, 0 };
+	sp_kv mine = {NULL, 0};
 	ssize_t at;
 	int fd = -1, error;
 
-	if ((error = kv_check_kind(kind)) < 0 || (error = kv_name_check(name)) < 0)
+	if ((error = kv_check_kind(kind)) < 0 ||
+	    (error = kv_name_check(name)) < 0)
 		return error;
 	if ((error = kv_lock(&fd, store)) < 0 ||
 	    (error = kv_load(&mine, store, kind)) < 0)
 		goto done;
 	if ((at = kv_find(&mine, name)) < 0) {
 		error = sp_error_set(SP_ENOTFOUND, "%s is not a %s of %s", name,
-				     kv_nouns[kind], store->space.id);
+		                     kv_nouns[kind], store->space.id);
 		goto done;
 	}
 	free(mine.items[at].name);
@@ -608,7 +652,7 @@ int sp_store_kv_unset(sp_store *store, sp_kv_kind kind, const char *name)
 		store_wipe(mine.items[at].value, strlen(mine.items[at].value));
 	free(mine.items[at].value);
 	memmove(&mine.items[at], &mine.items[at + 1],
-		(mine.count - (size_t)at - 1) * sizeof(sp_kv_entry));
+	        (mine.count - (size_t)at - 1) * sizeof(sp_kv_entry));
 	mine.count--;
 	error = kv_save(store, kind, &mine);
 done:
@@ -646,12 +690,14 @@ void sp_state_set(char **field, const char *value)
 	*field = copy;
 }
 
-#define STATE_STRINGS(X) \
-	X(stage) X(commit) X(image) X(container) X(prev_image) \
-	X(building_commit) X(url) X(error)
-#define STATE_NUMBERS(X) \
-	X(host_port, 0, 65535) X(updated_at, 0, 1e15) X(started_at, 0, 1e15) \
-	X(worker_pid, 0, 2147483647.0)
+#define STATE_STRINGS(X)                                                       \
+	X(stage)                                                               \
+	X(commit) X(image) X(container) X(prev_image) X(building_commit)       \
+	    X(url) X(error)
+#define STATE_NUMBERS(X)                                                       \
+	X(host_port, 0, 65535)                                                 \
+	X(updated_at, 0, 1e15) X(started_at, 0, 1e15)                          \
+	    X(worker_pid, 0, 2147483647.0)
 
 int sp_state_load(sp_state *out, sp_store *store)
 {
@@ -669,20 +715,20 @@ int sp_state_load(sp_state *out, sp_store *store)
 	}
 	if (error < 0)
 		goto done;
-#define STATE_LOAD_STRING(field)                                     \
-	item = cJSON_GetObjectItemCaseSensitive(json, #field);       \
-	if (item && cJSON_IsString(item))                            \
-		out->field = sp_strdup(item->valuestring);           \
-	else if (item && !cJSON_IsNull(item) && !bad)                \
+#define STATE_LOAD_STRING(field)                                               \
+	item = cJSON_GetObjectItemCaseSensitive(json, #field);                 \
+	if (item && cJSON_IsString(item))                                      \
+		out->field = sp_strdup(item->valuestring);                     \
+	else if (item && !cJSON_IsNull(item) && !bad)                          \
 		bad = #field;
 	STATE_STRINGS(STATE_LOAD_STRING)
 #undef STATE_LOAD_STRING
-#define STATE_LOAD_NUMBER(field, min, max)                                  \
-	item = cJSON_GetObjectItemCaseSensitive(json, #field);              \
-	if (item && cJSON_IsNumber(item) && item->valuedouble >= (min) &&   \
-	    item->valuedouble <= (max))                                     \
-		out->field = (__typeof__(out->field))item->valuedouble;     \
-	else if (item && !cJSON_IsNull(item) && !bad)                       \
+#define STATE_LOAD_NUMBER(field, min, max)                                     \
+	item = cJSON_GetObjectItemCaseSensitive(json, #field);                 \
+	if (item && cJSON_IsNumber(item) && item->valuedouble >= (min) &&      \
+	    item->valuedouble <= (max))                                        \
+		out->field = (__typeof__(out->field))item->valuedouble;        \
+	else if (item && !cJSON_IsNull(item) && !bad)                          \
 		bad = #field;
 	STATE_NUMBERS(STATE_LOAD_NUMBER)
 #undef STATE_LOAD_NUMBER
@@ -692,8 +738,9 @@ int sp_state_load(sp_state *out, sp_store *store)
 	else if (item && !cJSON_IsNull(item) && !bad)
 		bad = "paused";
 	if (bad)
-		error = sp_error_set(SP_EINVALID, "state file '%s' is damaged: bad \"%s\"",
-				     path.ptr, bad);
+		error = sp_error_set(SP_EINVALID,
+		                     "state file '%s' is damaged: bad \"%s\"",
+		                     path.ptr, bad);
 done:
 	if (error < 0)
 		sp_state_dispose(out);
@@ -709,20 +756,23 @@ int sp_state_save(sp_store *store, sp_state *state)
 	int error = 0, ok = json != NULL;
 
 	state->updated_at = (long long)time(NULL);
-#define STATE_SAVE_STRING(field)                                              \
-	if (ok)                                                               \
-		ok = (state->field ?                                          \
-			      cJSON_AddStringToObject(json, #field, state->field) : \
-			      cJSON_AddNullToObject(json, #field)) != NULL;
+#define STATE_SAVE_STRING(field)                                               \
+	if (ok)                                                                \
+		ok =                                                           \
+		    (state->field                                              \
+		         ? cJSON_AddStringToObject(json, #field, state->field) \
+		         : cJSON_AddNullToObject(json, #field)) != NULL;
 	STATE_STRINGS(STATE_SAVE_STRING)
 #undef STATE_SAVE_STRING
-#define STATE_SAVE_NUMBER(field, min, max) \
-	if (ok)                            \
-		ok = cJSON_AddNumberToObject(json, #field, (double)state->field) != NULL;
+#define STATE_SAVE_NUMBER(field, min, max)                                     \
+	if (ok)                                                                \
+		ok = cJSON_AddNumberToObject(json, #field,                     \
+		                             (double)state->field) != NULL;
 	STATE_NUMBERS(STATE_SAVE_NUMBER)
 #undef STATE_SAVE_NUMBER
 	if (ok)
-		ok = cJSON_AddBoolToObject(json, "paused", state->paused != 0) != NULL;
+		ok = cJSON_AddBoolToObject(json, "paused",
+		                           state->paused != 0) != NULL;
 	if (!ok) {
 		error = sp_error_set(SP_ENOMEM, "out of memory");
 		goto done;
@@ -744,7 +794,8 @@ int sp_store_lock(int *fd_out, sp_store *store, int wait)
 
 	*fd_out = -1;
 	store_path(&path, store, "lock");
-	if ((fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+	if ((fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	               0600)) < 0) {
 		error = sp_error_set_os(SP_EIO, "cannot open '%s'", path.ptr);
 		goto done;
 	}
@@ -752,10 +803,12 @@ int sp_store_lock(int *fd_out, sp_store *store, int wait)
 		if (errno == EINTR)
 			continue;
 		if (errno == EWOULDBLOCK)
-			error = sp_error_set(SP_ELOCKED, "%s is locked by another process",
-					     store->space.id);
+			error = sp_error_set(SP_ELOCKED,
+			                     "%s is locked by another process",
+			                     store->space.id);
 		else
-			error = sp_error_set_os(SP_EIO, "cannot lock '%s'", path.ptr);
+			error = sp_error_set_os(SP_EIO, "cannot lock '%s'",
+			                        path.ptr);
 		close(fd);
 		goto done;
 	}
@@ -787,8 +840,9 @@ int sp_store_enqueue(sp_store *store, const char *commit)
 	int error;
 
 	if (!store_commit_valid(commit))
-		return sp_error_set(SP_EINVALID, "'%.40s' is not a 40-hex commit id",
-				    commit ? commit : "");
+		return sp_error_set(SP_EINVALID,
+		                    "'%.40s' is not a 40-hex commit id",
+		                    commit ? commit : "");
 	store_path(&path, store, "queue");
 	sp_buf_printf(&text, "%s\n", commit);
 	error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
@@ -806,7 +860,8 @@ int sp_store_dequeue(char out[41], sp_store *store)
 	store_path(&path, store, "queue");
 	error = sp_buf_read_file(&text, path.ptr, 128);
 	if (error == SP_ENOTFOUND) {
-		error = sp_error_set(SP_ENOTFOUND, "nothing queued for %s", store->space.id);
+		error = sp_error_set(SP_ENOTFOUND, "nothing queued for %s",
+		                     store->space.id);
 		goto done;
 	}
 	if (error == 0) {
@@ -814,17 +869,21 @@ int sp_store_dequeue(char out[41], sp_store *store)
 			sp_buf_truncate(&text, text.size - 1);
 		if (!store_commit_valid(text.ptr))
 			error = sp_error_set(SP_EINVALID,
-					     "queue file '%s' is damaged: not a commit id (removed)",
-					     path.ptr);
+			                     "queue file '%s' is damaged: not "
+			                     "a commit id (removed)",
+			                     path.ptr);
 		else
 			memcpy(out, text.ptr, 41);
 	} else if (error == SP_ETOOBIG) {
-		error = sp_error_set(SP_EINVALID,
-				     "queue file '%s' is damaged: too large (removed)", path.ptr);
+		error = sp_error_set(
+		    SP_EINVALID,
+		    "queue file '%s' is damaged: too large (removed)",
+		    path.ptr);
 	}
 	if (error == 0 || error == SP_EINVALID)
 		if (unlink(path.ptr) < 0 && errno != ENOENT && error == 0)
-			error = sp_error_set_os(SP_EIO, "cannot remove '%s'", path.ptr);
+			error = sp_error_set_os(SP_EIO, "cannot remove '%s'",
+			                        path.ptr);
 done:
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
@@ -855,8 +914,9 @@ static int port_in_use(const char *address, int port)
 		sa = (struct sockaddr *)&in6;
 		len = sizeof(in6);
 	} else {
-		return sp_error_set(SP_EINVALID, "bind address '%s' is not an IP address",
-				    address);
+		return sp_error_set(SP_EINVALID,
+		                    "bind address '%s' is not an IP address",
+		                    address);
 	}
 	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return sp_error_set_os(SP_EIO, "cannot open a socket");
@@ -864,19 +924,21 @@ static int port_in_use(const char *address, int port)
 		if (errno == EADDRINUSE || errno == EACCES)
 			rc = 1;
 		else if (errno == EADDRNOTAVAIL)
-			rc = sp_error_set(SP_EINVALID,
-					  "bind address '%s' is not an address of this host",
-					  address);
+			rc = sp_error_set(
+			    SP_EINVALID,
+			    "bind address '%s' is not an address of this host",
+			    address);
 		else
-			rc = sp_error_set_os(SP_EIO, "cannot test port %d on '%s'", port,
-					     address);
+			rc = sp_error_set_os(SP_EIO,
+			                     "cannot test port %d on '%s'",
+			                     port, address);
 	}
 	close(fd);
 	return rc;
 }
 
 int sp_store_port(int *out, const char *state_dir, const char *space_id,
-		  const char *bind_address, int min, int max)
+                  const char *bind_address, int min, int max)
 {
 	sp_buf path = SP_BUF_INIT;
 	cJSON *json = NULL, *item, *mine = NULL;
@@ -887,22 +949,26 @@ int sp_store_port(int *out, const char *state_dir, const char *space_id,
 
 	*out = 0;
 	if (min < 1 || max > 65535 || min > max)
-		return sp_error_set(SP_EINVALID, "bad port range %d-%d", min, max);
+		return sp_error_set(SP_EINVALID, "bad port range %d-%d", min,
+		                    max);
 	if (!bind_address || (inet_pton(AF_INET, bind_address, addr) != 1 &&
-			      inet_pton(AF_INET6, bind_address, addr) != 1))
-		return sp_error_set(SP_EINVALID, "bind address '%s' is not an IP address",
-				    bind_address ? bind_address : "");
+	                      inet_pton(AF_INET6, bind_address, addr) != 1))
+		return sp_error_set(SP_EINVALID,
+		                    "bind address '%s' is not an IP address",
+		                    bind_address ? bind_address : "");
 	if ((error = sp_space_parse(&space, space_id)) < 0 ||
 	    (error = store_mkdirs(state_dir)) < 0)
 		return error;
 	sp_buf_printf(&path, "%s/ports.lock", state_dir);
-	if ((fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+	if ((fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	               0600)) < 0) {
 		error = sp_error_set_os(SP_EIO, "cannot open '%s'", path.ptr);
 		goto done;
 	}
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR) {
-			error = sp_error_set_os(SP_EIO, "cannot lock '%s'", path.ptr);
+			error = sp_error_set_os(SP_EIO, "cannot lock '%s'",
+			                        path.ptr);
 			goto done;
 		}
 	sp_buf_clear(&path);
@@ -918,13 +984,16 @@ int sp_store_port(int *out, const char *state_dir, const char *space_id,
 	}
 
 	held = sp_calloc(65536, 1);
-	cJSON_ArrayForEach(item, json) {
+	cJSON_ArrayForEach(item, json)
+	{
 		if (!cJSON_IsNumber(item) || item->valuedouble < 1 ||
 		    item->valuedouble > 65535 ||
 		    item->valuedouble != (double)item->valueint) {
-			error = sp_error_set(SP_EINVALID,
-					     "ports file '%s' is damaged: an entry is not a port from 1 to 65535",
-					     path.ptr);
+			error =
+			    sp_error_set(SP_EINVALID,
+			                 "ports file '%s' is damaged: an entry "
+			                 "is not a port from 1 to 65535",
+			                 path.ptr);
 			goto done;
 		}
 		if (item->string && !strcmp(item->string, space.id))
@@ -949,9 +1018,10 @@ int sp_store_port(int *out, const char *state_dir, const char *space_id,
 			port = p;
 	}
 	if (!port) {
-		error = sp_error_set(SP_ERROR,
-				     "no free port for %s in %d-%d (spacehook.portRange)",
-				     space.id, min, max);
+		error = sp_error_set(
+		    SP_ERROR,
+		    "no free port for %s in %d-%d (spacehook.portRange)",
+		    space.id, min, max);
 		goto done;
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(json, space.id);
@@ -990,12 +1060,14 @@ int sp_store_list(char ***out, size_t *count, const char *state_dir)
 	*out = NULL;
 	*count = 0;
 	if (!state_dir || state_dir[0] != '/')
-		return sp_error_set(SP_EINVALID, "state directory '%s' is not an absolute path",
-				    state_dir ? state_dir : "");
+		return sp_error_set(
+		    SP_EINVALID, "state directory '%s' is not an absolute path",
+		    state_dir ? state_dir : "");
 	sp_buf_printf(&path, "%s/spaces", state_dir);
 	if (!(dir = opendir(path.ptr))) {
 		if (errno != ENOENT)
-			error = sp_error_set_os(SP_EIO, "cannot read '%s'", path.ptr);
+			error = sp_error_set_os(SP_EIO, "cannot read '%s'",
+			                        path.ptr);
 		goto done;
 	}
 	while ((entry = readdir(dir))) {
@@ -1015,7 +1087,8 @@ int sp_store_list(char ***out, size_t *count, const char *state_dir)
 
 			alloc = alloc ? alloc * 2 : 16;
 			if (!(grown = realloc(ids, alloc * sizeof(*ids)))) {
-				error = sp_error_set(SP_ENOMEM, "out of memory");
+				error =
+				    sp_error_set(SP_ENOMEM, "out of memory");
 				goto done;
 			}
 			ids = grown;

@@ -1,4 +1,5 @@
-/* spacehook secrets and spacehook variables: set, list and unset the values a Space's container and build get. */
+/* spacehook secrets and spacehook variables: set, list and unset the values a
+ * Space's container and build get. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,41 +9,42 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "commands.h"
 #include "error.h"
 #include "job.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
-#include "commands.h"
 
 #include "banned.h"
 
 static const char secrets_usage[] =
-	"usage: spacehook secrets set [--no-restart] SPACE NAME   (value on stdin)\n"
-	"       spacehook secrets list SPACE\n"
-	"       spacehook secrets unset [--no-restart] SPACE NAME\n"
-	"\n"
-	"Secrets reach the running container as environment variables and the\n"
-	"build only as BuildKit secret mounts. The value is read from stdin (with\n"
-	"echo off on a terminal), one trailing newline dropped; it is never taken\n"
-	"from the command line and never printed. 'list' prints names only.\n"
-	"After a change a running Space is restarted, unless --no-restart.\n";
+    "usage: spacehook secrets set [--no-restart] SPACE NAME   (value on "
+    "stdin)\n"
+    "       spacehook secrets list SPACE\n"
+    "       spacehook secrets unset [--no-restart] SPACE NAME\n"
+    "\n"
+    "Secrets reach the running container as environment variables and the\n"
+    "build only as BuildKit secret mounts. The value is read from stdin (with\n"
+    "echo off on a terminal), one trailing newline dropped; it is never taken\n"
+    "from the command line and never printed. 'list' prints names only.\n"
+    "After a change a running Space is restarted, unless --no-restart.\n";
 
 static const char variables_usage[] =
-	"usage: spacehook variables set [--no-restart] SPACE NAME [VALUE]\n"
-	"       spacehook variables list SPACE\n"
-	"       spacehook variables unset [--no-restart] SPACE NAME\n"
-	"\n"
-	"Variables reach the running container as environment variables and the\n"
-	"build as --build-arg. Without VALUE it is read from stdin, one trailing\n"
-	"newline dropped. 'list' prints NAME=value lines. After a change a\n"
-	"running Space is restarted, unless --no-restart.\n";
+    "usage: spacehook variables set [--no-restart] SPACE NAME [VALUE]\n"
+    "       spacehook variables list SPACE\n"
+    "       spacehook variables unset [--no-restart] SPACE NAME\n"
+    "\n"
+    "Variables reach the running container as environment variables and the\n"
+    "build as --build-arg. Without VALUE it is read from stdin, one trailing\n"
+    "newline dropped. 'list' prints NAME=value lines. After a change a\n"
+    "running Space is restarted, unless --no-restart.\n";
 
 typedef struct {
 	sp_kv_kind kind;
-	const char *noun;   /* "secret" */
+	const char *noun; /* "secret" */
 	const char *usage;
-	const char *verb;   /* "set", "list", "unset" */
+	const char *verb; /* "set", "list", "unset" */
 	const char *args[3];
 	int nargs;
 	int no_restart;
@@ -66,16 +68,18 @@ static void kv_on_signal(int sig)
 	raise(sig);
 }
 
-/* Read one line from the terminal, echo off for a secret, at most `max` bytes. */
+/* Read one line from the terminal, echo off for a secret, at most `max` bytes.
+ */
 static int kv_read_tty(sp_buf *out, const kv_command *cmd, const char *name,
-		       const char *space_id, size_t max)
+                       const char *space_id, size_t max)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
 	struct sigaction sa, old[sizeof(sigs) / sizeof(sigs[0])];
 	int secret = cmd->kind == SP_KV_SECRETS, error = 0;
 
-	fprintf(stderr, "%s %s of %s: ", secret ? "Secret" : "Value of variable",
-		name, space_id);
+	fprintf(stderr,
+	        "%s %s of %s: ", secret ? "Secret" : "Value of variable", name,
+	        space_id);
 	fflush(stderr);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kv_on_signal;
@@ -97,14 +101,16 @@ static int kv_read_tty(sp_buf *out, const kv_command *cmd, const char *name,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error = sp_error_set_os(SP_EIO, "cannot read the value");
+			error =
+			    sp_error_set_os(SP_EIO, "cannot read the value");
 			break;
 		}
 		if (n == 0 || c == '\n')
 			break;
 		if (out->size >= max) {
-			error = sp_error_set(SP_ETOOBIG, "the value is larger than %d bytes",
-					     SP_KV_VALUE_MAX);
+			error = sp_error_set(
+			    SP_ETOOBIG, "the value is larger than %d bytes",
+			    SP_KV_VALUE_MAX);
 			break;
 		}
 		sp_buf_putc(out, c);
@@ -116,18 +122,21 @@ static int kv_read_tty(sp_buf *out, const kv_command *cmd, const char *name,
 }
 
 static int kv_read_value(sp_buf *out, const kv_command *cmd, const char *name,
-			 const char *space_id)
+                         const char *space_id)
 {
 	int error;
 
 	if (isatty(STDIN_FILENO)) {
-		error = kv_read_tty(out, cmd, name, space_id, SP_KV_VALUE_MAX + 1);
+		error =
+		    kv_read_tty(out, cmd, name, space_id, SP_KV_VALUE_MAX + 1);
 	} else {
 		error = sp_buf_read_fd(out, STDIN_FILENO, SP_KV_VALUE_MAX + 2);
 		if (error == SP_ETOOBIG)
-			error = sp_error_set(SP_ETOOBIG, "the value is larger than %d bytes",
-					     SP_KV_VALUE_MAX);
-		if (error == 0 && out->size && out->ptr[out->size - 1] == '\n') {
+			error = sp_error_set(
+			    SP_ETOOBIG, "the value is larger than %d bytes",
+			    SP_KV_VALUE_MAX);
+		if (error == 0 && out->size &&
+		    out->ptr[out->size - 1] == '\n') {
 			sp_buf_truncate(out, out->size - 1);
 			if (out->size && out->ptr[out->size - 1] == '\r')
 				sp_buf_truncate(out, out->size - 1);
@@ -136,14 +145,17 @@ static int kv_read_value(sp_buf *out, const kv_command *cmd, const char *name,
 	if (error < 0)
 		return error;
 	if (memchr(out->ptr, '\0', out->size))
-		return sp_error_set(SP_EINVALID, "the value of %s holds a NUL byte", name);
+		return sp_error_set(SP_EINVALID,
+		                    "the value of %s holds a NUL byte", name);
 	if (out->size > SP_KV_VALUE_MAX)
-		return sp_error_set(SP_ETOOBIG, "the value is larger than %d bytes",
-				    SP_KV_VALUE_MAX);
+		return sp_error_set(SP_ETOOBIG,
+		                    "the value is larger than %d bytes",
+		                    SP_KV_VALUE_MAX);
 	if (out->size == 0)
 		return sp_error_set(SP_EINVALID,
-				    "empty value for %s refused (to remove it: spacehook %ss unset)",
-				    name, cmd->noun);
+		                    "empty value for %s refused (to remove it: "
+		                    "spacehook %ss unset)",
+		                    name, cmd->noun);
 	return 0;
 }
 
@@ -172,8 +184,9 @@ static int kv_parse(kv_command *cmd, int argc, char **argv)
 		min = 2;
 		max = cmd->kind == SP_KV_VARIABLES ? 3 : 2;
 	} else {
-		cmd_die_message("%ss: unknown subcommand '%.64s' (set, list or unset)",
-				cmd->noun, cmd->verb);
+		cmd_die_message(
+		    "%ss: unknown subcommand '%.64s' (set, list or unset)",
+		    cmd->noun, cmd->verb);
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -182,30 +195,36 @@ static int kv_parse(kv_command *cmd, int argc, char **argv)
 		if (options && !strcmp(arg, "--")) {
 			options = 0;
 		} else if (options && !strcmp(arg, "--no-restart") &&
-			   strcmp(cmd->verb, "list")) {
+		           strcmp(cmd->verb, "list")) {
 			cmd->no_restart = 1;
 		} else if (options && arg[0] == '-' && arg[1]) {
 			/* Up to any '=': what follows might be a value. */
-			cmd_die_message("%ss %s: unknown option '%.*s'", cmd->noun,
-					cmd->verb, (int)strcspn(arg, "=") > 64 ? 64 :
-					(int)strcspn(arg, "="), arg);
+			cmd_die_message("%ss %s: unknown option '%.*s'",
+			                cmd->noun, cmd->verb,
+			                (int)strcspn(arg, "=") > 64
+			                    ? 64
+			                    : (int)strcspn(arg, "="),
+			                arg);
 			fputs(cmd->usage, stderr);
 			return 2;
 		} else if (cmd->nargs < max) {
 			cmd->args[cmd->nargs++] = arg;
 		} else {
-			if (cmd->kind == SP_KV_SECRETS && !strcmp(cmd->verb, "set"))
-				cmd_die_message("secrets set: the value is read from stdin, never from the command line");
+			if (cmd->kind == SP_KV_SECRETS &&
+			    !strcmp(cmd->verb, "set"))
+				cmd_die_message(
+				    "secrets set: the value is read from "
+				    "stdin, never from the command line");
 			else
-				cmd_die_message("%ss %s: too many arguments", cmd->noun,
-						cmd->verb);
+				cmd_die_message("%ss %s: too many arguments",
+				                cmd->noun, cmd->verb);
 			fputs(cmd->usage, stderr);
 			return 2;
 		}
 	}
 	if (cmd->nargs < min) {
 		cmd_die_message("%ss %s: missing %s", cmd->noun, cmd->verb,
-				cmd->nargs == 0 ? "SPACE" : "NAME");
+		                cmd->nargs == 0 ? "SPACE" : "NAME");
 		fputs(cmd->usage, stderr);
 		return 2;
 	}
@@ -213,10 +232,10 @@ static int kv_parse(kv_command *cmd, int argc, char **argv)
 }
 
 static int kv_list(const kv_command *cmd, const sp_settings *settings,
-		   const sp_space *space)
+                   const sp_space *space)
 {
 	sp_store *store = NULL;
-	sp_kv kv = { NULL, 0 };
+	sp_kv kv = {NULL, 0};
 	int error = 0;
 
 	if (!sp_store_exists(settings->state_dir, space))
@@ -239,7 +258,7 @@ done:
 }
 
 static int kv_change(const kv_command *cmd, const sp_settings *settings,
-		     const sp_space *space)
+                     const sp_space *space)
 {
 	const char *name = cmd->args[1];
 	sp_store *store = NULL;
@@ -251,34 +270,41 @@ static int kv_change(const kv_command *cmd, const sp_settings *settings,
 
 		for (size_t i = 0; name[i] && i < 64; i++)
 			sp_buf_putc(&quoted, (unsigned char)name[i] < 0x20 ||
-						     name[i] == 0x7f ? '?' : name[i]);
-		error = sp_error_set(SP_EINVALID,
-				     "invalid name '%s%s': use letters, digits and '_', not starting with a digit, at most %d characters",
-				     quoted.ptr, strlen(name) > 64 ? "..." : "", SP_KV_NAME_MAX);
+			                             name[i] == 0x7f
+			                         ? '?'
+			                         : name[i]);
+		error = sp_error_set(
+		    SP_EINVALID,
+		    "invalid name '%s%s': use letters, digits and '_', not "
+		    "starting with a digit, at most %d characters",
+		    quoted.ptr, strlen(name) > 64 ? "..." : "", SP_KV_NAME_MAX);
 		sp_buf_dispose(&quoted);
 		return error;
 	}
 	if (!set && !sp_store_exists(settings->state_dir, space))
 		return sp_error_set(SP_ENOTFOUND, "%s is not a %s of %s", name,
-				    cmd->noun, space->id);
+		                    cmd->noun, space->id);
 	if (set && cmd->nargs == 3) {
 		sp_buf_puts(&value, cmd->args[2]);
 		if (value.size == 0) {
 			error = sp_error_set(SP_EINVALID,
-					     "empty value for %s refused (to remove it: spacehook %ss unset)",
-					     name, cmd->noun);
+			                     "empty value for %s refused (to "
+			                     "remove it: spacehook %ss unset)",
+			                     name, cmd->noun);
 			goto done;
 		}
-	} else if (set && (error = kv_read_value(&value, cmd, name, space->id)) < 0) {
+	} else if (set &&
+	           (error = kv_read_value(&value, cmd, name, space->id)) < 0) {
 		goto done;
 	}
 	if ((error = sp_store_open(&store, settings->state_dir, space)) < 0)
 		goto done;
-	error = set ? sp_store_kv_set(store, cmd->kind, name, value.ptr) :
-		      sp_store_kv_unset(store, cmd->kind, name);
+	error = set ? sp_store_kv_set(store, cmd->kind, name, value.ptr)
+	            : sp_store_kv_unset(store, cmd->kind, name);
 	if (error < 0)
 		goto done;
-	printf("%s %s %s of %s\n", set ? "set" : "unset", cmd->noun, name, space->id);
+	printf("%s %s %s of %s\n", set ? "set" : "unset", cmd->noun, name,
+	       space->id);
 	fflush(stdout);
 	if (cmd->no_restart)
 		goto done;
@@ -286,8 +312,9 @@ static int kv_change(const kv_command *cmd, const sp_settings *settings,
 		sp_buf text = SP_BUF_INIT;
 
 		sp_buf_puts(&text, sp_error_last());
-		error = sp_error_set(error, "the %s is saved, but restarting %s failed: %s",
-				     cmd->noun, space->id, text.ptr);
+		error = sp_error_set(
+		    error, "the %s is saved, but restarting %s failed: %s",
+		    cmd->noun, space->id, text.ptr);
 		sp_buf_dispose(&text);
 		goto done;
 	}
@@ -333,14 +360,16 @@ static int kv_run(kv_command *cmd, int argc, char **argv)
 
 int cmd_secrets(int argc, char **argv)
 {
-	kv_command cmd = { SP_KV_SECRETS, "secret", secrets_usage, NULL, { 0 }, 0, 0 };
+	kv_command cmd = {
+	    SP_KV_SECRETS, "secret", secrets_usage, NULL, {0}, 0, 0};
 
 	return kv_run(&cmd, argc, argv);
 }
 
 int cmd_variables(int argc, char **argv)
 {
-	kv_command cmd = { SP_KV_VARIABLES, "variable", variables_usage, NULL, { 0 }, 0, 0 };
+	kv_command cmd = {
+	    SP_KV_VARIABLES, "variable", variables_usage, NULL, {0}, 0, 0};
 
 	return kv_run(&cmd, argc, argv);
 }

@@ -1,4 +1,5 @@
-/* Tests of the settings: value parsers, defaults, git config (global and repository), bad values. */
+/* Tests of the settings: value parsers, defaults, git config (global and
+ * repository), bad values. */
 #include <check.h>
 #include <git2.h>
 #include <stdio.h>
@@ -36,34 +37,37 @@ START_TEST(test_port_range)
 		const char *value;
 		int ok, min, max;
 	} cases[] = {
-		{ "20000-29999", 1, 20000, 29999 },
-		{ "1-65535", 1, 1, 65535 },
-		{ "8080-8080", 1, 8080, 8080 },
-		{ "29999-20000", 0, 0, 0 },
-		{ "0-100", 0, 0, 0 },
-		{ "100-65536", 0, 0, 0 },
-		{ "20000", 0, 0, 0 },
-		{ "20000-", 0, 0, 0 },
-		{ "-20000", 0, 0, 0 },
-		{ "a-b", 0, 0, 0 },
-		{ " 1-2", 0, 0, 0 },
-		{ "1-2 ", 0, 0, 0 },
-		{ "1--2", 0, 0, 0 },
-		{ "99999999999999999999-1", 0, 0, 0 },
-		{ "", 0, 0, 0 },
+	    {"20000-29999", 1, 20000, 29999},
+	    {"1-65535", 1, 1, 65535},
+	    {"8080-8080", 1, 8080, 8080},
+	    {"29999-20000", 0, 0, 0},
+	    {"0-100", 0, 0, 0},
+	    {"100-65536", 0, 0, 0},
+	    {"20000", 0, 0, 0},
+	    {"20000-", 0, 0, 0},
+	    {"-20000", 0, 0, 0},
+	    {"a-b", 0, 0, 0},
+	    {" 1-2", 0, 0, 0},
+	    {"1-2 ", 0, 0, 0},
+	    {"1--2", 0, 0, 0},
+	    {"99999999999999999999-1", 0, 0, 0},
+	    {"", 0, 0, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int min = -1, max = -1;
-		int rc = sp_settings_parse_port_range(&min, &max, cases[i].value);
+		int rc =
+		    sp_settings_parse_port_range(&min, &max, cases[i].value);
 
-		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d", cases[i].value, rc);
+		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d",
+		              cases[i].value, rc);
 		if (cases[i].ok) {
 			ck_assert_int_eq(min, cases[i].min);
 			ck_assert_int_eq(max, cases[i].max);
 		} else {
 			ck_assert_int_eq(rc, SP_EINVALID);
-			ck_assert_ptr_nonnull(strstr(sp_error_last(), cases[i].value));
+			ck_assert_ptr_nonnull(
+			    strstr(sp_error_last(), cases[i].value));
 		}
 	}
 }
@@ -76,28 +80,29 @@ START_TEST(test_size)
 		int ok;
 		long long bytes;
 	} cases[] = {
-		{ "0", 1, 0 },
-		{ "512", 1, 512 },
-		{ "4k", 1, 4096 },
-		{ "4K", 1, 4096 },
-		{ "8m", 1, 8LL << 20 },
-		{ "16g", 1, 16LL << 30 },
-		{ "16G", 1, 16LL << 30 },
-		{ "1t", 0, 0 },
-		{ "1kb", 0, 0 },
-		{ "k", 0, 0 },
-		{ "-1", 0, 0 },
-		{ "1.5g", 0, 0 },
-		{ "", 0, 0 },
-		{ "99999999999999999g", 0, 0 },
-		{ "9223372036854775808", 0, 0 },
+	    {"0", 1, 0},
+	    {"512", 1, 512},
+	    {"4k", 1, 4096},
+	    {"4K", 1, 4096},
+	    {"8m", 1, 8LL << 20},
+	    {"16g", 1, 16LL << 30},
+	    {"16G", 1, 16LL << 30},
+	    {"1t", 0, 0},
+	    {"1kb", 0, 0},
+	    {"k", 0, 0},
+	    {"-1", 0, 0},
+	    {"1.5g", 0, 0},
+	    {"", 0, 0},
+	    {"99999999999999999g", 0, 0},
+	    {"9223372036854775808", 0, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		long long v = -1;
 		int rc = sp_settings_parse_size(&v, cases[i].value);
 
-		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d", cases[i].value, rc);
+		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d",
+		              cases[i].value, rc);
 		if (cases[i].ok)
 			ck_assert_int_eq(v, cases[i].bytes);
 		else
@@ -113,28 +118,29 @@ START_TEST(test_duration)
 		int ok;
 		long seconds;
 	} cases[] = {
-		{ "1800", 1, 1800 },
-		{ "90s", 1, 90 },
-		{ "30m", 1, 1800 },
-		{ "1h", 1, 3600 },
-		{ "1h30m", 1, 5400 },
-		{ "2h0m5s", 1, 7205 },
-		{ "0", 0, 0 },
-		{ "0s", 0, 0 },
-		{ "1h30", 0, 0 },
-		{ "1d", 0, 0 },
-		{ "m", 0, 0 },
-		{ "", 0, 0 },
-		{ "-5", 0, 0 },
-		{ "1.5h", 0, 0 },
-		{ "99999999999999999999h", 0, 0 },
+	    {"1800", 1, 1800},
+	    {"90s", 1, 90},
+	    {"30m", 1, 1800},
+	    {"1h", 1, 3600},
+	    {"1h30m", 1, 5400},
+	    {"2h0m5s", 1, 7205},
+	    {"0", 0, 0},
+	    {"0s", 0, 0},
+	    {"1h30", 0, 0},
+	    {"1d", 0, 0},
+	    {"m", 0, 0},
+	    {"", 0, 0},
+	    {"-5", 0, 0},
+	    {"1.5h", 0, 0},
+	    {"99999999999999999999h", 0, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		long v = -1;
 		int rc = sp_settings_parse_duration(&v, cases[i].value);
 
-		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d", cases[i].value, rc);
+		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d",
+		              cases[i].value, rc);
 		if (cases[i].ok)
 			ck_assert_int_eq(v, cases[i].seconds);
 		else
@@ -149,17 +155,18 @@ START_TEST(test_bool)
 		const char *value;
 		int ok, truth;
 	} cases[] = {
-		{ "true", 1, 1 }, { "TRUE", 1, 1 }, { "yes", 1, 1 }, { "on", 1, 1 },
-		{ "1", 1, 1 },    { "", 1, 1 },     { "false", 1, 0 }, { "No", 1, 0 },
-		{ "off", 1, 0 },  { "0", 1, 0 },    { "2", 0, 0 },     { "maybe", 0, 0 },
-		{ "truee", 0, 0 },
+	    {"true", 1, 1},  {"TRUE", 1, 1}, {"yes", 1, 1},   {"on", 1, 1},
+	    {"1", 1, 1},     {"", 1, 1},     {"false", 1, 0}, {"No", 1, 0},
+	    {"off", 1, 0},   {"0", 1, 0},    {"2", 0, 0},     {"maybe", 0, 0},
+	    {"truee", 0, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int v = -1;
 		int rc = sp_settings_parse_bool(&v, cases[i].value);
 
-		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d", cases[i].value, rc);
+		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d",
+		              cases[i].value, rc);
 		if (cases[i].ok)
 			ck_assert_int_eq(v, cases[i].truth);
 	}
@@ -216,24 +223,24 @@ START_TEST(test_global_config)
 
 	setenv("DOCKER_HOST", "unix:///tmp/ignored.sock", 1);
 	write_global("[spacehook]\n"
-		     "\tstateDir = /srv/spacehook/state\n"
-		     "\tdeployBranch = refs/heads/prod\n"
-		     "\tdockerHost = unix:///run/d.sock\n"
-		     "\tdockerCli = /usr/bin/docker\n"
-		     "\tbindAddress = ::1\n"
-		     "\tportRange = 30000-30010\n"
-		     "\treposRoot = /srv/git\n"
-		     "\trunAsUser = 1000:1000\n"
-		     "\tstartupTimeout = 1h30m\n"
-		     "\tmaxConcurrentBuilds = 4\n"
-		     "\tmaxCpus = 0.5\n"
-		     "\tmaxMemory = 512m\n"
-		     "\tpidsLimit = 256\n"
-		     "\tpersistentStorage\n"
-		     "\tbuildLogMax = 64k\n"
-		     "\twebhook = https://a.example/hook\n"
-		     "\twebhook = http://127.0.0.1:9/hook\n"
-		     "\twebhookSecret = s3\n");
+	             "\tstateDir = /srv/spacehook/state\n"
+	             "\tdeployBranch = refs/heads/prod\n"
+	             "\tdockerHost = unix:///run/d.sock\n"
+	             "\tdockerCli = /usr/bin/docker\n"
+	             "\tbindAddress = ::1\n"
+	             "\tportRange = 30000-30010\n"
+	             "\treposRoot = /srv/git\n"
+	             "\trunAsUser = 1000:1000\n"
+	             "\tstartupTimeout = 1h30m\n"
+	             "\tmaxConcurrentBuilds = 4\n"
+	             "\tmaxCpus = 0.5\n"
+	             "\tmaxMemory = 512m\n"
+	             "\tpidsLimit = 256\n"
+	             "\tpersistentStorage\n"
+	             "\tbuildLogMax = 64k\n"
+	             "\twebhook = https://a.example/hook\n"
+	             "\twebhook = http://127.0.0.1:9/hook\n"
+	             "\twebhookSecret = s3\n");
 	ck_assert_int_eq(sp_settings_load(&s, NULL), 0);
 	ck_assert_str_eq(s.state_dir, "/srv/spacehook/state");
 	ck_assert_str_eq(s.deploy_branch, "prod");
@@ -266,36 +273,36 @@ START_TEST(test_bad_values)
 	static const struct {
 		const char *key, *value;
 	} cases[] = {
-		{ "portRange", "29999-20000" },
-		{ "portRange", "20000" },
-		{ "portRange", "0-10" },
-		{ "stateDir", "relative/dir" },
-		{ "reposRoot", "srv/git" },
-		{ "deployBranch", "a..b" },
-		{ "deployBranch", "-x" },
-		{ "deployBranch", "has space" },
-		{ "deployBranch", "x.lock" },
-		{ "dockerHost", "/var/run/docker.sock" },
-		{ "dockerHost", "ssh://host" },
-		{ "bindAddress", "localhost" },
-		{ "bindAddress", "256.1.1.1" },
-		{ "runAsUser", "root; rm" },
-		{ "runAsUser", "" },
-		{ "startupTimeout", "soon" },
-		{ "startupTimeout", "0" },
-		{ "maxConcurrentBuilds", "0" },
-		{ "maxConcurrentBuilds", "two" },
-		{ "maxCpus", "0" },
-		{ "maxCpus", "-1" },
-		{ "maxCpus", "nan" },
-		{ "maxCpus", "1e9" },
-		{ "maxMemory", "1k" },
-		{ "maxMemory", "lots" },
-		{ "pidsLimit", "-1" },
-		{ "persistentStorage", "maybe" },
-		{ "buildLogMax", "10" },
-		{ "webhook", "ftp://x" },
-		{ "dockerCli", "" },
+	    {"portRange", "29999-20000"},
+	    {"portRange", "20000"},
+	    {"portRange", "0-10"},
+	    {"stateDir", "relative/dir"},
+	    {"reposRoot", "srv/git"},
+	    {"deployBranch", "a..b"},
+	    {"deployBranch", "-x"},
+	    {"deployBranch", "has space"},
+	    {"deployBranch", "x.lock"},
+	    {"dockerHost", "/var/run/docker.sock"},
+	    {"dockerHost", "ssh://host"},
+	    {"bindAddress", "localhost"},
+	    {"bindAddress", "256.1.1.1"},
+	    {"runAsUser", "root; rm"},
+	    {"runAsUser", ""},
+	    {"startupTimeout", "soon"},
+	    {"startupTimeout", "0"},
+	    {"maxConcurrentBuilds", "0"},
+	    {"maxConcurrentBuilds", "two"},
+	    {"maxCpus", "0"},
+	    {"maxCpus", "-1"},
+	    {"maxCpus", "nan"},
+	    {"maxCpus", "1e9"},
+	    {"maxMemory", "1k"},
+	    {"maxMemory", "lots"},
+	    {"pidsLimit", "-1"},
+	    {"persistentStorage", "maybe"},
+	    {"buildLogMax", "10"},
+	    {"webhook", "ftp://x"},
+	    {"dockerCli", ""},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -303,14 +310,14 @@ START_TEST(test_bad_values)
 		sp_settings s;
 
 		snprintf(text, sizeof(text), "[spacehook]\n\t%s = \"%s\"\n",
-			 cases[i].key, cases[i].value);
+		         cases[i].key, cases[i].value);
 		snprintf(key, sizeof(key), "spacehook.%s: ", cases[i].key);
 		write_global(text);
-		ck_assert_msg(sp_settings_load(&s, NULL) == SP_EINVALID, "%s=%s accepted",
-			      cases[i].key, cases[i].value);
+		ck_assert_msg(sp_settings_load(&s, NULL) == SP_EINVALID,
+		              "%s=%s accepted", cases[i].key, cases[i].value);
 		ck_assert_msg(!strncmp(sp_error_last(), key, strlen(key)),
-			      "%s=%s: message '%s'", cases[i].key, cases[i].value,
-			      sp_error_last());
+		              "%s=%s: message '%s'", cases[i].key,
+		              cases[i].value, sp_error_last());
 		ck_assert_ptr_null(s.state_dir);
 	}
 }
@@ -324,7 +331,8 @@ START_TEST(test_repository_config)
 	sp_settings s;
 	FILE *f;
 
-	write_global("[spacehook]\n\tdeployBranch = global\n\tportRange = 1000-2000\n");
+	write_global(
+	    "[spacehook]\n\tdeployBranch = global\n\tportRange = 1000-2000\n");
 	snprintf(path, sizeof(path), "%s/alice/demo.git", sandbox);
 	git_libgit2_init();
 	ck_assert_int_eq(git_repository_init(&git, path, 1), 0);

@@ -1,4 +1,5 @@
-/* Tests of Space identity: owner/name rules, slugs (Docker-safe, no collisions), ids from repository paths. */
+/* Tests of Space identity: owner/name rules, slugs (Docker-safe, no
+ * collisions), ids from repository paths. */
 #include <check.h>
 #include <regex.h>
 #include <stdio.h>
@@ -10,16 +11,19 @@
 #include "error.h"
 #include "space.h"
 
-/* What Docker accepts for a repository path component, and for a container name. */
+/* What Docker accepts for a repository path component, and for a container
+ * name. */
 static int docker_safe(const char *slug)
 {
 	regex_t repo, container;
 	int ok;
 
 	ck_assert_int_eq(regcomp(&repo, "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
-				 REG_EXTENDED | REG_NOSUB), 0);
+	                         REG_EXTENDED | REG_NOSUB),
+	                 0);
 	ck_assert_int_eq(regcomp(&container, "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$",
-				 REG_EXTENDED | REG_NOSUB), 0);
+	                         REG_EXTENDED | REG_NOSUB),
+	                 0);
 	ok = regexec(&repo, slug, 0, NULL, 0) == 0 &&
 	     regexec(&container, slug, 0, NULL, 0) == 0 && strlen(slug) <= 204;
 	regfree(&repo);
@@ -41,35 +45,37 @@ START_TEST(test_parse_valid)
 	static const struct {
 		const char *id, *owner, *name, *slug;
 	} cases[] = {
-		{ "alice/demo", "alice", "demo", "alice--demo" },
-		{ "alice/demo.git", "alice", "demo", "alice--demo" },
-		{ "a1/my-app", "a1", "my-app", "a1--my-app" },
-		{ "x/x.git", "x", "x", "x--x" },
-		{ "Alice/demo", "Alice", "demo", NULL },
-		{ "alice/Demo", "alice", "Demo", NULL },
-		{ "a.b/c_d", "a.b", "c_d", NULL },
-		{ "_x/y", "_x", "y", NULL },
-		{ "a/b.", "a", "b.", NULL },
-		{ "a--b/c", "a--b", "c", NULL },
-		{ "a/b-", "a", "b-", NULL },
-		{ "a/_", "a", "_", NULL },
+	    {"alice/demo", "alice", "demo", "alice--demo"},
+	    {"alice/demo.git", "alice", "demo", "alice--demo"},
+	    {"a1/my-app", "a1", "my-app", "a1--my-app"},
+	    {"x/x.git", "x", "x", "x--x"},
+	    {"Alice/demo", "Alice", "demo", NULL},
+	    {"alice/Demo", "alice", "Demo", NULL},
+	    {"a.b/c_d", "a.b", "c_d", NULL},
+	    {"_x/y", "_x", "y", NULL},
+	    {"a/b.", "a", "b.", NULL},
+	    {"a--b/c", "a--b", "c", NULL},
+	    {"a/b-", "a", "b-", NULL},
+	    {"a/_", "a", "_", NULL},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		sp_space s;
 
-		ck_assert_msg(sp_space_parse(&s, cases[i].id) == 0, "%s: %s", cases[i].id,
-			      sp_error_last());
+		ck_assert_msg(sp_space_parse(&s, cases[i].id) == 0, "%s: %s",
+		              cases[i].id, sp_error_last());
 		ck_assert_str_eq(s.owner, cases[i].owner);
 		ck_assert_str_eq(s.name, cases[i].name);
 		if (cases[i].slug)
 			ck_assert_str_eq(s.slug, cases[i].slug);
 		else
 			ck_assert_msg(double_dashes(s.slug) == 2 &&
-					      strlen(strrchr(s.slug, '-') + 1) == 8,
-				      "%s: slug '%s' has no hash", cases[i].id, s.slug);
-		ck_assert_msg(docker_safe(s.slug), "%s: slug '%s' not docker-safe",
-			      cases[i].id, s.slug);
+			                  strlen(strrchr(s.slug, '-') + 1) == 8,
+			              "%s: slug '%s' has no hash", cases[i].id,
+			              s.slug);
+		ck_assert_msg(docker_safe(s.slug),
+		              "%s: slug '%s' not docker-safe", cases[i].id,
+		              s.slug);
 	}
 }
 END_TEST
@@ -77,10 +83,11 @@ END_TEST
 START_TEST(test_parse_hostile)
 {
 	static const char *const cases[] = {
-		"", "alice", "/demo", "alice/", "a/b/c", "..", "../x", "x/..", "./x",
-		"x/.", "a/.git", "a/x.git.git", "-a/b", "a/-b", ".a/b", "a/.b",
-		"a b/c", "a/b c", "a/b\n", "a\t/b", "a/b\x01", "a/\x7f", "a/\xc3\xa9",
-		"a\\b/c", "a/b:c", "a/b;rm", "a/b$x", "a/b/", "//", "a//b",
+	    "",      "alice",  "/demo",   "alice/", "a/b/c",      "..",
+	    "../x",  "x/..",   "./x",     "x/.",    "a/.git",     "a/x.git.git",
+	    "-a/b",  "a/-b",   ".a/b",    "a/.b",   "a b/c",      "a/b c",
+	    "a/b\n", "a\t/b",  "a/b\x01", "a/\x7f", "a/\xc3\xa9", "a\\b/c",
+	    "a/b:c", "a/b;rm", "a/b$x",   "a/b/",   "//",         "a//b",
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -88,12 +95,12 @@ START_TEST(test_parse_hostile)
 		const char *msg;
 
 		ck_assert_msg(sp_space_parse(&s, cases[i]) == SP_EINVALID,
-			      "case %zu accepted", i);
+		              "case %zu accepted", i);
 		msg = sp_error_last();
 		ck_assert_ptr_nonnull(strstr(msg, "invalid space"));
 		for (const char *p = msg; *p; p++)
 			ck_assert_msg((unsigned char)*p >= 0x20 && *p != 0x7f,
-				      "case %zu: control char in message", i);
+			              "case %zu: control char in message", i);
 		ck_assert_str_eq(s.slug, "");
 	}
 	{
@@ -139,18 +146,22 @@ START_TEST(test_no_collisions)
 {
 	/* Ids that a naive mapping would send to the same slug. */
 	static const char *const ids[] = {
-		"alice/demo", "Alice/demo", "ALICE/demo", "alice/Demo", "alice/DEMO",
-		"a.b/c", "a_b/c", "a-b/c", "a/b-c", "a/b.c", "a/b_c", "a--b/c",
-		"a/b--c", "a-/b", "a/-b.x", "a/b-", "a__b/c", "a/b",
-		"x/y-0badf00d", "X/y", "x/y", "a.b/c.d", "a/b.c.d", "a.b.c/d",
-		"_a/b", "a/_b", "a/b_", "a/_", "a/__",
+	    "alice/demo", "Alice/demo", "ALICE/demo",   "alice/Demo",
+	    "alice/DEMO", "a.b/c",      "a_b/c",        "a-b/c",
+	    "a/b-c",      "a/b.c",      "a/b_c",        "a--b/c",
+	    "a/b--c",     "a-/b",       "a/-b.x",       "a/b-",
+	    "a__b/c",     "a/b",        "x/y-0badf00d", "X/y",
+	    "x/y",        "a.b/c.d",    "a/b.c.d",      "a.b.c/d",
+	    "_a/b",       "a/_b",       "a/b_",         "a/_",
+	    "a/__",
 	};
 	sp_space spaces[sizeof(ids) / sizeof(ids[0])];
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		if (sp_space_parse(&spaces[n], ids[i]) < 0)
-			continue; /* "a/-b.x" is refused; the rest must differ */
+			continue; /* "a/-b.x" is refused; the rest must differ
+			           */
 		ck_assert(docker_safe(spaces[n].slug));
 		n++;
 	}
@@ -158,8 +169,9 @@ START_TEST(test_no_collisions)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			ck_assert_msg(strcmp(spaces[i].slug, spaces[j].slug),
-				      "'%s' and '%s' share the slug '%s'", spaces[i].id,
-				      spaces[j].id, spaces[i].slug);
+			              "'%s' and '%s' share the slug '%s'",
+			              spaces[i].id, spaces[j].id,
+			              spaces[i].slug);
 }
 END_TEST
 
@@ -168,23 +180,23 @@ START_TEST(test_from_path)
 	static const struct {
 		const char *root, *path, *id; /* id NULL: refused */
 	} cases[] = {
-		{ NULL, "/srv/git/alice/demo.git", "alice/demo" },
-		{ NULL, "/srv/git/alice/demo.git/", "alice/demo" },
-		{ NULL, "/srv/git/alice/demo/.git", "alice/demo" },
-		{ NULL, "/srv/git/Alice/Demo", "Alice/Demo" },
-		{ NULL, "/demo.git", NULL },
-		{ NULL, "demo.git", NULL },
-		{ NULL, "", NULL },
-		{ "/srv/git", "/srv/git/alice/demo.git", "alice/demo" },
-		{ "/srv/git/", "/srv/git/alice/demo.git", "alice/demo" },
-		{ "/srv/git", "/srv/git/demo.git", NULL },
-		{ "/srv/git", "/srv/git/a/b/c.git", NULL },
-		{ "/srv/git", "/srv/gitx/alice/demo.git", NULL },
-		{ "/srv/git", "/elsewhere/alice/demo.git", NULL },
-		{ "/srv/git", "/srv/git/../x/alice/demo.git", NULL },
-		{ "/srv/git", "/srv/git/alice/x.git.git", NULL },
-		{ "/srv/git", "/srv/git/al ice/demo.git", NULL },
-		{ "/", "/alice/demo.git", "alice/demo" },
+	    {NULL, "/srv/git/alice/demo.git", "alice/demo"},
+	    {NULL, "/srv/git/alice/demo.git/", "alice/demo"},
+	    {NULL, "/srv/git/alice/demo/.git", "alice/demo"},
+	    {NULL, "/srv/git/Alice/Demo", "Alice/Demo"},
+	    {NULL, "/demo.git", NULL},
+	    {NULL, "demo.git", NULL},
+	    {NULL, "", NULL},
+	    {"/srv/git", "/srv/git/alice/demo.git", "alice/demo"},
+	    {"/srv/git/", "/srv/git/alice/demo.git", "alice/demo"},
+	    {"/srv/git", "/srv/git/demo.git", NULL},
+	    {"/srv/git", "/srv/git/a/b/c.git", NULL},
+	    {"/srv/git", "/srv/gitx/alice/demo.git", NULL},
+	    {"/srv/git", "/elsewhere/alice/demo.git", NULL},
+	    {"/srv/git", "/srv/git/../x/alice/demo.git", NULL},
+	    {"/srv/git", "/srv/git/alice/x.git.git", NULL},
+	    {"/srv/git", "/srv/git/al ice/demo.git", NULL},
+	    {"/", "/alice/demo.git", "alice/demo"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -192,11 +204,12 @@ START_TEST(test_from_path)
 		int rc = sp_space_from_path(&s, cases[i].root, cases[i].path);
 
 		if (cases[i].id) {
-			ck_assert_msg(rc == 0, "%s: %s", cases[i].path, sp_error_last());
+			ck_assert_msg(rc == 0, "%s: %s", cases[i].path,
+			              sp_error_last());
 			ck_assert_str_eq(s.id, cases[i].id);
 		} else {
-			ck_assert_msg(rc == SP_EINVALID, "%s accepted as %s", cases[i].path,
-				      s.id);
+			ck_assert_msg(rc == SP_EINVALID, "%s accepted as %s",
+			              cases[i].path, s.id);
 		}
 	}
 }
@@ -218,7 +231,8 @@ START_TEST(test_from_real_path)
 	snprintf(path, sizeof(path), "%s/git", root);
 	ck_assert_int_eq(symlink(path, link), 0);
 
-	/* Through a symbolic link to the root, and as "." from inside the repository. */
+	/* Through a symbolic link to the root, and as "." from inside the
+	 * repository. */
 	snprintf(path, sizeof(path), "%s/link/bob/app.git", root);
 	ck_assert_int_eq(sp_space_from_path(&s, link, path), 0);
 	ck_assert_str_eq(s.id, "bob/app");

@@ -1,4 +1,5 @@
-/* Tests of the state store: whole-file writes and modes, secrets and variables, state records, locks, the queue, ports, listing. */
+/* Tests of the state store: whole-file writes and modes, secrets and variables,
+ * state records, locks, the queue, ports, listing. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -40,7 +41,8 @@ static sp_store *open_space(const char *id)
 	sp_store *store = NULL;
 
 	ck_assert_int_eq(sp_space_parse(&space, id), 0);
-	ck_assert_msg(sp_store_open(&store, state_dir, &space) == 0, "%s", sp_error_last());
+	ck_assert_msg(sp_store_open(&store, state_dir, &space) == 0, "%s",
+	              sp_error_last());
 	return store;
 }
 
@@ -117,7 +119,8 @@ START_TEST(test_open_layout)
 	ck_assert_int_eq(sp_store_exists(path, &other), 0);
 	ck_assert_int_eq(sp_store_open(&store, path, &other), 0);
 	sp_store_free(store);
-	ck_assert_int_eq(sp_store_open(&store, "relative", &other), SP_EINVALID);
+	ck_assert_int_eq(sp_store_open(&store, "relative", &other),
+	                 SP_EINVALID);
 	sp_store_free(NULL);
 }
 END_TEST
@@ -125,14 +128,19 @@ END_TEST
 START_TEST(test_kv)
 {
 	sp_store *store = open_space("alice/demo");
-	sp_kv kv = { NULL, 0 };
+	sp_kv kv = {NULL, 0};
 
 	ck_assert_int_eq(sp_store_kv_load(&kv, store, SP_KV_SECRETS), 0);
 	ck_assert_uint_eq(kv.count, 0);
-	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "HF_TOKEN", "hf_abc"), 0);
-	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "A_KEY", "line1\nline2\"\\"), 0);
-	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "HF_TOKEN", "hf_new"), 0);
-	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_VARIABLES, "MODEL", "gpt2"), 0);
+	ck_assert_int_eq(
+	    sp_store_kv_set(store, SP_KV_SECRETS, "HF_TOKEN", "hf_abc"), 0);
+	ck_assert_int_eq(
+	    sp_store_kv_set(store, SP_KV_SECRETS, "A_KEY", "line1\nline2\"\\"),
+	    0);
+	ck_assert_int_eq(
+	    sp_store_kv_set(store, SP_KV_SECRETS, "HF_TOKEN", "hf_new"), 0);
+	ck_assert_int_eq(
+	    sp_store_kv_set(store, SP_KV_VARIABLES, "MODEL", "gpt2"), 0);
 	ck_assert_int_eq(mode_of(sp_store_dir(store), "secrets.json"), 0600);
 	ck_assert_int_eq(mode_of(sp_store_dir(store), "variables.json"), 0600);
 
@@ -146,15 +154,25 @@ START_TEST(test_kv)
 	ck_assert_ptr_null(kv.items);
 
 	/* A name is a secret or a variable, never both. */
-	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_VARIABLES, "HF_TOKEN", "x"), SP_EEXISTS);
-	ck_assert_str_eq(sp_error_last(), "HF_TOKEN is already a secret of alice/demo");
-	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "MODEL", "x"), SP_EEXISTS);
-	ck_assert_str_eq(sp_error_last(), "MODEL is already a variable of alice/demo");
+	ck_assert_int_eq(
+	    sp_store_kv_set(store, SP_KV_VARIABLES, "HF_TOKEN", "x"),
+	    SP_EEXISTS);
+	ck_assert_str_eq(sp_error_last(),
+	                 "HF_TOKEN is already a secret of alice/demo");
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "MODEL", "x"),
+	                 SP_EEXISTS);
+	ck_assert_str_eq(sp_error_last(),
+	                 "MODEL is already a variable of alice/demo");
 
-	ck_assert_int_eq(sp_store_kv_unset(store, SP_KV_SECRETS, "HF_TOKEN"), 0);
-	ck_assert_int_eq(sp_store_kv_unset(store, SP_KV_SECRETS, "HF_TOKEN"), SP_ENOTFOUND);
-	ck_assert_str_eq(sp_error_last(), "HF_TOKEN is not a secret of alice/demo");
-	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_VARIABLES, "HF_TOKEN", "now a var"), 0);
+	ck_assert_int_eq(sp_store_kv_unset(store, SP_KV_SECRETS, "HF_TOKEN"),
+	                 0);
+	ck_assert_int_eq(sp_store_kv_unset(store, SP_KV_SECRETS, "HF_TOKEN"),
+	                 SP_ENOTFOUND);
+	ck_assert_str_eq(sp_error_last(),
+	                 "HF_TOKEN is not a secret of alice/demo");
+	ck_assert_int_eq(
+	    sp_store_kv_set(store, SP_KV_VARIABLES, "HF_TOKEN", "now a var"),
+	    0);
 	ck_assert_int_eq(sp_store_kv_load(&kv, store, SP_KV_VARIABLES), 0);
 	ck_assert_uint_eq(kv.count, 2);
 	ck_assert_str_eq(kv.items[0].name, "HF_TOKEN");
@@ -167,15 +185,16 @@ END_TEST
 START_TEST(test_kv_refusals)
 {
 	static const char *const bad_names[] = {
-		"", "1ABC", "A-B", "A B", "A=B", "A\nB", "ÄB", "A.B", "$A",
+	    "", "1ABC", "A-B", "A B", "A=B", "A\nB", "ÄB", "A.B", "$A",
 	};
 	sp_store *store = open_space("alice/demo");
 	char name[300], *big;
 
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
 		ck_assert_int_eq(sp_kv_name_valid(bad_names[i]), 0);
-		ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, bad_names[i], "v"),
-				 SP_EINVALID);
+		ck_assert_int_eq(
+		    sp_store_kv_set(store, SP_KV_SECRETS, bad_names[i], "v"),
+		    SP_EINVALID);
 		for (const char *p = sp_error_last(); *p; p++)
 			ck_assert((unsigned char)*p >= 0x20);
 	}
@@ -192,7 +211,8 @@ START_TEST(test_kv_refusals)
 	big = malloc(SP_KV_VALUE_MAX + 2);
 	memset(big, 'v', SP_KV_VALUE_MAX + 1);
 	big[SP_KV_VALUE_MAX + 1] = '\0';
-	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "BIG", big), SP_EINVALID);
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "BIG", big),
+	                 SP_EINVALID);
 	ck_assert_ptr_null(strstr(sp_error_last(), "vvvv"));
 	big[SP_KV_VALUE_MAX] = '\0';
 	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "BIG", big), 0);
@@ -210,7 +230,8 @@ START_TEST(test_kv_refusals)
 		ck_assert_int_lt(i, 16);
 	}
 	free(big);
-	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "X", NULL), SP_EINVALID);
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "X", NULL),
+	                 SP_EINVALID);
 	sp_store_free(store);
 }
 END_TEST
@@ -218,23 +239,31 @@ END_TEST
 START_TEST(test_kv_damaged)
 {
 	static const char *const damaged[] = {
-		"{\"A\": \"secret-value\"", "[1,2]", "{\"A\": 5}", "{\"1A\": \"x\"}",
-		"{\"A\": \"x\", \"A\": \"y\"}", "\"just a string\"", "",
+	    "{\"A\": \"secret-value\"",
+	    "[1,2]",
+	    "{\"A\": 5}",
+	    "{\"1A\": \"x\"}",
+	    "{\"A\": \"x\", \"A\": \"y\"}",
+	    "\"just a string\"",
+	    "",
 	};
 	sp_store *store = open_space("alice/demo");
-	sp_kv kv = { NULL, 0 };
+	sp_kv kv = {NULL, 0};
 
 	for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
 		write_raw(store, "secrets.json", damaged[i]);
-		ck_assert_msg(sp_store_kv_load(&kv, store, SP_KV_SECRETS) == SP_EINVALID,
-			      "case %zu loaded", i);
+		ck_assert_msg(sp_store_kv_load(&kv, store, SP_KV_SECRETS) ==
+		                  SP_EINVALID,
+		              "case %zu loaded", i);
 		ck_assert_ptr_nonnull(strstr(sp_error_last(), "secrets.json"));
 		ck_assert_ptr_nonnull(strstr(sp_error_last(), "damaged"));
 		ck_assert_ptr_null(strstr(sp_error_last(), "secret-value"));
 		ck_assert_uint_eq(kv.count, 0);
 		/* A change is refused rather than dropping what was there. */
-		ck_assert_int_lt(sp_store_kv_set(store, SP_KV_SECRETS, "B", "v"), 0);
-		ck_assert_int_lt(sp_store_kv_set(store, SP_KV_VARIABLES, "A", "v"), 0);
+		ck_assert_int_lt(
+		    sp_store_kv_set(store, SP_KV_SECRETS, "B", "v"), 0);
+		ck_assert_int_lt(
+		    sp_store_kv_set(store, SP_KV_VARIABLES, "A", "v"), 0);
 	}
 	sp_store_free(store);
 }
@@ -296,9 +325,15 @@ END_TEST
 START_TEST(test_state_damaged)
 {
 	static const char *const damaged[] = {
-		"{\"stage\": \"RUNNING\"", "not json", "[]", "{\"stage\": 5}",
-		"{\"host_port\": \"80\"}", "{\"host_port\": 70000}", "{\"paused\": 1}",
-		"{\"worker_pid\": -1}", "\x89PNG\r\n",
+	    "{\"stage\": \"RUNNING\"",
+	    "not json",
+	    "[]",
+	    "{\"stage\": 5}",
+	    "{\"host_port\": \"80\"}",
+	    "{\"host_port\": 70000}",
+	    "{\"paused\": 1}",
+	    "{\"worker_pid\": -1}",
+	    "\x89PNG\r\n",
 	};
 	sp_store *store = open_space("alice/demo");
 	sp_state st;
@@ -306,12 +341,14 @@ START_TEST(test_state_damaged)
 
 	for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
 		write_raw(store, "state.json", damaged[i]);
-		ck_assert_msg(sp_state_load(&st, store) == SP_EINVALID, "case %zu", i);
+		ck_assert_msg(sp_state_load(&st, store) == SP_EINVALID,
+		              "case %zu", i);
 		ck_assert_ptr_nonnull(strstr(sp_error_last(), "state.json"));
 		ck_assert_ptr_null(st.stage);
 	}
 	/* Unknown keys and nulls are fine (an older or newer writer). */
-	write_raw(store, "state.json", "{\"stage\": null, \"future\": [1], \"host_port\": 5}");
+	write_raw(store, "state.json",
+	          "{\"stage\": null, \"future\": [1], \"host_port\": 5}");
 	ck_assert_int_eq(sp_state_load(&st, store), 0);
 	ck_assert_int_eq(st.host_port, 5);
 	sp_state_dispose(&st);
@@ -391,8 +428,9 @@ START_TEST(test_queue)
 	ck_assert_int_eq(sp_store_dequeue(out, store), SP_ENOTFOUND);
 
 	ck_assert_int_eq(sp_store_enqueue(store, "HEAD"), SP_EINVALID);
-	ck_assert_int_eq(sp_store_enqueue(store, "ABCDEF0123456789ABCDEF0123456789ABCDEF01"),
-			 SP_EINVALID);
+	ck_assert_int_eq(
+	    sp_store_enqueue(store, "ABCDEF0123456789ABCDEF0123456789ABCDEF01"),
+	    SP_EINVALID);
 	ck_assert_int_eq(sp_store_enqueue(store, NULL), SP_EINVALID);
 
 	write_raw(store, "queue", "garbage\n");
@@ -413,7 +451,8 @@ static int hold_port(int port)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 1) < 0) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -446,55 +485,69 @@ START_TEST(test_ports)
 	int base = free_range(41000, 4), a = 0, b = 0, c = 0, again = 0, busy;
 	char path[300];
 
-	ck_assert_int_eq(sp_store_port(&a, state_dir, "alice/demo", "127.0.0.1", base,
-				       base + 3), 0);
+	ck_assert_int_eq(sp_store_port(&a, state_dir, "alice/demo", "127.0.0.1",
+	                               base, base + 3),
+	                 0);
 	ck_assert_int_eq(a, base);
 	ck_assert_int_eq(mode_of(state_dir, "ports.json"), 0600);
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "alice/demo", "127.0.0.1", base,
-				       base + 3), 0);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "alice/demo",
+	                               "127.0.0.1", base, base + 3),
+	                 0);
 	ck_assert_int_eq(again, a); /* allocated once and kept */
 
 	/* Held by another process right now: skipped. */
 	busy = hold_port(base + 1);
 	ck_assert_int_ge(busy, 0);
-	ck_assert_int_eq(sp_store_port(&b, state_dir, "bob/app", "127.0.0.1", base,
-				       base + 3), 0);
+	ck_assert_int_eq(sp_store_port(&b, state_dir, "bob/app", "127.0.0.1",
+	                               base, base + 3),
+	                 0);
 	ck_assert_int_eq(b, base + 2);
 	close(busy);
-	ck_assert_int_eq(sp_store_port(&c, state_dir, "Alice/demo", "127.0.0.1", base,
-				       base + 3), 0);
+	ck_assert_int_eq(sp_store_port(&c, state_dir, "Alice/demo", "127.0.0.1",
+	                               base, base + 3),
+	                 0);
 	ck_assert_int_eq(c, base + 1);
 
 	/* Kept even while its own container holds it. */
 	busy = hold_port(a);
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "alice/demo", "127.0.0.1", base,
-				       base + 3), 0);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "alice/demo",
+	                               "127.0.0.1", base, base + 3),
+	                 0);
 	ck_assert_int_eq(again, a);
 	close(busy);
 
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "carol/x", "127.0.0.1", base,
-				       base + 3), 0);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "carol/x",
+	                               "127.0.0.1", base, base + 3),
+	                 0);
 	ck_assert_int_eq(again, base + 3);
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "dave/x", "127.0.0.1", base,
-				       base + 3), SP_ERROR);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "dave/x", "127.0.0.1",
+	                               base, base + 3),
+	                 SP_ERROR);
 	ck_assert_int_eq(again, 0);
 	ck_assert_ptr_nonnull(strstr(sp_error_last(), "no free port"));
 
 	/* A changed range allocates anew; bad input is refused. */
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "carol/x", "127.0.0.1", base,
-				       base + 2), SP_ERROR);
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "a/b", "127.0.0.1", 10, 5),
-			 SP_EINVALID);
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "a/b", "127.0.0.1", 0, 5),
-			 SP_EINVALID);
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "../x", "127.0.0.1", base,
-				       base + 3), SP_EINVALID);
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "e/x", "localhost", base,
-				       base + 3), SP_EINVALID);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "carol/x",
+	                               "127.0.0.1", base, base + 2),
+	                 SP_ERROR);
+	ck_assert_int_eq(
+	    sp_store_port(&again, state_dir, "a/b", "127.0.0.1", 10, 5),
+	    SP_EINVALID);
+	ck_assert_int_eq(
+	    sp_store_port(&again, state_dir, "a/b", "127.0.0.1", 0, 5),
+	    SP_EINVALID);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "../x", "127.0.0.1",
+	                               base, base + 3),
+	                 SP_EINVALID);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "e/x", "localhost",
+	                               base, base + 3),
+	                 SP_EINVALID);
 	base = free_range(base + 100, 2);
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "e/x", "192.0.2.1", base,
-				       base + 1), SP_EINVALID);
-	ck_assert_ptr_nonnull(strstr(sp_error_last(), "not an address of this host"));
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "e/x", "192.0.2.1",
+	                               base, base + 1),
+	                 SP_EINVALID);
+	ck_assert_ptr_nonnull(
+	    strstr(sp_error_last(), "not an address of this host"));
 
 	snprintf(path, sizeof(path), "%s/ports.json", state_dir);
 	{
@@ -504,8 +557,9 @@ START_TEST(test_ports)
 		fputs("{\"alice/demo\": \"x\"}", f);
 		fclose(f);
 	}
-	ck_assert_int_eq(sp_store_port(&again, state_dir, "alice/demo", "127.0.0.1", base,
-				       base + 3), SP_EINVALID);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "alice/demo",
+	                               "127.0.0.1", base, base + 3),
+	                 SP_EINVALID);
 	ck_assert_ptr_nonnull(strstr(sp_error_last(), "ports.json"));
 }
 END_TEST
@@ -546,11 +600,11 @@ int main(void)
 		const char *name;
 		const TTest *tests[4];
 	} cases[] = {
-		{ "files", { test_write_file, test_open_layout, test_list, NULL } },
-		{ "kv", { test_kv, test_kv_refusals, test_kv_damaged, NULL } },
-		{ "state", { test_state_round_trip, test_state_damaged, NULL, NULL } },
-		{ "lock", { test_lock, test_queue, NULL, NULL } },
-		{ "ports", { test_ports, NULL, NULL, NULL } },
+	    {"files", {test_write_file, test_open_layout, test_list, NULL}},
+	    {"kv", {test_kv, test_kv_refusals, test_kv_damaged, NULL}},
+	    {"state", {test_state_round_trip, test_state_damaged, NULL, NULL}},
+	    {"lock", {test_lock, test_queue, NULL, NULL}},
+	    {"ports", {test_ports, NULL, NULL, NULL}},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
