@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Start or stop a private Docker engine for the tests: its own socket, data
 # root, exec root and bridge, all under $SP_DOCKERD_DIR; stopped by its PID.
-# `start` also makes the base image spacehook-base:busybox from busybox-static.
-#   usage: dockerd.sh start|stop|env
+# `start` also makes the base image spacehook-base:busybox from busybox-static;
+# `image` makes only that image, on the engine $DOCKER_HOST names.
+#   usage: dockerd.sh start|stop|env|image
 set -euo pipefail
 
 dir=${SP_DOCKERD_DIR:?set SP_DOCKERD_DIR}
@@ -45,7 +46,11 @@ start() {
 		fi
 		echo "dockerd.sh: engine up on $sock (pid $(cat "$dir/dockerd.pid"))"
 	fi
-	if ! DOCKER_HOST="unix://$sock" "$cli" image inspect spacehook-base:busybox >/dev/null 2>&1; then
+	DOCKER_HOST="unix://$sock" base_image
+}
+
+base_image() {
+	if ! "$cli" image inspect spacehook-base:busybox >/dev/null 2>&1; then
 		local rootfs="$dir/rootfs"
 		rm -rf "$rootfs"
 		mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc" "$rootfs/home/user" "$rootfs/data"
@@ -57,8 +62,9 @@ start() {
 		printf 'root:x:0:\nuser:x:1000:\n' >"$rootfs/etc/group"
 		chmod 1777 "$rootfs/tmp"
 		chown 1000:1000 "$rootfs/home/user"
-		tar -C "$rootfs" -c . | DOCKER_HOST="unix://$sock" "$cli" import \
+		tar -C "$rootfs" -c . | "$cli" import \
 			-c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - spacehook-base:busybox >/dev/null
+		rm -rf "$rootfs"
 		echo "dockerd.sh: made image spacehook-base:busybox"
 	fi
 }
@@ -84,5 +90,6 @@ case "${1:-}" in
 start) start ;;
 stop) stop ;;
 env) echo "DOCKER_HOST=unix://$sock" ;;
-*) echo "usage: dockerd.sh start|stop|env" >&2; exit 2 ;;
+image) mkdir -p "$dir"; base_image ;;
+*) echo "usage: dockerd.sh start|stop|env|image" >&2; exit 2 ;;
 esac
