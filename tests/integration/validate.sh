@@ -110,6 +110,35 @@ validate --rev HEAD
 expect_eq "--rev outside a repository exits 1" 1 "$rc"
 expect_contains "--rev outside a repository explained" "cannot open the repository" "$out"
 
+# The pre-commit hook of the user guide checks exactly what is staged.
+mkdir -p bin
+ln -s "$SP_BIN/spacehook" bin/spacehook
+cat >repo/.git/hooks/pre-commit <<'EOF'
+#!/bin/sh
+tree=$(git write-tree) || exit 1
+commit=$(git commit-tree "$tree" -m "spacehook validate") || exit 1
+exec spacehook validate --rev "$commit"
+EOF
+chmod +x repo/.git/hooks/pre-commit
+cp space/README.md repo/README.md
+git -C repo add README.md
+cp bad/README.md repo/README.md # the work tree is bad, the index good
+set +e
+out=$(PATH="$SANDBOX/bin:$PATH" git -C repo commit -q -m fixed 2>&1)
+rc=$?
+set -e
+expect_eq "pre-commit lets a good index through" 0 "$rc"
+expect_eq "pre-commit prints the ok line" \
+	"spacehook: README.md ok (sdk: docker, app_port: 7860)" "$out"
+git -C repo add README.md
+set +e
+out=$(PATH="$SANDBOX/bin:$PATH" git -C repo commit -q -m broken 2>&1)
+rc=$?
+set -e
+expect_eq "pre-commit stops a bad index" 1 "$rc"
+expect_contains "pre-commit says why" 'README.md:5:10: error: "colorTo"' "$out"
+expect_eq "no commit made" "fixed" "$(git -C repo log -1 --format=%s)"
+
 # Usage.
 validate --help
 expect_eq "--help exits 0" 0 "$rc"
