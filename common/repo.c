@@ -1,12 +1,13 @@
-/* The git repository as the hooks see it: libgit2 opened plainly, git's quarantine added as an alternate, objects read by header first. */
+/* The git repository as the hooks see it: libgit2 opened plainly, git's
+ * quarantine added as an alternate, objects read by header first. */
 #include "repo_private.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
 #include "banned.h"
+#include "error.h"
 
 static pthread_once_t repo_init_once = PTHREAD_ONCE_INIT;
 static int repo_init_result;
@@ -20,8 +21,8 @@ static void repo_init(void)
 {
 	repo_init_result = git_libgit2_init();
 	if (repo_init_result >= 0)
-		git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
-				 (size_t)8 * 1024 * 1024);
+		git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT,
+		                 GIT_OBJECT_TREE, (size_t)8 * 1024 * 1024);
 }
 
 int sp_repo__git_error(int code, const char *what)
@@ -29,7 +30,7 @@ int sp_repo__git_error(int code, const char *what)
 	const git_error *e = git_error_last();
 
 	return sp_error_set(code, "%s: %s", what,
-			    e && e->message ? e->message : "unknown git error");
+	                    e && e->message ? e->message : "unknown git error");
 }
 
 /* Is `dir` the same directory as the repository's own object store? */
@@ -39,7 +40,8 @@ static int repo_is_own_objects(git_repository *git, const char *dir)
 	char *a = NULL, *b = NULL;
 	int same = 0;
 
-	if (git_repository_item_path(&own, git, GIT_REPOSITORY_ITEM_OBJECTS) < 0) {
+	if (git_repository_item_path(&own, git, GIT_REPOSITORY_ITEM_OBJECTS) <
+	    0) {
 		git_error_clear();
 		return 0;
 	}
@@ -60,7 +62,7 @@ static int repo_is_own_objects(git_repository *git, const char *dir)
  */
 static int repo_add_quarantine(git_repository *git)
 {
-	const char *vars[] = { "GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY" };
+	const char *vars[] = {"GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY"};
 	const char *added = NULL;
 	git_odb *odb = NULL;
 	int error = 0;
@@ -72,13 +74,13 @@ static int repo_add_quarantine(git_repository *git)
 		    repo_is_own_objects(git, dir))
 			continue;
 		if (!odb && git_repository_odb(&odb, git) < 0) {
-			error = sp_repo__git_error(SP_ERROR,
-						   "cannot open the object database");
+			error = sp_repo__git_error(
+			    SP_ERROR, "cannot open the object database");
 			goto done;
 		}
 		if (git_odb_add_disk_alternate(odb, dir) < 0) {
-			error = sp_repo__git_error(SP_ERROR,
-						   "cannot add the quarantine directory");
+			error = sp_repo__git_error(
+			    SP_ERROR, "cannot add the quarantine directory");
 			goto done;
 		}
 		added = dir;
@@ -98,23 +100,27 @@ int sp_repo_open(sp_repo **out, const char *path)
 	*out = NULL;
 	pthread_once(&repo_init_once, repo_init);
 	if (repo_init_result < 0)
-		return sp_repo__git_error(SP_ERROR, "cannot initialise libgit2");
+		return sp_repo__git_error(SP_ERROR,
+		                          "cannot initialise libgit2");
 
 	if (path)
-		rc = git_repository_open_ext(&git, path,
-					     GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+		rc = git_repository_open_ext(
+		    &git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	else if (env_dir && *env_dir)
-		rc = git_repository_open_ext(&git, env_dir,
-					     GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+		rc = git_repository_open_ext(
+		    &git, env_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	else
 		rc = git_repository_open_ext(&git, ".", 0, NULL);
 	if (rc < 0) {
-		const char *where = path ? path : env_dir && *env_dir ? env_dir : ".";
+		const char *where = path                  ? path
+		                    : env_dir && *env_dir ? env_dir
+		                                          : ".";
 		const git_error *e = git_error_last();
 
-		error = sp_error_set(rc == GIT_ENOTFOUND ? SP_ENOTFOUND : SP_ERROR,
-				     "cannot open the repository '%s': %s", where,
-				     e && e->message ? e->message : "not a git repository");
+		error = sp_error_set(
+		    rc == GIT_ENOTFOUND ? SP_ENOTFOUND : SP_ERROR,
+		    "cannot open the repository '%s': %s", where,
+		    e && e->message ? e->message : "not a git repository");
 		goto done;
 	}
 	if ((error = repo_add_quarantine(git)) < 0)
@@ -144,7 +150,8 @@ const char *sp_repo_path(const sp_repo *repo)
 	return repo->path;
 }
 
-/* The commit named by `rev`: a full hex id is looked up directly, anything else goes through rev-parse. */
+/* The commit named by `rev`: a full hex id is looked up directly, anything else
+ * goes through rev-parse. */
 static int repo_lookup_commit(git_commit **out, sp_repo *repo, const char *rev)
 {
 	git_object *obj = NULL, *peeled = NULL;
@@ -158,8 +165,10 @@ static int repo_lookup_commit(git_commit **out, sp_repo *repo, const char *rev)
 		rc = git_object_lookup(&obj, repo->git, &oid, GIT_OBJECT_ANY);
 	else
 		rc = git_revparse_single(&obj, repo->git, rev);
-	if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC || rc == GIT_EAMBIGUOUS) {
-		error = sp_error_set(SP_ENOTFOUND, "unknown revision '%s'", rev);
+	if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC ||
+	    rc == GIT_EAMBIGUOUS) {
+		error =
+		    sp_error_set(SP_ENOTFOUND, "unknown revision '%s'", rev);
 		goto done;
 	}
 	if (rc < 0) {
@@ -167,8 +176,9 @@ static int repo_lookup_commit(git_commit **out, sp_repo *repo, const char *rev)
 		goto done;
 	}
 	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
-		error = sp_error_set(SP_EINVALID, "'%s' is not a commit (it is a %s)",
-				     rev, git_object_type2string(git_object_type(obj)));
+		error = sp_error_set(
+		    SP_EINVALID, "'%s' is not a commit (it is a %s)", rev,
+		    git_object_type2string(git_object_type(obj)));
 		goto done;
 	}
 	*out = (git_commit *)peeled;
@@ -216,7 +226,7 @@ static sp_entry_kind repo_kind(git_filemode_t mode)
  * Nothing there is not an error: the kind is SP_ENTRY_NONE.
  */
 static int repo_stat(sp_entry_kind *kind, size_t *size, git_oid *id,
-		     sp_repo *repo, const char *commit, const char *path)
+                     sp_repo *repo, const char *commit, const char *path)
 {
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
@@ -229,11 +239,13 @@ static int repo_stat(sp_entry_kind *kind, size_t *size, git_oid *id,
 	*kind = SP_ENTRY_NONE;
 	*size = 0;
 	if (!path || !*path || path[0] == '/')
-		return sp_error_set(SP_EINVALID, "invalid path '%s'", path ? path : "");
+		return sp_error_set(SP_EINVALID, "invalid path '%s'",
+		                    path ? path : "");
 	if ((error = repo_lookup_commit(&c, repo, commit)) < 0)
 		goto done;
 	if (git_commit_tree(&tree, c) < 0) {
-		error = sp_repo__git_error(SP_ERROR, "cannot read the tree of the commit");
+		error = sp_repo__git_error(
+		    SP_ERROR, "cannot read the tree of the commit");
 		goto done;
 	}
 	rc = git_tree_entry_bypath(&entry, tree, path);
@@ -252,7 +264,8 @@ static int repo_stat(sp_entry_kind *kind, size_t *size, git_oid *id,
 		goto done;
 	if (git_repository_odb(&odb, repo->git) < 0 ||
 	    git_odb_read_header(&len, &type, odb, id) < 0) {
-		error = sp_repo__git_error(SP_ERROR, "cannot read an object header");
+		error = sp_repo__git_error(SP_ERROR,
+		                           "cannot read an object header");
 		goto done;
 	}
 	*size = len;
@@ -265,7 +278,7 @@ done:
 }
 
 int sp_repo_entry(sp_entry_kind *out, size_t *size, sp_repo *repo,
-		  const char *commit, const char *path)
+                  const char *commit, const char *path)
 {
 	size_t ignored;
 	git_oid id;
@@ -274,7 +287,7 @@ int sp_repo_entry(sp_entry_kind *out, size_t *size, sp_repo *repo,
 }
 
 int sp_repo_read_blob(sp_buf *out, sp_repo *repo, const char *commit,
-		      const char *path, size_t max)
+                      const char *path, size_t max)
 {
 	git_odb *odb = NULL;
 	git_odb_object *obj = NULL;
@@ -287,17 +300,20 @@ int sp_repo_read_blob(sp_buf *out, sp_repo *repo, const char *commit,
 	if ((error = repo_stat(&kind, &size, &id, repo, commit, path)) < 0)
 		goto done;
 	if (kind == SP_ENTRY_NONE) {
-		error = sp_error_set(SP_ENOTFOUND, "no '%s' in commit %s", path, commit);
+		error = sp_error_set(SP_ENOTFOUND, "no '%s' in commit %s", path,
+		                     commit);
 		goto done;
 	}
 	if (kind == SP_ENTRY_TREE || kind == SP_ENTRY_SUBMODULE) {
-		error = sp_error_set(SP_EINVALID, "'%s' is a %s, not a file", path,
-				     kind == SP_ENTRY_TREE ? "directory" : "submodule");
+		error = sp_error_set(
+		    SP_EINVALID, "'%s' is a %s, not a file", path,
+		    kind == SP_ENTRY_TREE ? "directory" : "submodule");
 		goto done;
 	}
 	if (size > max) {
-		error = sp_error_set(SP_ETOOBIG, "'%s' is %zu bytes, more than %zu",
-				     path, size, max);
+		error =
+		    sp_error_set(SP_ETOOBIG, "'%s' is %zu bytes, more than %zu",
+		                 path, size, max);
 		goto done;
 	}
 	if (git_repository_odb(&odb, repo->git) < 0 ||
@@ -306,11 +322,13 @@ int sp_repo_read_blob(sp_buf *out, sp_repo *repo, const char *commit,
 		goto done;
 	}
 	if (git_odb_object_size(obj) > max) {
-		error = sp_error_set(SP_ETOOBIG, "'%s' is %zu bytes, more than %zu",
-				     path, git_odb_object_size(obj), max);
+		error =
+		    sp_error_set(SP_ETOOBIG, "'%s' is %zu bytes, more than %zu",
+		                 path, git_odb_object_size(obj), max);
 		goto done;
 	}
-	error = sp_buf_put(out, git_odb_object_data(obj), git_odb_object_size(obj));
+	error =
+	    sp_buf_put(out, git_odb_object_data(obj), git_odb_object_size(obj));
 done:
 	git_odb_object_free(obj);
 	git_odb_free(odb);
@@ -320,7 +338,8 @@ done:
 static int repo_config(git_config **out, sp_repo *repo)
 {
 	if (git_repository_config_snapshot(out, repo->git) < 0)
-		return sp_repo__git_error(SP_ERROR, "cannot read the git config");
+		return sp_repo__git_error(SP_ERROR,
+		                          "cannot read the git config");
 	return 0;
 }
 
@@ -338,9 +357,11 @@ int sp_repo_config_get(char **out, sp_repo *repo, const char *key)
 		git_error_clear();
 		error = sp_error_set(SP_ENOTFOUND, "'%s' is not set", key);
 	} else if (rc == GIT_EINVALIDSPEC) {
-		error = sp_error_set(SP_EINVALID, "invalid config key '%s'", key);
+		error =
+		    sp_error_set(SP_EINVALID, "invalid config key '%s'", key);
 	} else if (rc < 0) {
-		error = sp_repo__git_error(SP_ERROR, "cannot read the git config");
+		error =
+		    sp_repo__git_error(SP_ERROR, "cannot read the git config");
 	} else {
 		*out = sp_strdup(value);
 	}
@@ -363,16 +384,17 @@ static int repo_foreach_entry(const git_config_entry *entry, void *payload)
 }
 
 int sp_repo_config_foreach(sp_repo *repo, const char *key,
-			   int (*cb)(const char *value, void *payload),
-			   void *payload)
+                           int (*cb)(const char *value, void *payload),
+                           void *payload)
 {
-	struct repo_foreach f = { cb, payload, 0 };
+	struct repo_foreach f = {cb, payload, 0};
 	git_config *cfg = NULL;
 	int error, rc;
 
 	if ((error = repo_config(&cfg, repo)) < 0)
 		return error;
-	rc = git_config_get_multivar_foreach(cfg, key, NULL, repo_foreach_entry, &f);
+	rc = git_config_get_multivar_foreach(cfg, key, NULL, repo_foreach_entry,
+	                                     &f);
 	if (f.stopped) {
 		/* The callback stopped the walk: its code is the answer. */
 		rc = f.stopped;

@@ -1,12 +1,13 @@
-/* The checks a push of a Space goes through, on a commit or on a directory, shared by pre-receive and spacehook validate. */
+/* The checks a push of a Space goes through, on a commit or on a directory,
+ * shared by pre-receive and spacehook validate. */
 #include "verify.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "error.h"
 #include "banned.h"
+#include "error.h"
 
 static const char *verify_kind_name(sp_entry_kind kind)
 {
@@ -27,23 +28,26 @@ static int verify_is_file(sp_entry_kind kind)
 	return kind == SP_ENTRY_BLOB || kind == SP_ENTRY_EXEC;
 }
 
-/* What is wrong with README.md before reading it: missing, not a file, too big. */
+/* What is wrong with README.md before reading it: missing, not a file, too big.
+ */
 static int verify_readme_entry(sp_diag_list *diags, sp_entry_kind kind,
-			      size_t size)
+                               size_t size)
 {
 	if (kind == SP_ENTRY_NONE)
-		return sp_diag_add(diags, SP_DIAG_ERROR, 0, 0,
-				   "no README.md at the root of the repository; "
-				   "a Space needs one that starts with a YAML block "
-				   "between '---' lines (sdk: docker, ...)");
+		return sp_diag_add(
+		    diags, SP_DIAG_ERROR, 0, 0,
+		    "no README.md at the root of the repository; "
+		    "a Space needs one that starts with a YAML block "
+		    "between '---' lines (sdk: docker, ...)");
 	if (!verify_is_file(kind))
 		return sp_diag_add(diags, SP_DIAG_ERROR, 0, 0,
-				   "README.md is %s; it must be a regular file",
-				   verify_kind_name(kind));
+		                   "README.md is %s; it must be a regular file",
+		                   verify_kind_name(kind));
 	if (size > SP_README_MAX_SIZE)
-		return sp_diag_add(diags, SP_DIAG_ERROR, 0, 0,
-				   "README.md is %zu bytes; the limit is %u bytes (16 MiB)",
-				   size, SP_README_MAX_SIZE);
+		return sp_diag_add(
+		    diags, SP_DIAG_ERROR, 0, 0,
+		    "README.md is %zu bytes; the limit is %u bytes (16 MiB)",
+		    size, SP_README_MAX_SIZE);
 	return 0;
 }
 
@@ -52,7 +56,7 @@ static int verify_readme_entry(sp_diag_list *diags, sp_entry_kind kind,
  * has its Dockerfile. The result contract is sp_verify_commit's.
  */
 static int verify_readme(sp_spaceconfig **out, sp_diag_list *diags,
-			const sp_buf *readme, const sp_entry_kind *dockerfile)
+                         const sp_buf *readme, const sp_entry_kind *dockerfile)
 {
 	sp_spaceconfig *config = NULL;
 	int error;
@@ -62,15 +66,15 @@ static int verify_readme(sp_spaceconfig **out, sp_diag_list *diags,
 		goto done;
 	if (config && dockerfile && config->sdk &&
 	    !strcmp(config->sdk, "docker") && !verify_is_file(*dockerfile) &&
-	    (error = sp_diag_add(diags, SP_DIAG_ERROR, config->sdk_line,
-				 config->sdk_column,
-				 "sdk \"docker\" needs a Dockerfile at the root of "
-				 "the repository (%s)",
-				 *dockerfile == SP_ENTRY_NONE ? "none found" :
-				 *dockerfile == SP_ENTRY_LINK ?
-				 "found a symbolic link; it must be a regular file" :
-				 *dockerfile == SP_ENTRY_TREE ? "found a directory" :
-				 "found a submodule")) < 0)
+	    (error = sp_diag_add(
+	         diags, SP_DIAG_ERROR, config->sdk_line, config->sdk_column,
+	         "sdk \"docker\" needs a Dockerfile at the root of "
+	         "the repository (%s)",
+	         *dockerfile == SP_ENTRY_NONE ? "none found"
+	         : *dockerfile == SP_ENTRY_LINK
+	             ? "found a symbolic link; it must be a regular file"
+	         : *dockerfile == SP_ENTRY_TREE ? "found a directory"
+	                                        : "found a submodule")) < 0)
 		goto done;
 	error = 0;
 done:
@@ -82,7 +86,7 @@ done:
 	} else if (error == 0) {
 		if (diags->errors == 0)
 			error = sp_diag_add(diags, SP_DIAG_ERROR, 0, 0,
-					    "the Space config is not valid");
+			                    "the Space config is not valid");
 		error = error < 0 ? error : SP_ECONFIG;
 	}
 	sp_diag_sort(diags);
@@ -91,7 +95,7 @@ done:
 }
 
 int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
-		    const char *commit)
+                     const char *commit)
 {
 	sp_buf readme = SP_BUF_INIT;
 	sp_entry_kind kind, dockerfile;
@@ -100,16 +104,18 @@ int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
 
 	if (out)
 		*out = NULL;
-	if ((error = sp_repo_entry(&kind, &size, repo, commit, "README.md")) < 0 ||
+	if ((error = sp_repo_entry(&kind, &size, repo, commit, "README.md")) <
+	        0 ||
 	    (error = verify_readme_entry(diags, kind, size)) < 0)
 		goto done;
 	if (diags->errors) {
 		error = SP_ECONFIG;
 		goto done;
 	}
-	if ((error = sp_repo_entry(&dockerfile, &size, repo, commit, "Dockerfile")) < 0 ||
+	if ((error = sp_repo_entry(&dockerfile, &size, repo, commit,
+	                           "Dockerfile")) < 0 ||
 	    (error = sp_repo_read_blob(&readme, repo, commit, "README.md",
-				       SP_README_MAX_SIZE)) < 0)
+	                               SP_README_MAX_SIZE)) < 0)
 		goto done;
 	error = verify_readme(out, diags, &readme, &dockerfile);
 done:
@@ -117,7 +123,8 @@ done:
 	return error;
 }
 
-/* The kind of a path on disk, as git would store it; SP_ENTRY_NONE when absent. */
+/* The kind of a path on disk, as git would store it; SP_ENTRY_NONE when absent.
+ */
 static int verify_lstat(sp_entry_kind *out, size_t *size, const char *path)
 {
 	struct stat st;
@@ -137,13 +144,14 @@ static int verify_lstat(sp_entry_kind *out, size_t *size, const char *path)
 	} else if (S_ISDIR(st.st_mode)) {
 		*out = SP_ENTRY_TREE;
 	} else {
-		return sp_error_set(SP_EINVALID, "'%s' is not a file or directory", path);
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not a file or directory", path);
 	}
 	return 0;
 }
 
 static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
-		      const char *readme_path, const char *dockerfile_path)
+                       const char *readme_path, const char *dockerfile_path)
 {
 	sp_buf readme = SP_BUF_INIT;
 	sp_entry_kind kind, dockerfile = SP_ENTRY_NONE;
@@ -155,7 +163,9 @@ static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
 	if ((error = verify_lstat(&kind, &size, readme_path)) < 0)
 		goto done;
 	if (!dockerfile_path && kind == SP_ENTRY_NONE) {
-		error = sp_error_set(SP_ENOTFOUND, "no such file or directory '%s'", readme_path);
+		error =
+		    sp_error_set(SP_ENOTFOUND, "no such file or directory '%s'",
+		                 readme_path);
 		goto done;
 	}
 	if ((error = verify_readme_entry(diags, kind, size)) < 0)
@@ -166,9 +176,11 @@ static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
 	}
 	if ((dockerfile_path &&
 	     (error = verify_lstat(&dockerfile, &size, dockerfile_path)) < 0) ||
-	    (error = sp_buf_read_file(&readme, readme_path, SP_README_MAX_SIZE)) < 0)
+	    (error = sp_buf_read_file(&readme, readme_path,
+	                              SP_README_MAX_SIZE)) < 0)
 		goto done;
-	error = verify_readme(out, diags, &readme, dockerfile_path ? &dockerfile : NULL);
+	error = verify_readme(out, diags, &readme,
+	                      dockerfile_path ? &dockerfile : NULL);
 done:
 	sp_buf_dispose(&readme);
 	return error;
@@ -195,8 +207,8 @@ int sp_verify_file(sp_spaceconfig **out, sp_diag_list *diags, const char *path)
 }
 
 int sp_verify_report(sp_buf *out, const sp_diag_list *diags,
-		    const sp_spaceconfig *config, const char *file,
-		    sp_verify_report_style style)
+                     const sp_spaceconfig *config, const char *file,
+                     sp_verify_report_style style)
 {
 	int error = 0;
 
@@ -206,13 +218,15 @@ int sp_verify_report(sp_buf *out, const sp_diag_list *diags,
 	if ((error = sp_diag_render(out, diags, file)) < 0)
 		return error;
 	if (diags->errors && style == SP_VERIFY_REPORT_LOCAL)
-		return sp_buf_printf(out, "spacehook: %s: %zu error%s, %zu warning%s; "
-				     "a push of this would be rejected\n", file,
-				     diags->errors, diags->errors == 1 ? "" : "s",
-				     diags->warnings, diags->warnings == 1 ? "" : "s");
+		return sp_buf_printf(
+		    out,
+		    "spacehook: %s: %zu error%s, %zu warning%s; "
+		    "a push of this would be rejected\n",
+		    file, diags->errors, diags->errors == 1 ? "" : "s",
+		    diags->warnings, diags->warnings == 1 ? "" : "s");
 	if (!diags->errors && config)
-		return sp_buf_printf(out, "spacehook: %s ok (sdk: %s, app_port: %d)\n",
-				     file, config->sdk ? config->sdk : "?",
-				     config->app_port);
+		return sp_buf_printf(
+		    out, "spacehook: %s ok (sdk: %s, app_port: %d)\n", file,
+		    config->sdk ? config->sdk : "?", config->app_port);
 	return 0;
 }

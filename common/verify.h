@@ -1,4 +1,5 @@
-/* The checks a push of a Space goes through: README.md at the root, its config, and the Dockerfile that sdk docker needs. */
+/* The checks a push of a Space goes through: README.md at the root, its config,
+ * and the Dockerfile that sdk docker needs. */
 #ifndef SP_VERIFY_H
 #define SP_VERIFY_H
 
@@ -20,7 +21,7 @@
  * repository could not be read (message in sp_error_last()).
  */
 int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
-		    const char *commit);
+                     const char *commit);
 
 /*
  * The same checks on a directory of the file system: DIR/README.md and, for
@@ -33,12 +34,14 @@ int sp_verify_dir(sp_spaceconfig **out, sp_diag_list *diags, const char *dir);
 int sp_verify_file(sp_spaceconfig **out, sp_diag_list *diags, const char *path);
 
 typedef enum {
-	SP_VERIFY_REPORT_PUSH,  /* errors headed by Hugging Face's refusal line */
-	SP_VERIFY_REPORT_LOCAL, /* errors followed by a count (spacehook validate) */
+	SP_VERIFY_REPORT_PUSH,  /* errors headed by Hugging Face's refusal line
+	                         */
+	SP_VERIFY_REPORT_LOCAL, /* errors followed by a count (spacehook
+	                           validate) */
 } sp_verify_report_style;
 
 /* Hugging Face's first line of a refused push. */
-#define SP_VERIFY_REFUSED \
+#define SP_VERIFY_REFUSED                                                      \
 	"Sorry, your push was rejected during YAML metadata verification:"
 
 /*
@@ -49,7 +52,7 @@ typedef enum {
  * `spacehook: <file> ok (sdk: docker, app_port: 7860)` (config not NULL).
  */
 int sp_verify_report(sp_buf *out, const sp_diag_list *diags,
-		    const sp_spaceconfig *config, const char *file,
-		    sp_verify_report_style style);
+                     const sp_spaceconfig *config, const char *file,
+                     sp_verify_report_style style);
 
 #endif

@@ -1,4 +1,5 @@
-/* spacehook validate: check a README.md, a Space directory or a commit with the checks a push goes through. */
+/* spacehook validate: check a README.md, a Space directory or a commit with the
+ * checks a push goes through. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,20 +13,20 @@
 #include "banned.h"
 
 static const char validate_usage[] =
-	"usage: spacehook validate [FILE | DIR]\n"
-	"       spacehook validate --rev REV\n"
-	"\n"
-	"Check a Space the way a push to the server checks it, and print the\n"
-	"same messages (GCC style: README.md:LINE:COLUMN: error: ...).\n"
-	"\n"
-	"  DIR        DIR/README.md and, for sdk docker, DIR/Dockerfile\n"
-	"  FILE       only that README file's YAML block\n"
-	"  (nothing)  the current directory, as DIR\n"
-	"  --rev REV  the commit REV (a sha, branch, tag, HEAD~1, ...) of the\n"
-	"             git repository of the current directory: exactly what a\n"
-	"             push of REV would be checked against\n"
-	"\n"
-	"Exit status: 0 valid (warnings allowed), 1 errors, 2 usage.\n";
+    "usage: spacehook validate [FILE | DIR]\n"
+    "       spacehook validate --rev REV\n"
+    "\n"
+    "Check a Space the way a push to the server checks it, and print the\n"
+    "same messages (GCC style: README.md:LINE:COLUMN: error: ...).\n"
+    "\n"
+    "  DIR        DIR/README.md and, for sdk docker, DIR/Dockerfile\n"
+    "  FILE       only that README file's YAML block\n"
+    "  (nothing)  the current directory, as DIR\n"
+    "  --rev REV  the commit REV (a sha, branch, tag, HEAD~1, ...) of the\n"
+    "             git repository of the current directory: exactly what a\n"
+    "             push of REV would be checked against\n"
+    "\n"
+    "Exit status: 0 valid (warnings allowed), 1 errors, 2 usage.\n";
 
 static int validate_usage_error(const char *fmt, const char *arg)
 {
@@ -34,9 +35,10 @@ static int validate_usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
-/* Run the checks on what the arguments name; `file` gets the name the report shows. */
+/* Run the checks on what the arguments name; `file` gets the name the report
+ * shows. */
 static int validate_run(sp_spaceconfig **config, sp_diag_list *diags,
-			sp_buf *file, const char *rev, const char *path)
+                        sp_buf *file, const char *rev, const char *path)
 {
 	char id[SP_OID_HEXSZ + 1];
 	sp_repo *repo = NULL;
@@ -53,8 +55,9 @@ static int validate_run(sp_spaceconfig **config, sp_diag_list *diags,
 		if (!path || !strcmp(path, "."))
 			error = sp_buf_sets(file, "README.md");
 		else
-			error = sp_buf_printf(file, "%s%sREADME.md", path,
-					      path[strlen(path) - 1] == '/' ? "" : "/");
+			error = sp_buf_printf(
+			    file, "%s%sREADME.md", path,
+			    path[strlen(path) - 1] == '/' ? "" : "/");
 		if (error == 0)
 			error = sp_verify_dir(config, diags, path ? path : ".");
 	} else {
@@ -85,22 +88,27 @@ int cmd_validate(int argc, char **argv)
 			dashdash = 1;
 		} else if (!dashdash && !strcmp(arg, "--rev")) {
 			if (++i >= argc || !*argv[i])
-				return validate_usage_error("validate: '%s' needs a revision", arg);
+				return validate_usage_error(
+				    "validate: '%s' needs a revision", arg);
 			rev = argv[i];
 		} else if (!dashdash && !strncmp(arg, "--rev=", 6)) {
 			if (!arg[6])
-				return validate_usage_error("validate: '%s' needs a revision", arg);
+				return validate_usage_error(
+				    "validate: '%s' needs a revision", arg);
 			rev = arg + 6;
 		} else if (!dashdash && arg[0] == '-' && arg[1]) {
-			return validate_usage_error("validate: unknown option '%s'", arg);
+			return validate_usage_error(
+			    "validate: unknown option '%s'", arg);
 		} else if (path || !*arg) {
-			return validate_usage_error("validate: unexpected argument '%s'", arg);
+			return validate_usage_error(
+			    "validate: unexpected argument '%s'", arg);
 		} else {
 			path = arg;
 		}
 	}
 	if (rev && path)
-		return validate_usage_error("validate: give a path or --rev, not both%s", "");
+		return validate_usage_error(
+		    "validate: give a path or --rev, not both%s", "");
 
 	error = validate_run(&config, &diags, &file, rev, path);
 	if (error < 0 && error != SP_ECONFIG) {
@@ -108,7 +116,7 @@ int cmd_validate(int argc, char **argv)
 		goto done;
 	}
 	if (sp_verify_report(&report, &diags, config, file.ptr,
-			    SP_VERIFY_REPORT_LOCAL) < 0) {
+	                     SP_VERIFY_REPORT_LOCAL) < 0) {
 		cmd_die_message("validate: %s", sp_error_last());
 		goto done;
 	}

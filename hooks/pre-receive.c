@@ -1,20 +1,22 @@
-/* pre-receive: refuse a push whose deploy branch would carry a wrong Space config; every other ref passes untouched. */
+/* pre-receive: refuse a push whose deploy branch would carry a wrong Space
+ * config; every other ref passes untouched. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "banned.h"
 #include "buf.h"
 #include "error.h"
 #include "repo.h"
 #include "space.h"
 #include "verify.h"
-#include "banned.h"
 
 #define REF_LINE_MAX 4096 /* "<old> <new> <ref>": ref names are far shorter */
 
 static const char zero_id[] = "0000000000000000000000000000000000000000";
 
-/* One line of stdin without its newline: its length, -1 at the end, SP_ETOOBIG or SP_EINVALID (a NUL byte). */
+/* One line of stdin without its newline: its length, -1 at the end, SP_ETOOBIG
+ * or SP_EINVALID (a NUL byte). */
 static int read_ref_line(char *buf, size_t size, FILE *in)
 {
 	size_t len = 0;
@@ -33,7 +35,8 @@ static int read_ref_line(char *buf, size_t size, FILE *in)
 
 static int is_hex_id(const char *s)
 {
-	return strlen(s) == SP_OID_HEXSZ && strspn(s, "0123456789abcdef") == SP_OID_HEXSZ;
+	return strlen(s) == SP_OID_HEXSZ &&
+	       strspn(s, "0123456789abcdef") == SP_OID_HEXSZ;
 }
 
 /* Split "<old> <new> <ref>" in place. */
@@ -61,16 +64,20 @@ static int deploy_ref(sp_buf *out, sp_repo *repo)
 	if (error == SP_ENOTFOUND)
 		error = sp_buf_sets(out, "refs/heads/main");
 	else if (error == 0 && (!*branch || strchr(branch, ' ')))
-		error = sp_error_set(SP_EINVALID, "spacehook.deployBranch '%s' is "
-				     "not a branch name", branch);
+		error = sp_error_set(SP_EINVALID,
+		                     "spacehook.deployBranch '%s' is "
+		                     "not a branch name",
+		                     branch);
 	else if (error == 0)
-		error = sp_buf_printf(out, "%s%s", strncmp(branch, "refs/", 5) ?
-				      "refs/heads/" : "", branch);
+		error = sp_buf_printf(
+		    out, "%s%s",
+		    strncmp(branch, "refs/", 5) ? "refs/heads/" : "", branch);
 	free(branch);
 	return error;
 }
 
-/* "spacehook stop OWNER/NAME" with this repository's Space when it can be told. */
+/* "spacehook stop OWNER/NAME" with this repository's Space when it can be told.
+ */
 static void print_how_to_stop(sp_repo *repo)
 {
 	char *root = NULL;
@@ -80,8 +87,10 @@ static void print_how_to_stop(sp_repo *repo)
 	sp_repo_config_get(&root, repo, "spacehook.reposRoot");
 	if (sp_space_from_path(&space, root, sp_repo_path(repo)) == 0)
 		id = space.id;
-	fprintf(stderr, "spacehook: to stop the Space instead, the server "
-		"administrator runs: spacehook stop %s\n", id);
+	fprintf(stderr,
+	        "spacehook: to stop the Space instead, the server "
+	        "administrator runs: spacehook stop %s\n",
+	        id);
 	free(root);
 }
 
@@ -105,8 +114,10 @@ int main(void)
 	while ((len = read_ref_line(line, sizeof(line), stdin)) >= 0) {
 		lineno++;
 		if (parse_ref_line(&new_id, &name, line) < 0) {
-			fprintf(stderr, "spacehook: malformed line %d from git "
-				"(expected '<old-id> <new-id> <ref>')\n", lineno);
+			fprintf(stderr,
+			        "spacehook: malformed line %d from git "
+			        "(expected '<old-id> <new-id> <ref>')\n",
+			        lineno);
 			goto done;
 		}
 		if (strcmp(name, ref.ptr))
@@ -115,8 +126,9 @@ int main(void)
 		memcpy(target, new_id, sizeof(target));
 	}
 	if (len == SP_ETOOBIG || len == SP_EINVALID) {
-		fprintf(stderr, "spacehook: line %d from git is %s\n", lineno + 1,
-			len == SP_ETOOBIG ? "longer than 4096 bytes" : "not text");
+		fprintf(
+		    stderr, "spacehook: line %d from git is %s\n", lineno + 1,
+		    len == SP_ETOOBIG ? "longer than 4096 bytes" : "not text");
 		goto done;
 	}
 
@@ -125,8 +137,10 @@ int main(void)
 		goto done;
 	}
 	if (deleting) {
-		fprintf(stderr, "spacehook: refusing to delete '%s': the Space "
-			"is deployed from this branch\n", ref.ptr);
+		fprintf(stderr,
+		        "spacehook: refusing to delete '%s': the Space "
+		        "is deployed from this branch\n",
+		        ref.ptr);
 		print_how_to_stop(repo);
 		goto done;
 	}
@@ -134,11 +148,11 @@ int main(void)
 	error = sp_verify_commit(&config, &diags, repo, target);
 	if (error < 0 && error != SP_ECONFIG) {
 		fprintf(stderr, "spacehook: cannot check %.7s: %s\n", target,
-			sp_error_last());
+		        sp_error_last());
 		goto done;
 	}
 	if (sp_verify_report(&report, &diags, config, "README.md",
-			    SP_VERIFY_REPORT_PUSH) < 0) {
+	                     SP_VERIFY_REPORT_PUSH) < 0) {
 		fprintf(stderr, "spacehook: %s\n", sp_error_last());
 		goto done;
 	}

@@ -1,4 +1,5 @@
-/* The floor of a pre-receive check: start libgit2, open the repository, read README.md of the pushed commit; nothing else. */
+/* The floor of a pre-receive check: start libgit2, open the repository, read
+ * README.md of the pushed commit; nothing else. */
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,9 @@ int main(void)
 	if (git_repository_open(&repo, dir ? dir : ".") < 0 ||
 	    git_revparse_single(&blob, repo, spec) < 0 ||
 	    git_object_type(blob) != GIT_OBJECT_BLOB) {
-		fprintf(stderr, "floor: %s\n", git_error_last() ? git_error_last()->message : "not a blob");
+		fprintf(stderr, "floor: %s\n",
+		        git_error_last() ? git_error_last()->message
+		                         : "not a blob");
 		goto done;
 	}
 	status = git_blob_rawsize((git_blob *)blob) > 0 ? 0 : 1;
