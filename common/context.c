@@ -21,6 +21,13 @@
 /* Bytes handed to the writer at a time (libarchive pads the last block only to 512). */
 #define CONTEXT_BLOCK_SIZE (64 * 1024)
 
+/* How libgit2 maps pack files after sp_context_tune: window, most mapped. */
+#define CONTEXT_PACK_WINDOW (4 * 1024 * 1024)
+#define CONTEXT_PACK_MAPPED (16 * 1024 * 1024)
+
+/* The most libgit2 keeps in its object cache after sp_context_tune. */
+#define CONTEXT_OBJECT_CACHE (4 * 1024 * 1024)
+
 struct context {
 	git_repository *git;
 	struct archive *ar;
@@ -329,6 +336,23 @@ static int context_open(struct context *ctx)
 	    archive_write_open(ctx->ar, ctx, NULL, context_archive_write,
 			       NULL) != ARCHIVE_OK)
 		return context_archive_error(ctx, "starting the archive of");
+	return 0;
+}
+
+int sp_context_tune(void)
+{
+	int error;
+
+	if ((error = git_libgit2_init()) < 0 ||
+	    (error = git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE,
+				      (size_t)CONTEXT_PACK_WINDOW)) < 0 ||
+	    (error = git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT,
+				      (size_t)CONTEXT_PACK_MAPPED)) < 0 ||
+	    (error = git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE,
+				      (ssize_t)CONTEXT_OBJECT_CACHE)) < 0 ||
+	    (error = git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION,
+				      0)) < 0)
+		return sp_repo__git_error(SP_ERROR, "cannot set up libgit2");
 	return 0;
 }
 

@@ -65,7 +65,7 @@ int cmd_context(int argc, char **argv)
 
 	opts.warn = context_warn;
 	fflush(stdout);
-	if (sp_repo_open(&repo, args[0]) < 0 ||
+	if (sp_context_tune() < 0 || sp_repo_open(&repo, args[0]) < 0 ||
 	    sp_context_write(repo, args[1], STDOUT_FILENO, &opts, &stats) < 0) {
 		cmd_die_message("context: %s", sp_error_last());
 		goto done;

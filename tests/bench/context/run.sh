@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Benchmark of `spacehook context` against `git archive` on a generated repository
+# of 50,000 files (not part of ctest; prints numbers).
+#
+#   bash tests/bench/context/run.sh [BUILD_DIR] [FILES] [LARGE_MIB]
+#
+# Needs hyperfine and GNU time (/usr/bin/time, Debian package `time`:
+# apt-get install time). The repository is cached in $SP_BENCH_DIR
+# (default /tmp/spacehook-bench-context) since making it takes a minute.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-$here/../../../build}
+files=${2:-50000}
+large_mib=${3:-20}
+runs=${SP_BENCH_RUNS:-5}
+dir=${SP_BENCH_DIR:-/tmp/spacehook-bench-context}
+spacehook=$(cd "$build" && pwd)/bin/spacehook
+repo=$dir/repo-$files-$large_mib.git
+
+for tool in hyperfine /usr/bin/time python3 git; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "missing $tool (apt-get install hyperfine time)" >&2
+		exit 1
+	fi
+done
+[ -x "$spacehook" ] || { echo "no $spacehook: build first" >&2; exit 1; }
+
+export GIT_CONFIG_NOSYSTEM=1 HOME=$dir/home
+mkdir -p "$HOME"
+if [ ! -d "$repo" ]; then
+	echo "generating $repo ($files files, one of $large_mib MiB) ..."
+	git init -q --bare "$repo.tmp"
+	python3 "$here/gen.py" "$files" "$large_mib" |
+		git -C "$repo.tmp" fast-import --quiet
+	# A packed repository with deltas, as a server holds after gc.
+	git -C "$repo.tmp" repack -adq
+	mv "$repo.tmp" "$repo"
+fi
+
+echo "repository: $repo"
+echo "  pack: $(du -sh "$repo/objects/pack" | cut -f1)," \
+	"tar: $("$spacehook" context "$repo" main | wc -c) bytes," \
+	"files: $(git -C "$repo" ls-tree -r main | wc -l)"
+largest=$(git -C "$repo" ls-tree -r -l main | awk '$4 != "-" && $4 > m { m = $4 } END { print m }')
+echo "  largest blob: $largest bytes ($((largest / 1024)) KiB)"
+
+# Same bytes of file contents: both list the same paths.
+diff <("$spacehook" context "$repo" main 2>/dev/null | tar -t) \
+	<(git -C "$repo" archive main | tar -t) >/dev/null &&
+	echo "  same entries as git archive: yes" ||
+	echo "  same entries as git archive: NO"
+
+json=$(mktemp)
+trap 'rm -f "$json"' EXIT
+hyperfine --warmup 1 --runs "$runs" --export-json "$json" \
+	-n "spacehook context" "'$spacehook' context '$repo' main > /dev/null" \
+	-n "git archive" "git -C '$repo' archive --format=tar main > /dev/null"
+python3 - "$json" <<'EOF'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+a, b = r["spacehook context"], r["git archive"]
+print("time ratio spacehook/git archive: %.2fx (mean %.3fs vs %.3fs, "
+      "user+sys %.3fs vs %.3fs)" % (a["mean"] / b["mean"], a["mean"], b["mean"],
+      a["user"] + a["system"], b["user"] + b["system"]))
+EOF
+
+rss() {
+	/usr/bin/time -v "$@" 2>&1 >/dev/null |
+		awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }'
+}
+ours=$(rss "$spacehook" context "$repo" main)
+theirs=$(rss git -C "$repo" archive --format=tar main)
+base=$(rss "$spacehook" --help)
+echo "peak RSS: spacehook context $ours KiB, git archive $theirs KiB" \
+	"(spacehook --help alone: $base KiB)"
+echo "peak RSS - largest blob: $((ours - largest / 1024)) KiB" \
+	"(beyond the process's own $base KiB: $((ours - base - largest / 1024)) KiB)"
