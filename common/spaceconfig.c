@@ -404,7 +404,7 @@ static int key_ref_cmp(const void *a, const void *b)
 static void tree_check_duplicates(parse_ctx *ctx, node *map)
 {
 	key_ref *refs;
-	size_t i, n = 0;
+	size_t i, n = 0, first;
 	sp_buf quoted = SP_BUF_INIT;
 
 	refs = sp_calloc(map->count / 2 + 1, sizeof(*refs));
@@ -418,26 +418,21 @@ static void tree_check_duplicates(parse_ctx *ctx, node *map)
 		n++;
 	}
 	qsort(refs, n, sizeof(*refs), key_ref_cmp);
-	for (i = 1; i < n; i++) {
+	for (i = 1, first = 0; i < n; i++) {
 		node *dup;
-		const node *first;
-		size_t j = i;
 
-		if (refs[i].key->len != refs[i - 1].key->len ||
-		    memcmp(refs[i].key->value, refs[i - 1].key->value,
-			   refs[i].key->len))
+		if (refs[i].key->len != refs[first].key->len ||
+		    memcmp(refs[i].key->value, refs[first].key->value,
+			   refs[i].key->len)) {
+			first = i;
 			continue;
-		while (j > 0 && refs[j - 1].key->len == refs[i].key->len &&
-		       !memcmp(refs[j - 1].key->value, refs[i].key->value,
-			       refs[i].key->len))
-			j--;
-		first = map->items[refs[j].index];
+		}
 		dup = map->items[refs[i].index];
 		dup->duplicate = 1;
 		sp_buf_clear(&quoted);
 		quote_put(&quoted, refs[i].key->value, refs[i].key->len);
 		ctx_error(ctx, dup, "duplicate key %s (first at line %u)",
-			  quoted.ptr, first->line);
+			  quoted.ptr, map->items[refs[first].index]->line);
 	}
 	sp_buf_dispose(&quoted);
 	free(refs);
@@ -1635,8 +1630,10 @@ static void config_check(parse_ctx *ctx, sp_spaceconfig *config)
 			continue;
 		for (k = 0; key->kind == NODE_SCALAR &&
 			    k < ARRAY_SIZE(key_defs); k++)
-			if (text_is(key->value, key->len, key_defs[k].name))
+			if (text_is(key->value, key->len, key_defs[k].name)) {
 				def = &key_defs[k];
+				break;
+			}
 		if (!def) {
 			check_unknown_key(ctx, key_at, key);
 			continue;
