@@ -1,4 +1,5 @@
-/* Diagnostics: a list of problems with positions, sorted and rendered GCC style. */
+/* Diagnostics: a list of problems with positions, sorted and rendered GCC
+ * style. */
 #include "diag.h"
 
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+
 #include "banned.h"
 
 void sp_diag_list_init(sp_diag_list *list)
@@ -31,7 +33,7 @@ void sp_diag_list_dispose(sp_diag_list *list)
 }
 
 int sp_diag_add(sp_diag_list *list, sp_diag_severity severity, unsigned line,
-		unsigned column, const char *fmt, ...)
+                unsigned column, const char *fmt, ...)
 {
 	sp_buf msg = SP_BUF_INIT;
 	sp_diag *item;
@@ -111,12 +113,14 @@ void sp_diag_sort(sp_diag_list *list)
 		return;
 	tmp = malloc(list->count * sizeof(*tmp));
 	if (!tmp) {
-		/* Insertion sort needs no memory; only reached when out of it. */
+		/* Insertion sort needs no memory; only reached when out of it.
+		 */
 		for (i = 1; i < list->count; i++) {
 			sp_diag cur = list->items[i];
 			size_t j = i;
 
-			while (j > 0 && diag_before(&cur, &list->items[j - 1])) {
+			while (j > 0 &&
+			       diag_before(&cur, &list->items[j - 1])) {
 				list->items[j] = list->items[j - 1];
 				j--;
 			}
@@ -160,10 +164,9 @@ int sp_diag_render(sp_buf *out, const sp_diag_list *list, const char *file)
 		if (!error && d->line && d->column)
 			error = sp_buf_printf(out, "%u:", d->column);
 		if (!error)
-			error = sp_buf_printf(out, "%s%s: %s\n",
-					      prefixed ? " " : "",
-					      diag_severity_name(d->severity),
-					      d->message);
+			error = sp_buf_printf(
+			    out, "%s%s: %s\n", prefixed ? " " : "",
+			    diag_severity_name(d->severity), d->message);
 	}
 	return error;
 }

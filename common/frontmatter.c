@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "spaceconfig.h"
+
 #include "banned.h"
 
 /* Longest delimiter line looked at: "---", trailing spaces, CR. */
@@ -35,7 +36,7 @@ static int frontmatter_is_close(const char *line, size_t len)
 }
 
 int sp_frontmatter_find(sp_frontmatter *out, sp_diag_list *diags,
-			const char *data, size_t size)
+                        const char *data, size_t size)
 {
 	size_t pos = 0, body, limit, len;
 	const char *nl;
@@ -43,9 +44,9 @@ int sp_frontmatter_find(sp_frontmatter *out, sp_diag_list *diags,
 
 	memset(out, 0, sizeof(*out));
 	if (size >= 2 && ((data[0] == '\xff' && data[1] == '\xfe') ||
-			  (data[0] == '\xfe' && data[1] == '\xff'))) {
+	                  (data[0] == '\xfe' && data[1] == '\xff'))) {
 		sp_diag_add(diags, SP_DIAG_ERROR, 1, 1,
-			    "README.md is UTF-16 encoded; it must be UTF-8");
+		            "README.md is UTF-16 encoded; it must be UTF-8");
 		return sp_error_set(SP_ECONFIG, "readme is utf-16");
 	}
 	if (size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
@@ -53,24 +54,26 @@ int sp_frontmatter_find(sp_frontmatter *out, sp_diag_list *diags,
 
 	/* The opening line. */
 	len = size - pos < FRONTMATTER_MAX_DELIM ? size - pos
-						 : FRONTMATTER_MAX_DELIM;
+	                                         : FRONTMATTER_MAX_DELIM;
 	nl = memchr(data + pos, '\n', len);
-	if (!nl || !frontmatter_is_delim(data + pos, (size_t)(nl - (data + pos)),
-					 "---")) {
+	if (!nl || !frontmatter_is_delim(data + pos,
+	                                 (size_t)(nl - (data + pos)), "---")) {
 		if (!nl && len < FRONTMATTER_MAX_DELIM &&
 		    frontmatter_is_delim(data + pos, len, "---"))
 			goto unterminated;
-		sp_diag_add(diags, SP_DIAG_ERROR, 1, 1,
-			    "README.md has no YAML front matter: its first line "
-			    "must be '---', followed by the config (such as "
-			    "'sdk: docker') and a closing line '---'");
+		sp_diag_add(
+		    diags, SP_DIAG_ERROR, 1, 1,
+		    "README.md has no YAML front matter: its first line "
+		    "must be '---', followed by the config (such as "
+		    "'sdk: docker') and a closing line '---'");
 		return sp_error_set(SP_ECONFIG, "no front matter");
 	}
 	body = (size_t)(nl - data) + 1;
 
 	/* Each following line, until a closing one or the size limit. */
 	limit = size - body > SP_FRONTMATTER_MAX_SIZE
-			? body + SP_FRONTMATTER_MAX_SIZE : size;
+	            ? body + SP_FRONTMATTER_MAX_SIZE
+	            : size;
 	line = 2;
 	pos = body;
 	while (pos <= limit && pos < size) {
@@ -89,7 +92,8 @@ int sp_frontmatter_find(sp_frontmatter *out, sp_diag_list *diags,
 			out->end_line = line;
 			return 0;
 		}
-		/* Not a delimiter: skip to the end of this (maybe long) line. */
+		/* Not a delimiter: skip to the end of this (maybe long) line.
+		 */
 		if (!nl) {
 			size_t rest = limit > pos ? limit - pos : 0;
 
@@ -104,22 +108,22 @@ int sp_frontmatter_find(sp_frontmatter *out, sp_diag_list *diags,
 
 	if (size - body > SP_FRONTMATTER_MAX_SIZE) {
 		sp_diag_add(diags, SP_DIAG_ERROR, 1, 1,
-			    "the YAML front matter is larger than %u KiB, the "
-			    "most this server reads (or its closing line '---' "
-			    "is missing)",
-			    SP_FRONTMATTER_MAX_SIZE / 1024);
+		            "the YAML front matter is larger than %u KiB, the "
+		            "most this server reads (or its closing line '---' "
+		            "is missing)",
+		            SP_FRONTMATTER_MAX_SIZE / 1024);
 		return sp_error_set(SP_ECONFIG, "front matter too large");
 	}
 
 unterminated:
 	sp_diag_add(diags, SP_DIAG_ERROR, 1, 1,
-		    "the YAML front matter that starts here never ends: "
-		    "add a line '---' after the config");
+	            "the YAML front matter that starts here never ends: "
+	            "add a line '---' after the config");
 	return sp_error_set(SP_ECONFIG, "unterminated front matter");
 }
 
 void sp_frontmatter_position(unsigned *line, unsigned *column,
-			     const sp_frontmatter *fm, size_t offset)
+                             const sp_frontmatter *fm, size_t offset)
 {
 	unsigned l = fm->body_line, c = 1;
 	size_t i;

@@ -1,4 +1,5 @@
-/* The front matter: where the YAML block at the top of README.md lies, with its lines. */
+/* The front matter: where the YAML block at the top of README.md lies, with its
+ * lines. */
 #ifndef SP_FRONTMATTER_H
 #define SP_FRONTMATTER_H
 
@@ -11,8 +12,10 @@
  * the README bytes (nothing is copied), so it lives as long as they do.
  */
 typedef struct {
-	const char *body;   /* the YAML between the delimiter lines, not NUL-terminated */
-	size_t body_size;   /* its size in bytes, at most SP_FRONTMATTER_MAX_SIZE */
+	const char *
+	    body; /* the YAML between the delimiter lines, not NUL-terminated */
+	size_t
+	    body_size; /* its size in bytes, at most SP_FRONTMATTER_MAX_SIZE */
 	size_t body_offset; /* byte offset of `body` in the README */
 	unsigned body_line; /* README line (1-based) of the body's first line */
 	unsigned end_line;  /* README line of the closing "---" or "..." */
@@ -27,7 +30,7 @@ typedef struct {
  * never ends, a block too large, a UTF-16 README) and returns SP_ECONFIG.
  */
 int sp_frontmatter_find(sp_frontmatter *out, sp_diag_list *diags,
-			const char *data, size_t size);
+                        const char *data, size_t size);
 
 /*
  * The README position of byte `offset` of the body: 1-based line, and 1-based
@@ -35,6 +38,6 @@ int sp_frontmatter_find(sp_frontmatter *out, sp_diag_list *diags,
  * count). An offset past the body is taken as its end.
  */
 void sp_frontmatter_position(unsigned *line, unsigned *column,
-			     const sp_frontmatter *fm, size_t offset);
+                             const sp_frontmatter *fm, size_t offset);
 
 #endif

@@ -1,4 +1,5 @@
-/* The Space config validator: libyaml events into a small bounded tree, then every rule of the config. */
+/* The Space config validator: libyaml events into a small bounded tree, then
+ * every rule of the config. */
 #include "spaceconfig.h"
 
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include "buf.h"
 #include "error.h"
 #include "frontmatter.h"
+
 #include "banned.h"
 
 /* Bounds (ours). */
@@ -25,22 +27,28 @@
 
 typedef enum { NODE_SCALAR, NODE_SEQUENCE, NODE_MAPPING, NODE_ALIAS } node_kind;
 
-typedef enum { TYPE_NULL, TYPE_BOOL, TYPE_INT, TYPE_FLOAT, TYPE_STR } scalar_type;
+typedef enum {
+	TYPE_NULL,
+	TYPE_BOOL,
+	TYPE_INT,
+	TYPE_FLOAT,
+	TYPE_STR
+} scalar_type;
 
 typedef struct node {
 	node_kind kind;
 	unsigned line, column; /* README position of the node's start */
 	char *value;           /* scalar text, NUL-terminated (may hold NULs) */
 	size_t len;
-	scalar_type type;      /* of a scalar, by the core schema */
-	char *anchor;          /* registered when the node is complete */
-	struct node *target;   /* of an alias */
-	struct node **items;   /* sequence items; mapping keys and values */
+	scalar_type type;    /* of a scalar, by the core schema */
+	char *anchor;        /* registered when the node is complete */
+	struct node *target; /* of an alias */
+	struct node **items; /* sequence items; mapping keys and values */
 	size_t count, alloc;
-	size_t size;           /* nodes it stands for, aliases expanded */
-	int open;              /* collection not ended yet */
-	int duplicate;         /* a mapping key seen before in its mapping */
-	struct node *next;     /* every node, for freeing */
+	size_t size;       /* nodes it stands for, aliases expanded */
+	int open;          /* collection not ended yet */
+	int duplicate;     /* a mapping key seen before in its mapping */
+	struct node *next; /* every node, for freeing */
 } node;
 
 typedef struct {
@@ -60,7 +68,7 @@ typedef struct {
 	anchor_entry *anchors; /* open addressing, power-of-two size */
 	size_t anchors_count, anchors_alloc;
 	size_t expanded;
-	int fatal;             /* the YAML could not be read to its end */
+	int fatal; /* the YAML could not be read to its end */
 } parse_ctx;
 
 /*
@@ -68,7 +76,7 @@ typedef struct {
  */
 
 static void ctx_vdiag(parse_ctx *ctx, sp_diag_severity severity, unsigned line,
-		      unsigned column, const char *fmt, va_list ap)
+                      unsigned column, const char *fmt, va_list ap)
 {
 	sp_buf msg = SP_BUF_INIT;
 
@@ -84,10 +92,10 @@ static void ctx_vdiag(parse_ctx *ctx, sp_diag_severity severity, unsigned line,
 }
 
 static void ctx_diag_at(parse_ctx *ctx, sp_diag_severity severity,
-			unsigned line, unsigned column, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+                        unsigned line, unsigned column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 static void ctx_diag_at(parse_ctx *ctx, sp_diag_severity severity,
-			unsigned line, unsigned column, const char *fmt, ...)
+                        unsigned line, unsigned column, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -97,7 +105,7 @@ static void ctx_diag_at(parse_ctx *ctx, sp_diag_severity severity,
 }
 
 static void ctx_error(parse_ctx *ctx, const node *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void ctx_error(parse_ctx *ctx, const node *at, const char *fmt, ...)
 {
 	va_list ap;
@@ -108,7 +116,7 @@ static void ctx_error(parse_ctx *ctx, const node *at, const char *fmt, ...)
 }
 
 static void ctx_warning(parse_ctx *ctx, const node *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void ctx_warning(parse_ctx *ctx, const node *at, const char *fmt, ...)
 {
 	va_list ap;
@@ -118,7 +126,8 @@ static void ctx_warning(parse_ctx *ctx, const node *at, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Append `s` quoted and escaped, cut after SPACECONFIG_MAX_QUOTED code points. */
+/* Append `s` quoted and escaped, cut after SPACECONFIG_MAX_QUOTED code points.
+ */
 static void quote_put(sp_buf *out, const char *s, size_t len)
 {
 	size_t i, chars = 0;
@@ -210,7 +219,8 @@ static size_t size_add(size_t a, size_t b)
 	size_t sum = a + b;
 
 	return sum < a || sum > SPACECONFIG_MAX_EXPANSION + 1
-		       ? SPACECONFIG_MAX_EXPANSION + 1 : sum;
+	           ? SPACECONFIG_MAX_EXPANSION + 1
+	           : sum;
 }
 
 static int is_digits(const char *s, size_t len, const char *set)
@@ -300,8 +310,9 @@ static scalar_type scalar_event_type(const yaml_event_t *event)
 	if (tag) {
 		if (!strcmp(tag, "!") || !strcmp(tag, YAML_STR_TAG))
 			return TYPE_STR;
-		if (!strcmp(tag, YAML_NULL_TAG) || !strcmp(tag, YAML_BOOL_TAG) ||
-		    !strcmp(tag, YAML_INT_TAG) || !strcmp(tag, YAML_FLOAT_TAG))
+		if (!strcmp(tag, YAML_NULL_TAG) ||
+		    !strcmp(tag, YAML_BOOL_TAG) || !strcmp(tag, YAML_INT_TAG) ||
+		    !strcmp(tag, YAML_FLOAT_TAG))
 			plain = 1;
 	}
 	return plain ? core_type(value, len) : TYPE_STR;
@@ -321,7 +332,8 @@ static anchor_entry *anchor_slot(parse_ctx *ctx, const char *name)
 	size_t mask = ctx->anchors_alloc - 1, i;
 
 	for (i = anchor_hash(name) & mask;; i = (i + 1) & mask)
-		if (!ctx->anchors[i].name || !strcmp(ctx->anchors[i].name, name))
+		if (!ctx->anchors[i].name ||
+		    !strcmp(ctx->anchors[i].name, name))
 			return &ctx->anchors[i];
 }
 
@@ -423,7 +435,7 @@ static void tree_check_duplicates(parse_ctx *ctx, node *map)
 
 		if (refs[i].key->len != refs[first].key->len ||
 		    memcmp(refs[i].key->value, refs[first].key->value,
-			   refs[i].key->len)) {
+		           refs[i].key->len)) {
 			first = i;
 			continue;
 		}
@@ -432,7 +444,7 @@ static void tree_check_duplicates(parse_ctx *ctx, node *map)
 		sp_buf_clear(&quoted);
 		quote_put(&quoted, refs[i].key->value, refs[i].key->len);
 		ctx_error(ctx, dup, "duplicate key %s (first at line %u)",
-			  quoted.ptr, map->items[refs[first].index]->line);
+		          quoted.ptr, map->items[refs[first].index]->line);
 	}
 	sp_buf_dispose(&quoted);
 	free(refs);
@@ -441,43 +453,44 @@ static void tree_check_duplicates(parse_ctx *ctx, node *map)
 static void tree_libyaml_error(parse_ctx *ctx, const yaml_parser_t *parser)
 {
 	unsigned line, column;
-	const char *problem = parser->problem ? parser->problem : "unknown error";
+	const char *problem =
+	    parser->problem ? parser->problem : "unknown error";
 
 	switch (parser->error) {
 	case YAML_MEMORY_ERROR:
 		ctx_diag_at(ctx, SP_DIAG_ERROR, ctx->fm->body_line, 1,
-			    "out of memory while reading the YAML");
+		            "out of memory while reading the YAML");
 		break;
 	case YAML_READER_ERROR:
 		sp_frontmatter_position(&line, &column, ctx->fm,
-					parser->problem_offset);
+		                        parser->problem_offset);
 		if (parser->problem_value != -1)
 			ctx_diag_at(ctx, SP_DIAG_ERROR, line, column,
-				    "invalid YAML: %s (#x%02X)", problem,
-				    (unsigned)parser->problem_value);
+			            "invalid YAML: %s (#x%02X)", problem,
+			            (unsigned)parser->problem_value);
 		else
 			ctx_diag_at(ctx, SP_DIAG_ERROR, line, column,
-				    "invalid YAML: %s", problem);
+			            "invalid YAML: %s", problem);
 		break;
 	default:
 		line = ctx->fm->body_line + (unsigned)parser->problem_mark.line;
 		column = (unsigned)parser->problem_mark.column + 1;
 		if (parser->context)
 			ctx_diag_at(ctx, SP_DIAG_ERROR, line, column,
-				    "invalid YAML: %s (%s at line %u)", problem,
-				    parser->context,
-				    ctx->fm->body_line +
-					    (unsigned)parser->context_mark.line);
+			            "invalid YAML: %s (%s at line %u)", problem,
+			            parser->context,
+			            ctx->fm->body_line +
+			                (unsigned)parser->context_mark.line);
 		else
 			ctx_diag_at(ctx, SP_DIAG_ERROR, line, column,
-				    "invalid YAML: %s", problem);
+			            "invalid YAML: %s", problem);
 		break;
 	}
 }
 
 /* One event into the tree; 0 to go on, 1 at the end, -1 when it cannot. */
 static int tree_event(parse_ctx *ctx, const yaml_event_t *event,
-		      unsigned *documents)
+                      unsigned *documents)
 {
 	node *n;
 	const unsigned char *anchor = NULL;
@@ -488,15 +501,16 @@ static int tree_event(parse_ctx *ctx, const yaml_event_t *event,
 	case YAML_DOCUMENT_START_EVENT:
 		if (++*documents > 1) {
 			n = node_new(ctx, NODE_SCALAR, event->start_mark);
-			ctx_error(ctx, n, "the front matter must hold one YAML "
-				  "document; a second one starts here");
+			ctx_error(ctx, n,
+			          "the front matter must hold one YAML "
+			          "document; a second one starts here");
 			return -1;
 		}
 		return 0;
 	case YAML_SCALAR_EVENT:
 		n = node_new(ctx, NODE_SCALAR, event->start_mark);
 		n->value = copy_bytes(event->data.scalar.value,
-				      event->data.scalar.length);
+		                      event->data.scalar.length);
 		n->len = event->data.scalar.length;
 		n->type = scalar_event_type(event);
 		tree_attach(ctx, n, event->data.scalar.anchor);
@@ -510,17 +524,20 @@ static int tree_event(parse_ctx *ctx, const yaml_event_t *event,
 		n = node_new(ctx, NODE_ALIAS, event->start_mark);
 		quote_put(&quoted, name, strlen(name));
 		if (!target) {
-			ctx_error(ctx, n, "alias %s refers to no anchor defined "
-				  "before it", quoted.ptr);
+			ctx_error(ctx, n,
+			          "alias %s refers to no anchor defined "
+			          "before it",
+			          quoted.ptr);
 			sp_buf_dispose(&quoted);
 			return -1;
 		}
 		ctx->expanded = size_add(ctx->expanded, target->size);
 		if (ctx->expanded > SPACECONFIG_MAX_EXPANSION) {
-			ctx_error(ctx, n, "alias %s makes the front matter "
-				  "stand for more than %d values; anchors and "
-				  "aliases are refused past that",
-				  quoted.ptr, SPACECONFIG_MAX_EXPANSION);
+			ctx_error(ctx, n,
+			          "alias %s makes the front matter "
+			          "stand for more than %d values; anchors and "
+			          "aliases are refused past that",
+			          quoted.ptr, SPACECONFIG_MAX_EXPANSION);
 			sp_buf_dispose(&quoted);
 			return -1;
 		}
@@ -532,17 +549,21 @@ static int tree_event(parse_ctx *ctx, const yaml_event_t *event,
 	}
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
-		n = node_new(ctx, event->type == YAML_SEQUENCE_START_EVENT
-					  ? NODE_SEQUENCE : NODE_MAPPING,
-			     event->start_mark);
+		n = node_new(ctx,
+		             event->type == YAML_SEQUENCE_START_EVENT
+		                 ? NODE_SEQUENCE
+		                 : NODE_MAPPING,
+		             event->start_mark);
 		if (ctx->depth == SPACECONFIG_MAX_DEPTH) {
-			ctx_error(ctx, n, "the front matter nests deeper than "
-				  "%d levels", SPACECONFIG_MAX_DEPTH);
+			ctx_error(ctx, n,
+			          "the front matter nests deeper than "
+			          "%d levels",
+			          SPACECONFIG_MAX_DEPTH);
 			return -1;
 		}
 		anchor = event->type == YAML_SEQUENCE_START_EVENT
-				 ? event->data.sequence_start.anchor
-				 : event->data.mapping_start.anchor;
+		             ? event->data.sequence_start.anchor
+		             : event->data.mapping_start.anchor;
 		n->open = 1;
 		tree_attach(ctx, n, anchor);
 		ctx->stack[ctx->depth++] = n;
@@ -577,14 +598,13 @@ static void tree_build(parse_ctx *ctx)
 
 	if (!yaml_parser_initialize(&parser)) {
 		ctx_diag_at(ctx, SP_DIAG_ERROR, ctx->fm->body_line, 1,
-			    "out of memory while reading the YAML");
+		            "out of memory while reading the YAML");
 		ctx->fatal = 1;
 		return;
 	}
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-	yaml_parser_set_input_string(&parser,
-				     (const unsigned char *)ctx->fm->body,
-				     ctx->fm->body_size);
+	yaml_parser_set_input_string(
+	    &parser, (const unsigned char *)ctx->fm->body, ctx->fm->body_size);
 	while (rc == 0) {
 		if (!yaml_parser_parse(&parser, &event)) {
 			tree_libyaml_error(ctx, &parser);
@@ -603,38 +623,33 @@ static void tree_build(parse_ctx *ctx)
  * Values
  */
 
-static const char *const sdk_values[] = { "docker", "gradio", "static",
-					  "streamlit" };
-static const char *const color_values[] = { "red",    "yellow", "green",
-					    "blue",   "indigo", "purple",
-					    "pink",   "gray" };
+static const char *const sdk_values[] = {"docker", "gradio", "static",
+                                         "streamlit"};
+static const char *const color_values[] = {"red",    "yellow", "green", "blue",
+                                           "indigo", "purple", "pink",  "gray"};
 static const char *const hardware_values[] = {
-	"cpu-basic",  "cpu-upgrade",  "t4-small",     "t4-medium",
-	"l4x1",       "l4x4",         "l40sx1",       "l40sx4",
-	"l40sx8",     "a10g-small",   "a10g-large",   "a10g-largex2",
-	"a10g-largex4", "a100-large", "a100x4",       "a100x8",
-	"zero-a10g"
-};
-static const char *const storage_values[] = { "small", "medium", "large" };
-static const char *const header_values[] = { "mini", "default" };
+    "cpu-basic",  "cpu-upgrade",  "t4-small",     "t4-medium",  "l4x1",
+    "l4x4",       "l40sx1",       "l40sx4",       "l40sx8",     "a10g-small",
+    "a10g-large", "a10g-largex2", "a10g-largex4", "a100-large", "a100x4",
+    "a100x8",     "zero-a10g"};
+static const char *const storage_values[] = {"small", "medium", "large"};
+static const char *const header_values[] = {"mini", "default"};
 static const char *const scope_values[] = {
-	"openid",	    "profile",		 "email",
-	"read-billing",	    "read-memberships",	 "read-repos",
-	"gated-repos",	    "contribute-repos",	 "write-repos",
-	"manage-repos",	    "read-collections",	 "write-collections",
-	"inference-api",    "read-endpoints",	 "write-endpoints",
-	"jobs",		    "webhooks",		 "write-discussions"
-};
-static const char *const coep_values[] = { "unsafe-none", "require-corp",
-					   "credentialless" };
-static const char *const coop_values[] = { "same-origin",
-					   "same-origin-allow-popups",
-					   "unsafe-none" };
-static const char *const corp_values[] = { "same-site", "same-origin",
-					   "cross-origin" };
+    "openid",        "profile",          "email",
+    "read-billing",  "read-memberships", "read-repos",
+    "gated-repos",   "contribute-repos", "write-repos",
+    "manage-repos",  "read-collections", "write-collections",
+    "inference-api", "read-endpoints",   "write-endpoints",
+    "jobs",          "webhooks",         "write-discussions"};
+static const char *const coep_values[] = {"unsafe-none", "require-corp",
+                                          "credentialless"};
+static const char *const coop_values[] = {
+    "same-origin", "same-origin-allow-popups", "unsafe-none"};
+static const char *const corp_values[] = {"same-site", "same-origin",
+                                          "cross-origin"};
 
 static const char *list_text(sp_buf *out, const char *const *values,
-			     size_t count)
+                             size_t count)
 {
 	size_t i;
 
@@ -660,14 +675,14 @@ static int in_list(const node *v, const char *const *values, size_t count)
 
 /* Report `what` must be one of `values` unless it is; 1 when it is. */
 static int check_one_of(parse_ctx *ctx, const char *what, const node *at,
-			const node *v, const char *const *values, size_t count)
+                        const node *v, const char *const *values, size_t count)
 {
 	sp_buf list = SP_BUF_INIT, got = SP_BUF_INIT;
 
 	if (in_list(v, values, count))
 		return 1;
 	ctx_error(ctx, at, "%s must be one of %s (got %s)", what,
-		  list_text(&list, values, count), node_got(&got, v));
+	          list_text(&list, values, count), node_got(&got, v));
 	sp_buf_dispose(&list);
 	sp_buf_dispose(&got);
 	return 0;
@@ -689,19 +704,21 @@ static int has_control(const node *v)
 
 /* A text value: any scalar but null, kept as written. 1 when it is one. */
 static int check_text(parse_ctx *ctx, const char *what, const node *at,
-		      const node *v)
+                      const node *v)
 {
 	sp_buf got = SP_BUF_INIT;
 
 	if (v->kind != NODE_SCALAR || v->type == TYPE_NULL) {
 		ctx_error(ctx, at, "%s must be a string (got %s)", what,
-			  node_got(&got, v));
+		          node_got(&got, v));
 		sp_buf_dispose(&got);
 		return 0;
 	}
 	if (has_control(v)) {
-		ctx_error(ctx, at, "%s must not hold control characters "
-			  "(got %s)", what, node_got(&got, v));
+		ctx_error(ctx, at,
+		          "%s must not hold control characters "
+		          "(got %s)",
+		          what, node_got(&got, v));
 		sp_buf_dispose(&got);
 		return 0;
 	}
@@ -750,7 +767,7 @@ static int int_parse(long long *out, const char *s, size_t len)
  * 1 and `*out` set when it is one.
  */
 static int check_int(parse_ctx *ctx, const char *what, const node *at,
-		     const node *v, long long lo, long long hi, long long *out)
+                     const node *v, long long lo, long long hi, long long *out)
 {
 	sp_buf got = SP_BUF_INIT;
 	long long value;
@@ -758,25 +775,29 @@ static int check_int(parse_ctx *ctx, const char *what, const node *at,
 
 	if (v->kind == NODE_SCALAR &&
 	    (v->type == TYPE_INT ||
-	     (v->type == TYPE_STR && core_type(v->value, v->len) == TYPE_INT)) &&
+	     (v->type == TYPE_STR &&
+	      core_type(v->value, v->len) == TYPE_INT)) &&
 	    int_parse(&value, v->value, v->len) == 0 && value >= lo &&
 	    value <= hi) {
 		if (v->type == TYPE_STR)
-			ctx_warning(ctx, at, "%s should be an integer, not the "
-				    "string %s; read as %lld", what,
-				    node_got(&got, v), value);
+			ctx_warning(ctx, at,
+			            "%s should be an integer, not the "
+			            "string %s; read as %lld",
+			            what, node_got(&got, v), value);
 		*out = value;
 		ok = 1;
 	} else {
-		ctx_error(ctx, at, "%s must be an integer from %lld to %lld "
-			  "(got %s)", what, lo, hi, node_got(&got, v));
+		ctx_error(ctx, at,
+		          "%s must be an integer from %lld to %lld "
+		          "(got %s)",
+		          what, lo, hi, node_got(&got, v));
 	}
 	sp_buf_dispose(&got);
 	return ok;
 }
 
 static int check_bool(parse_ctx *ctx, const char *what, const node *at,
-		      const node *v, int *out)
+                      const node *v, int *out)
 {
 	sp_buf got = SP_BUF_INIT;
 
@@ -785,7 +806,7 @@ static int check_bool(parse_ctx *ctx, const char *what, const node *at,
 		return 1;
 	}
 	ctx_error(ctx, at, "%s must be true or false (got %s)", what,
-		  node_got(&got, v));
+	          node_got(&got, v));
 	sp_buf_dispose(&got);
 	return 0;
 }
@@ -843,23 +864,17 @@ static size_t utf16_length(const char *s, size_t len)
 static int is_pictographic(uint32_t c)
 {
 	static const uint32_t ranges[][2] = {
-		{ 0x00a9, 0x00a9 },   { 0x00ae, 0x00ae },
-		{ 0x203c, 0x203c },   { 0x2049, 0x2049 },
-		{ 0x2122, 0x2122 },   { 0x2139, 0x2139 },
-		{ 0x2194, 0x2199 },   { 0x21a9, 0x21aa },
-		{ 0x231a, 0x231b },   { 0x2328, 0x2328 },
-		{ 0x2388, 0x2388 },   { 0x23cf, 0x23cf },
-		{ 0x23e9, 0x23f3 },   { 0x23f8, 0x23fa },
-		{ 0x24c2, 0x24c2 },   { 0x25aa, 0x25ab },
-		{ 0x25b6, 0x25b6 },   { 0x25c0, 0x25c0 },
-		{ 0x25fb, 0x25fe },   { 0x2600, 0x27bf },
-		{ 0x2934, 0x2935 },   { 0x2b05, 0x2b07 },
-		{ 0x2b1b, 0x2b1c },   { 0x2b50, 0x2b50 },
-		{ 0x2b55, 0x2b55 },   { 0x3030, 0x3030 },
-		{ 0x303d, 0x303d },   { 0x3297, 0x3297 },
-		{ 0x3299, 0x3299 },   { 0x1f000, 0x1f1e5 },
-		{ 0x1f200, 0x1f3fa }, { 0x1f400, 0x1faff },
-		{ 0x1fc00, 0x1fffd },
+	    {0x00a9, 0x00a9},   {0x00ae, 0x00ae},   {0x203c, 0x203c},
+	    {0x2049, 0x2049},   {0x2122, 0x2122},   {0x2139, 0x2139},
+	    {0x2194, 0x2199},   {0x21a9, 0x21aa},   {0x231a, 0x231b},
+	    {0x2328, 0x2328},   {0x2388, 0x2388},   {0x23cf, 0x23cf},
+	    {0x23e9, 0x23f3},   {0x23f8, 0x23fa},   {0x24c2, 0x24c2},
+	    {0x25aa, 0x25ab},   {0x25b6, 0x25b6},   {0x25c0, 0x25c0},
+	    {0x25fb, 0x25fe},   {0x2600, 0x27bf},   {0x2934, 0x2935},
+	    {0x2b05, 0x2b07},   {0x2b1b, 0x2b1c},   {0x2b50, 0x2b50},
+	    {0x2b55, 0x2b55},   {0x3030, 0x3030},   {0x303d, 0x303d},
+	    {0x3297, 0x3297},   {0x3299, 0x3299},   {0x1f000, 0x1f1e5},
+	    {0x1f200, 0x1f3fa}, {0x1f400, 0x1faff}, {0x1fc00, 0x1fffd},
 	};
 	size_t i;
 
@@ -943,7 +958,7 @@ static int is_single_emoji(const char *s, size_t len)
 static int duration_parse(long *out, const char *s, size_t len)
 {
 	static const char units[] = "hms";
-	static const long scale[] = { 3600, 60, 1 };
+	static const long scale[] = {3600, 60, 1};
 	long total = 0;
 	size_t i = 0, next_unit = 0;
 
@@ -993,8 +1008,8 @@ static int is_repo_id(const char *s, size_t len)
 			if (++slashes > 1 || s[i - 1] == '/')
 				return 0;
 		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-			     c == '-')) {
+		             (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		             c == '-')) {
 			return 0;
 		}
 	}
@@ -1045,15 +1060,15 @@ typedef struct key_def key_def;
 
 /* Check one key's value `v` (aliases resolved), found at `at`. */
 typedef void (*key_check_fn)(parse_ctx *ctx, sp_spaceconfig *config,
-			     const key_def *def, const node *at, const node *v);
+                             const key_def *def, const node *at, const node *v);
 
 #define NO_FIELD ((size_t)-1)
 
 struct key_def {
 	const char *name;
 	key_check_fn check;
-	size_t field;                /* offsetof a char * or int, or NO_FIELD */
-	const char *const *values;   /* allowed values, when a fixed set */
+	size_t field;              /* offsetof a char * or int, or NO_FIELD */
+	const char *const *values; /* allowed values, when a fixed set */
 	size_t nvalues;
 };
 
@@ -1076,7 +1091,7 @@ static const char *what_of(key_what *w, const char *name)
 }
 
 static void store_text(sp_spaceconfig *config, const key_def *def,
-		       const node *v)
+                       const node *v)
 {
 	char **slot;
 
@@ -1093,8 +1108,8 @@ static void store_int(sp_spaceconfig *config, const key_def *def, int value)
 		*(int *)(void *)((char *)config + def->field) = value;
 }
 
-static void key_text(parse_ctx *ctx, sp_spaceconfig *config,
-		     const key_def *def, const node *at, const node *v)
+static void key_text(parse_ctx *ctx, sp_spaceconfig *config, const key_def *def,
+                     const node *at, const node *v)
 {
 	key_what w;
 
@@ -1103,17 +1118,17 @@ static void key_text(parse_ctx *ctx, sp_spaceconfig *config,
 }
 
 static void key_one_of(parse_ctx *ctx, sp_spaceconfig *config,
-		       const key_def *def, const node *at, const node *v)
+                       const key_def *def, const node *at, const node *v)
 {
 	key_what w;
 
 	if (check_one_of(ctx, what_of(&w, def->name), at, v, def->values,
-			 def->nvalues))
+	                 def->nvalues))
 		store_text(config, def, v);
 }
 
-static void key_bool(parse_ctx *ctx, sp_spaceconfig *config,
-		     const key_def *def, const node *at, const node *v)
+static void key_bool(parse_ctx *ctx, sp_spaceconfig *config, const key_def *def,
+                     const node *at, const node *v)
 {
 	key_what w;
 	int value;
@@ -1122,8 +1137,8 @@ static void key_bool(parse_ctx *ctx, sp_spaceconfig *config,
 		store_int(config, def, value);
 }
 
-static void key_sdk(parse_ctx *ctx, sp_spaceconfig *config,
-		    const key_def *def, const node *at, const node *v)
+static void key_sdk(parse_ctx *ctx, sp_spaceconfig *config, const key_def *def,
+                    const node *at, const node *v)
 {
 	sp_buf got = SP_BUF_INIT;
 
@@ -1132,23 +1147,25 @@ static void key_sdk(parse_ctx *ctx, sp_spaceconfig *config,
 	if (v->kind == NODE_SCALAR && text_is(v->value, v->len, "docker")) {
 		store_text(config, def, v);
 	} else if (in_list(v, sdk_values, ARRAY_SIZE(sdk_values))) {
-		ctx_error(ctx, at, "\"sdk\" is %s, but this server serves only "
-			  "Docker Spaces (\"sdk: docker\" with a Dockerfile)",
-			  node_got(&got, v));
+		ctx_error(ctx, at,
+		          "\"sdk\" is %s, but this server serves only "
+		          "Docker Spaces (\"sdk: docker\" with a Dockerfile)",
+		          node_got(&got, v));
 	} else {
 		sp_buf list = SP_BUF_INIT;
 
-		ctx_error(ctx, at, "\"sdk\" must be one of %s (got %s); this "
-			  "server serves only \"docker\"",
-			  list_text(&list, sdk_values, ARRAY_SIZE(sdk_values)),
-			  node_got(&got, v));
+		ctx_error(ctx, at,
+		          "\"sdk\" must be one of %s (got %s); this "
+		          "server serves only \"docker\"",
+		          list_text(&list, sdk_values, ARRAY_SIZE(sdk_values)),
+		          node_got(&got, v));
 		sp_buf_dispose(&list);
 	}
 	sp_buf_dispose(&got);
 }
 
 static void key_emoji(parse_ctx *ctx, sp_spaceconfig *config,
-		      const key_def *def, const node *at, const node *v)
+                      const key_def *def, const node *at, const node *v)
 {
 	sp_buf got = SP_BUF_INIT;
 
@@ -1158,39 +1175,41 @@ static void key_emoji(parse_ctx *ctx, sp_spaceconfig *config,
 		store_text(config, def, v);
 	else
 		ctx_error(ctx, at, "\"emoji\" must be a single emoji (got %s)",
-			  node_got(&got, v));
+		          node_got(&got, v));
 	sp_buf_dispose(&got);
 }
 
 static void key_app_port(parse_ctx *ctx, sp_spaceconfig *config,
-			 const key_def *def, const node *at, const node *v)
+                         const key_def *def, const node *at, const node *v)
 {
 	long long port;
 
 	if (!check_int(ctx, "\"app_port\"", at, v, 1, 65535, &port))
 		return;
 	if (port < 1024)
-		ctx_warning(ctx, at, "\"app_port\" %lld is below 1024: the app "
-			    "runs as uid 1000, which may not listen there "
-			    "(Hugging Face is reported to require 1025 or more)",
-			    port);
+		ctx_warning(
+		    ctx, at,
+		    "\"app_port\" %lld is below 1024: the app "
+		    "runs as uid 1000, which may not listen there "
+		    "(Hugging Face is reported to require 1025 or more)",
+		    port);
 	config->app_port = (int)port;
 }
 
 static void key_oauth_expiration(parse_ctx *ctx, sp_spaceconfig *config,
-				 const key_def *def, const node *at,
-				 const node *v)
+                                 const key_def *def, const node *at,
+                                 const node *v)
 {
 	long long minutes;
 
 	if (check_int(ctx, "\"hf_oauth_expiration_minutes\"", at, v, 1, 43200,
-		      &minutes))
+	              &minutes))
 		config->hf_oauth_expiration_minutes = (int)minutes;
 }
 
 static void key_short_description(parse_ctx *ctx, sp_spaceconfig *config,
-				  const key_def *def, const node *at,
-				  const node *v)
+                                  const key_def *def, const node *at,
+                                  const node *v)
 {
 	size_t units;
 
@@ -1198,15 +1217,17 @@ static void key_short_description(parse_ctx *ctx, sp_spaceconfig *config,
 		return;
 	units = utf16_length(v->value, v->len);
 	if (units > 60)
-		ctx_error(ctx, at, "\"short_description\" must be at most 60 "
-			  "characters (got %zu, counted in UTF-16 code units "
-			  "as Hugging Face does)", units);
+		ctx_error(ctx, at,
+		          "\"short_description\" must be at most 60 "
+		          "characters (got %zu, counted in UTF-16 code units "
+		          "as Hugging Face does)",
+		          units);
 	else
 		store_text(config, def, v);
 }
 
 static void key_timeout(parse_ctx *ctx, sp_spaceconfig *config,
-			const key_def *def, const node *at, const node *v)
+                        const key_def *def, const node *at, const node *v)
 {
 	sp_buf got = SP_BUF_INIT;
 	long seconds = 0;
@@ -1217,23 +1238,28 @@ static void key_timeout(parse_ctx *ctx, sp_spaceconfig *config,
 	if (rc == 0)
 		config->startup_timeout = seconds;
 	else if (rc == -2)
-		ctx_error(ctx, at, "\"startup_duration_timeout\" must be at most "
-			  "%ldh (got %s)", SPACECONFIG_MAX_TIMEOUT / 3600,
-			  node_got(&got, v));
+		ctx_error(ctx, at,
+		          "\"startup_duration_timeout\" must be at most "
+		          "%ldh (got %s)",
+		          SPACECONFIG_MAX_TIMEOUT / 3600, node_got(&got, v));
 	else if (rc == -3)
-		ctx_error(ctx, at, "\"startup_duration_timeout\" must be above "
-			  "zero (got %s)", node_got(&got, v));
+		ctx_error(ctx, at,
+		          "\"startup_duration_timeout\" must be above "
+		          "zero (got %s)",
+		          node_got(&got, v));
 	else
-		ctx_error(ctx, at, "\"startup_duration_timeout\" must be a "
-			  "duration such as 30m, 1h, 90s or 1h30m (got %s%s)",
-			  node_got(&got, v),
-			  v->kind == NODE_SCALAR && v->type == TYPE_INT
-				  ? ", a number without a unit" : "");
+		ctx_error(ctx, at,
+		          "\"startup_duration_timeout\" must be a "
+		          "duration such as 30m, 1h, 90s or 1h30m (got %s%s)",
+		          node_got(&got, v),
+		          v->kind == NODE_SCALAR && v->type == TYPE_INT
+		              ? ", a number without a unit"
+		              : "");
 	sp_buf_dispose(&got);
 }
 
 static void key_base_path(parse_ctx *ctx, sp_spaceconfig *config,
-			  const key_def *def, const node *at, const node *v)
+                          const key_def *def, const node *at, const node *v)
 {
 	sp_buf got = SP_BUF_INIT;
 
@@ -1242,8 +1268,9 @@ static void key_base_path(parse_ctx *ctx, sp_spaceconfig *config,
 	if (v->len && v->value[0] == '/')
 		store_text(config, def, v);
 	else
-		ctx_error(ctx, at, "\"base_path\" must start with \"/\" (got %s)",
-			  node_got(&got, v));
+		ctx_error(ctx, at,
+		          "\"base_path\" must start with \"/\" (got %s)",
+		          node_got(&got, v));
 	sp_buf_dispose(&got);
 }
 
@@ -1265,7 +1292,7 @@ static int has_prefix_nocase(const char *s, size_t len, const char *prefix)
 }
 
 static void key_thumbnail(parse_ctx *ctx, sp_spaceconfig *config,
-			  const key_def *def, const node *at, const node *v)
+                          const key_def *def, const node *at, const node *v)
 {
 	sp_buf got = SP_BUF_INIT;
 	size_t skip = 0, i;
@@ -1284,14 +1311,16 @@ static void key_thumbnail(parse_ctx *ctx, sp_spaceconfig *config,
 	if (ok)
 		store_text(config, def, v);
 	else
-		ctx_error(ctx, at, "\"thumbnail\" must be an http:// or https:// "
-			  "URL (got %s)", node_got(&got, v));
+		ctx_error(ctx, at,
+		          "\"thumbnail\" must be an http:// or https:// "
+		          "URL (got %s)",
+		          node_got(&got, v));
 	sp_buf_dispose(&got);
 }
 
 /* A number where a version string is meant: kept, with a warning (ours). */
 static void key_version(parse_ctx *ctx, sp_spaceconfig *config,
-			const key_def *def, const node *at, const node *v)
+                        const key_def *def, const node *at, const node *v)
 {
 	key_what w;
 	const char *dot;
@@ -1307,16 +1336,18 @@ static void key_version(parse_ctx *ctx, sp_spaceconfig *config,
 		       v->value[keep - 1] == '0')
 			keep--;
 		if (keep < v->len)
-			ctx_warning(ctx, at, "%s %s is a number, which YAML readers take "
-			    "as %.*s; quote it: \"%s\"", w.text, v->value,
-			    (int)keep, v->value, v->value);
+			ctx_warning(
+			    ctx, at,
+			    "%s %s is a number, which YAML readers take "
+			    "as %.*s; quote it: \"%s\"",
+			    w.text, v->value, (int)keep, v->value, v->value);
 	}
 	store_text(config, def, v);
 }
 
 /* Each item of a list: a string (and in `values`, when given). */
 static void check_list(parse_ctx *ctx, const key_def *def, const node *at,
-		       const node *v, int string_allowed, int preload)
+                       const node *v, int string_allowed, int preload)
 {
 	sp_buf got = SP_BUF_INIT;
 	key_what w;
@@ -1329,8 +1360,8 @@ static void check_list(parse_ctx *ctx, const key_def *def, const node *at,
 	}
 	if (v->kind != NODE_SEQUENCE) {
 		ctx_error(ctx, at, "%s must be a list of strings%s (got %s)",
-			  w.text, string_allowed ? " or a string" : "",
-			  node_got(&got, v));
+		          w.text, string_allowed ? " or a string" : "",
+		          node_got(&got, v));
 		sp_buf_dispose(&got);
 		return;
 	}
@@ -1343,43 +1374,46 @@ static void check_list(parse_ctx *ctx, const key_def *def, const node *at,
 
 			sp_buf_printf(&what, "each item of %s", w.text);
 			check_one_of(ctx, what.ptr, item_at, item, def->values,
-				     def->nvalues);
+			             def->nvalues);
 			sp_buf_dispose(&what);
 		} else if (item->kind != NODE_SCALAR ||
-			   item->type == TYPE_NULL) {
-			ctx_error(ctx, item_at, "each item of %s must be a "
-				  "string (got %s)", w.text,
-				  node_got(&got, item));
+		           item->type == TYPE_NULL) {
+			ctx_error(ctx, item_at,
+			          "each item of %s must be a "
+			          "string (got %s)",
+			          w.text, node_got(&got, item));
 		} else if (has_control(item)) {
-			ctx_error(ctx, item_at, "each item of %s must not hold "
-				  "control characters (got %s)", w.text,
-				  node_got(&got, item));
+			ctx_error(ctx, item_at,
+			          "each item of %s must not hold "
+			          "control characters (got %s)",
+			          w.text, node_got(&got, item));
 		} else if (preload) {
 			if (!preload_entry_ok(item->value, item->len))
-				ctx_error(ctx, item_at, "each item of %s must "
-					  "be \"repo\", \"repo file1,file2\" "
-					  "or \"repo file1,file2 commit\" "
-					  "(got %s)", w.text,
-					  node_got(&got, item));
+				ctx_error(ctx, item_at,
+				          "each item of %s must "
+				          "be \"repo\", \"repo file1,file2\" "
+				          "or \"repo file1,file2 commit\" "
+				          "(got %s)",
+				          w.text, node_got(&got, item));
 		}
 	}
 	sp_buf_dispose(&got);
 }
 
-static void key_list(parse_ctx *ctx, sp_spaceconfig *config,
-		     const key_def *def, const node *at, const node *v)
+static void key_list(parse_ctx *ctx, sp_spaceconfig *config, const key_def *def,
+                     const node *at, const node *v)
 {
 	check_list(ctx, def, at, v, 0, 0);
 }
 
 static void key_text_or_list(parse_ctx *ctx, sp_spaceconfig *config,
-			     const key_def *def, const node *at, const node *v)
+                             const key_def *def, const node *at, const node *v)
 {
 	check_list(ctx, def, at, v, 1, 0);
 }
 
 static void key_preload(parse_ctx *ctx, sp_spaceconfig *config,
-			const key_def *def, const node *at, const node *v)
+                        const key_def *def, const node *at, const node *v)
 {
 	check_list(ctx, def, at, v, 0, 1);
 }
@@ -1389,21 +1423,23 @@ static const struct {
 	const char *const *values;
 	size_t nvalues;
 } header_defs[] = {
-	{ "cross-origin-embedder-policy", coep_values, ARRAY_SIZE(coep_values) },
-	{ "cross-origin-opener-policy", coop_values, ARRAY_SIZE(coop_values) },
-	{ "cross-origin-resource-policy", corp_values, ARRAY_SIZE(corp_values) },
+    {"cross-origin-embedder-policy", coep_values, ARRAY_SIZE(coep_values)},
+    {"cross-origin-opener-policy", coop_values, ARRAY_SIZE(coop_values)},
+    {"cross-origin-resource-policy", corp_values, ARRAY_SIZE(corp_values)},
 };
 
 static void key_custom_headers(parse_ctx *ctx, sp_spaceconfig *config,
-			       const key_def *def, const node *at,
-			       const node *v)
+                               const key_def *def, const node *at,
+                               const node *v)
 {
 	sp_buf got = SP_BUF_INIT, what = SP_BUF_INIT, list = SP_BUF_INIT;
 	size_t i, h;
 
 	if (v->kind != NODE_MAPPING) {
-		ctx_error(ctx, at, "\"custom_headers\" must be a mapping of "
-			  "header names to values (got %s)", node_got(&got, v));
+		ctx_error(ctx, at,
+		          "\"custom_headers\" must be a mapping of "
+		          "header names to values (got %s)",
+		          node_got(&got, v));
 		goto done;
 	}
 	for (i = 0; i + 1 < v->count; i += 2) {
@@ -1414,24 +1450,28 @@ static void key_custom_headers(parse_ctx *ctx, sp_spaceconfig *config,
 
 		if (key_at->duplicate)
 			continue;
-		for (h = 0; h < ARRAY_SIZE(header_defs) && key->kind ==
-			    NODE_SCALAR; h++) {
-			if (text_is(key->value, key->len, header_defs[h].name)) {
+		for (h = 0;
+		     h < ARRAY_SIZE(header_defs) && key->kind == NODE_SCALAR;
+		     h++) {
+			if (text_is(key->value, key->len,
+			            header_defs[h].name)) {
 				sp_buf_clear(&what);
 				sp_buf_printf(&what, "\"custom_headers\" %s",
-					      header_defs[h].name);
+				              header_defs[h].name);
 				check_one_of(ctx, what.ptr, val_at, val,
-					     header_defs[h].values,
-					     header_defs[h].nvalues);
+				             header_defs[h].values,
+				             header_defs[h].nvalues);
 				found = 1;
-			} else if (!found && key->len ==
-				   strlen(header_defs[h].name) &&
-				   has_prefix_nocase(key->value, key->len,
-						     header_defs[h].name)) {
-				ctx_error(ctx, key_at, "\"custom_headers\" keys "
-					  "must be lowercase: write \"%s\" "
-					  "(got %s)", header_defs[h].name,
-					  node_got(&got, key));
+			} else if (!found &&
+			           key->len == strlen(header_defs[h].name) &&
+			           has_prefix_nocase(key->value, key->len,
+			                             header_defs[h].name)) {
+				ctx_error(ctx, key_at,
+				          "\"custom_headers\" keys "
+				          "must be lowercase: write \"%s\" "
+				          "(got %s)",
+				          header_defs[h].name,
+				          node_got(&got, key));
 				found = 1;
 			}
 		}
@@ -1440,10 +1480,11 @@ static void key_custom_headers(parse_ctx *ctx, sp_spaceconfig *config,
 
 			for (h = 0; h < ARRAY_SIZE(header_defs); h++)
 				names[h] = header_defs[h].name;
-			ctx_error(ctx, key_at, "\"custom_headers\" keys must "
-				  "be one of %s (got %s)",
-				  list_text(&list, names, ARRAY_SIZE(names)),
-				  node_got(&got, key));
+			ctx_error(ctx, key_at,
+			          "\"custom_headers\" keys must "
+			          "be one of %s (got %s)",
+			          list_text(&list, names, ARRAY_SIZE(names)),
+			          node_got(&got, key));
 		}
 	}
 done:
@@ -1456,41 +1497,40 @@ done:
 #define VALUES(v) v, ARRAY_SIZE(v)
 
 static const key_def key_defs[] = {
-	{ "sdk", key_sdk, FIELD(sdk), NULL, 0 },
-	{ "title", key_text, FIELD(title), NULL, 0 },
-	{ "emoji", key_emoji, FIELD(emoji), NULL, 0 },
-	{ "colorFrom", key_one_of, FIELD(color_from), VALUES(color_values) },
-	{ "colorTo", key_one_of, FIELD(color_to), VALUES(color_values) },
-	{ "app_port", key_app_port, NO_FIELD, NULL, 0 },
-	{ "short_description", key_short_description,
-	  FIELD(short_description), NULL, 0 },
-	{ "startup_duration_timeout", key_timeout, NO_FIELD, NULL, 0 },
-	{ "suggested_hardware", key_one_of, FIELD(suggested_hardware),
-	  VALUES(hardware_values) },
-	{ "suggested_storage", key_one_of, FIELD(suggested_storage),
-	  VALUES(storage_values) },
-	{ "pinned", key_bool, FIELD(pinned), NULL, 0 },
-	{ "fullWidth", key_bool, FIELD(full_width), NULL, 0 },
-	{ "disable_embedding", key_bool, FIELD(disable_embedding), NULL, 0 },
-	{ "hf_oauth", key_bool, FIELD(hf_oauth), NULL, 0 },
-	{ "header", key_one_of, FIELD(header), VALUES(header_values) },
-	{ "base_path", key_base_path, FIELD(base_path), NULL, 0 },
-	{ "app_file", key_text, FIELD(app_file), NULL, 0 },
-	{ "app_build_command", key_text, NO_FIELD, NULL, 0 },
-	{ "python_version", key_version, FIELD(python_version), NULL, 0 },
-	{ "sdk_version", key_version, FIELD(sdk_version), NULL, 0 },
-	{ "duplicated_from", key_text, NO_FIELD, NULL, 0 },
-	{ "thumbnail", key_thumbnail, FIELD(thumbnail), NULL, 0 },
-	{ "models", key_list, NO_FIELD, NULL, 0 },
-	{ "datasets", key_list, NO_FIELD, NULL, 0 },
-	{ "tags", key_list, NO_FIELD, NULL, 0 },
-	{ "license", key_text_or_list, NO_FIELD, NULL, 0 },
-	{ "hf_oauth_scopes", key_list, NO_FIELD, VALUES(scope_values) },
-	{ "hf_oauth_expiration_minutes", key_oauth_expiration, NO_FIELD, NULL,
-	  0 },
-	{ "hf_oauth_authorized_org", key_text_or_list, NO_FIELD, NULL, 0 },
-	{ "custom_headers", key_custom_headers, NO_FIELD, NULL, 0 },
-	{ "preload_from_hub", key_preload, NO_FIELD, NULL, 0 },
+    {"sdk", key_sdk, FIELD(sdk), NULL, 0},
+    {"title", key_text, FIELD(title), NULL, 0},
+    {"emoji", key_emoji, FIELD(emoji), NULL, 0},
+    {"colorFrom", key_one_of, FIELD(color_from), VALUES(color_values)},
+    {"colorTo", key_one_of, FIELD(color_to), VALUES(color_values)},
+    {"app_port", key_app_port, NO_FIELD, NULL, 0},
+    {"short_description", key_short_description, FIELD(short_description), NULL,
+     0},
+    {"startup_duration_timeout", key_timeout, NO_FIELD, NULL, 0},
+    {"suggested_hardware", key_one_of, FIELD(suggested_hardware),
+     VALUES(hardware_values)},
+    {"suggested_storage", key_one_of, FIELD(suggested_storage),
+     VALUES(storage_values)},
+    {"pinned", key_bool, FIELD(pinned), NULL, 0},
+    {"fullWidth", key_bool, FIELD(full_width), NULL, 0},
+    {"disable_embedding", key_bool, FIELD(disable_embedding), NULL, 0},
+    {"hf_oauth", key_bool, FIELD(hf_oauth), NULL, 0},
+    {"header", key_one_of, FIELD(header), VALUES(header_values)},
+    {"base_path", key_base_path, FIELD(base_path), NULL, 0},
+    {"app_file", key_text, FIELD(app_file), NULL, 0},
+    {"app_build_command", key_text, NO_FIELD, NULL, 0},
+    {"python_version", key_version, FIELD(python_version), NULL, 0},
+    {"sdk_version", key_version, FIELD(sdk_version), NULL, 0},
+    {"duplicated_from", key_text, NO_FIELD, NULL, 0},
+    {"thumbnail", key_thumbnail, FIELD(thumbnail), NULL, 0},
+    {"models", key_list, NO_FIELD, NULL, 0},
+    {"datasets", key_list, NO_FIELD, NULL, 0},
+    {"tags", key_list, NO_FIELD, NULL, 0},
+    {"license", key_text_or_list, NO_FIELD, NULL, 0},
+    {"hf_oauth_scopes", key_list, NO_FIELD, VALUES(scope_values)},
+    {"hf_oauth_expiration_minutes", key_oauth_expiration, NO_FIELD, NULL, 0},
+    {"hf_oauth_authorized_org", key_text_or_list, NO_FIELD, NULL, 0},
+    {"custom_headers", key_custom_headers, NO_FIELD, NULL, 0},
+    {"preload_from_hub", key_preload, NO_FIELD, NULL, 0},
 };
 
 /*
@@ -1576,7 +1616,7 @@ static const char *key_suggest(const char *s, size_t len)
 }
 
 static void check_unknown_key(parse_ctx *ctx, const node *key_at,
-			      const node *key)
+                              const node *key)
 {
 	sp_buf got = SP_BUF_INIT;
 	const char *suggestion = NULL;
@@ -1588,8 +1628,9 @@ static void check_unknown_key(parse_ctx *ctx, const node *key_at,
 		node_got(&got, key);
 	}
 	if (suggestion)
-		ctx_warning(ctx, key_at, "unknown key %s (did you mean \"%s\"?)",
-			    got.ptr, suggestion);
+		ctx_warning(ctx, key_at,
+		            "unknown key %s (did you mean \"%s\"?)", got.ptr,
+		            suggestion);
 	else
 		ctx_warning(ctx, key_at, "unknown key %s", got.ptr);
 	sp_buf_dispose(&got);
@@ -1608,28 +1649,32 @@ static void config_check(parse_ctx *ctx, sp_spaceconfig *config)
 
 	if (!root) {
 		if (!ctx->fatal)
-			ctx_diag_at(ctx, SP_DIAG_ERROR, ctx->fm->body_line, 1,
-				    "the YAML front matter is empty; it needs at "
-				    "least \"sdk: docker\"");
+			ctx_diag_at(
+			    ctx, SP_DIAG_ERROR, ctx->fm->body_line, 1,
+			    "the YAML front matter is empty; it needs at "
+			    "least \"sdk: docker\"");
 		return;
 	}
 	if (root->kind != NODE_MAPPING) {
-		ctx_error(ctx, ctx->root, "the YAML front matter must be a "
-			  "mapping of keys to values, such as \"sdk: docker\" "
-			  "(got %s)", node_got(&got, root));
+		ctx_error(ctx, ctx->root,
+		          "the YAML front matter must be a "
+		          "mapping of keys to values, such as \"sdk: docker\" "
+		          "(got %s)",
+		          node_got(&got, root));
 		sp_buf_dispose(&got);
 		return;
 	}
 	for (i = 0; i + 1 < root->count; i += 2) {
-		const node *key_at = root->items[i], *key = node_resolve(key_at);
+		const node *key_at = root->items[i],
+		           *key = node_resolve(key_at);
 		const node *val_at = root->items[i + 1];
 		const node *val = node_resolve(val_at);
 		const key_def *def = NULL;
 
 		if (key_at->duplicate || val->open)
 			continue;
-		for (k = 0; key->kind == NODE_SCALAR &&
-			    k < ARRAY_SIZE(key_defs); k++)
+		for (k = 0;
+		     key->kind == NODE_SCALAR && k < ARRAY_SIZE(key_defs); k++)
 			if (text_is(key->value, key->len, key_defs[k].name)) {
 				def = &key_defs[k];
 				break;
@@ -1642,16 +1687,16 @@ static void config_check(parse_ctx *ctx, sp_spaceconfig *config)
 			seen_sdk = 1;
 		if (val->kind == NODE_SCALAR && val->type == TYPE_NULL &&
 		    def->check != key_sdk) {
-			ctx_warning(ctx, val_at, "\"%s\" has no value (ignored)",
-				    def->name);
+			ctx_warning(ctx, val_at,
+			            "\"%s\" has no value (ignored)", def->name);
 			continue;
 		}
 		def->check(ctx, config, def, val_at, val);
 	}
 	if (!seen_sdk && !ctx->fatal)
 		ctx_diag_at(ctx, SP_DIAG_ERROR, 1, 1,
-			    "missing required key \"sdk\" (this server serves "
-			    "\"sdk: docker\")");
+		            "missing required key \"sdk\" (this server serves "
+		            "\"sdk: docker\")");
 }
 
 void sp_spaceconfig_free(sp_spaceconfig *config)
@@ -1676,7 +1721,7 @@ void sp_spaceconfig_free(sp_spaceconfig *config)
 }
 
 int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
-			 const char *data, size_t size)
+                         const char *data, size_t size)
 {
 	parse_ctx ctx;
 	sp_frontmatter fm;
@@ -1691,8 +1736,8 @@ int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
 
 	if (size > SP_README_MAX_SIZE) {
 		sp_diag_add(diags, SP_DIAG_ERROR, 0, 0,
-			    "README.md is larger than %u MiB",
-			    SP_README_MAX_SIZE / (1024 * 1024));
+		            "README.md is larger than %u MiB",
+		            SP_README_MAX_SIZE / (1024 * 1024));
 		return sp_error_set(SP_ECONFIG, "readme too large");
 	}
 	if ((error = sp_frontmatter_find(&fm, diags, data, size)) < 0)
@@ -1711,16 +1756,17 @@ int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
 		const sp_diag *d = &ctx.diags.items[i];
 
 		sp_diag_add(diags, d->severity, d->line, d->column, "%s",
-			    d->message);
+		            d->message);
 	}
 	if (ctx.hidden)
 		sp_diag_add(diags, SP_DIAG_NOTE, 0, 0,
-			    "%zu more problems not shown", ctx.hidden);
+		            "%zu more problems not shown", ctx.hidden);
 
 	if (ctx.errors) {
-		error = sp_error_set(SP_ECONFIG, "README.md front matter has "
-				     "%d error%s", ctx.errors,
-				     ctx.errors == 1 ? "" : "s");
+		error = sp_error_set(SP_ECONFIG,
+		                     "README.md front matter has "
+		                     "%d error%s",
+		                     ctx.errors, ctx.errors == 1 ? "" : "s");
 		goto done;
 	}
 	*out = config;

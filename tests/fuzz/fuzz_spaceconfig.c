@@ -15,11 +15,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sp_buf text = SP_BUF_INIT;
 	size_t i;
 
-	if (sp_spaceconfig_parse(&config, &diags, (const char *)data, size) == 0 &&
+	if (sp_spaceconfig_parse(&config, &diags, (const char *)data, size) ==
+	        0 &&
 	    (!config || diags.errors))
 		__builtin_trap();
-	if (config && (!config->sdk || config->app_port < 1 ||
-		       config->app_port > 65535 || config->startup_timeout <= 0))
+	if (config &&
+	    (!config->sdk || config->app_port < 1 || config->app_port > 65535 ||
+	     config->startup_timeout <= 0))
 		__builtin_trap();
 	sp_diag_render(&text, &diags, "README.md");
 	for (i = 0; i < text.size; i++)

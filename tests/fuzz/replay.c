@@ -1,4 +1,5 @@
-/* Runs every file of the given corpus directories (or files) through a fuzz target once. */
+/* Runs every file of the given corpus directories (or files) through a fuzz
+ * target once. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include "buf.h"
 #include "spaceconfig.h"
+
 #include "banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,7 +19,8 @@ static int replay_file(const char *path)
 	sp_buf data = SP_BUF_INIT;
 	int error;
 
-	if ((error = sp_buf_read_file(&data, path, 2 * SP_README_MAX_SIZE)) < 0) {
+	if ((error = sp_buf_read_file(&data, path, 2 * SP_README_MAX_SIZE)) <
+	    0) {
 		fprintf(stderr, "replay: cannot read %s\n", path);
 		return error;
 	}

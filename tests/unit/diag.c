@@ -1,4 +1,5 @@
-/* Tests of the diagnostics list: counts, stable sort by position, GCC-style rendering. */
+/* Tests of the diagnostics list: counts, stable sort by position, GCC-style
+ * rendering. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,12 @@ START_TEST(test_add_and_count)
 	int i;
 
 	for (i = 0; i < 100; i++)
-		ck_assert_int_eq(sp_diag_add(&list, i % 3 == 0 ? SP_DIAG_ERROR
-						 : i % 3 == 1 ? SP_DIAG_WARNING
-							      : SP_DIAG_NOTE,
-					     (unsigned)i, 1, "problem %d", i), 0);
+		ck_assert_int_eq(sp_diag_add(&list,
+		                             i % 3 == 0   ? SP_DIAG_ERROR
+		                             : i % 3 == 1 ? SP_DIAG_WARNING
+		                                          : SP_DIAG_NOTE,
+		                             (unsigned)i, 1, "problem %d", i),
+		                 0);
 	ck_assert_uint_eq(list.count, 100);
 	ck_assert_uint_eq(list.errors, 34);
 	ck_assert_uint_eq(list.warnings, 33);
@@ -28,7 +31,7 @@ END_TEST
 
 START_TEST(test_sort_is_stable)
 {
-	static const char *const order[] = { "first", "a", "b", "c", "d", "e" };
+	static const char *const order[] = {"first", "a", "b", "c", "d", "e"};
 	sp_diag_list list;
 	size_t i;
 
@@ -53,18 +56,16 @@ static const struct {
 	const char *file;
 	const char *expect;
 } render_cases[] = {
-	{ SP_DIAG_ERROR, 5, 10, "msg", "README.md",
-	  "README.md:5:10: error: msg\n" },
-	{ SP_DIAG_WARNING, 9, 1, "unknown key", "README.md",
-	  "README.md:9:1: warning: unknown key\n" },
-	{ SP_DIAG_NOTE, 3, 0, "line only", "README.md",
-	  "README.md:3: note: line only\n" },
-	{ SP_DIAG_ERROR, 0, 7, "no position", "README.md",
-	  "README.md: error: no position\n" },
-	{ SP_DIAG_ERROR, 2, 4, "no file", NULL, "2:4: error: no file\n" },
-	{ SP_DIAG_ERROR, 0, 0, "nothing", "", "error: nothing\n" },
-	{ SP_DIAG_ERROR, 1, 1, "two\nlines\r", "R",
-	  "R:1:1: error: two lines \n" },
+    {SP_DIAG_ERROR, 5, 10, "msg", "README.md", "README.md:5:10: error: msg\n"},
+    {SP_DIAG_WARNING, 9, 1, "unknown key", "README.md",
+     "README.md:9:1: warning: unknown key\n"},
+    {SP_DIAG_NOTE, 3, 0, "line only", "README.md",
+     "README.md:3: note: line only\n"},
+    {SP_DIAG_ERROR, 0, 7, "no position", "README.md",
+     "README.md: error: no position\n"},
+    {SP_DIAG_ERROR, 2, 4, "no file", NULL, "2:4: error: no file\n"},
+    {SP_DIAG_ERROR, 0, 0, "nothing", "", "error: nothing\n"},
+    {SP_DIAG_ERROR, 1, 1, "two\nlines\r", "R", "R:1:1: error: two lines \n"},
 };
 
 START_TEST(test_render)
@@ -73,7 +74,7 @@ START_TEST(test_render)
 	sp_buf out = SP_BUF_INIT;
 
 	sp_diag_add(&list, render_cases[_i].severity, render_cases[_i].line,
-		    render_cases[_i].column, "%s", render_cases[_i].message);
+	            render_cases[_i].column, "%s", render_cases[_i].message);
 	ck_assert_int_eq(sp_diag_render(&out, &list, render_cases[_i].file), 0);
 	ck_assert_str_eq(out.ptr, render_cases[_i].expect);
 	sp_buf_dispose(&out);
@@ -89,8 +90,9 @@ START_TEST(test_render_many)
 	sp_diag_add(&list, SP_DIAG_ERROR, 5, 10, "\"colorTo\" bad");
 	sp_diag_add(&list, SP_DIAG_WARNING, 9, 1, "unknown key \"%s\"", "x");
 	ck_assert_int_eq(sp_diag_render(&out, &list, "README.md"), 0);
-	ck_assert_str_eq(out.ptr, "README.md:5:10: error: \"colorTo\" bad\n"
-				  "README.md:9:1: warning: unknown key \"x\"\n");
+	ck_assert_str_eq(out.ptr,
+	                 "README.md:5:10: error: \"colorTo\" bad\n"
+	                 "README.md:9:1: warning: unknown key \"x\"\n");
 	sp_buf_dispose(&out);
 	sp_diag_list_dispose(&list);
 }
@@ -107,7 +109,7 @@ int main(void)
 	tcase_add_test(tc_list, test_add_and_count);
 	tcase_add_test(tc_list, test_sort_is_stable);
 	tcase_add_loop_test(tc_render, test_render, 0,
-			    sizeof(render_cases) / sizeof(render_cases[0]));
+	                    sizeof(render_cases) / sizeof(render_cases[0]));
 	tcase_add_test(tc_render, test_render_many);
 	suite_add_tcase(s, tc_list);
 	suite_add_tcase(s, tc_render);

@@ -1,4 +1,5 @@
-/* Tests of the front matter finder: delimiters, BOM, CRLF, missing or unterminated blocks, the size bound. */
+/* Tests of the front matter finder: delimiters, BOM, CRLF, missing or
+ * unterminated blocks, the size bound. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,37 +14,36 @@ static const struct {
 	const char *name;
 	const char *data;
 	size_t size;
-	const char *body;    /* expected body, or NULL when an error */
+	const char *body; /* expected body, or NULL when an error */
 	unsigned end_line;
 	const char *message; /* expected start of the error message */
 } find_cases[] = {
-	{ "plain", BYTES("---\nsdk: docker\n---\n# Demo\n"), "sdk: docker\n", 3,
-	  NULL },
-	{ "bom", BYTES("\xef\xbb\xbf---\nsdk: docker\n---\n"), "sdk: docker\n",
-	  3, NULL },
-	{ "crlf", BYTES("---\r\na: 1\r\nb: 2\r\n---\r\nrest\r\n"),
-	  "a: 1\r\nb: 2\r\n", 4, NULL },
-	{ "dots close", BYTES("---\na: 1\n...\n"), "a: 1\n", 3, NULL },
-	{ "trailing spaces", BYTES("---  \na: 1\n---   \t\r\n"), "a: 1\n", 3,
-	  NULL },
-	{ "close at end of file", BYTES("---\na: 1\n---"), "a: 1\n", 3, NULL },
-	{ "empty body", BYTES("---\n---\n"), "", 2, NULL },
-	{ "not a close", BYTES("---\na: ---\n---x\n----\n---\n"),
-	  "a: ---\n---x\n----\n", 5, NULL },
-	{ "nul in body", BYTES("---\na: \0\n---\n"), "a: \0\n", 3, NULL },
-	{ "empty file", "", 0, NULL, 0, "README.md has no YAML front matter" },
-	{ "no block", BYTES("# Demo\n---\nsdk: docker\n---\n"), NULL, 0,
-	  "README.md has no YAML front matter" },
-	{ "leading blank", BYTES("\n---\nsdk: docker\n---\n"), NULL, 0,
-	  "README.md has no YAML front matter" },
-	{ "opener with text", BYTES("--- sdk\na: 1\n---\n"), NULL, 0,
-	  "README.md has no YAML front matter" },
-	{ "only opener", BYTES("---"), NULL, 0, "the YAML front matter that "
-	  "starts here never ends" },
-	{ "unterminated", BYTES("---\nsdk: docker\n# Demo\n"), NULL, 0,
-	  "the YAML front matter that starts here never ends" },
-	{ "utf-16", BYTES("\xff\xfe-\0-\0-\0\n\0"), NULL, 0,
-	  "README.md is UTF-16" },
+    {"plain", BYTES("---\nsdk: docker\n---\n# Demo\n"), "sdk: docker\n", 3,
+     NULL},
+    {"bom", BYTES("\xef\xbb\xbf---\nsdk: docker\n---\n"), "sdk: docker\n", 3,
+     NULL},
+    {"crlf", BYTES("---\r\na: 1\r\nb: 2\r\n---\r\nrest\r\n"),
+     "a: 1\r\nb: 2\r\n", 4, NULL},
+    {"dots close", BYTES("---\na: 1\n...\n"), "a: 1\n", 3, NULL},
+    {"trailing spaces", BYTES("---  \na: 1\n---   \t\r\n"), "a: 1\n", 3, NULL},
+    {"close at end of file", BYTES("---\na: 1\n---"), "a: 1\n", 3, NULL},
+    {"empty body", BYTES("---\n---\n"), "", 2, NULL},
+    {"not a close", BYTES("---\na: ---\n---x\n----\n---\n"),
+     "a: ---\n---x\n----\n", 5, NULL},
+    {"nul in body", BYTES("---\na: \0\n---\n"), "a: \0\n", 3, NULL},
+    {"empty file", "", 0, NULL, 0, "README.md has no YAML front matter"},
+    {"no block", BYTES("# Demo\n---\nsdk: docker\n---\n"), NULL, 0,
+     "README.md has no YAML front matter"},
+    {"leading blank", BYTES("\n---\nsdk: docker\n---\n"), NULL, 0,
+     "README.md has no YAML front matter"},
+    {"opener with text", BYTES("--- sdk\na: 1\n---\n"), NULL, 0,
+     "README.md has no YAML front matter"},
+    {"only opener", BYTES("---"), NULL, 0,
+     "the YAML front matter that "
+     "starts here never ends"},
+    {"unterminated", BYTES("---\nsdk: docker\n# Demo\n"), NULL, 0,
+     "the YAML front matter that starts here never ends"},
+    {"utf-16", BYTES("\xff\xfe-\0-\0-\0\n\0"), NULL, 0, "README.md is UTF-16"},
 };
 
 START_TEST(test_find)
@@ -53,7 +53,7 @@ START_TEST(test_find)
 	int rc;
 
 	rc = sp_frontmatter_find(&fm, &diags, find_cases[_i].data,
-				 find_cases[_i].size);
+	                         find_cases[_i].size);
 	if (find_cases[_i].body) {
 		size_t len = strlen(find_cases[_i].body);
 
@@ -67,17 +67,16 @@ START_TEST(test_find)
 		ck_assert_uint_eq(fm.end_line, find_cases[_i].end_line);
 		ck_assert_ptr_eq(fm.body, find_cases[_i].data + fm.body_offset);
 	} else {
-		ck_assert_msg(rc == SP_ECONFIG, "%s: rc %d", find_cases[_i].name,
-			      rc);
+		ck_assert_msg(rc == SP_ECONFIG, "%s: rc %d",
+		              find_cases[_i].name, rc);
 		ck_assert_uint_eq(diags.count, 1);
 		ck_assert_uint_eq(diags.errors, 1);
 		ck_assert_uint_eq(diags.items[0].line, 1);
 		ck_assert_uint_eq(diags.items[0].column, 1);
-		ck_assert_msg(!strncmp(diags.items[0].message,
-				       find_cases[_i].message,
-				       strlen(find_cases[_i].message)),
-			      "%s: %s", find_cases[_i].name,
-			      diags.items[0].message);
+		ck_assert_msg(
+		    !strncmp(diags.items[0].message, find_cases[_i].message,
+		             strlen(find_cases[_i].message)),
+		    "%s: %s", find_cases[_i].name, diags.items[0].message);
 	}
 	sp_diag_list_dispose(&diags);
 }
@@ -106,15 +105,17 @@ START_TEST(test_size_limit)
 	data[4 + SP_FRONTMATTER_MAX_SIZE + 1] = '\n';
 	memcpy(data + 4 + SP_FRONTMATTER_MAX_SIZE + 2, "---\n", 4);
 	ck_assert_int_eq(sp_frontmatter_find(&fm, &diags, data, size),
-			 SP_ECONFIG);
+	                 SP_ECONFIG);
 	ck_assert_uint_eq(diags.count, 1);
-	ck_assert_ptr_nonnull(strstr(diags.items[0].message, "larger than 64 KiB"));
+	ck_assert_ptr_nonnull(
+	    strstr(diags.items[0].message, "larger than 64 KiB"));
 	sp_diag_list_dispose(&diags);
 	free(data);
 }
 END_TEST
 
-/* A long README without a closing line is refused after the bound, not read to the end. */
+/* A long README without a closing line is refused after the bound, not read to
+ * the end. */
 START_TEST(test_unbounded_line)
 {
 	size_t size = 8u * 1024 * 1024;
@@ -125,7 +126,7 @@ START_TEST(test_unbounded_line)
 	memset(data, 'x', size);
 	memcpy(data, "---\n", 4);
 	ck_assert_int_eq(sp_frontmatter_find(&fm, &diags, data, size),
-			 SP_ECONFIG);
+	                 SP_ECONFIG);
 	ck_assert_ptr_nonnull(strstr(diags.items[0].message, "larger than"));
 	sp_diag_list_dispose(&diags);
 	free(data);
@@ -143,7 +144,8 @@ START_TEST(test_position)
 	sp_frontmatter_position(&line, &column, &fm, 0);
 	ck_assert_uint_eq(line, 2);
 	ck_assert_uint_eq(column, 1);
-	/* After the two-byte "é", the "x" is column 6 (characters, not bytes). */
+	/* After the two-byte "é", the "x" is column 6 (characters, not bytes).
+	 */
 	sp_frontmatter_position(&line, &column, &fm, 6);
 	ck_assert_uint_eq(line, 2);
 	ck_assert_uint_eq(column, 6);
@@ -167,7 +169,7 @@ int main(void)
 	int failed;
 
 	tcase_add_loop_test(tc_find, test_find, 0,
-			    sizeof(find_cases) / sizeof(find_cases[0]));
+	                    sizeof(find_cases) / sizeof(find_cases[0]));
 	tcase_add_test(tc_bounds, test_size_limit);
 	tcase_add_test(tc_bounds, test_unbounded_line);
 	tcase_add_test(tc_pos, test_position);

@@ -1,4 +1,5 @@
-/* Tests of the Space config validator: every key's rule, YAML edge cases, bounds, exact messages. */
+/* Tests of the Space config validator: every key's rule, YAML edge cases,
+ * bounds, exact messages. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 
 /* Parse README bytes; the rendered diagnostics go to `text`. */
 static int parse(sp_spaceconfig **config, sp_buf *text, const char *data,
-		 size_t size)
+                 size_t size)
 {
 	sp_diag_list diags = SP_DIAG_LIST_INIT;
 	int rc;
@@ -37,248 +38,287 @@ static const struct {
 	const char *yaml;
 	const char *expect;
 } key_cases[] = {
-	/* title, free text */
-	{ "title: My Space\n", "" },
-	{ "title: 2048\n", "" },
-	{ "title: \"a\\0b\"\n", "README.md:3:8: error: \"title\" must not hold "
-	  "control characters (got \"a\\x00b\")\n" },
-	{ "title: [a]\n", "README.md:3:8: error: \"title\" must be a string "
-	  "(got a list)\n" },
-	{ "title:\n", "README.md:3:7: warning: \"title\" has no value (ignored)\n" },
-	/* emoji */
-	{ "emoji: \xf0\x9f\x9a\x80\n", "" },                    /* rocket */
-	{ "emoji: \xe2\x9d\xa4\xef\xb8\x8f\n", "" },            /* heart + VS16 */
-	{ "emoji: \xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd\n", "" },    /* thumbs up, tone */
-	{ "emoji: \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb\n", "" }, /* ZWJ */
-	{ "emoji: \xf0\x9f\x87\xab\xf0\x9f\x87\xb7\n", "" },    /* flag FR */
-	{ "emoji: \"1\xef\xb8\x8f\xe2\x83\xa3\"\n", "" },       /* keycap 1 */
-	{ "emoji: \xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xa2\xf3\xa0\x81"
-	  "\xb3\xf3\xa0\x81\xa3\xf3\xa0\x81\xb4\xf3\xa0\x81\xbf\n", "" }, /* Scotland */
-	{ "emoji: rocket\n", "README.md:3:8: error: \"emoji\" must be a single "
-	  "emoji (got \"rocket\")\n" },
-	{ "emoji: \xf0\x9f\x9a\x80\xf0\x9f\x9a\x80\n", "README.md:3:8: error: "
-	  "\"emoji\" must be a single emoji (got \"\xf0\x9f\x9a\x80\xf0\x9f\x9a"
-	  "\x80\")\n" },
-	{ "emoji: 1\n", "README.md:3:8: error: \"emoji\" must be a single emoji "
-	  "(got \"1\")\n" },
-	{ "emoji: \xf0\x9f\x87\xab\n", "README.md:3:8: error: \"emoji\" must be "
-	  "a single emoji (got \"\xf0\x9f\x87\xab\")\n" },      /* half a flag */
-	{ "emoji: \xe2\x80\x8d\n", "README.md:3:8: error: \"emoji\" must be a "
-	  "single emoji (got \"\xe2\x80\x8d\")\n" },            /* lone ZWJ */
-	/* colors */
-	{ "colorFrom: red\ncolorTo: gray\n", "" },
-	{ "colorTo: orange\n", "README.md:3:10: error: \"colorTo\" must be one of "
-	  "[red, yellow, green, blue, indigo, purple, pink, gray] (got "
-	  "\"orange\")\n" },
-	{ "colorFrom: Red\n", "README.md:3:12: error: \"colorFrom\" must be one "
-	  "of [red, yellow, green, blue, indigo, purple, pink, gray] (got "
-	  "\"Red\")\n" },
-	/* app_port */
-	{ "app_port: 8000\n", "" },
-	{ "app_port: 65535\n", "" },
-	{ "app_port: 1024\n", "" },
-	{ "app_port: http\n", "README.md:3:11: error: \"app_port\" must be an "
-	  "integer from 1 to 65535 (got \"http\")\n" },
-	{ "app_port: 0\n", "README.md:3:11: error: \"app_port\" must be an "
-	  "integer from 1 to 65535 (got \"0\")\n" },
-	{ "app_port: 65536\n", "README.md:3:11: error: \"app_port\" must be an "
-	  "integer from 1 to 65535 (got \"65536\")\n" },
-	{ "app_port: -1\n", "README.md:3:11: error: \"app_port\" must be an "
-	  "integer from 1 to 65535 (got \"-1\")\n" },
-	{ "app_port: 99999999999999999999999999\n", "README.md:3:11: error: "
-	  "\"app_port\" must be an integer from 1 to 65535 (got "
-	  "\"99999999999999999999999999\")\n" },
-	{ "app_port: 8000.5\n", "README.md:3:11: error: \"app_port\" must be an "
-	  "integer from 1 to 65535 (got \"8000.5\")\n" },
-	{ "app_port: \"http\"\n", "README.md:3:11: error: \"app_port\" must be "
-	  "an integer from 1 to 65535 (got \"http\")\n" },
-	{ "app_port: 80\n", "README.md:3:11: warning: \"app_port\" 80 is below "
-	  "1024: the app runs as uid 1000, which may not listen there (Hugging "
-	  "Face is reported to require 1025 or more)\n" },
-	{ "app_port: \"8000\"\n", "README.md:3:11: warning: \"app_port\" should "
-	  "be an integer, not the string \"8000\"; read as 8000\n" },
-	/* short_description */
-	{ "short_description: A demo\n", "" },
-	{ "short_description: [a]\n", "README.md:3:20: error: "
-	  "\"short_description\" must be a string (got a list)\n" },
-	/* startup_duration_timeout */
-	{ "startup_duration_timeout: 30m\n", "" },
-	{ "startup_duration_timeout: 1h\n", "" },
-	{ "startup_duration_timeout: 90s\n", "" },
-	{ "startup_duration_timeout: 1h30m\n", "" },
-	{ "startup_duration_timeout: 0s\n", "README.md:3:27: error: "
-	  "\"startup_duration_timeout\" must be above zero (got \"0s\")\n" },
-	{ "startup_duration_timeout: 1800\n", "README.md:3:27: error: "
-	  "\"startup_duration_timeout\" must be a duration such as 30m, 1h, 90s "
-	  "or 1h30m (got \"1800\", a number without a unit)\n" },
-	{ "startup_duration_timeout: 30 minutes\n", "README.md:3:27: error: "
-	  "\"startup_duration_timeout\" must be a duration such as 30m, 1h, 90s "
-	  "or 1h30m (got \"30 minutes\")\n" },
-	{ "startup_duration_timeout: 30m1h\n", "README.md:3:27: error: "
-	  "\"startup_duration_timeout\" must be a duration such as 30m, 1h, 90s "
-	  "or 1h30m (got \"30m1h\")\n" },
-	{ "startup_duration_timeout: 2d\n", "README.md:3:27: error: "
-	  "\"startup_duration_timeout\" must be a duration such as 30m, 1h, 90s "
-	  "or 1h30m (got \"2d\")\n" },
-	{ "startup_duration_timeout: 99999999999999999999h\n", "README.md:3:27: "
-	  "error: \"startup_duration_timeout\" must be at most 8760h (got "
-	  "\"99999999999999999999h\")\n" },
-	/* suggested_hardware, suggested_storage, header */
-	{ "suggested_hardware: t4-small\nsuggested_storage: large\n", "" },
-	{ "suggested_hardware: h100\n", "README.md:3:21: error: "
-	  "\"suggested_hardware\" must be one of [cpu-basic, cpu-upgrade, "
-	  "t4-small, t4-medium, l4x1, l4x4, l40sx1, l40sx4, l40sx8, a10g-small, "
-	  "a10g-large, a10g-largex2, a10g-largex4, a100-large, a100x4, a100x8, "
-	  "zero-a10g] (got \"h100\")\n" },
-	{ "suggested_storage: huge\n", "README.md:3:20: error: "
-	  "\"suggested_storage\" must be one of [small, medium, large] (got "
-	  "\"huge\")\n" },
-	{ "header: mini\n", "" },
-	{ "header: big\n", "README.md:3:9: error: \"header\" must be one of "
-	  "[mini, default] (got \"big\")\n" },
-	/* booleans */
-	{ "pinned: true\nfullWidth: false\ndisable_embedding: True\n"
-	  "hf_oauth: FALSE\n", "" },
-	{ "pinned: yes\n", "README.md:3:9: error: \"pinned\" must be true or "
-	  "false (got \"yes\")\n" },
-	{ "fullWidth: \"true\"\n", "README.md:3:12: error: \"fullWidth\" must be "
-	  "true or false (got \"true\")\n" },
-	{ "hf_oauth: 1\n", "README.md:3:11: error: \"hf_oauth\" must be true or "
-	  "false (got \"1\")\n" },
-	/* base_path, thumbnail */
-	{ "base_path: /app\n", "" },
-	{ "base_path: app\n", "README.md:3:12: error: \"base_path\" must start "
-	  "with \"/\" (got \"app\")\n" },
-	{ "thumbnail: https://example.com/a.png\n", "" },
-	{ "thumbnail: HTTP://example.com\n", "" },
-	{ "thumbnail: ftp://example.com/a.png\n", "README.md:3:12: error: "
-	  "\"thumbnail\" must be an http:// or https:// URL (got "
-	  "\"ftp://example.com/a.png\")\n" },
-	{ "thumbnail: https://\n", "README.md:3:12: error: \"thumbnail\" must be "
-	  "an http:// or https:// URL (got \"https://\")\n" },
-	/* versions and other text */
-	{ "python_version: \"3.10\"\nsdk_version: 4.36.1\napp_file: app.py\n"
-	  "app_build_command: npm run build\nduplicated_from: a/b\n", "" },
-	{ "python_version: 3.12\n", "" },
-	{ "python_version: 3.10\n", "README.md:3:17: warning: \"python_version\" "
-	  "3.10 is a number, which YAML readers take as 3.1; quote it: "
-	  "\"3.10\"\n" },
-	{ "python_version: [3]\n", "README.md:3:17: error: \"python_version\" "
-	  "must be a string (got a list)\n" },
-	/* lists of strings */
-	{ "models: [gpt2, a/b]\ndatasets:\n  - x/y\ntags: [demo]\n", "" },
-	{ "tags: demo\n", "README.md:3:7: error: \"tags\" must be a list of "
-	  "strings (got \"demo\")\n" },
-	{ "models:\n  - a\n  - [b]\n  -\n", "README.md:5:5: error: each item of "
-	  "\"models\" must be a string (got a list)\nREADME.md:6:4: error: each "
-	  "item of \"models\" must be a string (got nothing)\n" },
-	{ "datasets: {a: 1}\n", "README.md:3:11: error: \"datasets\" must be a "
-	  "list of strings (got a mapping)\n" },
-	/* license, hf_oauth_authorized_org: string or list */
-	{ "license: mit\n", "" },
-	{ "license: [mit, apache-2.0]\n", "" },
-	{ "hf_oauth_authorized_org: [a, b]\n", "" },
-	{ "license: {a: b}\n", "README.md:3:10: error: \"license\" must be a list "
-	  "of strings or a string (got a mapping)\n" },
-	/* hf_oauth_scopes, hf_oauth_expiration_minutes */
-	{ "hf_oauth_scopes: [email, read-repos, openid, jobs]\n", "" },
-	{ "hf_oauth_scopes: [email, admin]\n", "README.md:3:26: error: each "
-	  "item of \"hf_oauth_scopes\" must be one of [openid, profile, email, "
-	  "read-billing, read-memberships, read-repos, gated-repos, "
-	  "contribute-repos, write-repos, manage-repos, read-collections, "
-	  "write-collections, inference-api, read-endpoints, write-endpoints, "
-	  "jobs, webhooks, write-discussions] (got \"admin\")\n" },
-	{ "hf_oauth_expiration_minutes: 43200\n", "" },
-	{ "hf_oauth_expiration_minutes: 43201\n", "README.md:3:30: error: "
-	  "\"hf_oauth_expiration_minutes\" must be an integer from 1 to 43200 "
-	  "(got \"43201\")\n" },
-	{ "hf_oauth_expiration_minutes: 0\n", "README.md:3:30: error: "
-	  "\"hf_oauth_expiration_minutes\" must be an integer from 1 to 43200 "
-	  "(got \"0\")\n" },
-	/* custom_headers */
-	{ "custom_headers:\n  cross-origin-embedder-policy: require-corp\n"
-	  "  cross-origin-opener-policy: same-origin\n"
-	  "  cross-origin-resource-policy: cross-origin\n", "" },
-	{ "custom_headers:\n  Cross-Origin-Opener-Policy: same-origin\n",
-	  "README.md:4:3: error: \"custom_headers\" keys must be lowercase: "
-	  "write \"cross-origin-opener-policy\" (got "
-	  "\"Cross-Origin-Opener-Policy\")\n" },
-	{ "custom_headers:\n  x-frame-options: deny\n", "README.md:4:3: error: "
-	  "\"custom_headers\" keys must be one of [cross-origin-embedder-policy, "
-	  "cross-origin-opener-policy, cross-origin-resource-policy] (got "
-	  "\"x-frame-options\")\n" },
-	{ "custom_headers:\n  cross-origin-embedder-policy: Require-Corp\n",
-	  "README.md:4:33: error: \"custom_headers\" cross-origin-embedder-policy "
-	  "must be one of [unsafe-none, require-corp, credentialless] (got "
-	  "\"Require-Corp\")\n" },
-	{ "custom_headers: [a]\n", "README.md:3:17: error: \"custom_headers\" "
-	  "must be a mapping of header names to values (got a list)\n" },
-	/* preload_from_hub */
-	{ "preload_from_hub:\n  - gpt2\n  - openai/whisper-large-v3\n"
-	  "  - warp-ai/w a/b.safetensors,c.json\n"
-	  "  - gpt2 config.json 11c5a3d5811f50298f278a704980280950aedb10\n", "" },
-	{ "preload_from_hub:\n  - a b c d\n", "README.md:4:5: error: each item "
-	  "of \"preload_from_hub\" must be \"repo\", \"repo file1,file2\" or "
-	  "\"repo file1,file2 commit\" (got \"a b c d\")\n" },
-	{ "preload_from_hub:\n  - a/b/c\n", "README.md:4:5: error: each item of "
-	  "\"preload_from_hub\" must be \"repo\", \"repo file1,file2\" or \"repo "
-	  "file1,file2 commit\" (got \"a/b/c\")\n" },
-	{ "preload_from_hub:\n  - a x,,y\n", "README.md:4:5: error: each item of "
-	  "\"preload_from_hub\" must be \"repo\", \"repo file1,file2\" or \"repo "
-	  "file1,file2 commit\" (got \"a x,,y\")\n" },
-	{ "preload_from_hub: gpt2\n", "README.md:3:19: error: "
-	  "\"preload_from_hub\" must be a list of strings (got \"gpt2\")\n" },
-	/* unknown keys */
-	{ "language: en\n", "README.md:3:1: warning: unknown key \"language\"\n" },
-	{ "colour_from: red\n", "README.md:3:1: warning: unknown key "
-	  "\"colour_from\" (did you mean \"colorFrom\"?)\n" },
-	{ "color_to: red\n", "README.md:3:1: warning: unknown key \"color_to\" "
-	  "(did you mean \"colorTo\"?)\n" },
-	{ "full_width: true\n", "README.md:3:1: warning: unknown key "
-	  "\"full_width\" (did you mean \"fullWidth\"?)\n" },
-	{ "appPort: 8000\n", "README.md:3:1: warning: unknown key \"appPort\" "
-	  "(did you mean \"app_port\"?)\n" },
-	{ "sdk_verison: 1\n", "README.md:3:1: warning: unknown key "
-	  "\"sdk_verison\" (did you mean \"sdk_version\"?)\n" },
-	{ "app_type: x\n", "README.md:3:1: warning: unknown key \"app_type\"\n" },
-	{ "\"a\\tb\": 1\n", "README.md:3:1: warning: unknown key \"a\\x09b\"\n" },
-	{ "[a]: 1\n", "README.md:3:1: warning: unknown key a list\n" },
-	/* the whole mapping */
-	{ "title: a\ntitle: b\n", "README.md:4:1: error: duplicate key \"title\" "
-	  "(first at line 3)\n" },
-	{ "sdk: docker\n", "README.md:3:1: error: duplicate key \"sdk\" (first "
-	  "at line 2)\n" },
-	{ "x:\n  a: 1\n  a: 2\n", "README.md:3:1: warning: unknown key \"x\"\n"
-	  "README.md:5:3: error: duplicate key \"a\" (first at line 4)\n" },
-	{ "t: &t [a, b]\ntags: *t\n", "README.md:3:1: warning: unknown key "
-	  "\"t\"\n" },
-	{ "tags: *nope\n", "README.md:3:7: error: alias \"nope\" refers to no "
-	  "anchor defined before it\n" },
-	{ "tags: &r [*r]\n", "README.md:3:11: error: alias \"r\" refers to no "
-	  "anchor defined before it\n" },
-	{ "--- x\n", "README.md:3:1: error: the front matter must hold one YAML "
-	  "document; a second one starts here\n" },
-	{ "title: \"x\n", "README.md:4:1: error: invalid YAML: found unexpected "
-	  "end of stream (while scanning a quoted scalar at line 3)\n" },
-	{ "title: x\n\tpinned: true\n", "README.md:4:1: error: invalid YAML: "
-	  "found a tab character that violates indentation (while scanning a "
-	  "plain scalar at line 3)\n" },
-	{ "title: x\n  bad: indent\n", "README.md:4:6: error: invalid YAML: "
-	  "mapping values are not allowed in this context\n" },
-	{ "title: a\xff\n", "README.md:3:9: error: invalid YAML: invalid leading "
-	  "UTF-8 octet (#xFF)\n" },
-	{ "title: \xc3\xa9\xff\n", "README.md:3:9: error: invalid YAML: invalid "
-	  "leading UTF-8 octet (#xFF)\n" },
-	{ "title: a\x01\n", "README.md:3:9: error: invalid YAML: control "
-	  "characters are not allowed (#x01)\n" },
-	/* several problems in one run, sorted by position */
-	{ "colorTo: orange\ncolour_from: red\napp_port: http\n",
-	  "README.md:3:10: error: \"colorTo\" must be one of [red, yellow, green, "
-	  "blue, indigo, purple, pink, gray] (got \"orange\")\n"
-	  "README.md:4:1: warning: unknown key \"colour_from\" (did you mean "
-	  "\"colorFrom\"?)\n"
-	  "README.md:5:11: error: \"app_port\" must be an integer from 1 to 65535 "
-	  "(got \"http\")\n" },
+    /* title, free text */
+    {"title: My Space\n", ""},
+    {"title: 2048\n", ""},
+    {"title: \"a\\0b\"\n", "README.md:3:8: error: \"title\" must not hold "
+                           "control characters (got \"a\\x00b\")\n"},
+    {"title: [a]\n", "README.md:3:8: error: \"title\" must be a string "
+                     "(got a list)\n"},
+    {"title:\n", "README.md:3:7: warning: \"title\" has no value (ignored)\n"},
+    /* emoji */
+    {"emoji: \xf0\x9f\x9a\x80\n", ""},                 /* rocket */
+    {"emoji: \xe2\x9d\xa4\xef\xb8\x8f\n", ""},         /* heart + VS16 */
+    {"emoji: \xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd\n", ""}, /* thumbs up, tone */
+    {"emoji: \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb\n", ""}, /* ZWJ */
+    {"emoji: \xf0\x9f\x87\xab\xf0\x9f\x87\xb7\n", ""},             /* flag FR */
+    {"emoji: \"1\xef\xb8\x8f\xe2\x83\xa3\"\n", ""}, /* keycap 1 */
+    {"emoji: \xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xa2\xf3\xa0\x81"
+     "\xb3\xf3\xa0\x81\xa3\xf3\xa0\x81\xb4\xf3\xa0\x81\xbf\n",
+     ""}, /* Scotland */
+    {"emoji: rocket\n", "README.md:3:8: error: \"emoji\" must be a single "
+                        "emoji (got \"rocket\")\n"},
+    {"emoji: \xf0\x9f\x9a\x80\xf0\x9f\x9a\x80\n",
+     "README.md:3:8: error: "
+     "\"emoji\" must be a single emoji (got \"\xf0\x9f\x9a\x80\xf0\x9f\x9a"
+     "\x80\")\n"},
+    {"emoji: 1\n", "README.md:3:8: error: \"emoji\" must be a single emoji "
+                   "(got \"1\")\n"},
+    {"emoji: \xf0\x9f\x87\xab\n",
+     "README.md:3:8: error: \"emoji\" must be "
+     "a single emoji (got \"\xf0\x9f\x87\xab\")\n"}, /* half a flag */
+    {"emoji: \xe2\x80\x8d\n",
+     "README.md:3:8: error: \"emoji\" must be a "
+     "single emoji (got \"\xe2\x80\x8d\")\n"}, /* lone ZWJ */
+    /* colors */
+    {"colorFrom: red\ncolorTo: gray\n", ""},
+    {"colorTo: orange\n",
+     "README.md:3:10: error: \"colorTo\" must be one of "
+     "[red, yellow, green, blue, indigo, purple, pink, gray] (got "
+     "\"orange\")\n"},
+    {"colorFrom: Red\n",
+     "README.md:3:12: error: \"colorFrom\" must be one "
+     "of [red, yellow, green, blue, indigo, purple, pink, gray] (got "
+     "\"Red\")\n"},
+    /* app_port */
+    {"app_port: 8000\n", ""},
+    {"app_port: 65535\n", ""},
+    {"app_port: 1024\n", ""},
+    {"app_port: http\n", "README.md:3:11: error: \"app_port\" must be an "
+                         "integer from 1 to 65535 (got \"http\")\n"},
+    {"app_port: 0\n", "README.md:3:11: error: \"app_port\" must be an "
+                      "integer from 1 to 65535 (got \"0\")\n"},
+    {"app_port: 65536\n", "README.md:3:11: error: \"app_port\" must be an "
+                          "integer from 1 to 65535 (got \"65536\")\n"},
+    {"app_port: -1\n", "README.md:3:11: error: \"app_port\" must be an "
+                       "integer from 1 to 65535 (got \"-1\")\n"},
+    {"app_port: 99999999999999999999999999\n",
+     "README.md:3:11: error: "
+     "\"app_port\" must be an integer from 1 to 65535 (got "
+     "\"99999999999999999999999999\")\n"},
+    {"app_port: 8000.5\n", "README.md:3:11: error: \"app_port\" must be an "
+                           "integer from 1 to 65535 (got \"8000.5\")\n"},
+    {"app_port: \"http\"\n", "README.md:3:11: error: \"app_port\" must be "
+                             "an integer from 1 to 65535 (got \"http\")\n"},
+    {"app_port: 80\n",
+     "README.md:3:11: warning: \"app_port\" 80 is below "
+     "1024: the app runs as uid 1000, which may not listen there (Hugging "
+     "Face is reported to require 1025 or more)\n"},
+    {"app_port: \"8000\"\n",
+     "README.md:3:11: warning: \"app_port\" should "
+     "be an integer, not the string \"8000\"; read as 8000\n"},
+    /* short_description */
+    {"short_description: A demo\n", ""},
+    {"short_description: [a]\n",
+     "README.md:3:20: error: "
+     "\"short_description\" must be a string (got a list)\n"},
+    /* startup_duration_timeout */
+    {"startup_duration_timeout: 30m\n", ""},
+    {"startup_duration_timeout: 1h\n", ""},
+    {"startup_duration_timeout: 90s\n", ""},
+    {"startup_duration_timeout: 1h30m\n", ""},
+    {"startup_duration_timeout: 0s\n",
+     "README.md:3:27: error: "
+     "\"startup_duration_timeout\" must be above zero (got \"0s\")\n"},
+    {"startup_duration_timeout: 1800\n",
+     "README.md:3:27: error: "
+     "\"startup_duration_timeout\" must be a duration such as 30m, 1h, 90s "
+     "or 1h30m (got \"1800\", a number without a unit)\n"},
+    {"startup_duration_timeout: 30 minutes\n",
+     "README.md:3:27: error: "
+     "\"startup_duration_timeout\" must be a duration such as 30m, 1h, 90s "
+     "or 1h30m (got \"30 minutes\")\n"},
+    {"startup_duration_timeout: 30m1h\n",
+     "README.md:3:27: error: "
+     "\"startup_duration_timeout\" must be a duration such as 30m, 1h, 90s "
+     "or 1h30m (got \"30m1h\")\n"},
+    {"startup_duration_timeout: 2d\n",
+     "README.md:3:27: error: "
+     "\"startup_duration_timeout\" must be a duration such as 30m, 1h, 90s "
+     "or 1h30m (got \"2d\")\n"},
+    {"startup_duration_timeout: 99999999999999999999h\n",
+     "README.md:3:27: "
+     "error: \"startup_duration_timeout\" must be at most 8760h (got "
+     "\"99999999999999999999h\")\n"},
+    /* suggested_hardware, suggested_storage, header */
+    {"suggested_hardware: t4-small\nsuggested_storage: large\n", ""},
+    {"suggested_hardware: h100\n",
+     "README.md:3:21: error: "
+     "\"suggested_hardware\" must be one of [cpu-basic, cpu-upgrade, "
+     "t4-small, t4-medium, l4x1, l4x4, l40sx1, l40sx4, l40sx8, a10g-small, "
+     "a10g-large, a10g-largex2, a10g-largex4, a100-large, a100x4, a100x8, "
+     "zero-a10g] (got \"h100\")\n"},
+    {"suggested_storage: huge\n",
+     "README.md:3:20: error: "
+     "\"suggested_storage\" must be one of [small, medium, large] (got "
+     "\"huge\")\n"},
+    {"header: mini\n", ""},
+    {"header: big\n", "README.md:3:9: error: \"header\" must be one of "
+                      "[mini, default] (got \"big\")\n"},
+    /* booleans */
+    {"pinned: true\nfullWidth: false\ndisable_embedding: True\n"
+     "hf_oauth: FALSE\n",
+     ""},
+    {"pinned: yes\n", "README.md:3:9: error: \"pinned\" must be true or "
+                      "false (got \"yes\")\n"},
+    {"fullWidth: \"true\"\n", "README.md:3:12: error: \"fullWidth\" must be "
+                              "true or false (got \"true\")\n"},
+    {"hf_oauth: 1\n", "README.md:3:11: error: \"hf_oauth\" must be true or "
+                      "false (got \"1\")\n"},
+    /* base_path, thumbnail */
+    {"base_path: /app\n", ""},
+    {"base_path: app\n", "README.md:3:12: error: \"base_path\" must start "
+                         "with \"/\" (got \"app\")\n"},
+    {"thumbnail: https://example.com/a.png\n", ""},
+    {"thumbnail: HTTP://example.com\n", ""},
+    {"thumbnail: ftp://example.com/a.png\n",
+     "README.md:3:12: error: "
+     "\"thumbnail\" must be an http:// or https:// URL (got "
+     "\"ftp://example.com/a.png\")\n"},
+    {"thumbnail: https://\n",
+     "README.md:3:12: error: \"thumbnail\" must be "
+     "an http:// or https:// URL (got \"https://\")\n"},
+    /* versions and other text */
+    {"python_version: \"3.10\"\nsdk_version: 4.36.1\napp_file: app.py\n"
+     "app_build_command: npm run build\nduplicated_from: a/b\n",
+     ""},
+    {"python_version: 3.12\n", ""},
+    {"python_version: 3.10\n",
+     "README.md:3:17: warning: \"python_version\" "
+     "3.10 is a number, which YAML readers take as 3.1; quote it: "
+     "\"3.10\"\n"},
+    {"python_version: [3]\n", "README.md:3:17: error: \"python_version\" "
+                              "must be a string (got a list)\n"},
+    /* lists of strings */
+    {"models: [gpt2, a/b]\ndatasets:\n  - x/y\ntags: [demo]\n", ""},
+    {"tags: demo\n", "README.md:3:7: error: \"tags\" must be a list of "
+                     "strings (got \"demo\")\n"},
+    {"models:\n  - a\n  - [b]\n  -\n",
+     "README.md:5:5: error: each item of "
+     "\"models\" must be a string (got a list)\nREADME.md:6:4: error: each "
+     "item of \"models\" must be a string (got nothing)\n"},
+    {"datasets: {a: 1}\n", "README.md:3:11: error: \"datasets\" must be a "
+                           "list of strings (got a mapping)\n"},
+    /* license, hf_oauth_authorized_org: string or list */
+    {"license: mit\n", ""},
+    {"license: [mit, apache-2.0]\n", ""},
+    {"hf_oauth_authorized_org: [a, b]\n", ""},
+    {"license: {a: b}\n", "README.md:3:10: error: \"license\" must be a list "
+                          "of strings or a string (got a mapping)\n"},
+    /* hf_oauth_scopes, hf_oauth_expiration_minutes */
+    {"hf_oauth_scopes: [email, read-repos, openid, jobs]\n", ""},
+    {"hf_oauth_scopes: [email, admin]\n",
+     "README.md:3:26: error: each "
+     "item of \"hf_oauth_scopes\" must be one of [openid, profile, email, "
+     "read-billing, read-memberships, read-repos, gated-repos, "
+     "contribute-repos, write-repos, manage-repos, read-collections, "
+     "write-collections, inference-api, read-endpoints, write-endpoints, "
+     "jobs, webhooks, write-discussions] (got \"admin\")\n"},
+    {"hf_oauth_expiration_minutes: 43200\n", ""},
+    {"hf_oauth_expiration_minutes: 43201\n",
+     "README.md:3:30: error: "
+     "\"hf_oauth_expiration_minutes\" must be an integer from 1 to 43200 "
+     "(got \"43201\")\n"},
+    {"hf_oauth_expiration_minutes: 0\n",
+     "README.md:3:30: error: "
+     "\"hf_oauth_expiration_minutes\" must be an integer from 1 to 43200 "
+     "(got \"0\")\n"},
+    /* custom_headers */
+    {"custom_headers:\n  cross-origin-embedder-policy: require-corp\n"
+     "  cross-origin-opener-policy: same-origin\n"
+     "  cross-origin-resource-policy: cross-origin\n",
+     ""},
+    {"custom_headers:\n  Cross-Origin-Opener-Policy: same-origin\n",
+     "README.md:4:3: error: \"custom_headers\" keys must be lowercase: "
+     "write \"cross-origin-opener-policy\" (got "
+     "\"Cross-Origin-Opener-Policy\")\n"},
+    {"custom_headers:\n  x-frame-options: deny\n",
+     "README.md:4:3: error: "
+     "\"custom_headers\" keys must be one of [cross-origin-embedder-policy, "
+     "cross-origin-opener-policy, cross-origin-resource-policy] (got "
+     "\"x-frame-options\")\n"},
+    {"custom_headers:\n  cross-origin-embedder-policy: Require-Corp\n",
+     "README.md:4:33: error: \"custom_headers\" cross-origin-embedder-policy "
+     "must be one of [unsafe-none, require-corp, credentialless] (got "
+     "\"Require-Corp\")\n"},
+    {"custom_headers: [a]\n",
+     "README.md:3:17: error: \"custom_headers\" "
+     "must be a mapping of header names to values (got a list)\n"},
+    /* preload_from_hub */
+    {"preload_from_hub:\n  - gpt2\n  - openai/whisper-large-v3\n"
+     "  - warp-ai/w a/b.safetensors,c.json\n"
+     "  - gpt2 config.json 11c5a3d5811f50298f278a704980280950aedb10\n",
+     ""},
+    {"preload_from_hub:\n  - a b c d\n",
+     "README.md:4:5: error: each item "
+     "of \"preload_from_hub\" must be \"repo\", \"repo file1,file2\" or "
+     "\"repo file1,file2 commit\" (got \"a b c d\")\n"},
+    {"preload_from_hub:\n  - a/b/c\n",
+     "README.md:4:5: error: each item of "
+     "\"preload_from_hub\" must be \"repo\", \"repo file1,file2\" or \"repo "
+     "file1,file2 commit\" (got \"a/b/c\")\n"},
+    {"preload_from_hub:\n  - a x,,y\n",
+     "README.md:4:5: error: each item of "
+     "\"preload_from_hub\" must be \"repo\", \"repo file1,file2\" or \"repo "
+     "file1,file2 commit\" (got \"a x,,y\")\n"},
+    {"preload_from_hub: gpt2\n",
+     "README.md:3:19: error: "
+     "\"preload_from_hub\" must be a list of strings (got \"gpt2\")\n"},
+    /* unknown keys */
+    {"language: en\n", "README.md:3:1: warning: unknown key \"language\"\n"},
+    {"colour_from: red\n", "README.md:3:1: warning: unknown key "
+                           "\"colour_from\" (did you mean \"colorFrom\"?)\n"},
+    {"color_to: red\n", "README.md:3:1: warning: unknown key \"color_to\" "
+                        "(did you mean \"colorTo\"?)\n"},
+    {"full_width: true\n", "README.md:3:1: warning: unknown key "
+                           "\"full_width\" (did you mean \"fullWidth\"?)\n"},
+    {"appPort: 8000\n", "README.md:3:1: warning: unknown key \"appPort\" "
+                        "(did you mean \"app_port\"?)\n"},
+    {"sdk_verison: 1\n", "README.md:3:1: warning: unknown key "
+                         "\"sdk_verison\" (did you mean \"sdk_version\"?)\n"},
+    {"app_type: x\n", "README.md:3:1: warning: unknown key \"app_type\"\n"},
+    {"\"a\\tb\": 1\n", "README.md:3:1: warning: unknown key \"a\\x09b\"\n"},
+    {"[a]: 1\n", "README.md:3:1: warning: unknown key a list\n"},
+    /* the whole mapping */
+    {"title: a\ntitle: b\n", "README.md:4:1: error: duplicate key \"title\" "
+                             "(first at line 3)\n"},
+    {"sdk: docker\n", "README.md:3:1: error: duplicate key \"sdk\" (first "
+                      "at line 2)\n"},
+    {"x:\n  a: 1\n  a: 2\n",
+     "README.md:3:1: warning: unknown key \"x\"\n"
+     "README.md:5:3: error: duplicate key \"a\" (first at line 4)\n"},
+    {"t: &t [a, b]\ntags: *t\n", "README.md:3:1: warning: unknown key "
+                                 "\"t\"\n"},
+    {"tags: *nope\n", "README.md:3:7: error: alias \"nope\" refers to no "
+                      "anchor defined before it\n"},
+    {"tags: &r [*r]\n", "README.md:3:11: error: alias \"r\" refers to no "
+                        "anchor defined before it\n"},
+    {"--- x\n", "README.md:3:1: error: the front matter must hold one YAML "
+                "document; a second one starts here\n"},
+    {"title: \"x\n",
+     "README.md:4:1: error: invalid YAML: found unexpected "
+     "end of stream (while scanning a quoted scalar at line 3)\n"},
+    {"title: x\n\tpinned: true\n",
+     "README.md:4:1: error: invalid YAML: "
+     "found a tab character that violates indentation (while scanning a "
+     "plain scalar at line 3)\n"},
+    {"title: x\n  bad: indent\n",
+     "README.md:4:6: error: invalid YAML: "
+     "mapping values are not allowed in this context\n"},
+    {"title: a\xff\n", "README.md:3:9: error: invalid YAML: invalid leading "
+                       "UTF-8 octet (#xFF)\n"},
+    {"title: \xc3\xa9\xff\n", "README.md:3:9: error: invalid YAML: invalid "
+                              "leading UTF-8 octet (#xFF)\n"},
+    {"title: a\x01\n", "README.md:3:9: error: invalid YAML: control "
+                       "characters are not allowed (#x01)\n"},
+    /* several problems in one run, sorted by position */
+    {"colorTo: orange\ncolour_from: red\napp_port: http\n",
+     "README.md:3:10: error: \"colorTo\" must be one of [red, yellow, green, "
+     "blue, indigo, purple, pink, gray] (got \"orange\")\n"
+     "README.md:4:1: warning: unknown key \"colour_from\" (did you mean "
+     "\"colorFrom\"?)\n"
+     "README.md:5:11: error: \"app_port\" must be an integer from 1 to 65535 "
+     "(got \"http\")\n"},
 };
 
 START_TEST(test_key)
@@ -293,8 +333,8 @@ START_TEST(test_key)
 	want = strstr(key_cases[_i].expect, ": error: ") ? SP_ECONFIG : 0;
 	rc = parse(&config, &text, readme.ptr, readme.size);
 	ck_assert_msg(!strcmp(text.ptr, key_cases[_i].expect),
-		      "case %d:\n%s\ngot:\n%s\nwant:\n%s", _i, readme.ptr,
-		      text.ptr, key_cases[_i].expect);
+	              "case %d:\n%s\ngot:\n%s\nwant:\n%s", _i, readme.ptr,
+	              text.ptr, key_cases[_i].expect);
 	ck_assert_int_eq(rc, want);
 	if (want)
 		ck_assert_ptr_null(config);
@@ -313,61 +353,74 @@ static const struct {
 	size_t size;
 	const char *expect;
 } readme_cases[] = {
-	{ "bom crlf", BYTES("\xef\xbb\xbf---\r\nsdk: docker\r\ncolorTo: orange"
-			    "\r\n---\r\n"),
-	  "README.md:3:10: error: \"colorTo\" must be one of [red, yellow, "
-	  "green, blue, indigo, purple, pink, gray] (got \"orange\")\n" },
-	{ "nul byte", BYTES("---\nsdk: docker\ntitle: a\0b\n---\n"),
-	  "README.md:3:9: error: invalid YAML: control characters are not "
-	  "allowed (#x00)\n" },
-	{ "no block", BYTES("# Demo\n"),
-	  "README.md:1:1: error: README.md has no YAML front matter: its first "
-	  "line must be '---', followed by the config (such as 'sdk: docker') "
-	  "and a closing line '---'\n" },
-	{ "unterminated", BYTES("---\nsdk: docker\n"),
-	  "README.md:1:1: error: the YAML front matter that starts here never "
-	  "ends: add a line '---' after the config\n" },
-	{ "empty", BYTES("---\n---\n"), "README.md:2:1: error: the YAML front "
-	  "matter is empty; it needs at least \"sdk: docker\"\n" },
-	{ "comments only", BYTES("---\n# nothing\n---\n"), "README.md:2:1: "
-	  "error: the YAML front matter is empty; it needs at least \"sdk: "
-	  "docker\"\n" },
-	{ "list", BYTES("---\n- sdk\n---\n"), "README.md:2:1: error: the YAML "
-	  "front matter must be a mapping of keys to values, such as \"sdk: "
-	  "docker\" (got a list)\n" },
-	{ "scalar", BYTES("---\nsdk docker\n---\n"), "README.md:2:1: error: the "
-	  "YAML front matter must be a mapping of keys to values, such as "
-	  "\"sdk: docker\" (got \"sdk docker\")\n" },
-	{ "no sdk", BYTES("---\ntitle: a\n---\n"), "README.md:1:1: error: "
-	  "missing required key \"sdk\" (this server serves \"sdk: docker\")\n" },
-	{ "sdk case", BYTES("---\nSDK: docker\n---\n"), "README.md:1:1: error: "
-	  "missing required key \"sdk\" (this server serves \"sdk: docker\")\n"
-	  "README.md:2:1: warning: unknown key \"SDK\" (did you mean "
-	  "\"sdk\"?)\n" },
-	{ "gradio", BYTES("---\nsdk: gradio\n---\n"), "README.md:2:6: error: "
-	  "\"sdk\" is \"gradio\", but this server serves only Docker Spaces "
-	  "(\"sdk: docker\" with a Dockerfile)\n" },
-	{ "static", BYTES("---\nsdk: static\n---\n"), "README.md:2:6: error: "
-	  "\"sdk\" is \"static\", but this server serves only Docker Spaces "
-	  "(\"sdk: docker\" with a Dockerfile)\n" },
-	{ "streamlit", BYTES("---\nsdk: streamlit\n---\n"), "README.md:2:6: "
-	  "error: \"sdk\" is \"streamlit\", but this server serves only Docker "
-	  "Spaces (\"sdk: docker\" with a Dockerfile)\n" },
-	{ "other sdk", BYTES("---\nsdk: flask\n---\n"), "README.md:2:6: error: "
-	  "\"sdk\" must be one of [docker, gradio, static, streamlit] (got "
-	  "\"flask\"); this server serves only \"docker\"\n" },
-	{ "null sdk", BYTES("---\nsdk:\n---\n"), "README.md:2:5: error: \"sdk\" "
-	  "must be one of [docker, gradio, static, streamlit] (got nothing); "
-	  "this server serves only \"docker\"\n" },
-	{ "flow mapping", BYTES("---\n{sdk: docker, app_port: 9}\n---\n"),
-	  "README.md:2:25: warning: \"app_port\" 9 is below 1024: the app runs "
-	  "as uid 1000, which may not listen there (Hugging Face is reported to "
-	  "require 1025 or more)\n" },
-	{ "columns in characters", BYTES("---\nsdk: docker\ntitle: "
-					 "\xc3\xa9t\xc3\xa9\ncolorTo: [\xc3\xa9"
-					 "]\n---\n"),
-	  "README.md:4:10: error: \"colorTo\" must be one of [red, yellow, "
-	  "green, blue, indigo, purple, pink, gray] (got a list)\n" },
+    {"bom crlf",
+     BYTES("\xef\xbb\xbf---\r\nsdk: docker\r\ncolorTo: orange"
+           "\r\n---\r\n"),
+     "README.md:3:10: error: \"colorTo\" must be one of [red, yellow, "
+     "green, blue, indigo, purple, pink, gray] (got \"orange\")\n"},
+    {"nul byte", BYTES("---\nsdk: docker\ntitle: a\0b\n---\n"),
+     "README.md:3:9: error: invalid YAML: control characters are not "
+     "allowed (#x00)\n"},
+    {"no block", BYTES("# Demo\n"),
+     "README.md:1:1: error: README.md has no YAML front matter: its first "
+     "line must be '---', followed by the config (such as 'sdk: docker') "
+     "and a closing line '---'\n"},
+    {"unterminated", BYTES("---\nsdk: docker\n"),
+     "README.md:1:1: error: the YAML front matter that starts here never "
+     "ends: add a line '---' after the config\n"},
+    {"empty", BYTES("---\n---\n"),
+     "README.md:2:1: error: the YAML front "
+     "matter is empty; it needs at least \"sdk: docker\"\n"},
+    {"comments only", BYTES("---\n# nothing\n---\n"),
+     "README.md:2:1: "
+     "error: the YAML front matter is empty; it needs at least \"sdk: "
+     "docker\"\n"},
+    {"list", BYTES("---\n- sdk\n---\n"),
+     "README.md:2:1: error: the YAML "
+     "front matter must be a mapping of keys to values, such as \"sdk: "
+     "docker\" (got a list)\n"},
+    {"scalar", BYTES("---\nsdk docker\n---\n"),
+     "README.md:2:1: error: the "
+     "YAML front matter must be a mapping of keys to values, such as "
+     "\"sdk: docker\" (got \"sdk docker\")\n"},
+    {"no sdk", BYTES("---\ntitle: a\n---\n"),
+     "README.md:1:1: error: "
+     "missing required key \"sdk\" (this server serves \"sdk: docker\")\n"},
+    {"sdk case", BYTES("---\nSDK: docker\n---\n"),
+     "README.md:1:1: error: "
+     "missing required key \"sdk\" (this server serves \"sdk: docker\")\n"
+     "README.md:2:1: warning: unknown key \"SDK\" (did you mean "
+     "\"sdk\"?)\n"},
+    {"gradio", BYTES("---\nsdk: gradio\n---\n"),
+     "README.md:2:6: error: "
+     "\"sdk\" is \"gradio\", but this server serves only Docker Spaces "
+     "(\"sdk: docker\" with a Dockerfile)\n"},
+    {"static", BYTES("---\nsdk: static\n---\n"),
+     "README.md:2:6: error: "
+     "\"sdk\" is \"static\", but this server serves only Docker Spaces "
+     "(\"sdk: docker\" with a Dockerfile)\n"},
+    {"streamlit", BYTES("---\nsdk: streamlit\n---\n"),
+     "README.md:2:6: "
+     "error: \"sdk\" is \"streamlit\", but this server serves only Docker "
+     "Spaces (\"sdk: docker\" with a Dockerfile)\n"},
+    {"other sdk", BYTES("---\nsdk: flask\n---\n"),
+     "README.md:2:6: error: "
+     "\"sdk\" must be one of [docker, gradio, static, streamlit] (got "
+     "\"flask\"); this server serves only \"docker\"\n"},
+    {"null sdk", BYTES("---\nsdk:\n---\n"),
+     "README.md:2:5: error: \"sdk\" "
+     "must be one of [docker, gradio, static, streamlit] (got nothing); "
+     "this server serves only \"docker\"\n"},
+    {"flow mapping", BYTES("---\n{sdk: docker, app_port: 9}\n---\n"),
+     "README.md:2:25: warning: \"app_port\" 9 is below 1024: the app runs "
+     "as uid 1000, which may not listen there (Hugging Face is reported to "
+     "require 1025 or more)\n"},
+    {"columns in characters",
+     BYTES("---\nsdk: docker\ntitle: "
+           "\xc3\xa9t\xc3\xa9\ncolorTo: [\xc3\xa9"
+           "]\n---\n"),
+     "README.md:4:10: error: \"colorTo\" must be one of [red, yellow, "
+     "green, blue, indigo, purple, pink, gray] (got a list)\n"},
 };
 
 START_TEST(test_readme)
@@ -377,10 +430,11 @@ START_TEST(test_readme)
 	int rc, want;
 
 	want = strstr(readme_cases[_i].expect, ": error: ") ? SP_ECONFIG : 0;
-	rc = parse(&config, &text, readme_cases[_i].data, readme_cases[_i].size);
+	rc =
+	    parse(&config, &text, readme_cases[_i].data, readme_cases[_i].size);
 	ck_assert_msg(!strcmp(text.ptr, readme_cases[_i].expect),
-		      "%s: got:\n%s\nwant:\n%s", readme_cases[_i].name, text.ptr,
-		      readme_cases[_i].expect);
+	              "%s: got:\n%s\nwant:\n%s", readme_cases[_i].name,
+	              text.ptr, readme_cases[_i].expect);
 	ck_assert_int_eq(rc, want);
 	sp_spaceconfig_free(config);
 	sp_buf_dispose(&text);
@@ -390,13 +444,13 @@ END_TEST
 START_TEST(test_values_and_defaults)
 {
 	static const char full[] =
-		"---\ntitle: Demo\nemoji: \xf0\x9f\x9a\x80\ncolorFrom: red\n"
-		"colorTo: blue\nsdk: docker\napp_port: \"8000\"\n"
-		"short_description: A demo\nstartup_duration_timeout: 1h30m\n"
-		"suggested_hardware: cpu-upgrade\nsuggested_storage: small\n"
-		"base_path: /ui\nheader: mini\npinned: true\nfullWidth: true\n"
-		"hf_oauth: true\nhf_oauth_expiration_minutes: 60\n"
-		"python_version: 3.10\nthumbnail: https://x.org/t.png\n---\n";
+	    "---\ntitle: Demo\nemoji: \xf0\x9f\x9a\x80\ncolorFrom: red\n"
+	    "colorTo: blue\nsdk: docker\napp_port: \"8000\"\n"
+	    "short_description: A demo\nstartup_duration_timeout: 1h30m\n"
+	    "suggested_hardware: cpu-upgrade\nsuggested_storage: small\n"
+	    "base_path: /ui\nheader: mini\npinned: true\nfullWidth: true\n"
+	    "hf_oauth: true\nhf_oauth_expiration_minutes: 60\n"
+	    "python_version: 3.10\nthumbnail: https://x.org/t.png\n---\n";
 	sp_buf text = SP_BUF_INIT;
 	sp_spaceconfig *config = NULL;
 
@@ -427,8 +481,8 @@ START_TEST(test_values_and_defaults)
 	ck_assert_ptr_nonnull(strstr(text.ptr, "README.md:18:17: warning:"));
 	sp_spaceconfig_free(config);
 
-	ck_assert_int_eq(parse(&config, &text, BYTES("---\nsdk: docker\n---\n")),
-			 0);
+	ck_assert_int_eq(
+	    parse(&config, &text, BYTES("---\nsdk: docker\n---\n")), 0);
 	ck_assert_str_eq(text.ptr, "");
 	ck_assert_int_eq(config->app_port, 7860);
 	ck_assert_int_eq(config->startup_timeout, 1800);
@@ -448,13 +502,14 @@ START_TEST(test_short_description_length)
 		int ok;
 		size_t units;
 	} cases[] = {
-		{ 60, 0, 1, 60 }, { 61, 0, 0, 61 }, { 0, 30, 1, 60 },
-		{ 0, 31, 0, 62 }, { 58, 1, 1, 60 }, { 59, 1, 0, 61 },
+	    {60, 0, 1, 60}, {61, 0, 0, 61}, {0, 30, 1, 60},
+	    {0, 31, 0, 62}, {58, 1, 1, 60}, {59, 1, 0, 61},
 	};
 	size_t c, i;
 
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		sp_buf readme = SP_BUF_INIT, text = SP_BUF_INIT, want = SP_BUF_INIT;
+		sp_buf readme = SP_BUF_INIT, text = SP_BUF_INIT,
+		       want = SP_BUF_INIT;
 		sp_spaceconfig *config = NULL;
 		int rc;
 
@@ -469,14 +524,17 @@ START_TEST(test_short_description_length)
 			ck_assert_int_eq(rc, 0);
 			ck_assert_str_eq(text.ptr, "");
 			ck_assert_uint_eq(strlen(config->short_description),
-					  cases[c].letters + 4 * cases[c].rockets);
+			                  cases[c].letters +
+			                      4 * cases[c].rockets);
 		} else {
 			ck_assert_int_eq(rc, SP_ECONFIG);
-			sp_buf_printf(&want, "README.md:3:20: error: "
-				      "\"short_description\" must be at most 60 "
-				      "characters (got %zu, counted in UTF-16 "
-				      "code units as Hugging Face does)\n",
-				      cases[c].units);
+			sp_buf_printf(
+			    &want,
+			    "README.md:3:20: error: "
+			    "\"short_description\" must be at most 60 "
+			    "characters (got %zu, counted in UTF-16 "
+			    "code units as Hugging Face does)\n",
+			    cases[c].units);
 			ck_assert_str_eq(text.ptr, want.ptr);
 		}
 		sp_spaceconfig_free(config);
@@ -506,21 +564,23 @@ START_TEST(test_billion_laughs)
 	int i;
 
 	sp_buf_puts(&readme, "---\nsdk: docker\na: &a [lol, lol, lol, lol, "
-		    "lol, lol, lol, lol, lol]\n");
+	                     "lol, lol, lol, lol, lol]\n");
 	for (name = 'b'; name <= 'i'; name++) {
 		sp_buf_printf(&readme, "%c: &%c [", name, name);
 		for (i = 0; i < 9; i++)
-			sp_buf_printf(&readme, "%s*%c", i ? ", " : "", name - 1);
+			sp_buf_printf(&readme, "%s*%c", i ? ", " : "",
+			              name - 1);
 		sp_buf_puts(&readme, "]\n");
 	}
 	sp_buf_puts(&readme, "---\n");
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	ck_assert_int_eq(parse(&config, &text, readme.ptr, readme.size),
-			 SP_ECONFIG);
+	                 SP_ECONFIG);
 	ck_assert(seconds_since(&start) < 1.0);
-	ck_assert_ptr_nonnull(strstr(text.ptr, "README.md:7:8: error: alias \"d\" "
-				     "makes the front matter stand for more "
-				     "than 10000 values"));
+	ck_assert_ptr_nonnull(strstr(text.ptr,
+	                             "README.md:7:8: error: alias \"d\" "
+	                             "makes the front matter stand for more "
+	                             "than 10000 values"));
 	sp_buf_dispose(&readme);
 	sp_buf_dispose(&text);
 }
@@ -550,9 +610,9 @@ START_TEST(test_deep_nesting)
 		sp_buf_putc(&readme, ']');
 	sp_buf_puts(&readme, "\n---\n");
 	ck_assert_int_eq(parse(&config, &text, readme.ptr, readme.size),
-			 SP_ECONFIG);
+	                 SP_ECONFIG);
 	ck_assert_str_eq(text.ptr, "README.md:3:67: error: the front matter "
-				   "nests deeper than 64 levels\n");
+	                           "nests deeper than 64 levels\n");
 	sp_buf_dispose(&readme);
 	sp_buf_dispose(&text);
 }
@@ -580,7 +640,7 @@ START_TEST(test_large_block_is_fast)
 		sp_spaceconfig_free(config);
 	}
 	ck_assert_msg(seconds_since(&start) < 2.0, "10 runs took %.3fs",
-		      seconds_since(&start));
+	              seconds_since(&start));
 	/* Only warnings (unknown keys); the list stops at 500 and says so. */
 	ck_assert_int_eq(rc, 0);
 	ck_assert_ptr_nonnull(strstr(text.ptr, "README.md: note: "));
@@ -598,9 +658,9 @@ START_TEST(test_readme_too_large)
 	char *data = calloc(1, SP_README_MAX_SIZE + 1);
 
 	ck_assert_int_eq(parse(&config, &text, data, SP_README_MAX_SIZE + 1),
-			 SP_ECONFIG);
+	                 SP_ECONFIG);
 	ck_assert_str_eq(text.ptr, "README.md: error: README.md is larger than "
-				   "16 MiB\n");
+	                           "16 MiB\n");
 	free(data);
 	sp_buf_dispose(&text);
 }
@@ -617,9 +677,9 @@ int main(void)
 	int failed;
 
 	tcase_add_loop_test(tc_keys, test_key, 0,
-			    sizeof(key_cases) / sizeof(key_cases[0]));
+	                    sizeof(key_cases) / sizeof(key_cases[0]));
 	tcase_add_loop_test(tc_readme, test_readme, 0,
-			    sizeof(readme_cases) / sizeof(readme_cases[0]));
+	                    sizeof(readme_cases) / sizeof(readme_cases[0]));
 	tcase_add_test(tc_values, test_values_and_defaults);
 	tcase_add_test(tc_values, test_short_description_length);
 	tcase_add_test(tc_bounds, test_billion_laughs);
