@@ -1,5 +1,4 @@
-/* The front matter: where the YAML block at the top of README.md lies, with its
- * lines. */
+/* The front matter: where the YAML block at the top of README.md lies. */
 #ifndef SP_FRONTMATTER_H
 #define SP_FRONTMATTER_H
 
@@ -12,10 +11,9 @@
  * the README bytes (nothing is copied), so it lives as long as they do.
  */
 typedef struct {
-	const char *
-	    body; /* the YAML between the delimiter lines, not NUL-terminated */
-	size_t
-	    body_size; /* its size in bytes, at most SP_FRONTMATTER_MAX_SIZE */
+	/* The YAML between the delimiter lines, not NUL-terminated. */
+	const char *body;
+	size_t body_size;   /* in bytes, at most SP_FRONTMATTER_MAX_SIZE */
 	size_t body_offset; /* byte offset of `body` in the README */
 	unsigned body_line; /* README line (1-based) of the body's first line */
 	unsigned end_line;  /* README line of the closing "---" or "..." */
