@@ -18,7 +18,7 @@
 
 #include "banned.h"
 
-/* Bytes handed to the writer at a time (libarchive pads the last block only to 512). */
+/* Bytes gathered before a write; bigger pieces are written as they come. */
 #define CONTEXT_BLOCK_SIZE (64 * 1024)
 
 /* How libgit2 maps pack files after sp_context_tune: window, most mapped. */
@@ -41,16 +41,42 @@ struct context {
 	sp_context_write_fn write_fn;
 	void *payload;
 	int write_error; /* what write_fn returned when it failed */
+	char *out;       /* CONTEXT_BLOCK_SIZE bytes waiting for write_fn */
+	size_t out_len;
 };
 
+/* Hand the buffered bytes to the writer. */
+static int context_flush(struct context *ctx)
+{
+	int error = ctx->write_error;
+
+	if (!error && ctx->out_len)
+		error = ctx->write_fn(ctx->out, ctx->out_len, ctx->payload);
+	ctx->out_len = 0;
+	if (error < 0)
+		ctx->write_error = error;
+	return error;
+}
+
+/*
+ * libarchive writes unblocked: headers and small files are gathered here
+ * into writes of CONTEXT_BLOCK_SIZE, big file contents go out as they are,
+ * without a copy.
+ */
 static la_ssize_t context_archive_write(struct archive *ar, void *data,
 					const void *buf, size_t len)
 {
 	struct context *ctx = data;
 	int error = ctx->write_error;
 
-	if (!error)
+	if (!error && ctx->out_len + len > CONTEXT_BLOCK_SIZE)
+		error = context_flush(ctx);
+	if (!error && len >= CONTEXT_BLOCK_SIZE)
 		error = ctx->write_fn(buf, len, ctx->payload);
+	else if (!error) {
+		memcpy(ctx->out + ctx->out_len, buf, len);
+		ctx->out_len += len;
+	}
 	if (error < 0) {
 		ctx->write_error = error;
 		archive_set_error(ar, EIO, "%s", sp_error_last());
@@ -66,8 +92,11 @@ static int context_archive_error(struct context *ctx, const char *what)
 
 	if (ctx->write_error < 0)
 		return ctx->write_error;
-	return sp_error_set(SP_EIO, "%s '%s': %s", what, ctx->path.ptr,
-			    msg ? msg : "unknown archive error");
+	if (!msg)
+		msg = "unknown archive error";
+	if (!ctx->path.size)
+		return sp_error_set(SP_EIO, "%s: %s", what, msg);
+	return sp_error_set(SP_EIO, "%s '%s': %s", what, ctx->path.ptr, msg);
 }
 
 static int context_fd_write(const void *data, size_t len, void *payload)
@@ -101,6 +130,9 @@ static int context_check_name(struct context *ctx, const char *name)
 	return 0;
 }
 
+static int context_warn(struct context *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static int context_header(struct context *ctx, mode_t type, mode_t perm,
 			  uint64_t size)
 {
@@ -121,11 +153,13 @@ static int context_header(struct context *ctx, mode_t type, mode_t perm,
 	r = archive_write_header(ctx->ar, e);
 	if (r < ARCHIVE_WARN)
 		return context_archive_error(ctx, "writing the header of");
+	if (r == ARCHIVE_WARN)
+		return context_warn(ctx, "%s",
+				    archive_error_string(ctx->ar) ?
+					    archive_error_string(ctx->ar) :
+					    "archive warning");
 	return 0;
 }
-
-static int context_warn(struct context *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 static int context_warn(struct context *ctx, const char *fmt, ...)
 {
@@ -327,15 +361,14 @@ static int context_open(struct context *ctx)
 {
 	ctx->ar = archive_write_new();
 	ctx->entry = archive_entry_new();
-	if (!ctx->ar || !ctx->entry)
+	ctx->out = malloc(CONTEXT_BLOCK_SIZE);
+	if (!ctx->ar || !ctx->entry || !ctx->out)
 		return sp_error_set(SP_ENOMEM, "out of memory");
 	if (archive_write_set_format_pax_restricted(ctx->ar) != ARCHIVE_OK ||
-	    archive_write_set_bytes_per_block(ctx->ar, CONTEXT_BLOCK_SIZE) !=
-		    ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(ctx->ar, 1) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(ctx->ar, 0) != ARCHIVE_OK ||
 	    archive_write_open(ctx->ar, ctx, NULL, context_archive_write,
 			       NULL) != ARCHIVE_OK)
-		return context_archive_error(ctx, "starting the archive of");
+		return context_archive_error(ctx, "starting the archive");
 	return 0;
 }
 
@@ -405,11 +438,14 @@ int sp_context_write_cb(sp_repo *repo, const char *commit,
 	    (error = context_tree(&ctx, tree, 0)) < 0)
 		goto done;
 	if (archive_write_close(ctx.ar) != ARCHIVE_OK)
-		error = context_archive_error(&ctx, "finishing the archive of");
+		error = context_archive_error(&ctx, "finishing the archive");
+	else
+		error = context_flush(&ctx);
 done:
 	if (ctx.ar)
 		archive_write_free(ctx.ar);
 	archive_entry_free(ctx.entry);
+	free(ctx.out);
 	git_tree_free(tree);
 	git_commit_free(c);
 	sp_buf_dispose(&ctx.path);
