@@ -55,14 +55,19 @@ json=$(mktemp)
 trap 'rm -f "$json"' EXIT
 hyperfine --warmup 1 --runs "$runs" --export-json "$json" \
 	-n "spacehook context" "'$spacehook' context '$repo' main > /dev/null" \
-	-n "git archive" "git -C '$repo' archive --format=tar main > /dev/null"
+	-n "git archive" "git -C '$repo' archive --format=tar main > /dev/null" \
+	-n "git archive, 16 MiB delta cache" \
+	"git -C '$repo' -c core.deltaBaseCacheLimit=16m archive --format=tar main > /dev/null"
 python3 - "$json" <<'EOF'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 a, b = r["spacehook context"], r["git archive"]
+c = r["git archive, 16 MiB delta cache"]
 print("time ratio spacehook/git archive: %.2fx (mean %.3fs vs %.3fs, "
       "user+sys %.3fs vs %.3fs)" % (a["mean"] / b["mean"], a["mean"], b["mean"],
       a["user"] + a["system"], b["user"] + b["system"]))
+print("time ratio spacehook/git archive with libgit2's 16 MiB delta base "
+      "cache: %.2fx" % (a["mean"] / c["mean"]))
 EOF
 
 rss() {
