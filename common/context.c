@@ -242,7 +242,8 @@ static int context_blob(struct context *ctx, const git_tree_entry *te,
 	size = (uint64_t)git_blob_rawsize(blob);
 
 	if (mode == GIT_FILEMODE_LINK) {
-		if (size > SP_CONTEXT_MAX_LINK || memchr(data, '\0', size)) {
+		if (!size || size > SP_CONTEXT_MAX_LINK ||
+		    memchr(data, '\0', size)) {
 			error = sp_error_set(SP_EINVALID,
 					     "symbolic link '%s' has a target "
 					     "no file system takes",
@@ -309,7 +310,7 @@ static int context_subtree(struct context *ctx, const git_tree_entry *te,
 	return error;
 }
 
-/* Write every entry of `tree`, whose path (with a trailing '/') is in ctx->path. */
+/* Write every entry of `tree`; ctx->path holds its path with a trailing '/'. */
 static int context_tree(struct context *ctx, const git_tree *tree, int depth)
 {
 	size_t base = ctx->path.size;

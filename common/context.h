@@ -7,7 +7,7 @@
 
 #include "repo.h"
 
-/* The deepest directory nesting accepted in a tree (git's core.maxTreeDepth). */
+/* The deepest directory nesting accepted (git's core.maxTreeDepth). */
 #define SP_CONTEXT_MAX_DEPTH 4096
 
 /* The longest symbolic link target accepted, in bytes (PATH_MAX). */

@@ -380,7 +380,7 @@ START_TEST(test_same_as_git_archive)
 }
 END_TEST
 
-/* Limits and bad revisions: each must fail with its code, a message, and no crash. */
+/* Limits and bad revisions: each fails with its code and a message. */
 static const struct {
 	const char *rev;
 	uint64_t max_blob, max_total;
