@@ -516,7 +516,7 @@ static int parse_cpus(double *out, const char *value, double max)
 static int apply_setting(sp_settings *s, const struct setting *def,
                          const char *value)
 {
-	long long n;
+	long long n = 0;
 	int error = 0;
 
 	switch (def->kind) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "context.h"
 #include "error.h"
 #include "job.h"
 #include "space.h"
@@ -27,7 +28,8 @@ int cmd_worker(int argc, char **argv)
 		cmd_die_message("%s", sp_error_last());
 		return 2;
 	}
-	if (sp_job_work(&space) < 0) {
+	/* Pack windows and caches sized for streaming whole trees (process-wide). */
+	if (sp_context_tune() < 0 || sp_job_work(&space) < 0) {
 		cmd_die_message("worker: %s", sp_error_last());
 		return 1;
 	}
