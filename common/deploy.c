@@ -202,7 +202,7 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	const char *labels[4];
 	char *id = NULL, *old = NULL, *old_image = NULL;
 	char stamp[32], duration[32];
-	long timeout, status;
+	long timeout, status, pause_ms = 20;
 	long long memory;
 	double cpus;
 	int port = 0, error, app_port, started = 0, stopped = 0;
@@ -296,7 +296,9 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 			error = sp_error_set(SP_ERUNTIME, "%s", message.ptr);
 			goto failed;
 		}
-		usleep(300 * 1000);
+		usleep(pause_ms * 1000);
+		if (pause_ms < 500)
+			pause_ms = pause_ms * 3 / 2;
 	}
 
 	/* Healthy: the new container serves; keep the old image for rollback. */

@@ -365,7 +365,7 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 				goto finish;
 			}
 		}
-		usleep(100 * 1000);
+		usleep(40 * 1000);
 	}
 	if (sp_buf_read_file(&text, status.ptr, 4096) == 0)
 		sscanf(text.ptr, "%31s", stage);
