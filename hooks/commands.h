@@ -15,6 +15,12 @@ int cmd_logs(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_install(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 /* Print "spacehook: <message>" to stderr (printf-style). */
 void cmd_die_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

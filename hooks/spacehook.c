@@ -19,6 +19,12 @@ static const struct command {
 	{ "logs", cmd_logs, "show the run log (or --build log) of a Space" },
 	{ "restart", cmd_restart, "restart a Space (--factory: rebuild without cache)" },
 	{ "rebuild", cmd_rebuild, "build and deploy the current commit again" },
+	{ "stop", cmd_stop, "stop a Space; it stays stopped across pushes (PAUSED)" },
+	{ "start", cmd_start, "start a stopped Space again" },
+	{ "cancel", cmd_cancel, "stop the running build or deploy of a Space" },
+	{ "gc", cmd_gc, "remove old images, containers and build cache of every Space" },
+	{ "install", cmd_install, "install the hooks into repositories (or --global)" },
+	{ "doctor", cmd_doctor, "check the host: engine, client, state dir, ports, hooks" },
 	{ "worker", cmd_worker, "run the queued jobs of a Space (started by post-receive)" },
 };
 
