@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# spacehook install: hooks linked into bare repositories, idempotent, never
+# overwriting someone else's hook (refused, or chained with --chain and then
+# both run on a real push), drop-in and custom hook directories, --global with
+# core.hooksPath, an upgrade from another installation, the state directory.
+. "$(dirname "$0")/../lib/testlib.sh"
+
+SH="$SP_BIN/spacehook"
+STATE="$SANDBOX/state"
+git config --global spacehook.stateDir "$STATE"
+cd "$SANDBOX"
+# post-receive queues the build and starts "$SPACEHOOK_PROGRAM worker": no
+# engine here, so that worker does nothing and pushes do not wait for it.
+export SPACEHOOK_PROGRAM=/bin/true
+
+# run CMD...: output (stdout and stderr) in $OUT, status in $RC.
+run() {
+	set +e
+	OUT=$("$@" 2>&1)
+	RC=$?
+	set -e
+}
+
+# push_to REPO: push (not waiting for a build) a fresh commit of the Space in $SANDBOX/work to REPO's main.
+push_to() {
+	git -C "$SANDBOX/work" commit -q --allow-empty -m "change $RANDOM"
+	run git -C "$SANDBOX/work" push -o spacehook.wait=no "$SANDBOX/$1" HEAD:main
+}
+
+git init -q "$SANDBOX/work"
+write_space "$SANDBOX/work"
+git -C "$SANDBOX/work" add -A
+git -C "$SANDBOX/work" commit -q -m space
+
+# Help and usage.
+run "$SH" install --help
+expect_eq "--help exits 0" 0 "$RC"
+expect_contains "--help tells of --chain" "--chain" "$OUT"
+run "$SH" install
+expect_eq "no repository is a usage error" 2 "$RC"
+run "$SH" install --global a.git
+expect_eq "--global with a repository is a usage error" 2 "$RC"
+run "$SH" install --frobnicate a.git
+expect_eq "an unknown option is a usage error" 2 "$RC"
+run "$SH" install --config x a.git
+expect_eq "--config without --global is a usage error" 2 "$RC"
+
+# A plain install.
+git init -q --bare a.git
+run "$SH" install a.git
+expect_eq "install exits 0" 0 "$RC"
+expect_contains "says what it did" "a.git: installed: a.git/hooks/pre-receive added" "$OUT"
+expect_eq "pre-receive links to the program" "$(readlink -f "$SP_BIN/pre-receive")" \
+	"$(readlink a.git/hooks/pre-receive)"
+expect_eq "post-receive links to the program" "$(readlink -f "$SP_BIN/post-receive")" \
+	"$(readlink a.git/hooks/post-receive)"
+expect_eq "push options advertised" true "$(git -C a.git config receive.advertisePushOptions)"
+expect_eq "state directory made 0700" 700 "$(stat -c %a "$STATE")"
+expect_eq "state directory owned by the repository's owner" \
+	"$(stat -c %u a.git)" "$(stat -c %u "$STATE")"
+before=$(ls -l --time-style=full-iso a.git/hooks; stat -c %Y a.git/config; sha1sum a.git/config)
+run "$SH" install a.git
+expect_eq "a second run exits 0" 0 "$RC"
+expect_eq "a second run says so" "a.git: already installed" "$OUT"
+expect_eq "a second run changes nothing" "$before" \
+	"$(ls -l --time-style=full-iso a.git/hooks; stat -c %Y a.git/config; sha1sum a.git/config)"
+push_to a.git
+expect_eq "a push through the installed hooks" 0 "$RC"
+expect_contains "pre-receive ran" "README.md ok" "$OUT"
+
+# Someone else's hook is refused by default, and nothing is touched.
+git init -q --bare b.git
+cat >b.git/hooks/post-receive <<'EOF'
+#!/bin/sh
+cat >"$(dirname "$0")/../post-receive-saw"
+echo "their post-receive ran"
+EOF
+chmod +x b.git/hooks/post-receive
+theirs=$(sha1sum <b.git/hooks/post-receive)
+run "$SH" install b.git
+expect_eq "another hook: refused" 1 "$RC"
+expect_contains "the message names the hook" "'b.git/hooks/post-receive' is another hook" "$OUT"
+expect_contains "the message names --chain" "add --chain" "$OUT"
+check "pre-receive not installed either" test ! -e b.git/hooks/pre-receive
+expect_eq "their hook untouched" "$theirs" "$(sha1sum <b.git/hooks/post-receive)"
+
+# A repository that fails does not stop the others.
+mkdir notrepo
+git init -q --bare c.git
+run "$SH" install notrepo c.git
+expect_eq "one bad repository: exit 1" 1 "$RC"
+expect_contains "not a bare repository" "'notrepo' is not a bare git repository" "$OUT"
+check "the next repository still installed" test -L c.git/hooks/pre-receive
+
+# --chain keeps their hook as .local; both run on a push with the same input.
+cat >b.git/hooks/pre-receive <<'EOF'
+#!/bin/sh
+input=$(cat)
+printf '%s\n' "$input" >"$(dirname "$0")/../pre-receive-saw"
+echo "their pre-receive ran"
+case "$input" in *refs/heads/blocked*) echo "their hook says no"; exit 1;; esac
+exit 0
+EOF
+chmod +x b.git/hooks/pre-receive
+run "$SH" install --chain b.git
+expect_eq "--chain exits 0" 0 "$RC"
+expect_contains "says pre-receive chained" "b.git/hooks/pre-receive chained (the previous hook is now b.git/hooks/pre-receive.local)" "$OUT"
+expect_contains "says post-receive chained" "b.git/hooks/post-receive chained" "$OUT"
+expect_eq "their pre-receive kept as .local" "$theirs" "$(sha1sum <b.git/hooks/post-receive.local)"
+check "the wrapper is executable" test -x b.git/hooks/pre-receive
+run "$SH" install --chain b.git
+expect_eq "--chain again: already installed" "b.git: already installed" "$OUT"
+push_to b.git
+expect_eq "chained: a good push is accepted" 0 "$RC"
+expect_contains "their pre-receive ran" "their pre-receive ran" "$OUT"
+expect_contains "ours ran after it" "README.md ok" "$OUT"
+expect_contains "their post-receive ran" "their post-receive ran" "$OUT"
+expect_contains "our post-receive ran after it" "build of" "$OUT"
+head=$(git -C "$SANDBOX/work" rev-parse HEAD)
+expect_contains "their pre-receive saw the ref line" "$head refs/heads/main" "$(cat b.git/pre-receive-saw)"
+expect_contains "their post-receive saw the same ref line" "$head refs/heads/main" "$(cat b.git/post-receive-saw)"
+git -C "$SANDBOX/work" commit -q --allow-empty -m blocked
+run git -C "$SANDBOX/work" push "$SANDBOX/b.git" HEAD:refs/heads/blocked
+check "their refusal refuses the push" test "$RC" -ne 0
+expect_contains "their message shown" "their hook says no" "$OUT"
+check "the ref was not made" test -z "$(git -C b.git for-each-ref refs/heads/blocked)"
+printf -- '---\nsdk: docker\napp_port: 99999\n---\n' >"$SANDBOX/work/README.md"
+git -C "$SANDBOX/work" add README.md
+push_to b.git
+check "ours refuses a bad config after theirs accepted" test "$RC" -ne 0
+expect_contains "their hook ran first" "their pre-receive ran" "$OUT"
+expect_contains "our message shown" "app_port" "$OUT"
+git -C "$SANDBOX/work" reset -q --hard HEAD~2
+
+# Gitea / Forgejo drop-ins and GitLab custom_hooks.
+git init -q --bare d.git
+run "$SH" install --dropin d.git
+expect_eq "--dropin exits 0" 0 "$RC"
+expect_eq "pre-receive.d/spacehook" "$(readlink -f "$SP_BIN/pre-receive")" \
+	"$(readlink d.git/hooks/pre-receive.d/spacehook)"
+expect_eq "post-receive.d/spacehook" "$(readlink -f "$SP_BIN/post-receive")" \
+	"$(readlink d.git/hooks/post-receive.d/spacehook)"
+git init -q --bare e.git
+run "$SH" install --hook-dir custom_hooks e.git
+expect_eq "--hook-dir exits 0" 0 "$RC"
+check "custom_hooks/pre-receive" test -L e.git/custom_hooks/pre-receive
+check "custom_hooks/post-receive" test -L e.git/custom_hooks/post-receive
+run "$SH" install --hook-dir custom_hooks --dropin e.git
+check "custom_hooks/pre-receive.d/spacehook" test -L e.git/custom_hooks/pre-receive.d/spacehook
+
+# An upgrade: links to another installation's hooks are replaced.
+cmake --install "$SP_BUILD" --prefix "$SANDBOX/prefix" >/dev/null
+check "cmake --install: spacehook in bin" test -x "$SANDBOX/prefix/bin/spacehook"
+check "cmake --install: hooks in lib/spacehook/hooks" test -x "$SANDBOX/prefix/lib/spacehook/hooks/post-receive"
+check "cmake --install: the man page" test -f "$SANDBOX/prefix/share/man/man1/spacehook.1"
+check "post-receive finds spacehook from there" test -x "$SANDBOX/prefix/lib/spacehook/hooks/../../../bin/spacehook"
+git init -q --bare f.git
+run "$SANDBOX/prefix/bin/spacehook" install f.git
+expect_eq "the installed copy links its own hooks" "$SANDBOX/prefix/lib/spacehook/hooks/pre-receive" \
+	"$(readlink f.git/hooks/pre-receive)"
+run "$SH" install f.git
+expect_contains "another installation's links are updated" "f.git/hooks/pre-receive updated" "$OUT"
+expect_eq "now linked to this one" "$(readlink -f "$SP_BIN/pre-receive")" "$(readlink f.git/hooks/pre-receive)"
+
+# --global: core.hooksPath in the config file given.
+GLOBAL="$HOME/.gitconfig"
+run "$SH" install --global --config "$GLOBAL"
+expect_eq "--global exits 0" 0 "$RC"
+expect_eq "core.hooksPath set" "$(dirname "$(readlink -f "$SP_BIN/pre-receive")")" \
+	"$(git config --file "$GLOBAL" core.hooksPath)"
+expect_eq "push options on" true "$(git config --file "$GLOBAL" receive.advertisePushOptions)"
+run "$SH" install --global --config "$GLOBAL"
+expect_eq "--global again: already installed" "$GLOBAL: already installed" "$OUT"
+git init -q --bare g.git
+push_to g.git
+expect_eq "a repository without hooks runs them through core.hooksPath" 0 "$RC"
+expect_contains "pre-receive ran" "README.md ok" "$OUT"
+git config --file "$GLOBAL" core.hooksPath "$SANDBOX/site-hooks"
+mkdir "$SANDBOX/site-hooks"
+run "$SH" install --global --config "$GLOBAL"
+expect_eq "another core.hooksPath: refused" 1 "$RC"
+expect_contains "names --hook-dir" "--hook-dir '$SANDBOX/site-hooks'" "$OUT"
+run "$SH" install --global --config "$GLOBAL" --hook-dir "$SANDBOX/site-hooks"
+expect_eq "--global --hook-dir exits 0" 0 "$RC"
+check "hooks linked into it" test -L "$SANDBOX/site-hooks/pre-receive"
+git config --file "$GLOBAL" --unset core.hooksPath
+
+# --user (root only: the state directory is given to that user).
+if [ "$(id -u)" -eq 0 ]; then
+	git init -q --bare h.git
+	git -C h.git config spacehook.stateDir "$SANDBOX/state-nobody"
+	run "$SH" install --user nobody h.git
+	expect_eq "--user exits 0" 0 "$RC"
+	expect_eq "state directory owned by --user" nobody "$(stat -c %U "$SANDBOX/state-nobody")"
+	git init -q --bare i.git
+	run "$SH" install --user nobody i.git
+	expect_eq "a state directory of another user: refused" 1 "$RC"
+	expect_contains "with the chown to run" "run chown -R nobody: '$STATE'" "$OUT"
+else
+	echo "note: --user cases need root; not run"
+fi
+
+finish
