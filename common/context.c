@@ -1,12 +1,14 @@
-/* Streams the tree of a commit as a tar archive, one blob in memory at a time. */
+/* Streams the tree of a commit as a tar archive, one big blob in memory at a time, small ones read ahead in a second thread. */
 #include "context.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <locale.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -28,21 +30,84 @@
 /* The most libgit2 keeps in its object cache after sp_context_tune. */
 #define CONTEXT_OBJECT_CACHE (4 * 1024 * 1024)
 
+/*
+ * Reading ahead: blobs smaller than CONTEXT_SMALL_BLOB are read (inflated)
+ * ahead of the writer, by a second thread and by the writer while it waits,
+ * at most CONTEXT_AHEAD_BYTES of them held at once (one more may be under
+ * way). Bigger blobs are read by the writer when their turn comes, so at
+ * most one of them is in memory. Entries are listed up to CONTEXT_RING ahead
+ * of the one being written, handed over CONTEXT_PUBLISH at a time.
+ */
+#define CONTEXT_SMALL_BLOB ((size_t)1024 * 1024)
+#define CONTEXT_AHEAD_BYTES ((size_t)8 * 1024 * 1024)
+#define CONTEXT_RING 1024
+#define CONTEXT_PUBLISH 32
+
+/* Whether sp_context_write reads ahead in a second thread. */
+static atomic_int context_threads = 1;
+
+enum slot_state {
+	SLOT_LISTED,  /* listed; nobody reads its blob yet */
+	SLOT_READING, /* a thread reads its blob */
+	SLOT_READ,    /* done: obj read ahead, or NULL: the writer reads it */
+};
+
+/* One listed tree entry, waiting to be written. */
+struct slot {
+	sp_buf path;     /* relative, no trailing '/' */
+	git_oid id;
+	git_filemode_t mode;
+	enum slot_state state;
+	git_odb_object *obj; /* the blob read ahead, or NULL */
+};
+
+/* A tree being listed: the next entry to list, its path's length. */
+struct level {
+	git_tree *tree;
+	size_t next;
+	size_t base;
+};
+
 struct context {
 	git_repository *git;
+	git_odb *odb;
+	const char *repo_path;
 	struct archive *ar;
 	struct archive_entry *entry;
-	sp_buf path;     /* path of the current entry, relative */
-	sp_buf link;     /* target of the current symbolic link */
-	sp_buf warning;  /* text of the current warning */
+	const char *path; /* path of the entry being written, or "" */
+	sp_buf link;      /* target of the current symbolic link */
+	sp_buf warning;   /* text of the current warning */
 	time_t mtime;
 	const sp_context_options *opts;
 	sp_context_stats *stats;
 	sp_context_write_fn write_fn;
 	void *payload;
-	int write_error; /* what write_fn returned when it failed */
-	char *out;       /* CONTEXT_BLOCK_SIZE bytes waiting for write_fn */
+	int write_error;  /* what write_fn returned when it failed */
+	char *out;        /* CONTEXT_BLOCK_SIZE bytes waiting for write_fn */
 	size_t out_len;
+
+	/* The tree walk, the writer's alone. */
+	struct level *levels;
+	size_t depth;     /* levels in use */
+	size_t levels_cap;
+	sp_buf walk;      /* path of the tree being listed, trailing '/' */
+	size_t listing;   /* entries listed, some maybe not handed over */
+	int list_done;    /* the walk has ended, or failed: list_error */
+	int list_error;
+	sp_buf list_message;
+
+	/* Shared with the read-ahead thread, under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t more; /* for the thread: entries, room, or stop */
+	pthread_cond_t read; /* for the writer: a slot has been read */
+	struct slot *ring;   /* CONTEXT_RING slots; entry i in ring[i % ..] */
+	size_t head;         /* the entry being written */
+	size_t listed;       /* entries handed over */
+	size_t cursor;       /* no blob before it is left to read ahead */
+	size_t held;         /* bytes of blobs read ahead, not yet written */
+	int stop;
+	int started;
+	pthread_t thread;
 };
 
 /* Hand the buffered bytes to the writer. */
@@ -94,9 +159,9 @@ static int context_archive_error(struct context *ctx, const char *what)
 		return ctx->write_error;
 	if (!msg)
 		msg = "unknown archive error";
-	if (!ctx->path.size)
+	if (!*ctx->path)
 		return sp_error_set(SP_EIO, "%s: %s", what, msg);
-	return sp_error_set(SP_EIO, "%s '%s': %s", what, ctx->path.ptr, msg);
+	return sp_error_set(SP_EIO, "%s '%s': %s", what, ctx->path, msg);
 }
 
 static int context_fd_write(const void *data, size_t len, void *payload)
@@ -126,7 +191,7 @@ static int context_check_name(struct context *ctx, const char *name)
 	    strchr(name, '/'))
 		return sp_error_set(SP_EINVALID,
 				    "tree entry '%s%s' is not a valid path",
-				    ctx->path.ptr, name);
+				    ctx->walk.ptr, name);
 	return 0;
 }
 
@@ -140,7 +205,7 @@ static int context_header(struct context *ctx, mode_t type, mode_t perm,
 	int r;
 
 	archive_entry_clear(e);
-	archive_entry_copy_pathname(e, ctx->path.ptr);
+	archive_entry_copy_pathname(e, ctx->path);
 	archive_entry_set_filetype(e, type);
 	archive_entry_set_perm(e, perm);
 	archive_entry_set_size(e, (la_int64_t)size);
@@ -187,7 +252,7 @@ static int context_check_size(struct context *ctx, uint64_t size)
 		return sp_error_set(SP_ETOOBIG,
 				    "file '%s' is too big for the build context "
 				    "(%llu bytes, the most is %llu)",
-				    ctx->path.ptr, (unsigned long long)size,
+				    ctx->path, (unsigned long long)size,
 				    (unsigned long long)max_blob);
 	if (max_total && (size > max_total ||
 			  ctx->stats->bytes > max_total - size))
@@ -201,53 +266,202 @@ static int context_check_size(struct context *ctx, uint64_t size)
 /* With a size limit, look at the object header before loading the blob. */
 static int context_precheck(struct context *ctx, const git_oid *id)
 {
-	git_odb *odb = NULL;
 	size_t size = 0;
 	git_object_t type;
 	int error;
 
 	if (!ctx->opts || (!ctx->opts->max_blob && !ctx->opts->max_total))
 		return 0;
-	if ((error = git_repository_odb(&odb, ctx->git)) < 0 ||
-	    (error = git_odb_read_header(&size, &type, odb, id)) < 0) {
-		error = sp_repo__git_error(error == GIT_ENOTFOUND ?
-						   SP_ENOTFOUND : SP_ERROR,
-					   "reading a blob of the commit");
-		goto done;
-	}
-	error = context_check_size(ctx, (uint64_t)size);
-done:
-	git_odb_free(odb);
-	return error;
+	if ((error = git_odb_read_header(&size, &type, ctx->odb, id)) < 0)
+		return sp_repo__git_error(error == GIT_ENOTFOUND ?
+						  SP_ENOTFOUND : SP_ERROR,
+					  "reading a blob of the commit");
+	return context_check_size(ctx, (uint64_t)size);
 }
 
-static int context_blob(struct context *ctx, const git_tree_entry *te,
-			git_filemode_t mode)
+static int context_is_blob(git_filemode_t mode)
 {
+	return mode == GIT_FILEMODE_BLOB ||
+	       mode == GIT_FILEMODE_BLOB_EXECUTABLE ||
+	       mode == GIT_FILEMODE_LINK;
+}
+
+/*
+ * Read a small blob ahead with `odb`, the calling thread's own. Anything
+ * else (a big blob, not a blob, a failure) gives NULL: the writer reads it
+ * in its turn, the one way it always does, so any error is its own.
+ */
+static git_odb_object *context_read_ahead(git_odb *odb, const git_oid *id)
+{
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size;
+
+	if (git_odb_read_header(&size, &type, odb, id) < 0 ||
+	    type != GIT_OBJECT_BLOB || size >= CONTEXT_SMALL_BLOB ||
+	    git_odb_read(&obj, odb, id) < 0) {
+		git_error_clear();
+		return NULL;
+	}
+	if (git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
+		git_odb_object_free(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/*
+ * Claim the next blob left to read ahead and read it with `odb`, the lock
+ * released meanwhile. Called and returns with ctx->lock held; returns 0
+ * when there is no such blob or no room for more.
+ */
+static int context_read_next(struct context *ctx, git_odb *odb)
+{
+	struct slot *s = NULL;
+	git_odb_object *obj;
+
+	if (ctx->cursor < ctx->head)
+		ctx->cursor = ctx->head;
+	for (; ctx->cursor < ctx->listed; ctx->cursor++) {
+		s = &ctx->ring[ctx->cursor % CONTEXT_RING];
+		if (s->state == SLOT_LISTED && context_is_blob(s->mode))
+			break;
+	}
+	if (ctx->cursor >= ctx->listed || ctx->held >= CONTEXT_AHEAD_BYTES)
+		return 0;
+	s->state = SLOT_READING;
+	ctx->cursor++;
+	pthread_mutex_unlock(&ctx->lock);
+	obj = context_read_ahead(odb, &s->id);
+	pthread_mutex_lock(&ctx->lock);
+	s->obj = obj;
+	s->state = SLOT_READ;
+	if (obj)
+		ctx->held += git_odb_object_size(obj);
+	pthread_cond_signal(&ctx->read);
+	return 1;
+}
+
+/*
+ * The read-ahead thread. It opens the repository itself, as sp_repo_open
+ * does (quarantine included): libgit2 objects are not shared between
+ * threads. A blob it reads is handed over whole, under the lock, and freed
+ * by the writer (blobs are not in libgit2's caches, nothing else refers to
+ * them). When it cannot open the repository it reads nothing and the
+ * writer reads every blob itself.
+ */
+static void *context_ahead_main(void *arg)
+{
+	struct context *ctx = arg;
+	sp_repo *repo = NULL;
+	git_odb *odb = NULL;
+
+	if (sp_repo_open(&repo, ctx->repo_path) < 0 ||
+	    git_repository_odb(&odb, repo->git) < 0)
+		goto done;
+	pthread_mutex_lock(&ctx->lock);
+	while (!ctx->stop)
+		if (!context_read_next(ctx, odb))
+			pthread_cond_wait(&ctx->more, &ctx->lock);
+	pthread_mutex_unlock(&ctx->lock);
+done:
+	git_odb_free(odb);
+	sp_repo_free(repo);
+	git_error_clear();
+	sp_error_clear();
+	return NULL;
+}
+
+/* Start the read-ahead thread, all signals blocked in it; none: no thread. */
+static void context_start(struct context *ctx)
+{
+	sigset_t all, old;
+
+	if (!atomic_load(&context_threads))
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ctx->started = pthread_create(&ctx->thread, NULL, context_ahead_main,
+				      ctx) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Stop the read-ahead thread, which finishes the blob it reads, if any. */
+static void context_stop(struct context *ctx)
+{
+	if (!ctx->started)
+		return;
+	pthread_mutex_lock(&ctx->lock);
+	ctx->stop = 1;
+	pthread_cond_broadcast(&ctx->more);
+	pthread_mutex_unlock(&ctx->lock);
+	pthread_join(ctx->thread, NULL);
+	ctx->started = 0;
+}
+
+/*
+ * The blob of the entry being written: read ahead (returned), or NULL for
+ * the writer to read. While another thread reads it, the writer reads the
+ * next blobs ahead instead of waiting, as long as there is room.
+ */
+static git_odb_object *context_take(struct context *ctx, struct slot *s)
+{
+	git_odb_object *obj;
+
+	pthread_mutex_lock(&ctx->lock);
+	while (s->state == SLOT_READING)
+		if (!context_read_next(ctx, ctx->odb))
+			pthread_cond_wait(&ctx->read, &ctx->lock);
+	obj = s->obj;
+	s->obj = NULL;
+	s->state = SLOT_READ;
+	if (ctx->cursor <= ctx->head)
+		ctx->cursor = ctx->head + 1;
+	if (obj) {
+		ctx->held -= git_odb_object_size(obj);
+		pthread_cond_signal(&ctx->more);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return obj;
+}
+
+static int context_blob(struct context *ctx, struct slot *s)
+{
+	git_odb_object *obj = context_take(ctx, s);
 	git_blob *blob = NULL;
 	const char *data;
-	uint64_t size;
-	int error;
+	uint64_t size, total;
+	int error = 0;
 
-	if ((error = context_precheck(ctx, git_tree_entry_id(te))) < 0)
-		goto done;
-	if ((error = git_blob_lookup(&blob, ctx->git,
-				     git_tree_entry_id(te))) < 0) {
-		error = sp_repo__git_error(error == GIT_ENOTFOUND ?
-						   SP_ENOTFOUND : SP_ERROR,
-					   "reading a blob of the commit");
-		goto done;
+	if (obj) {
+		data = git_odb_object_data(obj);
+		size = (uint64_t)git_odb_object_size(obj);
+		if (ctx->opts && (ctx->opts->max_blob || ctx->opts->max_total) &&
+		    (error = context_check_size(ctx, size)) < 0)
+			goto done;
+	} else {
+		if ((error = context_precheck(ctx, &s->id)) < 0)
+			goto done;
+		if ((error = git_blob_lookup(&blob, ctx->git, &s->id)) < 0) {
+			error = sp_repo__git_error(error == GIT_ENOTFOUND ?
+							   SP_ENOTFOUND :
+							   SP_ERROR,
+						   "reading a blob of the "
+						   "commit");
+			goto done;
+		}
+		data = git_blob_rawcontent(blob);
+		size = (uint64_t)git_blob_rawsize(blob);
 	}
-	data = git_blob_rawcontent(blob);
-	size = (uint64_t)git_blob_rawsize(blob);
+	total = size;
 
-	if (mode == GIT_FILEMODE_LINK) {
+	if (s->mode == GIT_FILEMODE_LINK) {
 		if (!size || size > SP_CONTEXT_MAX_LINK ||
 		    memchr(data, '\0', size)) {
 			error = sp_error_set(SP_EINVALID,
 					     "symbolic link '%s' has a target "
 					     "no file system takes",
-					     ctx->path.ptr);
+					     ctx->path);
 			goto done;
 		}
 		sp_buf_clear(&ctx->link);
@@ -260,7 +474,7 @@ static int context_blob(struct context *ctx, const git_tree_entry *te,
 
 	if ((error = context_check_size(ctx, size)) < 0 ||
 	    (error = context_header(ctx, AE_IFREG,
-				    mode == GIT_FILEMODE_BLOB_EXECUTABLE ?
+				    s->mode == GIT_FILEMODE_BLOB_EXECUTABLE ?
 					    0755 : 0644,
 				    size)) < 0)
 		goto done;
@@ -274,87 +488,182 @@ static int context_blob(struct context *ctx, const git_tree_entry *te,
 		data += n;
 		size -= (uint64_t)n;
 	}
-	size = (uint64_t)git_blob_rawsize(blob);
 	ctx->stats->files++;
-	ctx->stats->bytes += size;
-	if (size > ctx->stats->largest)
-		ctx->stats->largest = size;
+	ctx->stats->bytes += total;
+	if (total > ctx->stats->largest)
+		ctx->stats->largest = total;
 done:
 	git_blob_free(blob);
+	git_odb_object_free(obj);
 	return error;
 }
 
-static int context_tree(struct context *ctx, const git_tree *tree, int depth);
-
-static int context_subtree(struct context *ctx, const git_tree_entry *te,
-			   int depth)
+/* Write the entry at the head of the ring. */
+static int context_entry(struct context *ctx, struct slot *s)
 {
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
+	ctx->path = s->path.ptr;
+	switch (s->mode) {
+	case GIT_FILEMODE_TREE:
+		if ((error = context_header(ctx, AE_IFDIR, 0755, 0)) == 0)
+			ctx->stats->dirs++;
+		return error;
+	case GIT_FILEMODE_BLOB:
+	case GIT_FILEMODE_BLOB_EXECUTABLE:
+	case GIT_FILEMODE_LINK:
+		return context_blob(ctx, s);
+	case GIT_FILEMODE_COMMIT:
+		git_oid_tostr(hex, sizeof(hex), &s->id);
+		ctx->stats->submodules++;
+		return context_warn(ctx,
+				    "submodule '%s' (commit %.12s) is not part "
+				    "of the build context",
+				    ctx->path, hex);
+	default:
+		return sp_error_set(SP_EINVALID,
+				    "tree entry '%s' has unknown mode %06o",
+				    ctx->path, (unsigned)s->mode);
+	}
+}
+
+/* Walk into `tree` (owned from now on), listed below ctx->walk. */
+static void context_push(struct context *ctx, git_tree *tree)
+{
+	if (ctx->depth == ctx->levels_cap) {
+		size_t cap = ctx->levels_cap ? 2 * ctx->levels_cap : 16;
+		struct level *levels = sp_calloc(cap, sizeof(*levels));
+
+		if (ctx->depth)
+			memcpy(levels, ctx->levels,
+			       ctx->depth * sizeof(*levels));
+		free(ctx->levels);
+		ctx->levels = levels;
+		ctx->levels_cap = cap;
+	}
+	ctx->levels[ctx->depth].tree = tree;
+	ctx->levels[ctx->depth].next = 0;
+	ctx->levels[ctx->depth].base = ctx->walk.size;
+	ctx->depth++;
+}
+
+/*
+ * List the next entry of the walk into the ring, in the order of the tar,
+ * a directory before its contents (ctx->list_done at the end). An entry
+ * that cannot go into the archive ends the walk with an error, which the
+ * writer reports after the entries before it.
+ */
+static int context_list_one(struct context *ctx)
+{
+	struct level *l = NULL;
+	const git_tree_entry *te;
+	const char *name;
+	struct slot *s;
 	git_tree *tree = NULL;
 	int error;
 
-	if (depth >= SP_CONTEXT_MAX_DEPTH)
+	while (ctx->depth > 0) {
+		l = &ctx->levels[ctx->depth - 1];
+		if (l->next < git_tree_entrycount(l->tree))
+			break;
+		git_tree_free(l->tree);
+		ctx->depth--;
+	}
+	if (!ctx->depth) {
+		ctx->list_done = 1;
+		return 0;
+	}
+	te = git_tree_entry_byindex(l->tree, l->next++);
+	name = git_tree_entry_name(te);
+	sp_buf_truncate(&ctx->walk, l->base);
+	if ((error = context_check_name(ctx, name)) < 0 ||
+	    (error = sp_buf_puts(&ctx->walk, name)) < 0)
+		return error;
+	if (git_tree_entry_filemode(te) == GIT_FILEMODE_TREE &&
+	    ctx->depth - 1 >= SP_CONTEXT_MAX_DEPTH)
 		return sp_error_set(SP_EINVALID,
 				    "directory '%s' is nested more than %d deep",
-				    ctx->path.ptr, SP_CONTEXT_MAX_DEPTH);
-	if ((error = context_header(ctx, AE_IFDIR, 0755, 0)) < 0)
+				    ctx->walk.ptr, SP_CONTEXT_MAX_DEPTH);
+
+	s = &ctx->ring[ctx->listing % CONTEXT_RING];
+	sp_buf_clear(&s->path);
+	if ((error = sp_buf_put(&s->path, ctx->walk.ptr, ctx->walk.size)) < 0)
 		return error;
-	ctx->stats->dirs++;
-	if ((error = git_tree_lookup(&tree, ctx->git,
-				     git_tree_entry_id(te))) < 0)
+	git_oid_cpy(&s->id, git_tree_entry_id(te));
+	s->mode = git_tree_entry_filemode(te);
+	s->state = SLOT_LISTED;
+	s->obj = NULL;
+	ctx->listing++;
+	if (s->mode != GIT_FILEMODE_TREE)
+		return 0;
+
+	/* Its header is written first; a tree that cannot be read fails next. */
+	if ((error = git_tree_lookup(&tree, ctx->git, &s->id)) < 0)
 		return sp_repo__git_error(error == GIT_ENOTFOUND ?
 						  SP_ENOTFOUND : SP_ERROR,
 					  "reading a tree of the commit");
-	if ((error = sp_buf_putc(&ctx->path, '/')) == 0)
-		error = context_tree(ctx, tree, depth + 1);
-	git_tree_free(tree);
-	return error;
+	if ((error = sp_buf_putc(&ctx->walk, '/')) < 0) {
+		git_tree_free(tree);
+		return error;
+	}
+	context_push(ctx, tree);
+	return 0;
 }
 
-/* Write every entry of `tree`; ctx->path holds its path with a trailing '/'. */
-static int context_tree(struct context *ctx, const git_tree *tree, int depth)
+/* Hand the entries listed so far over to the read-ahead thread. */
+static void context_publish(struct context *ctx)
 {
-	size_t base = ctx->path.size;
-	size_t count = git_tree_entrycount(tree);
+	pthread_mutex_lock(&ctx->lock);
+	ctx->listed = ctx->listing;
+	pthread_cond_signal(&ctx->more);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+/* List entries until the ring is full or the walk has ended. */
+static void context_list(struct context *ctx)
+{
+	int error;
+
+	while (!ctx->list_done && ctx->listing - ctx->head < CONTEXT_RING) {
+		if ((error = context_list_one(ctx)) < 0) {
+			ctx->list_error = error;
+			if (sp_buf_sets(&ctx->list_message, sp_error_last()) <
+			    0)
+				ctx->list_error = SP_ENOMEM;
+			ctx->list_done = 1;
+		}
+		if (ctx->listing - ctx->listed >= CONTEXT_PUBLISH)
+			context_publish(ctx);
+	}
+	if (ctx->listing != ctx->listed)
+		context_publish(ctx);
+}
+
+/* Write every entry of the tree, listing ahead as it goes. */
+static int context_entries(struct context *ctx)
+{
 	int error = 0;
 
-	for (size_t i = 0; i < count && !error; i++) {
-		const git_tree_entry *te = git_tree_entry_byindex(tree, i);
-		const char *name = git_tree_entry_name(te);
-		git_filemode_t mode = git_tree_entry_filemode(te);
-		char hex[GIT_OID_HEXSZ + 1];
-
-		sp_buf_truncate(&ctx->path, base);
-		if ((error = context_check_name(ctx, name)) < 0 ||
-		    (error = sp_buf_puts(&ctx->path, name)) < 0)
+	context_list(ctx);
+	context_start(ctx);
+	while (!error) {
+		if (!ctx->list_done &&
+		    ctx->listing - ctx->head <= CONTEXT_RING / 2)
+			context_list(ctx);
+		if (ctx->head == ctx->listing)
 			break;
-
-		switch (mode) {
-		case GIT_FILEMODE_TREE:
-			error = context_subtree(ctx, te, depth);
-			break;
-		case GIT_FILEMODE_BLOB:
-		case GIT_FILEMODE_BLOB_EXECUTABLE:
-		case GIT_FILEMODE_LINK:
-			error = context_blob(ctx, te, mode);
-			break;
-		case GIT_FILEMODE_COMMIT:
-			git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(te));
-			ctx->stats->submodules++;
-			error = context_warn(ctx,
-					     "submodule '%s' (commit %.12s) "
-					     "is not part of the build "
-					     "context",
-					     ctx->path.ptr, hex);
-			break;
-		default:
-			error = sp_error_set(SP_EINVALID,
-					     "tree entry '%s' has unknown "
-					     "mode %06o",
-					     ctx->path.ptr, (unsigned)mode);
-			break;
-		}
+		error = context_entry(ctx,
+				      &ctx->ring[ctx->head % CONTEXT_RING]);
+		pthread_mutex_lock(&ctx->lock);
+		ctx->head++;
+		pthread_mutex_unlock(&ctx->lock);
 	}
-	sp_buf_truncate(&ctx->path, base);
+	context_stop(ctx);
+	ctx->path = "";
+	if (!error && ctx->list_error)
+		error = sp_error_set(ctx->list_error, "%s",
+				     ctx->list_message.ptr);
 	return error;
 }
 
@@ -390,6 +699,11 @@ int sp_context_tune(void)
 	return 0;
 }
 
+int sp_context_set_threads(int on)
+{
+	return atomic_exchange(&context_threads, on ? 1 : 0);
+}
+
 int sp_context_write_cb(sp_repo *repo, const char *commit,
 			sp_context_write_fn write_fn, void *payload,
 			const sp_context_options *opts,
@@ -413,10 +727,19 @@ int sp_context_write_cb(sp_repo *repo, const char *commit,
 	if (utf8)
 		old_locale = uselocale(utf8);
 
-	sp_buf_init(&ctx.path);
 	sp_buf_init(&ctx.link);
 	sp_buf_init(&ctx.warning);
+	sp_buf_init(&ctx.walk);
+	sp_buf_init(&ctx.list_message);
+	pthread_mutex_init(&ctx.lock, NULL);
+	pthread_cond_init(&ctx.more, NULL);
+	pthread_cond_init(&ctx.read, NULL);
+	ctx.ring = sp_calloc(CONTEXT_RING, sizeof(*ctx.ring));
+	for (size_t i = 0; i < CONTEXT_RING; i++)
+		sp_buf_init(&ctx.ring[i].path);
+	ctx.path = "";
 	ctx.git = repo->git;
+	ctx.repo_path = repo->path;
 	ctx.opts = opts;
 	ctx.stats = stats ? stats : &local_stats;
 	memset(ctx.stats, 0, sizeof(*ctx.stats));
@@ -434,24 +757,45 @@ int sp_context_write_cb(sp_repo *repo, const char *commit,
 		goto done;
 	}
 	ctx.mtime = (time_t)git_commit_time(c);
+	if (git_repository_odb(&ctx.odb, repo->git) < 0) {
+		error = sp_repo__git_error(SP_ERROR,
+					   "cannot open the object database");
+		goto done;
+	}
+	context_push(&ctx, tree);
+	tree = NULL;
 
 	if ((error = context_open(&ctx)) < 0 ||
-	    (error = context_tree(&ctx, tree, 0)) < 0)
+	    (error = context_entries(&ctx)) < 0)
 		goto done;
 	if (archive_write_close(ctx.ar) != ARCHIVE_OK)
 		error = context_archive_error(&ctx, "finishing the archive");
 	else
 		error = context_flush(&ctx);
 done:
+	context_stop(&ctx);
 	if (ctx.ar)
 		archive_write_free(ctx.ar);
 	archive_entry_free(ctx.entry);
 	free(ctx.out);
+	for (size_t i = 0; i < CONTEXT_RING; i++) {
+		git_odb_object_free(ctx.ring[i].obj);
+		sp_buf_dispose(&ctx.ring[i].path);
+	}
+	free(ctx.ring);
+	while (ctx.depth > 0)
+		git_tree_free(ctx.levels[--ctx.depth].tree);
+	free(ctx.levels);
+	git_odb_free(ctx.odb);
 	git_tree_free(tree);
 	git_commit_free(c);
-	sp_buf_dispose(&ctx.path);
 	sp_buf_dispose(&ctx.link);
 	sp_buf_dispose(&ctx.warning);
+	sp_buf_dispose(&ctx.walk);
+	sp_buf_dispose(&ctx.list_message);
+	pthread_cond_destroy(&ctx.read);
+	pthread_cond_destroy(&ctx.more);
+	pthread_mutex_destroy(&ctx.lock);
 	if (utf8) {
 		uselocale(old_locale);
 		freelocale(utf8);

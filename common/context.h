@@ -58,6 +58,14 @@ typedef int (*sp_context_write_fn)(const void *data, size_t len,
 int sp_context_tune(void);
 
 /*
+ * Whether sp_context_write reads small blobs ahead in a second thread
+ * (on, the default) or does everything in the calling thread (off); the
+ * archive is the same bytes either way. For the whole process; returns the
+ * setting before.
+ */
+int sp_context_set_threads(int on);
+
+/*
  * Write the tree of `commit` (anything sp_repo_resolve takes; it must name
  * a commit) to `fd` as a POSIX tar archive (ustar, pax headers where
  * needed): files 0644, executables 0755, symbolic links as links,
