@@ -366,6 +366,12 @@ int sp_install_state_dir(int *created, const char *path,
 					    pw ? pw->pw_name : "the git user",
 					    pw ? pw->pw_name : "USER", path);
 		}
+		if ((st.st_mode & 0777) == 0700)
+			return 0;
+		if (chmod(path, 0700) < 0)
+			return sp_error_set_os(SP_EIO, "cannot set the mode of state "
+					       "directory '%s' to 0700", path);
+		*created = 2;
 		return 0;
 	}
 	/* Parents as `install -d` makes them (0755, root's), the last one 0700. */

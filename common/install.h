@@ -69,7 +69,8 @@ int sp_install_wrapper(sp_buf *out, const char *name, const char *program);
  * Make the state directory `path` (and missing parents) with mode 0700,
  * given to opts' uid/gid when opts->owned. An existing one is checked: a
  * directory owned by opts->uid (SP_EINVALID with the chown to run
- * otherwise). `*created` is 1 when it was made now.
+ * otherwise), its mode set to 0700 when it was more open. `*created` is 1
+ * when it was made now, 2 when its mode was set, else 0.
  */
 int sp_install_state_dir(int *created, const char *path,
 			 const sp_install_options *opts);

@@ -137,9 +137,11 @@ static int install_state(sp_buf *changes, install_run *run, const char *config_f
 					  opts)) < 0)
 		goto done;
 	if (created)
-		sp_buf_printf(changes, "%sstate directory %s made (mode 0700, uid %ld)",
+		sp_buf_printf(changes, "%sstate directory %s %s (mode 0700, uid %ld)",
 			      changes->size ? ", " : "",
-			      dir ? dir : run->settings.state_dir, (long)opts->uid);
+			      dir ? dir : run->settings.state_dir,
+			      created == 1 ? "made" : "closed to others",
+			      (long)opts->uid);
 done:
 	free(dir);
 	return error;

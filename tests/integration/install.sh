@@ -185,6 +185,14 @@ expect_eq "--global --hook-dir exits 0" 0 "$RC"
 check "hooks linked into it" test -L "$SANDBOX/site-hooks/pre-receive"
 git config --file "$GLOBAL" --unset core.hooksPath
 
+# An existing state directory open to others is closed.
+git init -q --bare j.git
+git -C j.git config spacehook.stateDir "$SANDBOX/state-open"
+mkdir -m 0755 "$SANDBOX/state-open"
+run "$SH" install j.git
+expect_contains "says it closed it" "state directory $SANDBOX/state-open closed to others" "$OUT"
+expect_eq "now 0700" 700 "$(stat -c %a "$SANDBOX/state-open")"
+
 # --user (root only: the state directory is given to that user).
 if [ "$(id -u)" -eq 0 ]; then
 	git init -q --bare h.git
