@@ -583,6 +583,31 @@ START_TEST(test_big_answer_cut)
 }
 END_TEST
 
+/* In the calling process, so that the sanitizers see the whole transfer. */
+START_TEST(test_post_in_process)
+{
+	const sp_webhook_timing timing = { 2000, 2, 10 };
+	char url[128], bad[160];
+	receiver r;
+	int port;
+
+	receiver_start(&r, "ok", 1, "k");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/direct", r.port);
+	ck_assert_int_eq(sp_webhook_post(url, "k", "{}", &timing, r.log, "a/b", "B"), 0);
+	ck_assert_int_eq(count_lines(r.log, "try 1/2: HTTP 500, retrying in 10ms"), 1);
+	ck_assert_int_eq(count_lines(r.log, "try 2/2: HTTP 200, delivered"), 1);
+	ck_assert_int_eq(sp_webhook_post("gopher://127.0.0.1/", "k", "{}", &timing, NULL, "a/b",
+					 "B"), SP_EINVALID);
+	port = closed_port();
+	snprintf(bad, sizeof(bad), "http://127.0.0.1:%d/", port);
+	ck_assert_int_eq(sp_webhook_post(bad, NULL, "{}", &timing, r.log, "a/b", "B"),
+			 SP_EUNREACHABLE);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "not delivered"));
+	ck_assert_int_eq(count_lines(r.record, "\"path\""), 2);
+	receiver_stop(&r);
+}
+END_TEST
+
 START_TEST(test_nothing_configured)
 {
 	char *none[] = { NULL };
@@ -642,6 +667,7 @@ int main(void)
 	tcase_add_test(delivery, test_refused_and_redacted_urls);
 	tcase_add_test(delivery, test_redirect_not_followed);
 	tcase_add_test(delivery, test_big_answer_cut);
+	tcase_add_test(delivery, test_post_in_process);
 	tcase_add_test(delivery, test_nothing_configured);
 	tcase_add_test(delivery, test_bad_event);
 	suite_add_tcase(s, json);
