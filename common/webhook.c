@@ -1,4 +1,5 @@
-/* Webhooks: the JSON body, its HMAC-SHA256 signature, and delivery over libcurl from a detached process. */
+/* Webhooks: the JSON body, its HMAC-SHA256 signature, and delivery over libcurl
+ * from a detached process. */
 #include "webhook.h"
 
 #include <curl/curl.h>
@@ -18,6 +19,7 @@
 
 #include "error.h"
 #include "sha256.h"
+
 #include "banned.h"
 
 #ifndef SP_VERSION
@@ -67,7 +69,8 @@ int sp_webhook_json_string(sp_buf *out, const char *str, size_t len)
 
 	if (!str)
 		return sp_buf_puts(out, "null");
-	if ((error = sp_buf_grow(out, len + 2)) < 0 || (error = sp_buf_putc(out, '"')) < 0)
+	if ((error = sp_buf_grow(out, len + 2)) < 0 ||
+	    (error = sp_buf_putc(out, '"')) < 0)
 		return error;
 	while (i < len && !error) {
 		unsigned char c = s[i];
@@ -93,9 +96,11 @@ int sp_webhook_json_string(sp_buf *out, const char *str, size_t len)
 			error = sp_buf_puts(out, "\\ufffd");
 			n = 1;
 		} else if (n == 3 && c == 0xe2 && s[i + 1] == 0x80 &&
-			   (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-			/* U+2028 and U+2029 break JavaScript string literals. */
-			error = sp_buf_printf(out, "\\u%s", s[i + 2] == 0xa8 ? "2028" : "2029");
+		           (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
+			/* U+2028 and U+2029 break JavaScript string literals.
+			 */
+			error = sp_buf_printf(
+			    out, "\\u%s", s[i + 2] == 0xa8 ? "2028" : "2029");
 		} else {
 			error = sp_buf_put(out, s + i, n);
 		}
@@ -113,8 +118,10 @@ static int webhook_time(sp_buf *out, long long when_ms)
 	struct tm tm;
 	char text[32];
 
-	if (!gmtime_r(&secs, &tm) || !strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm))
-		return sp_error_set(SP_EINVALID, "cannot format time %lld", when_ms);
+	if (!gmtime_r(&secs, &tm) ||
+	    !strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm))
+		return sp_error_set(SP_EINVALID, "cannot format time %lld",
+		                    when_ms);
 	return sp_buf_printf(out, "%s.%03dZ", text, (int)(when_ms % 1000));
 }
 
@@ -126,8 +133,10 @@ static long long webhook_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Append `key` and `value` (NULL is null) as a JSON member, `value` cut at `max` bytes. */
-static int webhook_member(sp_buf *out, const char *key, const char *value, size_t max)
+/* Append `key` and `value` (NULL is null) as a JSON member, `value` cut at
+ * `max` bytes. */
+static int webhook_member(sp_buf *out, const char *key, const char *value,
+                          size_t max)
 {
 	size_t len = value ? strlen(value) : 0;
 	int error;
@@ -143,8 +152,8 @@ static int webhook_member(sp_buf *out, const char *key, const char *value, size_
 }
 
 int sp_webhook_body(sp_buf *out, const char *space_id, const char *commit,
-		    const char *old_stage, const char *new_stage, const char *error_text,
-		    long long when_ms)
+                    const char *old_stage, const char *new_stage,
+                    const char *error_text, long long when_ms)
 {
 	int error;
 
@@ -153,14 +162,16 @@ int sp_webhook_body(sp_buf *out, const char *space_id, const char *commit,
 	    (error = webhook_member(out, "commit", commit, 1024)) < 0 ||
 	    (error = webhook_member(out, "old_stage", old_stage, 1024)) < 0 ||
 	    (error = webhook_member(out, "stage", new_stage, 1024)) < 0 ||
-	    (error = webhook_member(out, "error", error_text, SP_WEBHOOK_ERROR_MAX)) < 0 ||
+	    (error = webhook_member(out, "error", error_text,
+	                            SP_WEBHOOK_ERROR_MAX)) < 0 ||
 	    (error = sp_buf_puts(out, ",\"time\":\"")) < 0 ||
 	    (error = webhook_time(out, when_ms)) < 0)
 		return error;
 	return sp_buf_puts(out, "\"}");
 }
 
-int sp_webhook_signature(sp_buf *out, const char *secret, const char *body, size_t len)
+int sp_webhook_signature(sp_buf *out, const char *secret, const char *body,
+                         size_t len)
 {
 	unsigned char mac[SP_SHA256_SIZE];
 	int error;
@@ -199,9 +210,10 @@ static void webhook_url_for_log(sp_buf *out, const char *url)
 	}
 }
 
-/* Append one line to the delivery log, rotating it beyond SP_WEBHOOK_LOG_MAX. */
+/* Append one line to the delivery log, rotating it beyond SP_WEBHOOK_LOG_MAX.
+ */
 static void webhook_log(const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void webhook_log(const char *path, const char *fmt, ...)
 {
@@ -224,25 +236,32 @@ static void webhook_log(const char *path, const char *fmt, ...)
 	sp_buf_putc(&line, '\n');
 
 	for (round = 0; round < 4; round++) {
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		fd =
+		    open(path,
+		         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		         0600);
 		if (fd < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &fst) < 0)
 			goto done;
 		/* Another process may have rotated the file while we waited. */
-		if (stat(path, &pst) < 0 || pst.st_ino != fst.st_ino || pst.st_dev != fst.st_dev) {
+		if (stat(path, &pst) < 0 || pst.st_ino != fst.st_ino ||
+		    pst.st_dev != fst.st_dev) {
 			close(fd);
 			fd = -1;
 			continue;
 		}
-		if (fst.st_size + (off_t)line.size <= SP_WEBHOOK_LOG_MAX || fst.st_size == 0)
+		if (fst.st_size + (off_t)line.size <= SP_WEBHOOK_LOG_MAX ||
+		    fst.st_size == 0)
 			break;
 		sp_buf_clear(&rotated);
-		if (sp_buf_printf(&rotated, "%s.1", path) < 0 || rename(path, rotated.ptr) < 0)
+		if (sp_buf_printf(&rotated, "%s.1", path) < 0 ||
+		    rename(path, rotated.ptr) < 0)
 			break; /* cannot rotate: keep appending */
 		close(fd);
 		fd = -1;
 	}
 	if (fd >= 0 && write(fd, line.ptr, line.size) < 0) {
-		/* Nobody to tell: the log is the only channel of a detached delivery. */
+		/* Nobody to tell: the log is the only channel of a detached
+		 * delivery. */
 	}
 done:
 	if (fd >= 0)
@@ -270,7 +289,7 @@ static size_t webhook_discard(char *data, size_t size, size_t n, void *payload)
 
 static void webhook_sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -294,23 +313,29 @@ static void webhook_delivery_id(sp_buf *out)
 	long long now = webhook_now_ms();
 	size_t i;
 
-	if (getrandom(raw, sizeof(raw), GRND_NONBLOCK) != (ssize_t)sizeof(raw)) {
+	if (getrandom(raw, sizeof(raw), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(raw)) {
 		for (i = 0; i < sizeof(raw); i++)
-			raw[i] = (unsigned char)((now >> (8 * (i % 8))) ^ (getpid() >> (i % 4)));
+			raw[i] = (unsigned char)((now >> (8 * (i % 8))) ^
+			                         (getpid() >> (i % 4)));
 	}
 	sp_sha256_hex(out, raw, sizeof(raw));
 }
 
 /* Set up a request's headers; the signature only when a secret is set. */
-static int webhook_headers(struct curl_slist **out, const char *secret, const char *body)
+static int webhook_headers(struct curl_slist **out, const char *secret,
+                           const char *body)
 {
 	sp_buf line = SP_BUF_INIT;
 	int error;
 
-	if ((error = webhook_header(out, "Content-Type: application/json")) < 0 ||
-	    (error = webhook_header(out, "User-Agent: spacehook/" SP_VERSION)) < 0 ||
+	if ((error = webhook_header(out, "Content-Type: application/json")) <
+	        0 ||
+	    (error = webhook_header(out, "User-Agent: spacehook/" SP_VERSION)) <
+	        0 ||
 	    (error = webhook_header(out, "Expect:")) < 0 ||
-	    (error = webhook_header(out, "X-Spacehook-Event: space.stage")) < 0 ||
+	    (error = webhook_header(out, "X-Spacehook-Event: space.stage")) <
+	        0 ||
 	    (error = sp_buf_puts(&line, "X-Spacehook-Delivery: ")) < 0)
 		goto done;
 	webhook_delivery_id(&line);
@@ -318,8 +343,10 @@ static int webhook_headers(struct curl_slist **out, const char *secret, const ch
 		goto done;
 	if (secret && *secret) {
 		sp_buf_clear(&line);
-		if ((error = sp_buf_puts(&line, SP_WEBHOOK_SIGNATURE_HEADER ": ")) < 0 ||
-		    (error = sp_webhook_signature(&line, secret, body, strlen(body))) < 0 ||
+		if ((error = sp_buf_puts(&line, SP_WEBHOOK_SIGNATURE_HEADER
+		                         ": ")) < 0 ||
+		    (error = sp_webhook_signature(&line, secret, body,
+		                                  strlen(body))) < 0 ||
 		    (error = webhook_header(out, line.ptr)) < 0)
 			goto done;
 	}
@@ -330,8 +357,8 @@ done:
 }
 
 int sp_webhook_post(const char *url, const char *secret, const char *body,
-		    const sp_webhook_timing *timing, const char *log_path,
-		    const char *space_id, const char *stage)
+                    const sp_webhook_timing *timing, const char *log_path,
+                    const char *space_id, const char *stage)
 {
 	static const sp_webhook_timing defaults = SP_WEBHOOK_TIMING_DEFAULT;
 	struct curl_slist *headers = NULL;
@@ -349,21 +376,27 @@ int sp_webhook_post(const char *url, const char *secret, const char *body,
 	webhook_url_for_log(&shown, url);
 
 	if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) {
-		webhook_log(log_path, "%s %s %s refused: only http and https URLs are allowed",
-			    space_id, stage, shown.ptr);
-		error = sp_error_set(SP_EINVALID, "webhook '%s' is not an http(s) URL", shown.ptr);
+		webhook_log(
+		    log_path,
+		    "%s %s %s refused: only http and https URLs are allowed",
+		    space_id, stage, shown.ptr);
+		error = sp_error_set(SP_EINVALID,
+		                     "webhook '%s' is not an http(s) URL",
+		                     shown.ptr);
 		goto done;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(curl = curl_easy_init()) ||
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    !(curl = curl_easy_init()) ||
 	    webhook_headers(&headers, secret, body) < 0) {
-		webhook_log(log_path, "%s %s %s not sent: cannot start an HTTP client",
-			    space_id, stage, shown.ptr);
+		webhook_log(log_path,
+		            "%s %s %s not sent: cannot start an HTTP client",
+		            space_id, stage, shown.ptr);
 		error = sp_error_set(SP_ENOMEM, "cannot start an HTTP client");
 		goto done;
 	}
 
 	for (attempt = 1; attempt <= tries; attempt++) {
-		webhook_answer answer = { 0, 0 };
+		webhook_answer answer = {0, 0};
 		int ok;
 
 		curl_easy_reset(curl);
@@ -374,23 +407,28 @@ int sp_webhook_post(const char *url, const char *secret, const char *body,
 		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timing->timeout_ms);
-		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timing->timeout_ms);
+		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+		                 timing->timeout_ms);
 		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 		curl_easy_setopt(curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		                 (curl_off_t)strlen(body));
 		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, webhook_discard);
 		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
 		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 		rc = curl_easy_perform(curl);
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 
-		/* A 2xx whose answer was too long to read is still delivered. */
-		ok = code >= 200 && code <= 299 &&
-		     (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && answer.cut));
+		/* A 2xx whose answer was too long to read is still delivered.
+		 */
+		ok =
+		    code >= 200 && code <= 299 &&
+		    (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && answer.cut));
 		if (ok) {
-			webhook_log(log_path, "%s %s %s try %d/%d: HTTP %ld, delivered",
-				    space_id, stage, shown.ptr, attempt, tries, code);
+			webhook_log(
+			    log_path, "%s %s %s try %d/%d: HTTP %ld, delivered",
+			    space_id, stage, shown.ptr, attempt, tries, code);
 			error = 0;
 			break;
 		}
@@ -398,21 +436,27 @@ int sp_webhook_post(const char *url, const char *secret, const char *body,
 		if (code)
 			sp_buf_printf(&outcome, "HTTP %ld", code);
 		else
-			sp_buf_puts(&outcome, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			sp_buf_puts(&outcome, errbuf[0]
+			                          ? errbuf
+			                          : curl_easy_strerror(rc));
 		if (attempt < tries)
-			webhook_log(log_path, "%s %s %s try %d/%d: %s, retrying in %ldms",
-				    space_id, stage, shown.ptr, attempt, tries, outcome.ptr,
-				    backoff);
+			webhook_log(log_path,
+			            "%s %s %s try %d/%d: %s, retrying in %ldms",
+			            space_id, stage, shown.ptr, attempt, tries,
+			            outcome.ptr, backoff);
 		else
-			webhook_log(log_path, "%s %s %s try %d/%d: %s, giving up", space_id,
-				    stage, shown.ptr, attempt, tries, outcome.ptr);
+			webhook_log(log_path,
+			            "%s %s %s try %d/%d: %s, giving up",
+			            space_id, stage, shown.ptr, attempt, tries,
+			            outcome.ptr);
 		if (attempt < tries) {
 			webhook_sleep_ms(backoff);
 			backoff *= 2;
 		}
 	}
 	if (error < 0)
-		error = sp_error_set(SP_EUNREACHABLE, "webhook '%s' not delivered", shown.ptr);
+		error = sp_error_set(SP_EUNREACHABLE,
+		                     "webhook '%s' not delivered", shown.ptr);
 done:
 	curl_slist_free_all(headers);
 	if (curl)
@@ -422,7 +466,8 @@ done:
 	return error;
 }
 
-/* In the delivery process: no descriptor, signal or session of the caller kept. */
+/* In the delivery process: no descriptor, signal or session of the caller kept.
+ */
 static void webhook_child_setup(long lifetime_ms)
 {
 	sigset_t none;
@@ -440,7 +485,8 @@ static void webhook_child_setup(long lifetime_ms)
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 	}
-	/* Locks and pipes of the caller (a Space lock, a pusher's log) must not outlive it. */
+	/* Locks and pipes of the caller (a Space lock, a pusher's log) must not
+	 * outlive it. */
 	if (close_range(3, ~0U, 0) < 0)
 		for (fd = 3; fd < 1024; fd++)
 			close(fd);
@@ -448,9 +494,11 @@ static void webhook_child_setup(long lifetime_ms)
 	alarm((unsigned)(lifetime_ms / 1000) + 30);
 }
 
-int sp_webhook_notify_timed(const sp_settings *settings, const sp_webhook_timing *timing,
-			    const char *space_id, const char *commit, const char *old_stage,
-			    const char *new_stage, const char *error_text)
+int sp_webhook_notify_timed(const sp_settings *settings,
+                            const sp_webhook_timing *timing,
+                            const char *space_id, const char *commit,
+                            const char *old_stage, const char *new_stage,
+                            const char *error_text)
 {
 	static const sp_webhook_timing defaults = SP_WEBHOOK_TIMING_DEFAULT;
 	sp_buf body = SP_BUF_INIT, log_path = SP_BUF_INIT;
@@ -461,33 +509,41 @@ int sp_webhook_notify_timed(const sp_settings *settings, const sp_webhook_timing
 	if (!settings || !settings->webhooks || !settings->webhooks[0])
 		return 0;
 	if (!space_id || !new_stage)
-		return sp_error_set(SP_EINVALID, "a webhook event needs a space and a stage");
+		return sp_error_set(
+		    SP_EINVALID, "a webhook event needs a space and a stage");
 	if (!timing)
 		timing = &defaults;
 	tries = timing->tries > 0 ? timing->tries : 1;
 	lifetime = (timing->timeout_ms + timing->backoff_ms) * 2L * tries;
 
-	if ((error = sp_webhook_body(&body, space_id, commit, old_stage, new_stage,
-				     error_text, webhook_now_ms())) < 0 ||
+	if ((error = sp_webhook_body(&body, space_id, commit, old_stage,
+	                             new_stage, error_text, webhook_now_ms())) <
+	        0 ||
 	    (settings->state_dir &&
-	     (error = sp_buf_printf(&log_path, "%s/webhooks.log", settings->state_dir)) < 0))
+	     (error = sp_buf_printf(&log_path, "%s/webhooks.log",
+	                            settings->state_dir)) < 0))
 		goto done;
 
 	pid = fork();
 	if (pid < 0) {
-		error = sp_error_set_os(SP_ERROR, "webhooks for %s not sent: fork failed", space_id);
+		error = sp_error_set_os(SP_ERROR,
+		                        "webhooks for %s not sent: fork failed",
+		                        space_id);
 		goto done;
 	}
 	if (pid == 0) {
-		/* The middle process: a session of its own, one delivery per URL, leave. */
+		/* The middle process: a session of its own, one delivery per
+		 * URL, leave. */
 		setsid();
 		for (i = 0; settings->webhooks[i]; i++) {
 			if (fork() != 0)
 				continue;
 			webhook_child_setup(lifetime);
-			sp_webhook_post(settings->webhooks[i], settings->webhook_secret, body.ptr,
-					timing, log_path.size ? log_path.ptr : NULL, space_id,
-					new_stage);
+			sp_webhook_post(settings->webhooks[i],
+			                settings->webhook_secret, body.ptr,
+			                timing,
+			                log_path.size ? log_path.ptr : NULL,
+			                space_id, new_stage);
 			_exit(0);
 		}
 		_exit(0);
@@ -500,9 +556,10 @@ done:
 	return error;
 }
 
-int sp_webhook_notify(const sp_settings *settings, const char *space_id, const char *commit,
-		      const char *old_stage, const char *new_stage, const char *error_text)
+int sp_webhook_notify(const sp_settings *settings, const char *space_id,
+                      const char *commit, const char *old_stage,
+                      const char *new_stage, const char *error_text)
 {
-	return sp_webhook_notify_timed(settings, NULL, space_id, commit, old_stage, new_stage,
-				       error_text);
+	return sp_webhook_notify_timed(settings, NULL, space_id, commit,
+	                               old_stage, new_stage, error_text);
 }

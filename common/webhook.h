@@ -1,4 +1,5 @@
-/* Webhooks: a signed JSON POST to every spacehook.webhook URL on each stage change of a Space, delivered in the background. */
+/* Webhooks: a signed JSON POST to every spacehook.webhook URL on each stage
+ * change of a Space, delivered in the background. */
 #ifndef SP_WEBHOOK_H
 #define SP_WEBHOOK_H
 
@@ -14,18 +15,23 @@
 /* The longest `error` text sent; longer text is cut at a character boundary. */
 #define SP_WEBHOOK_ERROR_MAX 4096
 
-/* webhooks.log in the state directory is moved to webhooks.log.1 beyond this. */
+/* webhooks.log in the state directory is moved to webhooks.log.1 beyond this.
+ */
 #define SP_WEBHOOK_LOG_MAX (1024 * 1024)
 
 /* How a delivery is tried. */
 typedef struct {
 	long timeout_ms; /* per try, connecting included */
 	int tries;       /* tries per URL, at least 1 */
-	long backoff_ms; /* wait before the second try, doubled before each next */
+	long backoff_ms; /* wait before the second try, doubled before each next
+	                  */
 } sp_webhook_timing;
 
 /* 10 s per try, 3 tries, waiting 1 s then 2 s between them. */
-#define SP_WEBHOOK_TIMING_DEFAULT { 10000, 3, 1000 }
+#define SP_WEBHOOK_TIMING_DEFAULT                                              \
+	{                                                                      \
+		10000, 3, 1000                                                 \
+	}
 
 /*
  * Tell every configured webhook that the Space `space_id` ("owner/name")
@@ -45,13 +51,16 @@ typedef struct {
  * hangs never changes what the caller does. Returns negative only when the
  * process cannot be started (the event is then lost; the message says so).
  */
-int sp_webhook_notify(const sp_settings *settings, const char *space_id, const char *commit,
-		      const char *old_stage, const char *new_stage, const char *error);
+int sp_webhook_notify(const sp_settings *settings, const char *space_id,
+                      const char *commit, const char *old_stage,
+                      const char *new_stage, const char *error);
 
 /* sp_webhook_notify with the given timing (tests use short ones). */
-int sp_webhook_notify_timed(const sp_settings *settings, const sp_webhook_timing *timing,
-			    const char *space_id, const char *commit, const char *old_stage,
-			    const char *new_stage, const char *error);
+int sp_webhook_notify_timed(const sp_settings *settings,
+                            const sp_webhook_timing *timing,
+                            const char *space_id, const char *commit,
+                            const char *old_stage, const char *new_stage,
+                            const char *error);
 
 /*
  * The JSON body, on one line:
@@ -60,8 +69,8 @@ int sp_webhook_notify_timed(const sp_settings *settings, const sp_webhook_timing
  * `when_ms` is milliseconds since the epoch (UTC). Appended to `out`.
  */
 int sp_webhook_body(sp_buf *out, const char *space_id, const char *commit,
-		    const char *old_stage, const char *new_stage, const char *error,
-		    long long when_ms);
+                    const char *old_stage, const char *new_stage,
+                    const char *error, long long when_ms);
 
 /*
  * Append `len` bytes of `str` to `out` as a quoted JSON string: quote,
@@ -72,7 +81,8 @@ int sp_webhook_body(sp_buf *out, const char *space_id, const char *commit,
 int sp_webhook_json_string(sp_buf *out, const char *str, size_t len);
 
 /* Append "sha256=<hex HMAC-SHA256 of body under secret>" to `out`. */
-int sp_webhook_signature(sp_buf *out, const char *secret, const char *body, size_t len);
+int sp_webhook_signature(sp_buf *out, const char *secret, const char *body,
+                         size_t len);
 
 /*
  * Post `body` to `url` now, in the calling process, trying as `timing`
@@ -83,7 +93,7 @@ int sp_webhook_signature(sp_buf *out, const char *secret, const char *body, size
  * SP_EINVALID for a refused URL, SP_EUNREACHABLE otherwise.
  */
 int sp_webhook_post(const char *url, const char *secret, const char *body,
-		    const sp_webhook_timing *timing, const char *log_path,
-		    const char *space_id, const char *stage);
+                    const sp_webhook_timing *timing, const char *log_path,
+                    const char *space_id, const char *stage);
 
 #endif
