@@ -33,6 +33,13 @@ expect_contains "hooks" "ok  hooks of $bare" "$OUT"
 expect_not_contains "no failure" "FAIL" "$OUT"
 expect_eq "the probe image is removed" "" "$("$DOCKER" images -q 'spacehook-doctor')"
 
+run spacehook doctor --user "$(id -un)" "$bare"
+expect_eq "--user the owner: exit 0" 0 "$RC"
+run spacehook doctor --user nobody "$bare"
+expect_eq "--user another user: exit 1" 1 "$RC"
+expect_contains "the state directory is not theirs" "not to the git user nobody" "$OUT"
+expect_contains "with the chown" "  fix: chown -R nobody: '$STATE'" "$OUT"
+
 # A client that cannot run BuildKit builds (as /usr/local/bin/docker here: no buildx).
 cat >"$SANDBOX/legacy-docker" <<'EOF'
 #!/bin/sh

@@ -185,6 +185,30 @@ expect_eq "--global --hook-dir exits 0" 0 "$RC"
 check "hooks linked into it" test -L "$SANDBOX/site-hooks/pre-receive"
 git config --file "$GLOBAL" --unset core.hooksPath
 
+# Without receive.advertisePushOptions a push with -o fails (the symptom the
+# admin guide names); spacehook install sets it.
+git config --file "$GLOBAL" --unset receive.advertisePushOptions
+git init -q --bare k.git
+ln -s "$SP_BIN/pre-receive" k.git/hooks/pre-receive
+push_to k.git
+check "push options refused before install" test "$RC" -ne 0
+expect_contains "with git's message" "the receiving end does not support push options" "$OUT"
+run "$SH" install k.git
+expect_contains "install sets it" "receive.advertisePushOptions set" "$OUT"
+push_to k.git
+expect_eq "push options taken after install" 0 "$RC"
+
+# Backup and restore of the state directory, as the admin guide shows.
+printf '{"A":"b"}' >"$STATE/probe.json"
+chmod 0600 "$STATE/probe.json"
+tar -C "$SANDBOX" -czpf "$SANDBOX/spacehook-state.tgz" state
+mkdir "$SANDBOX/restore"
+tar -C "$SANDBOX/restore" -xzpf "$SANDBOX/spacehook-state.tgz"
+expect_eq "restored directory keeps 0700" 700 "$(stat -c %a "$SANDBOX/restore/state")"
+expect_eq "restored file keeps 0600" 600 "$(stat -c %a "$SANDBOX/restore/state/probe.json")"
+expect_eq "restored content" '{"A":"b"}' "$(cat "$SANDBOX/restore/state/probe.json")"
+rm "$STATE/probe.json"
+
 # An existing state directory open to others is closed.
 git init -q --bare j.git
 git -C j.git config spacehook.stateDir "$SANDBOX/state-open"
@@ -204,6 +228,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	run "$SH" install --user nobody i.git
 	expect_eq "a state directory of another user: refused" 1 "$RC"
 	expect_contains "with the chown to run" "run chown -R nobody: '$STATE'" "$OUT"
+	printf '[spacehook]\n\tstateDir = %s\n' "$SANDBOX/state-global" >"$SANDBOX/system.gitconfig"
+	run "$SH" install --global --user nobody --config "$SANDBOX/system.gitconfig"
+	expect_eq "--global --user exits 0" 0 "$RC"
+	expect_eq "its state directory owned by --user" nobody "$(stat -c %U "$SANDBOX/state-global")"
 else
 	echo "note: --user cases need root; not run"
 fi
