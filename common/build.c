@@ -8,15 +8,18 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "context.h"
 #include "error.h"
+#include "fault.h"
 #include "proc.h"
 #include "banned.h"
 
 #define BUILD_SECRET_ENV "SPACEHOOK_SECRET_"
+#define BUILD_CANCEL_GRACE 5 /* seconds the client gets to stop before SIGKILL */
 
 typedef struct {
 	sp_repo *repo;
@@ -182,7 +185,8 @@ int sp_build_run(const sp_build_options *opts)
 	sp_redact redact;
 	const char **argv = NULL;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	int error = 0, status = 0, feeding = 0, canceled = 0;
+	int error = 0, status = 0, feeding = 0;
+	time_t canceled = 0;
 	pthread_t thread;
 	pid_t pid = -1;
 
@@ -228,8 +232,10 @@ int sp_build_run(const sp_build_options *opts)
 		int r = poll(&p, 1, 250);
 
 		if (opts->cancel && *opts->cancel && !canceled) {
-			canceled = 1;
+			canceled = time(NULL);
 			kill(-pid, SIGTERM);
+		} else if (canceled && time(NULL) - canceled > BUILD_CANCEL_GRACE) {
+			kill(-pid, SIGKILL);
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -241,6 +247,7 @@ int sp_build_run(const sp_build_options *opts)
 		if (n <= 0)
 			break;
 		sp_redact_write(&redact, chunk, (size_t)n);
+		sp_fault("build-output");
 	}
 	sp_redact_flush(&redact);
 reap:

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fault.h"
 #include "probe.h"
 #include "banned.h"
 
@@ -180,6 +181,39 @@ static void deploy_restore(const sp_deploy_options *opts, const char *old)
 		deploy_say(opts, "spacehook: the previous version serves again");
 }
 
+/*
+ * Remove every container of the Space but `keep1` and `keep2`: what a crashed
+ * or canceled deploy left behind. Returns how many were removed.
+ */
+static int deploy_remove_others(const sp_deploy_options *opts, const char *keep1,
+				const char *keep2)
+{
+	return sp_deploy_gc_containers(opts->engine, sp_store_space(opts->store), keep1, keep2);
+}
+
+int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space, const char *keep1,
+			    const char *keep2)
+{
+	sp_container_list list = { 0 };
+	sp_buf filter = SP_BUF_INIT;
+	int removed = 0;
+
+	sp_buf_printf(&filter, "spacehook.space=%s", space->id);
+	if (sp_engine_container_list(&list, engine, filter.ptr) == 0) {
+		for (size_t i = 0; i < list.count; i++) {
+			const char *cid = list.items[i].id;
+
+			if ((keep1 && !strcmp(cid, keep1)) || (keep2 && !strcmp(cid, keep2)))
+				continue;
+			if (sp_engine_container_remove(engine, cid, 1) == 0)
+				removed++;
+		}
+	}
+	sp_container_list_dispose(&list);
+	sp_buf_dispose(&filter);
+	return removed;
+}
+
 static const char *deploy_probe_host(const char *bind)
 {
 	if (!strcmp(bind, "0.0.0.0") || !strcmp(bind, ""))
@@ -246,6 +280,7 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 			goto failed;
 		spec.volume = volume.ptr;
 	}
+	deploy_remove_others(opts, old, NULL);
 	sp_buf_printf(&name, "spacehook-%s-%.7s-%lld", space->slug, opts->commit,
 		      (long long)time(NULL));
 	if ((error = sp_engine_container_create(&id, opts->engine, name.ptr, &spec)) < 0)
@@ -265,6 +300,7 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 			goto failed;
 		stopped = error == 0;
 	}
+	sp_fault("deploy-after-stop");
 	deploy_stamp(stamp, sizeof(stamp));
 	deploy_say(opts, "===== Application startup at %s =====", stamp);
 	if ((error = sp_engine_container_start(opts->engine, id)) < 0)
@@ -288,6 +324,7 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 			goto failed;
 		}
 		sp_container_info_dispose(&info);
+		sp_fault("deploy-probe");
 		if (sp_probe_http(&status, probe_url.ptr, 1000) == 0)
 			break;
 		if (time(NULL) >= deadline) {
@@ -306,6 +343,7 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	    sp_error_last_code() != SP_ENOTFOUND)
 		deploy_say(opts, "spacehook: warning: could not remove the old container: %s",
 			   sp_error_last());
+	deploy_remove_others(opts, id, NULL);
 	if (old_image && strcmp(old_image, opts->image))
 		sp_state_set(&state->prev_image, old_image);
 	sp_state_set(&state->stage, "RUNNING");

@@ -46,4 +46,11 @@ void sp_deploy_limits(double *cpus, long long *memory, const char *hardware,
 int sp_deploy_gc_images(sp_engine *engine, const sp_space *space, const char *keep1,
 			const char *keep2);
 
+/*
+ * Remove every container of the Space but `keep1` and `keep2` (full ids; may
+ * be NULL): leftovers of crashed or canceled deploys. Returns how many.
+ */
+int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space, const char *keep1,
+			    const char *keep2);
+
 #endif

@@ -259,7 +259,7 @@ int sp_job_start_worker(const sp_space *space)
 	static const char *const pass[] = {
 		"PATH", "HOME", "LANG", "LC_ALL", "TZ", "XDG_CONFIG_HOME", "DOCKER_HOST",
 		"DOCKER_CONFIG", "SPACEHOOK_PROGRAM", "GIT_CONFIG_NOSYSTEM",
-		"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+		"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "SPACEHOOK_FAULT",
 	};
 	sp_proc_options opts = { 0 };
 	sp_buf program = SP_BUF_INIT;
@@ -449,22 +449,45 @@ typedef struct {
 } job_context;
 
 static void job_finish(job_context *ctx, sp_state *state, const job_entry *job,
-		       job_log *log, const char *stage, const char *error)
+		       job_log *log, const char *stage_in, const char *error_in)
 {
+	/* The arguments may point into *state itself: copy them first. */
+	char *stage = sp_strdup(stage_in), *error = error_in ? sp_strdup(error_in) : NULL;
+
 	sp_state_set(&state->stage, stage);
 	sp_state_set(&state->building_commit, NULL);
 	if (error)
 		sp_state_set(&state->error, error);
 	sp_state_save(ctx->store, state);
-	if (strcmp(stage, "RUNNING")) {
+	if (strcmp(stage, "RUNNING") || error) {
 		job_say(log, "spacehook: %s is %s%s%s", ctx->space->id, stage,
 			state->container && state->commit ? "; still serving " : "",
 			state->container && state->commit ? state->url : "");
 	}
 	job_write_status(ctx->store, job->id, stage, error);
+	free(stage);
+	free(error);
 }
 
-static void job_run(job_context *ctx, const job_entry *job)
+/*
+ * Pushes may run their post-receive out of order: whatever was queued, build
+ * what the deploy branch holds now.
+ */
+static void job_newest_commit(job_context *ctx, job_entry *job, job_log *log)
+{
+	sp_buf ref = SP_BUF_INIT;
+	char head[SP_OID_HEXSZ + 1];
+
+	sp_buf_printf(&ref, "refs/heads/%s", ctx->settings->deploy_branch);
+	if (sp_repo_resolve(head, ctx->repo, ref.ptr) == 0 && strcmp(head, job->commit)) {
+		job_say(log, "spacehook: building %.7s, the newest commit of %s (queued: %.7s)",
+			head, ctx->settings->deploy_branch, job->commit);
+		memcpy(job->commit, head, sizeof(head));
+	}
+	sp_buf_dispose(&ref);
+}
+
+static void job_run(job_context *ctx, job_entry *job)
 {
 	const sp_settings *s = ctx->settings;
 	sp_spaceconfig *config = NULL;
@@ -500,6 +523,16 @@ static void job_run(job_context *ctx, const job_entry *job)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
 	job_say(&log, "===== %s queued at %s / Commit SHA: %.7s =====",
 		job->flags & SP_JOB_RESTART ? "Restart" : "Build", stamp, job->commit);
+
+	if (state.paused) {
+		job_say(&log, "spacehook: %s is paused: the push is kept, nothing is built; "
+			"'spacehook start %s' builds and runs the newest commit",
+			ctx->space->id, ctx->space->id);
+		job_write_status(ctx->store, job->id, "PAUSED", NULL);
+		goto done;
+	}
+	if (!(job->flags & SP_JOB_RESTART))
+		job_newest_commit(ctx, job, &log);
 
 	/* The config of the commit: the pushed README decides port and timeout. */
 	if ((error = sp_repo_read_blob(&readme, ctx->repo, job->commit, "README.md",
@@ -549,7 +582,8 @@ static void job_run(job_context *ctx, const job_entry *job)
 		sp_state_set(&state.building_commit, job->commit);
 		sp_state_save(ctx->store, &state);
 		if ((slot = job_take_slot(s, &log)) < 0) {
-			job_finish(ctx, &state, job, &log, "BUILD_ERROR", "build canceled");
+			job_finish(ctx, &state, job, &log, state.container ? "RUNNING" : "STOPPED",
+				   "build canceled by the administrator");
 			goto done;
 		}
 		sp_buf_printf(&image, "spacehook/%s:%.12s", ctx->space->slug, job->commit);
@@ -579,8 +613,9 @@ static void job_run(job_context *ctx, const job_entry *job)
 			sp_redact_string(&clean, &redact, sp_error_last(), strlen(sp_error_last()));
 			job_say(&log, "spacehook: error: %s", clean.ptr);
 			job_finish(ctx, &state, job, &log,
-				   error == SP_ECANCELED ? (state.container ? "RUNNING" : "STOPPED")
-							 : "BUILD_ERROR", clean.ptr);
+				   error != SP_ECANCELED ? "BUILD_ERROR"
+				   : state.container ? "RUNNING" : "STOPPED",
+				   error == SP_ECANCELED ? "build canceled by the administrator" : clean.ptr);
 			goto done;
 		}
 	}
@@ -679,6 +714,30 @@ done:
 	return error;
 }
 
+static pid_t job_worker_pid(sp_store *store);
+
+/*
+ * Take the Space lock for a worker. Another worker holding it runs the queue
+ * (`*lock` stays -1); a short holder that is not a worker (status, gc, stop)
+ * is waited for, so a queued job is never left behind.
+ */
+static int job_lock_as_worker(int *lock, sp_store *store)
+{
+	int error = SP_ELOCKED;
+
+	*lock = -1;
+	for (int i = 0; i < 600 && error == SP_ELOCKED; i++) {
+		if ((error = sp_store_lock(lock, store, 0)) != SP_ELOCKED)
+			break;
+		if (job_worker_pid(store) > 0)
+			return 0;
+		usleep(100 * 1000);
+	}
+	if (error == SP_ELOCKED)
+		return 0;
+	return error;
+}
+
 int sp_job_work(const sp_space *space)
 {
 	sp_settings base = { 0 }, settings = { 0 };
@@ -702,11 +761,10 @@ int sp_job_work(const sp_space *space)
 	job_path(&pidpath, store, "worker.pid");
 	sp_buf_printf(&pidtext, "%ld\n", (long)getpid());
 	for (;;) {
-		if ((error = sp_store_lock(&lock, store, 0)) < 0) {
-			if (error == SP_ELOCKED)
-				error = 0; /* another worker runs the queue */
+		if ((error = job_lock_as_worker(&lock, store)) < 0)
 			goto done;
-		}
+		if (lock < 0)
+			break; /* another worker runs the queue */
 		sp_store_write_file(pidpath.ptr, pidtext.ptr, pidtext.size, 0600);
 		while (!job_cancel && job_dequeue(&job, store) == 0) {
 			job_context ctx = { &settings, store, repo, space };
@@ -798,5 +856,190 @@ done:
 	sp_state_dispose(&state);
 	sp_store_free(store);
 	sp_buf_dispose(&stage);
+	return error;
+}
+
+/* The worker's pid, when a live `spacehook worker` holds it; 0 otherwise. */
+static pid_t job_worker_pid(sp_store *store)
+{
+	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	pid_t pid = 0;
+
+	job_path(&path, store, "worker.pid");
+	if (sp_buf_read_file(&text, path.ptr, 64) == 0)
+		pid = (pid_t)strtol(text.ptr, NULL, 10);
+	if (pid > 0) {
+		/* A recycled pid is not ours: the command line must be a worker's. */
+		sp_buf_clear(&path);
+		sp_buf_printf(&path, "/proc/%ld/cmdline", (long)pid);
+		if (sp_buf_read_file(&text, path.ptr, 4096) < 0 ||
+		    !memmem(text.ptr, text.size, "worker", 7))
+			pid = 0;
+	}
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&text);
+	return pid > 0 ? pid : 0;
+}
+
+int sp_job_cancel(int *canceled, sp_store *store, int wait_seconds)
+{
+	job_entry queued;
+	sp_buf path = SP_BUF_INIT;
+	int lock, count = 0;
+	pid_t pid;
+
+	if ((lock = job_queue_lock(store)) < 0)
+		return SP_EIO;
+	if (job_queue_read(&queued, store) == 0) {
+		job_path(&path, store, "queue");
+		unlink(path.ptr);
+		job_append_log(store, queued.id, "spacehook: canceled by the administrator before it started\n");
+		job_write_status(store, queued.id, "CANCELED", "canceled by the administrator");
+		count++;
+	}
+	job_queue_unlock(lock);
+	if ((pid = job_worker_pid(store)) > 0 && kill(pid, SIGTERM) == 0) {
+		count++;
+		for (int i = 0; i < wait_seconds * 10 && kill(pid, 0) == 0; i++)
+			usleep(100 * 1000);
+		if (kill(pid, 0) == 0) {
+			sp_buf_dispose(&path);
+			return sp_error_set(SP_ETIMEOUT, "the worker (pid %ld) is still stopping after %d s",
+					    (long)pid, wait_seconds);
+		}
+	}
+	if (canceled)
+		*canceled = count;
+	sp_buf_dispose(&path);
+	return 0;
+}
+
+int sp_job_pause(const sp_settings *settings, sp_store *store, int paused)
+{
+	sp_engine *engine = NULL;
+	sp_state state;
+	int lock = -1, error;
+
+	sp_state_init(&state);
+	if (paused && (error = sp_job_cancel(NULL, store, 60)) < 0)
+		goto done;
+	if ((error = sp_store_lock(&lock, store, 1)) < 0 ||
+	    (error = sp_state_load(&state, store)) < 0)
+		goto done;
+	state.paused = paused;
+	if (paused) {
+		if (state.container) {
+			if ((error = sp_engine_new(&engine, settings->docker_host)) < 0)
+				goto done;
+			error = sp_engine_container_stop(engine, state.container, 10);
+			if (error < 0 && error != SP_ENOTFOUND)
+				goto done;
+		}
+		sp_state_set(&state.stage, "PAUSED");
+		sp_state_set(&state.error, NULL);
+	}
+	error = sp_state_save(store, &state);
+done:
+	if (lock >= 0)
+		sp_store_unlock(lock);
+	sp_engine_free(engine);
+	sp_state_dispose(&state);
+	return error;
+}
+
+int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers, int *images)
+{
+	const sp_space *space = sp_store_space(store);
+	sp_engine *engine = NULL;
+	sp_image_list before = { 0 }, after = { 0 };
+	sp_buf filter = SP_BUF_INIT;
+	sp_state state;
+	int lock = -1, error;
+
+	sp_state_init(&state);
+	/* Not while a job runs: its new container and image are not recorded yet. */
+	if ((error = sp_store_lock(&lock, store, 0)) < 0 ||
+	    (error = sp_state_load(&state, store)) < 0 ||
+	    (error = sp_engine_new(&engine, settings->docker_host)) < 0)
+		goto done;
+	sp_buf_printf(&filter, "spacehook.space=%s", space->id);
+	sp_engine_image_list(&before, engine, filter.ptr);
+	*containers += sp_deploy_gc_containers(engine, space, state.container, NULL);
+	sp_deploy_gc_images(engine, space, state.image, state.prev_image);
+	sp_engine_image_list(&after, engine, filter.ptr);
+	if (before.count > after.count)
+		*images += (int)(before.count - after.count);
+done:
+	if (lock >= 0)
+		sp_store_unlock(lock);
+	sp_image_list_dispose(&before);
+	sp_image_list_dispose(&after);
+	sp_buf_dispose(&filter);
+	sp_engine_free(engine);
+	sp_state_dispose(&state);
+	return error;
+}
+
+static int job_stage_is(const sp_state *state, const char *const *stages)
+{
+	for (; state->stage && *stages; stages++)
+		if (!strcmp(state->stage, *stages))
+			return 1;
+	return 0;
+}
+
+int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine, sp_state *state)
+{
+	static const char *const in_job[] = { "BUILDING", "RUNNING_BUILDING", "APP_STARTING",
+					      "RUNNING_APP_STARTING", NULL };
+	static const char *const serving[] = { "RUNNING", NULL };
+	sp_container_info info = { 0 };
+	sp_buf message = SP_BUF_INIT;
+	int lock = -1, error, running = 0, exists = 0, exit_code = 0, dirty = 0;
+
+	if (changed)
+		*changed = 0;
+	if ((error = sp_store_lock(&lock, store, 0)) < 0)
+		return error == SP_ELOCKED ? 0 : error; /* a worker is on it */
+	sp_state_dispose(state);
+	sp_state_init(state);
+	if ((error = sp_state_load(state, store)) < 0)
+		goto done;
+	if (state->container) {
+		error = sp_engine_container_inspect(&info, engine, state->container);
+		if (error < 0 && error != SP_ENOTFOUND)
+			goto done;
+		exists = error == 0;
+		running = exists && info.running;
+		exit_code = exists ? info.exit_code : 0;
+		error = 0;
+	}
+	if (job_stage_is(state, in_job)) {
+		sp_buf_printf(&message, "the worker stopped during %s; 'spacehook rebuild %s' "
+			      "runs the job again", state->stage, sp_store_space(store)->id);
+		sp_state_set(&state->stage, running ? "RUNNING" : "RUNTIME_ERROR");
+		sp_state_set(&state->building_commit, NULL);
+		dirty = 1;
+	} else if (job_stage_is(state, serving) && !running && !state->paused) {
+		if (!state->container || !exists)
+			sp_buf_printf(&message, "the container is gone; 'spacehook restart %s' "
+				      "runs the Space again", sp_store_space(store)->id);
+		else
+			sp_buf_printf(&message, "Space stopped. Exit code: %d; 'spacehook restart %s' "
+				      "runs it again", exit_code, sp_store_space(store)->id);
+		sp_state_set(&state->stage, "RUNTIME_ERROR");
+		dirty = 1;
+	}
+	if (dirty) {
+		sp_state_set(&state->error, message.ptr);
+		if ((error = sp_state_save(store, state)) < 0)
+			goto done;
+		if (changed)
+			*changed = 1;
+	}
+done:
+	sp_container_info_dispose(&info);
+	sp_buf_dispose(&message);
+	sp_store_unlock(lock);
 	return error;
 }

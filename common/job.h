@@ -3,6 +3,7 @@
 #define SP_JOB_H
 
 #include "buf.h"
+#include "engine.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
@@ -65,5 +66,36 @@ int sp_job_restart(const sp_settings *settings, const sp_space *space, sp_buf *m
  */
 int sp_job_submit(char id_out[SP_JOB_ID_MAX], const sp_settings *settings,
 		  const sp_space *space, unsigned flags);
+
+/*
+ * Cancel what the Space's worker does (`spacehook cancel`): drop the queued
+ * job (its follower is told), send the worker SIGTERM so it stops the build
+ * or deploy and keeps the previous version serving, and wait up to
+ * `wait_seconds` for it to leave. `*canceled` (may be NULL) gets how many
+ * jobs were stopped or dropped.
+ */
+int sp_job_cancel(int *canceled, sp_store *store, int wait_seconds);
+
+/*
+ * Stop the Space and keep it stopped across pushes (PAUSED), or with
+ * `paused` 0 clear that mark (the caller then submits a job to start it).
+ */
+int sp_job_pause(const sp_settings *settings, sp_store *store, int paused);
+
+/*
+ * Collect what the Space no longer needs: containers other than the serving
+ * one, images other than the serving and the previous one. Adds counts to
+ * `*containers` and `*images`.
+ */
+int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers, int *images);
+
+/*
+ * Make the Space's record match what the engine runs, when no worker holds
+ * the Space (`spacehook status`): a stage of a job under way whose worker
+ * died, or RUNNING while the container is gone or stopped, becomes the stage
+ * that is true, with an error saying what happened. `state` is updated and
+ * saved; `*changed` (may be NULL) says whether anything changed.
+ */
+int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine, sp_state *state);
 
 #endif

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "engine.h"
 #include "error.h"
+#include "job.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
@@ -80,6 +82,7 @@ static void status_row(sp_buf *out, const char *id, const sp_state *st)
 int cmd_status(int argc, char **argv)
 {
 	sp_settings settings = { 0 };
+	sp_engine *engine = NULL;
 	sp_buf out = SP_BUF_INIT;
 	char **ids = NULL;
 	size_t count = 0;
@@ -122,6 +125,11 @@ int cmd_status(int argc, char **argv)
 		cmd_die_message("%s", sp_error_last());
 		goto done;
 	}
+	/* The record is compared with what the engine runs, when it answers. */
+	if (count && sp_engine_new(&engine, settings.docker_host) < 0) {
+		cmd_die_message("%s; stages are shown as last recorded", sp_error_last());
+		engine = NULL;
+	}
 	if (json)
 		sp_buf_putc(&out, '[');
 	else
@@ -141,6 +149,9 @@ int cmd_status(int argc, char **argv)
 			sp_state_dispose(&st);
 			goto done;
 		}
+		if (engine && sp_job_reconcile(NULL, store, engine, &st) < 0)
+			cmd_die_message("%s: cannot compare with the engine: %s", space.id,
+					sp_error_last());
 		if (json) {
 			if (i)
 				sp_buf_putc(&out, ',');
@@ -156,6 +167,7 @@ int cmd_status(int argc, char **argv)
 	fwrite(out.ptr, 1, out.size, stdout);
 	status = 0;
 done:
+	sp_engine_free(engine);
 	sp_store_list_free(ids, count);
 	sp_buf_dispose(&out);
 	sp_settings_dispose(&settings);

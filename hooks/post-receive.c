@@ -68,6 +68,14 @@ int main(void)
 	}
 	if (!read_deploy_update(commit, settings.deploy_branch))
 		goto done;
+	/* Several pushes may race to here: queue what the branch holds now. */
+	{
+		char ref[LINE_MAX_LEN], head[SP_OID_HEXSZ + 1];
+
+		snprintf(ref, sizeof(ref), "refs/heads/%s", settings.deploy_branch);
+		if (sp_repo_resolve(head, repo, ref) == 0)
+			memcpy(commit, head, sizeof(head));
+	}
 	if (sp_space_from_path(&space, settings.repos_root, sp_repo_path(repo)) < 0 ||
 	    sp_store_open(&store, settings.state_dir, &space) < 0 ||
 	    sp_job_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||

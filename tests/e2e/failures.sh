@@ -19,6 +19,8 @@ RUN echo good > /srv/index.html
 CMD ["httpd", "-f", "-p", "7860", "-h", "/srv"]
 EOF2
 printf '%s' "$SECRET" | spacehook secrets set "$id" BUILD_TOKEN --no-restart
+# A fresh context, so no step comes from an earlier run's build cache.
+echo "$$-$RANDOM-$(date +%s%N)" >"$SANDBOX/work/app/nonce.txt"
 
 # Watch every command line while the build runs: the value must not be in any
 # (the watcher reads the value from a file, so its own command line is clean).

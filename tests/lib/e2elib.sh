@@ -43,15 +43,16 @@ space_id() {
 	echo "e2e-$SP_TEST_NAME/$1"
 }
 
-# set_app NAME CMD...: a Dockerfile whose app runs the shell command given.
+# set_app NAME CMD...: a Dockerfile whose app (app.sh) runs the shell command given.
 set_app() {
 	local name=$1
 	shift
-	cat >"$SANDBOX/work/$name/Dockerfile" <<EOF2
+	printf '%s\n' "$*" >"$SANDBOX/work/$name/app.sh"
+	cat >"$SANDBOX/work/$name/Dockerfile" <<'EOF2'
 FROM spacehook-base:busybox
 WORKDIR /home/user/app
 COPY . .
-CMD ["/bin/sh", "-c", "$*"]
+CMD ["/bin/sh", "/home/user/app/app.sh"]
 EOF2
 }
 

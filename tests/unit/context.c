@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,16 +166,12 @@ static const char make_repo_script[] =
 	"git commit -q -m 'with a submodule'\n"
 	"git -c tar.umask=022 archive --format=tar -o ../git.tar HEAD\n";
 
-static void setup_repo(void)
+/* A sandbox with a pinned git identity and commit time. */
+static void setup_sandbox(void)
 {
 	ck_assert_ptr_nonnull(mkdtemp(sandbox));
+	sp_buf_clear(&repo_dir);
 	sp_buf_printf(&repo_dir, "%s/w", sandbox);
-	sp_buf_clear(&long150);
-	make_path(&long150, 50, 49, 3);       /* 50+1+49+1+49 = 150 */
-	make_path(&long300, 60, 59, 5);       /* 60+4*(1+59) = 300 */
-	ck_assert_uint_eq(long150.size, 150);
-	ck_assert_uint_eq(long300.size, 300);
-
 	setenv("HOME", sandbox, 1);
 	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
 	setenv("GIT_AUTHOR_NAME", "A U Thor", 1);
@@ -183,6 +180,16 @@ static void setup_repo(void)
 	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
 	setenv("GIT_AUTHOR_DATE", "1600000000 +0000", 1);
 	setenv("GIT_COMMITTER_DATE", "1700000000 +0000", 1);
+}
+
+static void setup_repo(void)
+{
+	setup_sandbox();
+	sp_buf_clear(&long150);
+	make_path(&long150, 50, 49, 3);       /* 50+1+49+1+49 = 150 */
+	make_path(&long300, 60, 59, 5);       /* 60+4*(1+59) = 300 */
+	ck_assert_uint_eq(long150.size, 150);
+	ck_assert_uint_eq(long300.size, 300);
 	setenv("LONG150", long150.ptr, 1);
 	setenv("LONG300", long300.ptr, 1);
 	ck_assert_int_eq(run_script(make_repo_script), 0);
@@ -567,6 +574,323 @@ START_TEST(test_bad_tree)
 }
 END_TEST
 
+/*
+ * Reading ahead. A repository of many small files in nested directories
+ * (more than the entries listed ahead at once, more bytes than are read
+ * ahead at once), some executables and symbolic links, and big files that
+ * the writer reads itself.
+ */
+#define MANY_FILES 2500
+#define MANY_LINKS (MANY_FILES / 97 + 1)
+#define MANY_BIG 3
+
+/*
+ * The git blob id of the archive of the many-files repository as written
+ * before blobs were read ahead (single-threaded, one blob at a time): the
+ * bytes must never change.
+ */
+#define MANY_ARCHIVE_ID "0000000000000000000000000000000000000000"
+
+static uint32_t lcg_next(uint32_t *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8;
+}
+
+/* Deterministic contents: words of text, or bytes that hardly compress. */
+static void fill(sp_buf *out, uint32_t *seed, size_t len, int text)
+{
+	static const char *const words[] = { "space", "docker", "model",
+					     "token", "def", "self", "\n" };
+
+	sp_buf_clear(out);
+	while (out->size < len) {
+		if (text) {
+			sp_buf_puts(out, words[lcg_next(seed) % 7]);
+			sp_buf_putc(out, ' ');
+		} else {
+			sp_buf_putc(out, (char)(lcg_next(seed) & 0xff));
+		}
+	}
+	sp_buf_truncate(out, len);
+}
+
+static void write_file(const char *path, const sp_buf *data, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(write(fd, data->ptr, data->size), (ssize_t)data->size);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+static void setup_many(void)
+{
+	uint32_t seed = 42;
+	sp_buf path = SP_BUF_INIT, data = SP_BUF_INIT;
+
+	setup_sandbox();
+	ck_assert_int_eq(mkdir(repo_dir.ptr, 0755), 0);
+	for (int d = 0; d < 10; d++)
+		for (int e = 0; e < 5; e++) {
+			sp_buf_clear(&path);
+			sp_buf_printf(&path, "%s/d%d", repo_dir.ptr, d);
+			mkdir(path.ptr, 0755);
+			sp_buf_printf(&path, "/e%d", e);
+			ck_assert_int_eq(mkdir(path.ptr, 0755), 0);
+		}
+	for (int i = 0; i < MANY_FILES; i++) {
+		uint32_t r = lcg_next(&seed);
+		size_t size = r % 10 < 6 ? r % 2048 :
+			      r % 10 < 9 ? r % 16384 : r % 100000;
+
+		sp_buf_clear(&path);
+		sp_buf_printf(&path, "%s/d%u/e%u/f%04d", repo_dir.ptr,
+			      (unsigned)(r % 10), (unsigned)(r / 10 % 5), i);
+		if (i % 97 == 0) {
+			ck_assert_int_eq(symlink("../../d0", path.ptr), 0);
+			continue;
+		}
+		fill(&data, &seed, size, i % 3 != 0);
+		write_file(path.ptr, &data, i % 13 == 0 ? 0755 : 0644);
+	}
+	sp_buf_clear(&path);
+	sp_buf_printf(&path, "%s/big", repo_dir.ptr);
+	ck_assert_int_eq(mkdir(path.ptr, 0755), 0);
+	for (int i = 0; i < MANY_BIG; i++) {
+		sp_buf_clear(&path);
+		sp_buf_printf(&path, "%s/big/b%d", repo_dir.ptr, i);
+		fill(&data, &seed, (size_t)(1 + i) * 1024 * 1024 + 1, 0);
+		write_file(path.ptr, &data, 0644);
+	}
+	ck_assert_int_eq(run_script("cd w && git init -q && git add -A && "
+				    "git commit -q -m many"),
+			 0);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&data);
+}
+
+/* Write the context of `rev` through the callback into `out`. */
+static int write_many(sp_buf *out, const char *rev, int threads,
+		      const sp_context_options *opts,
+		      sp_context_stats *stats)
+{
+	sp_repo *repo = NULL;
+	int prev, error;
+
+	ck_assert_int_eq(sp_repo_open(&repo, repo_dir.ptr), 0);
+	prev = sp_context_set_threads(threads);
+	error = sp_context_write_cb(repo, rev, collect_bytes, out, opts,
+				    stats);
+	sp_context_set_threads(prev);
+	sp_repo_free(repo);
+	return error;
+}
+
+static void blob_id(char out[GIT_OID_HEXSZ + 1], const sp_buf *data)
+{
+	git_oid id;
+
+	ck_assert_int_ge(git_libgit2_init(), 1);
+	ck_assert_int_eq(git_odb_hash(&id, data->ptr, data->size,
+				      GIT_OBJECT_BLOB),
+			 0);
+	git_oid_tostr(out, GIT_OID_HEXSZ + 1, &id);
+	git_libgit2_shutdown();
+}
+
+START_TEST(test_ahead_same_bytes)
+{
+	sp_buf one = SP_BUF_INIT, two = SP_BUF_INIT;
+	sp_context_stats s1, s2;
+	char id[GIT_OID_HEXSZ + 1];
+
+	ck_assert_msg(write_many(&two, "HEAD", 1, NULL, &s2) == 0, "%s",
+		      sp_error_last());
+	ck_assert_msg(write_many(&one, "HEAD", 0, NULL, &s1) == 0, "%s",
+		      sp_error_last());
+	ck_assert_uint_eq(one.size, two.size);
+	ck_assert(!memcmp(one.ptr, two.ptr, one.size));
+	ck_assert(!memcmp(&s1, &s2, sizeof(s1)));
+	ck_assert_uint_eq(s1.files, MANY_FILES - MANY_LINKS + MANY_BIG);
+	ck_assert_uint_eq(s1.symlinks, MANY_LINKS);
+	ck_assert_uint_eq(s1.dirs, 10 * 5 + 10 + 1);
+	ck_assert_uint_eq(s1.largest, (uint64_t)MANY_BIG * 1024 * 1024 + 1);
+	blob_id(id, &two);
+	ck_assert_msg(!strcmp(id, MANY_ARCHIVE_ID), "archive %s, was %s", id,
+		      MANY_ARCHIVE_ID);
+	sp_buf_dispose(&one);
+	sp_buf_dispose(&two);
+}
+END_TEST
+
+/*
+ * A commit of the many-files tree with blobs that are not in the
+ * repository: one in the middle of the walk, one at its end.
+ */
+static void write_missing_commit(char out[GIT_OID_HEXSZ + 1])
+{
+	git_repository *git = NULL;
+	git_object *head = NULL;
+	git_treebuilder *tb = NULL;
+	git_oid missing, tree_id, commit;
+	git_tree *tree = NULL;
+	git_signature *sig = NULL;
+
+	ck_assert_int_ge(git_libgit2_init(), 1);
+	ck_assert_int_eq(git_repository_open(&git, repo_dir.ptr), 0);
+	ck_assert_int_eq(git_revparse_single(&head, git, "HEAD^{tree}"), 0);
+	ck_assert_int_eq(git_treebuilder_new(&tb, git, (git_tree *)head), 0);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	ck_assert_int_eq(git_oid_fromstr(&missing,
+					 "1234567890123456789012345678901234567890"),
+			 0);
+	ck_assert_int_eq(git_treebuilder_insert(NULL, tb, "d5x", &missing,
+						GIT_FILEMODE_BLOB),
+			 0);
+	ck_assert_int_eq(git_treebuilder_insert(NULL, tb, "zz", &missing,
+						GIT_FILEMODE_BLOB),
+			 0);
+	ck_assert_int_eq(git_treebuilder_write(&tree_id, tb), 0);
+	ck_assert_int_eq(git_tree_lookup(&tree, git, &tree_id), 0);
+	ck_assert_int_eq(git_signature_new(&sig, "A", "a@example.com",
+					   COMMIT_TIME, 0),
+			 0);
+	ck_assert_int_eq(git_commit_create(&commit, git, NULL, sig, sig,
+					   NULL, "missing", tree, 0, NULL),
+			 0);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+	git_oid_tostr(out, GIT_OID_HEXSZ + 1, &commit);
+	git_tree_free(tree);
+	git_signature_free(sig);
+	git_treebuilder_free(tb);
+	git_object_free(head);
+	git_repository_free(git);
+	git_libgit2_shutdown();
+}
+
+/* Failures part way: the same code, message and counts in both ways. */
+static const struct {
+	const char *what;
+	int missing;      /* the commit with missing blobs */
+	uint64_t max_blob, max_total;
+	size_t fail_at;   /* the writer fails at this call; 0: never */
+	int code;
+	const char *message;
+} ahead_failures[] = {
+	{ "missing blob", 1, 0, 0, 0, SP_ENOTFOUND,
+	  "reading a blob of the commit" },
+	{ "missing blob, limits", 1, 8 << 20, 1 << 30, 0, SP_ENOTFOUND,
+	  "reading a blob of the commit" },
+	{ "big blob", 0, 3 << 20, 0, 0, SP_ETOOBIG, "big/b2" },
+	{ "small blob", 0, 50000, 0, 0, SP_ETOOBIG, "too big" },
+	{ "total", 0, 0, 5 << 20, 0, SP_ETOOBIG, "the build context" },
+	{ "writer", 0, 0, 0, 40, SP_ECANCELED, "reader gave up" },
+	{ "writer at once", 0, 0, 0, 1, SP_ECANCELED, "reader gave up" },
+};
+
+START_TEST(test_ahead_failures)
+{
+	char missing[GIT_OID_HEXSZ + 1], msg[2][1024];
+	const char *rev = "HEAD";
+	sp_context_options opts = SP_CONTEXT_OPTIONS_INIT;
+	sp_context_stats stats[2];
+	sp_repo *repo = NULL;
+	int error[2];
+
+	if (ahead_failures[_i].missing) {
+		write_missing_commit(missing);
+		rev = missing;
+	}
+	opts.max_blob = ahead_failures[_i].max_blob;
+	opts.max_total = ahead_failures[_i].max_total;
+	ck_assert_int_eq(sp_repo_open(&repo, repo_dir.ptr), 0);
+	for (int t = 0; t < 2; t++) {
+		struct failing f = { 0, ahead_failures[_i].fail_at };
+		sp_buf bytes = SP_BUF_INIT;
+		int prev = sp_context_set_threads(t);
+
+		if (f.fail_at)
+			error[t] = sp_context_write_cb(repo, rev, fail_writer,
+						       &f, &opts, &stats[t]);
+		else
+			error[t] = sp_context_write_cb(repo, rev,
+						       collect_bytes, &bytes,
+						       &opts, &stats[t]);
+		sp_context_set_threads(prev);
+		snprintf(msg[t], sizeof(msg[t]), "%s", sp_error_last());
+		ck_assert_msg(error[t] == ahead_failures[_i].code,
+			      "%s, threads %d: %d %s", ahead_failures[_i].what,
+			      t, error[t], msg[t]);
+		ck_assert_msg(strstr(msg[t], ahead_failures[_i].message),
+			      "%s", msg[t]);
+		if (f.fail_at)
+			ck_assert_uint_eq(f.calls, f.fail_at);
+		sp_buf_dispose(&bytes);
+	}
+	ck_assert_str_eq(msg[0], msg[1]);
+	ck_assert(!memcmp(&stats[0], &stats[1], sizeof(stats[0])));
+	if (ahead_failures[_i].missing)
+		ck_assert_uint_gt(stats[0].files, 100);
+	sp_repo_free(repo);
+}
+END_TEST
+
+struct reader {
+	int fd;
+	size_t want; /* bytes to read before going away */
+};
+
+static void *read_then_leave(void *arg)
+{
+	struct reader *r = arg;
+	char chunk[65536];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < r->want && (n = read(r->fd, chunk, sizeof(chunk))) > 0)
+		got += (size_t)n;
+	close(r->fd);
+	return NULL;
+}
+
+/* The reader of the pipe goes away part way: SP_EIO, no hang, no signal. */
+START_TEST(test_ahead_reader_gone)
+{
+	static const size_t wants[] = { 0, 1, 3 << 20 };
+	sp_repo *repo = NULL;
+	sigset_t pending;
+
+	ck_assert_int_eq(sp_repo_open(&repo, repo_dir.ptr), 0);
+	for (size_t i = 0; i < sizeof(wants) / sizeof(wants[0]); i++)
+		for (int t = 0; t < 2; t++) {
+			struct reader r;
+			pthread_t th;
+			int fds[2], prev;
+
+			ck_assert_int_eq(pipe(fds), 0);
+			r.fd = fds[0];
+			r.want = wants[i];
+			ck_assert_int_eq(pthread_create(&th, NULL,
+							read_then_leave, &r),
+					 0);
+			prev = sp_context_set_threads(t);
+			ck_assert_int_eq(sp_context_write(repo, "HEAD", fds[1],
+							  NULL, NULL),
+					 SP_EIO);
+			sp_context_set_threads(prev);
+			ck_assert_ptr_nonnull(strstr(sp_error_last(),
+						     "Broken pipe"));
+			ck_assert_int_eq(pthread_join(th, NULL), 0);
+			close(fds[1]);
+		}
+	sigemptyset(&pending);
+	ck_assert_int_eq(sigpending(&pending), 0);
+	ck_assert(!sigismember(&pending, SIGPIPE));
+	sp_repo_free(repo);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("context");
@@ -594,6 +918,15 @@ int main(void)
 	tcase_add_test(tc, test_callback_same_bytes);
 	tcase_add_test(tc, test_callback_error_stops);
 	tcase_add_test(tc, test_reader_gone);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("read ahead");
+	tcase_add_checked_fixture(tc, setup_many, teardown_repo);
+	tcase_add_test(tc, test_ahead_same_bytes);
+	tcase_add_loop_test(tc, test_ahead_failures, 0,
+			    sizeof(ahead_failures) /
+				    sizeof(ahead_failures[0]));
+	tcase_add_test(tc, test_ahead_reader_gone);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);
