@@ -247,6 +247,18 @@ static void sandbox_make(receiver *r)
 	r->pid = -1;
 }
 
+/* Remove the test's directory (kept when a check failed before). */
+static void sandbox_remove(receiver *r)
+{
+	const char *argv[] = {"rm", "-rf", r->dir, NULL};
+	sp_proc_options opts = {argv, NULL, -1, -1, -1, 0, NULL};
+	pid_t pid;
+	int status;
+
+	if (r->dir[0] && sp_proc_spawn(&pid, &opts) == 0)
+		sp_proc_wait(&status, pid);
+}
+
 /* Start the receiver: `mode` ok, hang, redirect or big; the first `fail_first`
  * requests get 500. */
 static void receiver_start(receiver *r, const char *mode, int fail_first,
@@ -279,7 +291,9 @@ static void receiver_stop(receiver *r)
 	if (r->pid > 0) {
 		kill(r->pid, SIGTERM);
 		sp_proc_wait(&status, r->pid);
+		r->pid = -1;
 	}
+	sandbox_remove(r);
 }
 
 /* Count the lines of `path` that contain `needle`. */
@@ -546,6 +560,7 @@ START_TEST(test_unreachable_and_rotation)
 	ck_assert_int_eq(stat(r.log, &st), 0);
 	ck_assert_int_lt(st.st_size, 4096);
 	sp_buf_dispose(&old);
+	sandbox_remove(&r);
 }
 END_TEST
 
@@ -677,6 +692,7 @@ START_TEST(test_nothing_configured)
 	usleep(300000);
 	ck_assert_int_eq(stat(r.log, &st), -1);
 	ck_assert_int_eq(errno, ENOENT);
+	sandbox_remove(&r);
 }
 END_TEST
 
