@@ -1,4 +1,6 @@
-/* Putting the hooks in place: where the hook programs are, hooks installed, chained or checked in a directory, the state directory made, git config set. */
+/* Putting the hooks in place: where the hook programs are, hooks installed,
+ * chained or checked in a directory, the state directory made, git config set.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,10 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "error.h"
 #include "install.h"
 #include "proc.h"
-#include "banned.h"
 
 #define WRAPPER_MARK "# spacehook chained hook"
 #define WRAPPER_MAX (64 * 1024)
@@ -37,7 +39,8 @@ static int install_both(sp_buf *pre, sp_buf *post, const char *dir)
 	int ok;
 
 	sp_buf_printf(&path, "%s/pre-receive", dir);
-	ok = access(path.ptr, X_OK) == 0 && install_realpath(pre, path.ptr) == 0;
+	ok =
+	    access(path.ptr, X_OK) == 0 && install_realpath(pre, path.ptr) == 0;
 	sp_buf_clear(&path);
 	sp_buf_printf(&path, "%s/post-receive", dir);
 	ok = ok && access(path.ptr, X_OK) == 0 &&
@@ -54,11 +57,13 @@ int sp_install_programs(sp_buf *pre, sp_buf *post)
 	if ((error = sp_proc_self_dir(&dir)) < 0)
 		goto done;
 	sp_buf_printf(&lib, "%s/../lib/spacehook/hooks", dir.ptr);
-	if (!install_both(pre, post, lib.ptr) && !install_both(pre, post, dir.ptr))
-		error = sp_error_set(SP_ENOTFOUND,
-				     "the hook programs are neither in '%s' nor "
-				     "next to the spacehook program in '%s'",
-				     lib.ptr, dir.ptr);
+	if (!install_both(pre, post, lib.ptr) &&
+	    !install_both(pre, post, dir.ptr))
+		error =
+		    sp_error_set(SP_ENOTFOUND,
+		                 "the hook programs are neither in '%s' nor "
+		                 "next to the spacehook program in '%s'",
+		                 lib.ptr, dir.ptr);
 done:
 	sp_buf_dispose(&dir);
 	sp_buf_dispose(&lib);
@@ -101,37 +106,42 @@ int sp_install_wrapper(sp_buf *out, const char *name, const char *program)
 	for (const char *p = program; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return sp_error_set(SP_EINVALID,
-					    "hook program path '%s' holds a "
-					    "control character", program);
+			                    "hook program path '%s' holds a "
+			                    "control character",
+			                    program);
 	sp_buf_clear(out);
-	sp_buf_printf(out,
-		      "#!/bin/sh\n" WRAPPER_MARK ": runs the hook that was here "
-		      "before\n# (%s.local), then spacehook's, with the same "
-		      "input. Written by\n# `spacehook install --chain`; to undo, "
-		      "move %s.local back to %s.\n"
-		      "hooks=$(dirname \"$0\")\n"
-		      "input=$(mktemp) || exit 1\n"
-		      "trap 'rm -f \"$input\"' EXIT\n"
-		      "cat >\"$input\" || exit 1\n",
-		      name, name, name);
+	sp_buf_printf(
+	    out,
+	    "#!/bin/sh\n" WRAPPER_MARK ": runs the hook that was here "
+	    "before\n# (%s.local), then spacehook's, with the same "
+	    "input. Written by\n# `spacehook install --chain`; to undo, "
+	    "move %s.local back to %s.\n"
+	    "hooks=$(dirname \"$0\")\n"
+	    "input=$(mktemp) || exit 1\n"
+	    "trap 'rm -f \"$input\"' EXIT\n"
+	    "cat >\"$input\" || exit 1\n",
+	    name, name, name);
 	if (!strcmp(name, "pre-receive")) {
-		sp_buf_printf(out, "\"$hooks/%s.local\" \"$@\" <\"$input\" || "
-			      "exit $?\n", name);
+		sp_buf_printf(out,
+		              "\"$hooks/%s.local\" \"$@\" <\"$input\" || "
+		              "exit $?\n",
+		              name);
 		shell_quote(out, program);
 		sp_buf_puts(out, " \"$@\" <\"$input\"\n");
 	} else {
-		sp_buf_printf(out, "\"$hooks/%s.local\" \"$@\" <\"$input\"\n"
-			      "status=$?\n", name);
+		sp_buf_printf(out,
+		              "\"$hooks/%s.local\" \"$@\" <\"$input\"\n"
+		              "status=$?\n",
+		              name);
 		shell_quote(out, program);
 		sp_buf_puts(out, " \"$@\" <\"$input\" || status=$?\n"
-			    "exit $status\n");
+		                 "exit $status\n");
 	}
 	return 0;
 }
 
-int sp_install_hook_status(sp_hook_status *out, sp_buf *detail,
-			   const char *dir, const char *name,
-			   const char *program)
+int sp_install_hook_status(sp_hook_status *out, sp_buf *detail, const char *dir,
+                           const char *name, const char *program)
 {
 	sp_buf path = SP_BUF_INIT, real = SP_BUF_INIT, mine = SP_BUF_INIT;
 	sp_buf text = SP_BUF_INIT, wrapper = SP_BUF_INIT;
@@ -148,11 +158,13 @@ int sp_install_hook_status(sp_hook_status *out, sp_buf *detail,
 		if (errno == ENOENT)
 			*out = SP_HOOK_MISSING;
 		else
-			error = sp_error_set_os(SP_EIO, "cannot read '%s'", path.ptr);
+			error = sp_error_set_os(SP_EIO, "cannot read '%s'",
+			                        path.ptr);
 		goto done;
 	}
 	if (install_realpath(&mine, program) < 0) {
-		error = sp_error_set_os(SP_ENOTFOUND, "hook program '%s'", program);
+		error =
+		    sp_error_set_os(SP_ENOTFOUND, "hook program '%s'", program);
 		goto done;
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -176,7 +188,8 @@ int sp_install_hook_status(sp_hook_status *out, sp_buf *detail,
 			sp_buf_puts(detail, "not a regular file");
 		goto done;
 	}
-	if (install_realpath(&real, path.ptr) == 0 && !strcmp(real.ptr, mine.ptr)) {
+	if (install_realpath(&real, path.ptr) == 0 &&
+	    !strcmp(real.ptr, mine.ptr)) {
 		*out = SP_HOOK_OURS;
 		goto done;
 	}
@@ -205,13 +218,14 @@ static int install_owner(const char *path, const sp_install_options *opts)
 {
 	if (opts->owned && lchown(path, opts->uid, opts->gid) < 0)
 		return sp_error_set_os(SP_EIO, "cannot give '%s' to uid %ld",
-				       path, (long)opts->uid);
+		                       path, (long)opts->uid);
 	return 0;
 }
 
-/* Put a link or a file at `path` whole: written under a temporary name, then renamed. */
+/* Put a link or a file at `path` whole: written under a temporary name, then
+ * renamed. */
 static int install_put(const char *path, const char *link_to, const char *text,
-		       const sp_install_options *opts)
+                       const sp_install_options *opts)
 {
 	sp_buf tmp = SP_BUF_INIT;
 	int fd = -1, error = 0;
@@ -221,15 +235,18 @@ static int install_put(const char *path, const char *link_to, const char *text,
 	unlink(tmp.ptr);
 	if (link_to) {
 		if (symlink(link_to, tmp.ptr) < 0) {
-			error = sp_error_set_os(SP_EIO, "cannot make '%s'", tmp.ptr);
+			error = sp_error_set_os(SP_EIO, "cannot make '%s'",
+			                        tmp.ptr);
 			goto done;
 		}
 	} else {
-		fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+		fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		          0755);
 		len = strlen(text);
 		if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
 		    fchmod(fd, 0755) < 0 || fsync(fd) < 0) {
-			error = sp_error_set_os(SP_EIO, "cannot write '%s'", tmp.ptr);
+			error = sp_error_set_os(SP_EIO, "cannot write '%s'",
+			                        tmp.ptr);
 			goto done;
 		}
 	}
@@ -237,7 +254,7 @@ static int install_put(const char *path, const char *link_to, const char *text,
 		goto done;
 	if (rename(tmp.ptr, path) < 0)
 		error = sp_error_set_os(SP_EIO, "cannot rename '%s' to '%s'",
-					tmp.ptr, path);
+		                        tmp.ptr, path);
 done:
 	if (fd >= 0)
 		close(fd);
@@ -248,22 +265,24 @@ done:
 }
 
 static int install_mkdir(const char *dir, mode_t mode,
-			 const sp_install_options *opts)
+                         const sp_install_options *opts)
 {
 	struct stat st;
 
 	if (stat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
-			return sp_error_set(SP_EINVALID, "'%s' is not a directory", dir);
+			return sp_error_set(SP_EINVALID,
+			                    "'%s' is not a directory", dir);
 		return 0;
 	}
 	if (errno != ENOENT || mkdir(dir, mode) < 0)
-		return sp_error_set_os(SP_EIO, "cannot make directory '%s'", dir);
+		return sp_error_set_os(SP_EIO, "cannot make directory '%s'",
+		                       dir);
 	return install_owner(dir, opts);
 }
 
 int sp_install_hook(sp_install_result *out, const char *dir, const char *name,
-		    const char *program, const sp_install_options *opts)
+                    const char *program, const sp_install_options *opts)
 {
 	sp_buf path = SP_BUF_INIT, local = SP_BUF_INIT, detail = SP_BUF_INIT;
 	sp_buf wrapper = SP_BUF_INIT, tmp = SP_BUF_INIT;
@@ -272,7 +291,8 @@ int sp_install_hook(sp_install_result *out, const char *dir, const char *name,
 	int error;
 
 	if ((error = install_mkdir(dir, 0755, opts)) < 0 ||
-	    (error = sp_install_hook_status(&status, &detail, dir, name, program)) < 0)
+	    (error = sp_install_hook_status(&status, &detail, dir, name,
+	                                    program)) < 0)
 		goto done;
 	sp_buf_printf(&path, "%s/%s", dir, name);
 	switch (status) {
@@ -285,10 +305,12 @@ int sp_install_hook(sp_install_result *out, const char *dir, const char *name,
 		*out = SP_INSTALL_ADDED;
 		goto done;
 	case SP_HOOK_SPACEHOOK:
-		/* Another installation's link, or its wrapper (the .local stays). */
+		/* Another installation's link, or its wrapper (the .local
+		 * stays). */
 		if (lstat(path.ptr, &st) == 0 && S_ISLNK(st.st_mode))
 			error = install_put(path.ptr, program, NULL, opts);
-		else if ((error = sp_install_wrapper(&wrapper, name, program)) == 0)
+		else if ((error =
+		              sp_install_wrapper(&wrapper, name, program)) == 0)
 			error = install_put(path.ptr, NULL, wrapper.ptr, opts);
 		*out = SP_INSTALL_UPDATED;
 		goto done;
@@ -297,36 +319,41 @@ int sp_install_hook(sp_install_result *out, const char *dir, const char *name,
 	}
 	sp_buf_printf(&local, "%s.local", path.ptr);
 	if (!opts->chain) {
-		error = sp_error_set(SP_EEXISTS,
-				     "'%s' is another hook (%s): add --chain to "
-				     "keep it as %s.local and run it before "
-				     "spacehook's, or move it away and run again",
-				     path.ptr, detail.ptr, name);
+		error =
+		    sp_error_set(SP_EEXISTS,
+		                 "'%s' is another hook (%s): add --chain to "
+		                 "keep it as %s.local and run it before "
+		                 "spacehook's, or move it away and run again",
+		                 path.ptr, detail.ptr, name);
 		goto done;
 	}
 	if (lstat(local.ptr, &st) == 0) {
 		error = sp_error_set(SP_EEXISTS,
-				     "cannot chain '%s': '%s' exists already; "
-				     "merge the two by hand", path.ptr, local.ptr);
+		                     "cannot chain '%s': '%s' exists already; "
+		                     "merge the two by hand",
+		                     path.ptr, local.ptr);
 		goto done;
 	}
-	/* Write the wrapper aside first, so a failure leaves the old hook in place. */
+	/* Write the wrapper aside first, so a failure leaves the old hook in
+	 * place. */
 	sp_buf_printf(&tmp, "%s.spacehook-chain", path.ptr);
 	if ((error = sp_install_wrapper(&wrapper, name, program)) < 0 ||
 	    (error = install_put(tmp.ptr, NULL, wrapper.ptr, opts)) < 0)
 		goto done;
 	if (rename(path.ptr, local.ptr) < 0) {
 		error = sp_error_set_os(SP_EIO, "cannot move '%s' to '%s'",
-					path.ptr, local.ptr);
+		                        path.ptr, local.ptr);
 		unlink(tmp.ptr);
 		goto done;
 	}
 	if (rename(tmp.ptr, path.ptr) < 0) {
 		error = sp_error_set_os(SP_EIO, "cannot rename '%s' to '%s'",
-					tmp.ptr, path.ptr);
+		                        tmp.ptr, path.ptr);
 		if (rename(local.ptr, path.ptr) < 0)
-			error = sp_error_set_os(SP_EIO, "cannot put '%s' back "
-						"from '%s'", path.ptr, local.ptr);
+			error = sp_error_set_os(SP_EIO,
+			                        "cannot put '%s' back "
+			                        "from '%s'",
+			                        path.ptr, local.ptr);
 		unlink(tmp.ptr);
 		goto done;
 	}
@@ -341,7 +368,7 @@ done:
 }
 
 int sp_install_state_dir(int *created, const char *path,
-			 const sp_install_options *opts)
+                         const sp_install_options *opts)
 {
 	sp_buf part = SP_BUF_INIT;
 	struct stat st;
@@ -351,42 +378,50 @@ int sp_install_state_dir(int *created, const char *path,
 
 	*created = 0;
 	if (path[0] != '/')
-		return sp_error_set(SP_EINVALID, "state directory '%s' is not an "
-				    "absolute path", path);
+		return sp_error_set(SP_EINVALID,
+		                    "state directory '%s' is not an "
+		                    "absolute path",
+		                    path);
 	if (stat(path, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
-			return sp_error_set(SP_EINVALID, "state directory '%s' is "
-					    "not a directory", path);
+			return sp_error_set(SP_EINVALID,
+			                    "state directory '%s' is "
+			                    "not a directory",
+			                    path);
 		if (st.st_uid != opts->uid) {
 			pw = getpwuid(opts->uid);
-			return sp_error_set(SP_EINVALID,
-					    "state directory '%s' belongs to uid "
-					    "%ld, not to %s: run chown -R %s: '%s'",
-					    path, (long)st.st_uid,
-					    pw ? pw->pw_name : "the git user",
-					    pw ? pw->pw_name : "USER", path);
+			return sp_error_set(
+			    SP_EINVALID,
+			    "state directory '%s' belongs to uid "
+			    "%ld, not to %s: run chown -R %s: '%s'",
+			    path, (long)st.st_uid,
+			    pw ? pw->pw_name : "the git user",
+			    pw ? pw->pw_name : "USER", path);
 		}
 		if ((st.st_mode & 0777) == 0700)
 			return 0;
 		if (chmod(path, 0700) < 0)
-			return sp_error_set_os(SP_EIO, "cannot set the mode of state "
-					       "directory '%s' to 0700", path);
+			return sp_error_set_os(SP_EIO,
+			                       "cannot set the mode of state "
+			                       "directory '%s' to 0700",
+			                       path);
 		*created = 2;
 		return 0;
 	}
-	/* Parents as `install -d` makes them (0755, root's), the last one 0700. */
+	/* Parents as `install -d` makes them (0755, root's), the last one 0700.
+	 */
 	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
 		sp_buf_clear(&part);
 		sp_buf_put(&part, path, (size_t)(p - path));
 		if (mkdir(part.ptr, 0755) < 0 && errno != EEXIST) {
-			error = sp_error_set_os(SP_EIO, "cannot make directory '%s'",
-						part.ptr);
+			error = sp_error_set_os(
+			    SP_EIO, "cannot make directory '%s'", part.ptr);
 			goto done;
 		}
 	}
 	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-		error = sp_error_set_os(SP_EIO, "cannot make state directory '%s'",
-					path);
+		error = sp_error_set_os(
+		    SP_EIO, "cannot make state directory '%s'", path);
 		goto done;
 	}
 	if ((error = install_owner(path, opts)) < 0)
@@ -399,7 +434,7 @@ done:
 
 static int install_git_config(int *status, sp_buf *out, const char *const *argv)
 {
-	sp_proc_options popts = { 0 };
+	sp_proc_options popts = {0};
 
 	popts.argv = argv;
 	popts.stdin_fd = -1;
@@ -410,7 +445,8 @@ static int install_git_config(int *status, sp_buf *out, const char *const *argv)
 
 int sp_install_config_get(char **out, const char *file, const char *key)
 {
-	const char *argv[] = { "git", "config", "--file", file, "--get", key, NULL };
+	const char *argv[] = {"git",   "config", "--file", file,
+	                      "--get", key,      NULL};
 	sp_buf value = SP_BUF_INIT;
 	int status = 0, error;
 
@@ -422,8 +458,10 @@ int sp_install_config_get(char **out, const char *file, const char *key)
 			sp_buf_truncate(&value, value.size - 1);
 		*out = sp_buf_detach(&value);
 	} else if (status != 1) {
-		error = sp_error_set(SP_ERROR, "git config --file '%s' --get %s "
-				     "failed (status %d)", file, key, status);
+		error = sp_error_set(SP_ERROR,
+		                     "git config --file '%s' --get %s "
+		                     "failed (status %d)",
+		                     file, key, status);
 	}
 done:
 	sp_buf_dispose(&value);
@@ -431,9 +469,10 @@ done:
 }
 
 int sp_install_config_set(int *changed, const char *file, const char *key,
-			  const char *value)
+                          const char *value)
 {
-	const char *argv[] = { "git", "config", "--file", file, key, value, NULL };
+	const char *argv[] = {"git", "config", "--file", file,
+	                      key,   value,    NULL};
 	sp_buf ignored = SP_BUF_INIT;
 	char *now = NULL;
 	struct stat st;
@@ -448,13 +487,16 @@ int sp_install_config_set(int *changed, const char *file, const char *key,
 	if ((error = install_git_config(&status, &ignored, argv)) < 0)
 		goto done;
 	if (status != 0) {
-		error = sp_error_set(SP_ERROR, "git config --file '%s' %s %s "
-				     "failed (status %d)", file, key, value, status);
+		error = sp_error_set(SP_ERROR,
+		                     "git config --file '%s' %s %s "
+		                     "failed (status %d)",
+		                     file, key, value, status);
 		goto done;
 	}
 	if (had && geteuid() == 0 && chown(file, st.st_uid, st.st_gid) < 0) {
-		error = sp_error_set_os(SP_EIO, "cannot give '%s' back to uid %ld",
-					file, (long)st.st_uid);
+		error =
+		    sp_error_set_os(SP_EIO, "cannot give '%s' back to uid %ld",
+		                    file, (long)st.st_uid);
 		goto done;
 	}
 	*changed = 1;
@@ -485,8 +527,10 @@ int sp_install_port_free(const char *address, int port)
 		sa = (struct sockaddr *)&in6;
 		len = sizeof(in6);
 	} else {
-		return sp_error_set(SP_EINVALID, "bind address '%s' is not an IP "
-				    "address", address);
+		return sp_error_set(SP_EINVALID,
+		                    "bind address '%s' is not an IP "
+		                    "address",
+		                    address);
 	}
 	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return sp_error_set_os(SP_EIO, "cannot open a socket");
@@ -494,11 +538,14 @@ int sp_install_port_free(const char *address, int port)
 		if (errno == EADDRINUSE || errno == EACCES)
 			rc = 0;
 		else if (errno == EADDRNOTAVAIL)
-			rc = sp_error_set(SP_EINVALID, "bind address '%s' is not "
-					  "an address of this host", address);
+			rc = sp_error_set(SP_EINVALID,
+			                  "bind address '%s' is not "
+			                  "an address of this host",
+			                  address);
 		else
-			rc = sp_error_set_os(SP_EIO, "cannot test port %d on '%s'",
-					     port, address);
+			rc = sp_error_set_os(SP_EIO,
+			                     "cannot test port %d on '%s'",
+			                     port, address);
 	}
 	close(fd);
 	return rc;

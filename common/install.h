@@ -1,4 +1,6 @@
-/* Putting the hooks in place: where the hook programs are, hooks installed, chained or checked in a directory, the state directory made, git config set. */
+/* Putting the hooks in place: where the hook programs are, hooks installed,
+ * chained or checked in a directory, the state directory made, git config set.
+ */
 #ifndef SP_INSTALL_H
 #define SP_INSTALL_H
 
@@ -17,16 +19,17 @@ typedef enum {
 
 /* What sp_install_hook did. */
 typedef enum {
-	SP_INSTALL_ALREADY,   /* the hook was already there: nothing changed */
-	SP_INSTALL_ADDED,     /* a link to the program was made */
-	SP_INSTALL_UPDATED,   /* another spacehook installation's link replaced */
-	SP_INSTALL_CHAINED,   /* the old hook moved to <name>.local, wrapper written */
+	SP_INSTALL_ALREADY, /* the hook was already there: nothing changed */
+	SP_INSTALL_ADDED,   /* a link to the program was made */
+	SP_INSTALL_UPDATED, /* another spacehook installation's link replaced */
+	SP_INSTALL_CHAINED, /* the old hook moved to <name>.local, wrapper
+	                       written */
 } sp_install_result;
 
 typedef struct {
-	int chain;  /* keep a different hook as <name>.local and run it first */
-	int owned;  /* give what is created to uid/gid (needs root) */
-	uid_t uid;  /* the git user: who must own the state directory */
+	int chain; /* keep a different hook as <name>.local and run it first */
+	int owned; /* give what is created to uid/gid (needs root) */
+	uid_t uid; /* the git user: who must own the state directory */
 	gid_t gid;
 } sp_install_options;
 
@@ -43,9 +46,8 @@ int sp_install_programs(sp_buf *pre, sp_buf *post);
  * installation would link there). `detail` (may be NULL) gets what the
  * path holds, for messages ("-> /usr/lib/spacehook/hooks/pre-receive").
  */
-int sp_install_hook_status(sp_hook_status *out, sp_buf *detail,
-			   const char *dir, const char *name,
-			   const char *program);
+int sp_install_hook_status(sp_hook_status *out, sp_buf *detail, const char *dir,
+                           const char *name, const char *program);
 
 /*
  * Install `program` as hook `name` in `dir` (made 0755 when missing): a
@@ -57,7 +59,7 @@ int sp_install_hook_status(sp_hook_status *out, sp_buf *detail,
  * done. A changed hook is written whole (temporary name, rename).
  */
 int sp_install_hook(sp_install_result *out, const char *dir, const char *name,
-		    const char *program, const sp_install_options *opts);
+                    const char *program, const sp_install_options *opts);
 
 /*
  * The wrapper script that runs `dir`/<name>.local and then `program` with
@@ -73,7 +75,7 @@ int sp_install_wrapper(sp_buf *out, const char *name, const char *program);
  * when it was made now, 2 when its mode was set, else 0.
  */
 int sp_install_state_dir(int *created, const char *path,
-			 const sp_install_options *opts);
+                         const sp_install_options *opts);
 
 /*
  * Set `key` to `value` in the git config file `file` (made when missing)
@@ -81,7 +83,7 @@ int sp_install_state_dir(int *created, const char *path,
  * file keeps its owner. Runs git (no shell).
  */
 int sp_install_config_set(int *changed, const char *file, const char *key,
-			  const char *value);
+                          const char *value);
 
 /*
  * The value of `key` in the git config file `file` (only that file); NULL
@@ -89,7 +91,8 @@ int sp_install_config_set(int *changed, const char *file, const char *key,
  */
 int sp_install_config_get(char **out, const char *file, const char *key);
 
-/* 1 when a TCP port is free to bind on `address` now, 0 when taken, < 0 on error. */
+/* 1 when a TCP port is free to bind on `address` now, 0 when taken, < 0 on
+ * error. */
 int sp_install_port_free(const char *address, int port);
 
 #endif

@@ -1,4 +1,5 @@
-/* spacehook doctor: check the host a git server runs spacehook on, each problem with the command that fixes it. */
+/* spacehook doctor: check the host a git server runs spacehook on, each problem
+ * with the command that fixes it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -12,49 +13,59 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "commands.h"
 #include "engine.h"
 #include "error.h"
 #include "install.h"
 #include "proc.h"
 #include "settings.h"
-#include "banned.h"
 
 #define USAGE "usage: spacehook doctor [--user USER] [REPO.git...]"
 #define DOCTOR_OUTPUT_MAX (64 * 1024)
 #define DOCTOR_BUILD_TIMEOUT 180
-#define FIX_CLI "git config --system spacehook.dockerCli /usr/bin/docker   " \
-		"(the docker.io package's client: apt-get install docker.io)"
+#define FIX_CLI                                                                \
+	"git config --system spacehook.dockerCli /usr/bin/docker   "           \
+	"(the docker.io package's client: apt-get install docker.io)"
 
 typedef struct {
 	int failed;
 	sp_settings settings;
 	sp_engine *engine;
-	char *user;        /* the git user's name, for messages */
-	uid_t uid;         /* the git user */
+	char *user; /* the git user's name, for messages */
+	uid_t uid;  /* the git user */
 	gid_t gid;
-	sp_buf pre, post;  /* this installation's hook programs */
+	sp_buf pre, post; /* this installation's hook programs */
 } doctor;
 
 static void doctor_help(void)
 {
-	puts(USAGE "\n\n"
-	     "Checks what spacehook needs on this host and prints one line per check,\n"
+	puts(USAGE
+	     "\n\n"
+	     "Checks what spacehook needs on this host and prints one line per "
+	     "check,\n"
 	     "\"ok  ...\" or \"FAIL ...\" followed by \"  fix: <command>\":\n"
-	     "  - the Docker engine answers at spacehook.dockerHost (and its API version)\n"
-	     "  - the client spacehook.dockerCli runs BuildKit builds with a secret (a\n"
+	     "  - the Docker engine answers at spacehook.dockerHost (and its "
+	     "API version)\n"
+	     "  - the client spacehook.dockerCli runs BuildKit builds with a "
+	     "secret (a\n"
 	     "    tiny FROM scratch build is made, then its image removed)\n"
-	     "  - the state directory spacehook.stateDir exists, is 0700 and belongs to\n"
+	     "  - the state directory spacehook.stateDir exists, is 0700 and "
+	     "belongs to\n"
 	     "    the git user\n"
 	     "  - spacehook.portRange has free ports on spacehook.bindAddress\n"
-	     "  - the hooks are installed in each REPO.git named (or, with none named,\n"
+	     "  - the hooks are installed in each REPO.git named (or, with "
+	     "none named,\n"
 	     "    in core.hooksPath) with receive.advertisePushOptions set\n\n"
-	     "  --user USER  the git user the hooks run as (default: the owner of the\n"
-	     "               first repository named, else the user running this)\n\n"
+	     "  --user USER  the git user the hooks run as (default: the owner "
+	     "of the\n"
+	     "               first repository named, else the user running "
+	     "this)\n\n"
 	     "Exit status: 0 every check passed, 1 one failed, 2 usage.");
 }
 
-static void doctor_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void doctor_ok(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static void doctor_ok(const char *fmt, ...)
 {
 	va_list ap;
@@ -67,7 +78,7 @@ static void doctor_ok(const char *fmt, ...)
 }
 
 static void doctor_fail(doctor *d, const char *fix, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void doctor_fail(doctor *d, const char *fix, const char *fmt, ...)
 {
 	va_list ap;
@@ -82,11 +93,12 @@ static void doctor_fail(doctor *d, const char *fix, const char *fmt, ...)
 	d->failed = 1;
 }
 
-/* Run a child with stdout and stderr to `out` (capped), killed after `seconds`. */
+/* Run a child with stdout and stderr to `out` (capped), killed after `seconds`.
+ */
 static int doctor_run(int *status, sp_buf *out, const char *const *argv,
-		      char *const *envp, const char *cwd, int seconds)
+                      char *const *envp, const char *cwd, int seconds)
 {
-	sp_proc_options opts = { 0 };
+	sp_proc_options opts = {0};
 	char path[] = "/tmp/spacehook-doctor-XXXXXX";
 	time_t deadline = time(NULL) + seconds;
 	pid_t pid = 0, done = 0;
@@ -105,23 +117,27 @@ static int doctor_run(int *status, sp_buf *out, const char *const *argv,
 	opts.cwd = cwd;
 	if ((error = sp_proc_spawn(&pid, &opts)) < 0)
 		goto done;
-	while ((done = waitpid(pid, &wstatus, WNOHANG)) == 0 && time(NULL) < deadline) {
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
+	while ((done = waitpid(pid, &wstatus, WNOHANG)) == 0 &&
+	       time(NULL) < deadline) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
 
 		nanosleep(&ts, NULL);
 	}
 	if (done == 0) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, &wstatus, 0);
-		error = sp_error_set(SP_ETIMEOUT, "'%s' took more than %d seconds",
-				     argv[0], seconds);
+		error =
+		    sp_error_set(SP_ETIMEOUT, "'%s' took more than %d seconds",
+		                 argv[0], seconds);
 		goto done;
 	}
 	if (done < 0) {
-		error = sp_error_set_os(SP_ERROR, "cannot wait for '%s'", argv[0]);
+		error =
+		    sp_error_set_os(SP_ERROR, "cannot wait for '%s'", argv[0]);
 		goto done;
 	}
-	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+	*status =
+	    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	if (lseek(fd, 0, SEEK_SET) == 0 &&
 	    sp_buf_read_fd(out, fd, DOCTOR_OUTPUT_MAX) == SP_ETOOBIG)
 		sp_error_clear();
@@ -130,7 +146,8 @@ done:
 	return error;
 }
 
-/* The line of `text` that says why: the first one naming an error, else the last one. */
+/* The line of `text` that says why: the first one naming an error, else the
+ * last one. */
 static void doctor_reason(sp_buf *out, const char *text)
 {
 	const char *end = text + strlen(text), *start, *err;
@@ -160,15 +177,17 @@ static void doctor_engine(doctor *d)
 	sp_buf fix = SP_BUF_INIT;
 
 	if (sp_engine_new(&d->engine, d->settings.docker_host) == 0) {
-		doctor_ok("engine answers at %s (API %s)", d->settings.docker_host,
-			  sp_engine_version(d->engine));
+		doctor_ok("engine answers at %s (API %s)",
+		          d->settings.docker_host,
+		          sp_engine_version(d->engine));
 		return;
 	}
-	sp_buf_printf(&fix, "start the engine (systemctl start docker), or point "
-		      "spacehook at it: git config --system spacehook.dockerHost "
-		      "unix:///path/to/docker.sock");
+	sp_buf_printf(
+	    &fix, "start the engine (systemctl start docker), or point "
+	          "spacehook at it: git config --system spacehook.dockerHost "
+	          "unix:///path/to/docker.sock");
 	doctor_fail(d, fix.ptr, "engine at %s: %s", d->settings.docker_host,
-		    sp_error_last());
+	            sp_error_last());
 	d->engine = NULL;
 	sp_buf_dispose(&fix);
 }
@@ -182,7 +201,8 @@ static int doctor_which(sp_buf *out, const char *cli)
 		sp_buf_sets(out, cli);
 		return access(cli, X_OK) == 0 ? 0 : -1;
 	}
-	for (p = path ? path : "/usr/bin:/bin"; *p; p = *colon ? colon + 1 : colon) {
+	for (p = path ? path : "/usr/bin:/bin"; *p;
+	     p = *colon ? colon + 1 : colon) {
 		colon = strchr(p, ':');
 		if (!colon)
 			colon = p + strlen(p);
@@ -234,7 +254,7 @@ static void doctor_client(doctor *d)
 
 	if (doctor_which(&cli, d->settings.docker_cli) < 0) {
 		doctor_fail(d, FIX_CLI, "docker client '%s' not found",
-			    d->settings.docker_cli);
+		            d->settings.docker_cli);
 		goto done;
 	}
 	sp_env_pass(&env, "PATH");
@@ -244,47 +264,68 @@ static void doctor_client(doctor *d)
 	sp_env_set(&env, "DOCKER_HOST", d->settings.docker_host);
 	sp_env_set(&env, "SPACEHOOK_DOCTOR", "probe");
 	{
-		const char *argv[] = { cli.ptr, "build", "--help", NULL };
+		const char *argv[] = {cli.ptr, "build", "--help", NULL};
 
-		if (doctor_run(&status, &out, argv, sp_env_array(&env), "/", 30) < 0 ||
+		if (doctor_run(&status, &out, argv, sp_env_array(&env), "/",
+		               30) < 0 ||
 		    !strstr(out.ptr, "--secret")) {
-			doctor_reason(&line, out.size ? out.ptr : sp_error_last());
-			doctor_fail(d, FIX_CLI, "docker client %s cannot run BuildKit "
-				    "builds: 'build --help' lists no --secret (%s)",
-				    cli.ptr, line.ptr);
+			doctor_reason(&line,
+			              out.size ? out.ptr : sp_error_last());
+			doctor_fail(
+			    d, FIX_CLI,
+			    "docker client %s cannot run BuildKit "
+			    "builds: 'build --help' lists no --secret (%s)",
+			    cli.ptr, line.ptr);
 			goto done;
 		}
 	}
 	if (!d->engine) {
-		doctor_fail(d, "fix the engine first (above)", "docker client %s: "
-			    "BuildKit build not tried, no engine", cli.ptr);
+		doctor_fail(d, "fix the engine first (above)",
+		            "docker client %s: "
+		            "BuildKit build not tried, no engine",
+		            cli.ptr);
 		goto done;
 	}
 	if (!mkdtemp(dir) ||
-	    (made = 1, doctor_write(dir, "Dockerfile", "FROM scratch\nCOPY x /x\n")) < 0 ||
+	    (made = 1, doctor_write(dir, "Dockerfile",
+	                            "FROM scratch\nCOPY x /x\n")) < 0 ||
 	    doctor_write(dir, "x", "spacehook doctor\n") < 0) {
-		doctor_fail(d, "check that /tmp is writable", "cannot write a build "
-			    "context in /tmp: %s", strerror(errno));
+		doctor_fail(d, "check that /tmp is writable",
+		            "cannot write a build "
+		            "context in /tmp: %s",
+		            strerror(errno));
 		goto done;
 	}
 	sp_buf_printf(&tag, "spacehook-doctor:probe-%ld", (long)getpid());
 	{
-		const char *argv[] = { cli.ptr, "build", "--progress=plain", "--secret",
-				       "id=doctor,env=SPACEHOOK_DOCTOR", "--tag", tag.ptr,
-				       dir, NULL };
-		const char *rm[] = { cli.ptr, "image", "rm", "--force", tag.ptr, NULL };
+		const char *argv[] = {cli.ptr,
+		                      "build",
+		                      "--progress=plain",
+		                      "--secret",
+		                      "id=doctor,env=SPACEHOOK_DOCTOR",
+		                      "--tag",
+		                      tag.ptr,
+		                      dir,
+		                      NULL};
+		const char *rm[] = {cli.ptr,   "image", "rm",
+		                    "--force", tag.ptr, NULL};
 		sp_buf ignored = SP_BUF_INIT;
-		int rc = doctor_run(&status, &out, argv, sp_env_array(&env), "/",
-				    DOCTOR_BUILD_TIMEOUT);
+		int rc = doctor_run(&status, &out, argv, sp_env_array(&env),
+		                    "/", DOCTOR_BUILD_TIMEOUT);
 
 		if (rc == 0 && status == 0) {
-			doctor_ok("docker client %s runs BuildKit builds with secrets",
-				  cli.ptr);
-			doctor_run(&status, &ignored, rm, sp_env_array(&env), "/", 60);
+			doctor_ok("docker client %s runs BuildKit builds with "
+			          "secrets",
+			          cli.ptr);
+			doctor_run(&status, &ignored, rm, sp_env_array(&env),
+			           "/", 60);
 		} else {
-			doctor_reason(&line, rc < 0 ? sp_error_last() : out.ptr);
-			doctor_fail(d, FIX_CLI, "docker client %s failed a BuildKit "
-				    "build with --secret: %s", cli.ptr, line.ptr);
+			doctor_reason(&line,
+			              rc < 0 ? sp_error_last() : out.ptr);
+			doctor_fail(d, FIX_CLI,
+			            "docker client %s failed a BuildKit "
+			            "build with --secret: %s",
+			            cli.ptr, line.ptr);
 		}
 		sp_buf_dispose(&ignored);
 	}
@@ -306,37 +347,48 @@ static void doctor_state(doctor *d)
 	int fd;
 
 	if (stat(dir, &st) < 0) {
-		sp_buf_printf(&fix, "install -d -m 0700 -o %s -g %ld '%s'   (or: "
-			      "spacehook install --user %s REPO.git)", d->user,
-			      (long)d->gid, dir, d->user);
-		doctor_fail(d, fix.ptr, "state directory %s: %s", dir, strerror(errno));
+		sp_buf_printf(&fix,
+		              "install -d -m 0700 -o %s -g %ld '%s'   (or: "
+		              "spacehook install --user %s REPO.git)",
+		              d->user, (long)d->gid, dir, d->user);
+		doctor_fail(d, fix.ptr, "state directory %s: %s", dir,
+		            strerror(errno));
 		goto done;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		sp_buf_printf(&fix, "git config --system spacehook.stateDir "
-			      "/var/lib/spacehook");
-		doctor_fail(d, fix.ptr, "state directory %s is not a directory", dir);
+		                    "/var/lib/spacehook");
+		doctor_fail(d, fix.ptr, "state directory %s is not a directory",
+		            dir);
 		goto done;
 	}
 	if (st.st_uid != d->uid) {
 		sp_buf_printf(&fix, "chown -R %s: '%s'", d->user, dir);
-		doctor_fail(d, fix.ptr, "state directory %s belongs to uid %ld, not "
-			    "to the git user %s", dir, (long)st.st_uid, d->user);
+		doctor_fail(d, fix.ptr,
+		            "state directory %s belongs to uid %ld, not "
+		            "to the git user %s",
+		            dir, (long)st.st_uid, d->user);
 		goto done;
 	}
 	if ((st.st_mode & 0777) != 0700) {
 		sp_buf_printf(&fix, "chmod 0700 '%s'", dir);
-		doctor_fail(d, fix.ptr, "state directory %s has mode %04o: it holds "
-			    "secrets, it must be 0700", dir, st.st_mode & 0777);
+		doctor_fail(d, fix.ptr,
+		            "state directory %s has mode %04o: it holds "
+		            "secrets, it must be 0700",
+		            dir, st.st_mode & 0777);
 		goto done;
 	}
 	if (geteuid() == d->uid) {
 		sp_buf_printf(&probe, "%s/.doctor-XXXXXX", dir);
 		if ((fd = mkstemp(probe.ptr)) < 0) {
-			sp_buf_printf(&fix, "check the file system holding '%s' "
-				      "(full? read-only?)", dir);
-			doctor_fail(d, fix.ptr, "state directory %s is not writable: "
-				    "%s", dir, strerror(errno));
+			sp_buf_printf(&fix,
+			              "check the file system holding '%s' "
+			              "(full? read-only?)",
+			              dir);
+			doctor_fail(d, fix.ptr,
+			            "state directory %s is not writable: "
+			            "%s",
+			            dir, strerror(errno));
 			goto done;
 		}
 		close(fd);
@@ -350,34 +402,44 @@ done:
 
 static void doctor_ports(doctor *d)
 {
-	int total = d->settings.port_max - d->settings.port_min + 1, free_ports = 0;
+	int total = d->settings.port_max - d->settings.port_min + 1,
+	    free_ports = 0;
 	int rc;
 
-	for (int port = d->settings.port_min; port <= d->settings.port_max; port++) {
-		if ((rc = sp_install_port_free(d->settings.bind_address, port)) < 0) {
-			doctor_fail(d, "git config --system spacehook.bindAddress "
-				    "127.0.0.1", "bind address: %s", sp_error_last());
+	for (int port = d->settings.port_min; port <= d->settings.port_max;
+	     port++) {
+		if ((rc = sp_install_port_free(d->settings.bind_address,
+		                               port)) < 0) {
+			doctor_fail(d,
+			            "git config --system spacehook.bindAddress "
+			            "127.0.0.1",
+			            "bind address: %s", sp_error_last());
 			return;
 		}
 		free_ports += rc;
 	}
 	if (free_ports == 0) {
-		doctor_fail(d, "git config --system spacehook.portRange 20000-29999   "
-			    "(a range with free ports)", "port range %d-%d on %s: "
-			    "no port is free", d->settings.port_min,
-			    d->settings.port_max, d->settings.bind_address);
+		doctor_fail(
+		    d,
+		    "git config --system spacehook.portRange 20000-29999   "
+		    "(a range with free ports)",
+		    "port range %d-%d on %s: "
+		    "no port is free",
+		    d->settings.port_min, d->settings.port_max,
+		    d->settings.bind_address);
 		return;
 	}
 	doctor_ok("port range %d-%d on %s: %d of %d ports free",
-		  d->settings.port_min, d->settings.port_max,
-		  d->settings.bind_address, free_ports, total);
+	          d->settings.port_min, d->settings.port_max,
+	          d->settings.bind_address, free_ports, total);
 }
 
-/* A git config value as a repository (or, `file` NULL, any command outside one) sees it. */
+/* A git config value as a repository (or, `file` NULL, any command outside one)
+ * sees it. */
 static char *doctor_config(const char *file, const char *key)
 {
-	const char *argv[] = { "git", "config", "--get", key, NULL };
-	sp_proc_options opts = { 0 };
+	const char *argv[] = {"git", "config", "--get", key, NULL};
+	sp_proc_options opts = {0};
 	sp_buf out = SP_BUF_INIT;
 	char *value = NULL;
 	int status = 1;
@@ -388,7 +450,8 @@ static char *doctor_config(const char *file, const char *key)
 	opts.argv = argv;
 	opts.stdin_fd = opts.stderr_fd = -1;
 	opts.cwd = "/";
-	if (sp_proc_capture(&status, &out, 64 * 1024, &opts) == 0 && status == 0) {
+	if (sp_proc_capture(&status, &out, 64 * 1024, &opts) == 0 &&
+	    status == 0) {
 		while (out.size && out.ptr[out.size - 1] == '\n')
 			sp_buf_truncate(&out, out.size - 1);
 		value = sp_buf_detach(&out);
@@ -409,10 +472,11 @@ static int doctor_is_true(const char *value)
 	return value && yes;
 }
 
-/* Whether the hooks in `dir` (or its .d drop-ins) are this installation's; `detail` says why not. */
+/* Whether the hooks in `dir` (or its .d drop-ins) are this installation's;
+ * `detail` says why not. */
 static int doctor_hooks_in(sp_buf *detail, doctor *d, const char *dir)
 {
-	static const char *const names[] = { "pre-receive", "post-receive" };
+	static const char *const names[] = {"pre-receive", "post-receive"};
 	sp_buf sub = SP_BUF_INIT, what = SP_BUF_INIT;
 	sp_hook_status status = SP_HOOK_MISSING;
 	int good = 1;
@@ -420,22 +484,25 @@ static int doctor_hooks_in(sp_buf *detail, doctor *d, const char *dir)
 	for (size_t i = 0; i < 2; i++) {
 		const char *program = i ? d->post.ptr : d->pre.ptr;
 
-		if (sp_install_hook_status(&status, &what, dir, names[i], program) < 0)
+		if (sp_install_hook_status(&status, &what, dir, names[i],
+		                           program) < 0)
 			sp_error_clear();
 		if (status != SP_HOOK_OURS && status != SP_HOOK_CHAINED) {
 			sp_buf_clear(&sub);
 			sp_buf_printf(&sub, "%s/%s.d", dir, names[i]);
-			if (sp_install_hook_status(&status, NULL, sub.ptr, "spacehook",
-						   program) < 0)
+			if (sp_install_hook_status(&status, NULL, sub.ptr,
+			                           "spacehook", program) < 0)
 				sp_error_clear();
 		}
 		if (status == SP_HOOK_OURS || status == SP_HOOK_CHAINED)
 			continue;
 		good = 0;
 		sp_buf_printf(detail, "%s%s/%s is %s", detail->size ? "; " : "",
-			      dir, names[i],
-			      status == SP_HOOK_SPACEHOOK ? "another spacehook "
-			      "installation's" : what.size ? what.ptr : "missing");
+		              dir, names[i],
+		              status == SP_HOOK_SPACEHOOK ? "another spacehook "
+		                                            "installation's"
+		              : what.size                 ? what.ptr
+		                                          : "missing");
 	}
 	sp_buf_dispose(&sub);
 	sp_buf_dispose(&what);
@@ -451,32 +518,47 @@ static void doctor_repo(doctor *d, const char *repo)
 
 	sp_buf_printf(&config, "%s/config", repo);
 	if (stat(config.ptr, &st) < 0) {
-		sp_buf_printf(&fix, "git init --bare '%s'   (or name an existing "
-			      "repository)", repo);
-		doctor_fail(d, fix.ptr, "%s is not a bare git repository", repo);
+		sp_buf_printf(&fix,
+		              "git init --bare '%s'   (or name an existing "
+		              "repository)",
+		              repo);
+		doctor_fail(d, fix.ptr, "%s is not a bare git repository",
+		            repo);
 		goto done;
 	}
 	hooks_path = doctor_config(config.ptr, "core.hooksPath");
 	if (hooks_path && hooks_path[0] == '/')
 		sp_buf_sets(&dir, hooks_path);
 	else
-		sp_buf_printf(&dir, "%s/%s", repo, hooks_path ? hooks_path : "hooks");
+		sp_buf_printf(&dir, "%s/%s", repo,
+		              hooks_path ? hooks_path : "hooks");
 	if (!doctor_hooks_in(&detail, d, dir.ptr)) {
 		if (hooks_path)
-			sp_buf_printf(&fix, "spacehook install --global --hook-dir "
-				      "'%s'   (core.hooksPath is set)", dir.ptr);
+			sp_buf_printf(&fix,
+			              "spacehook install --global --hook-dir "
+			              "'%s'   (core.hooksPath is set)",
+			              dir.ptr);
 		else
-			sp_buf_printf(&fix, "spacehook install '%s'   (add --chain to "
-				      "keep a hook of your own)", repo);
+			sp_buf_printf(
+			    &fix,
+			    "spacehook install '%s'   (add --chain to "
+			    "keep a hook of your own)",
+			    repo);
 		doctor_fail(d, fix.ptr, "hooks of %s: %s", repo, detail.ptr);
 		goto done;
 	}
-	push_options = doctor_config(config.ptr, "receive.advertisePushOptions");
+	push_options =
+	    doctor_config(config.ptr, "receive.advertisePushOptions");
 	if (!doctor_is_true(push_options)) {
-		sp_buf_printf(&fix, "git config --file '%s' receive.advertisePushOptions "
-			      "true", config.ptr);
-		doctor_fail(d, fix.ptr, "%s does not take push options (-o "
-			    "spacehook.wait=no)", repo);
+		sp_buf_printf(
+		    &fix,
+		    "git config --file '%s' receive.advertisePushOptions "
+		    "true",
+		    config.ptr);
+		doctor_fail(d, fix.ptr,
+		            "%s does not take push options (-o "
+		            "spacehook.wait=no)",
+		            repo);
 		goto done;
 	}
 	doctor_ok("hooks of %s (in %s)", repo, dir.ptr);
@@ -496,21 +578,25 @@ static void doctor_global(doctor *d)
 	char *push_options = NULL;
 
 	if (!hooks_path) {
-		puts("--  hooks: not checked; core.hooksPath is unset: name the "
-		     "repositories (spacehook doctor REPO.git...)");
+		puts(
+		    "--  hooks: not checked; core.hooksPath is unset: name the "
+		    "repositories (spacehook doctor REPO.git...)");
 		goto done;
 	}
 	if (!doctor_hooks_in(&detail, d, hooks_path)) {
-		sp_buf_printf(&fix, "spacehook install --global --hook-dir '%s'",
-			      hooks_path);
-		doctor_fail(d, fix.ptr, "hooks of core.hooksPath: %s", detail.ptr);
+		sp_buf_printf(&fix,
+		              "spacehook install --global --hook-dir '%s'",
+		              hooks_path);
+		doctor_fail(d, fix.ptr, "hooks of core.hooksPath: %s",
+		            detail.ptr);
 		goto done;
 	}
 	push_options = doctor_config(NULL, "receive.advertisePushOptions");
 	if (!doctor_is_true(push_options)) {
-		doctor_fail(d, "git config --system receive.advertisePushOptions true",
-			    "receive.advertisePushOptions is not set: pushes cannot "
-			    "carry -o spacehook.wait=no");
+		doctor_fail(
+		    d, "git config --system receive.advertisePushOptions true",
+		    "receive.advertisePushOptions is not set: pushes cannot "
+		    "carry -o spacehook.wait=no");
 		goto done;
 	}
 	doctor_ok("hooks of core.hooksPath %s", hooks_path);
@@ -523,7 +609,7 @@ done:
 
 int cmd_doctor(int argc, char **argv)
 {
-	doctor d = { 0 };
+	doctor d = {0};
 	const char *user = NULL;
 	struct passwd *pw;
 	struct stat st;
@@ -540,7 +626,8 @@ int cmd_doctor(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (strcmp(argv[i], "--user") || i + 1 == argc || !argv[i + 1][0]) {
+		if (strcmp(argv[i], "--user") || i + 1 == argc ||
+		    !argv[i + 1][0]) {
 			fputs(USAGE "\n", stderr);
 			return 2;
 		}
@@ -562,20 +649,26 @@ int cmd_doctor(int argc, char **argv)
 	pw = getpwuid(d.uid);
 	d.user = sp_strdup(pw ? pw->pw_name : "the git user");
 	if (sp_settings_load(&d.settings, NULL) < 0) {
-		doctor_fail(&d, "git config --system --edit   (fix or remove the value "
-			    "named)", "settings: %s", sp_error_last());
+		doctor_fail(
+		    &d,
+		    "git config --system --edit   (fix or remove the value "
+		    "named)",
+		    "settings: %s", sp_error_last());
 		goto done;
 	}
 	doctor_ok("settings read (state directory %s, engine %s, client %s)",
-		  d.settings.state_dir, d.settings.docker_host,
-		  d.settings.docker_cli);
+	          d.settings.state_dir, d.settings.docker_host,
+	          d.settings.docker_cli);
 	doctor_engine(&d);
 	doctor_client(&d);
 	doctor_state(&d);
 	doctor_ports(&d);
 	if (sp_install_programs(&d.pre, &d.post) < 0) {
-		doctor_fail(&d, "reinstall spacehook (cmake --install, or apt install "
-			    "./spacehook_*.deb)", "hook programs: %s", sp_error_last());
+		doctor_fail(
+		    &d,
+		    "reinstall spacehook (cmake --install, or apt install "
+		    "./spacehook_*.deb)",
+		    "hook programs: %s", sp_error_last());
 	} else if (i == argc) {
 		doctor_global(&d);
 	} else {
@@ -585,7 +678,8 @@ int cmd_doctor(int argc, char **argv)
 	status = d.failed ? 1 : 0;
 done:
 	if (status)
-		printf("\n%s\n", "spacehook doctor: problems found; run the fix lines "
+		printf("\n%s\n",
+		       "spacehook doctor: problems found; run the fix lines "
 		       "above (as root, or as the git user for its files)");
 	sp_engine_free(d.engine);
 	sp_settings_dispose(&d.settings);

@@ -1,4 +1,5 @@
-/* spacehook install: put the hooks into bare repositories, or server-wide with core.hooksPath, and make the state directory. */
+/* spacehook install: put the hooks into bare repositories, or server-wide with
+ * core.hooksPath, and make the state directory. */
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -7,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "commands.h"
 #include "error.h"
 #include "install.h"
 #include "settings.h"
-#include "banned.h"
 
 #define USAGE                                                                  \
 	"usage: spacehook install [--chain] [--user USER] [--hook-dir DIR] "   \
@@ -24,37 +25,52 @@ typedef struct {
 	const char *hook_dir; /* --hook-dir */
 	const char *config;   /* --config */
 	int chain, dropin, global;
-	sp_buf pre, post;     /* the hook programs */
+	sp_buf pre, post; /* the hook programs */
 	sp_settings settings;
 } install_run;
 
 static void install_help(void)
 {
-	puts(USAGE "\n\n"
-	     "Installs spacehook's pre-receive and post-receive hooks into each bare\n"
+	puts(USAGE
+	     "\n\n"
+	     "Installs spacehook's pre-receive and post-receive hooks into "
+	     "each bare\n"
 	     "repository (links to the installed hook programs), sets\n"
 	     "receive.advertisePushOptions, and makes the state directory\n"
-	     "(spacehook.stateDir) with mode 0700, owned by the git user. Running it\n"
+	     "(spacehook.stateDir) with mode 0700, owned by the git user. "
+	     "Running it\n"
 	     "again changes nothing and says \"already installed\".\n\n"
 	     "A different hook already in place is never overwritten:\n"
-	     "  --chain         keep it as <hook>.local and install a wrapper that runs\n"
-	     "                  it first, then spacehook's, on the same input (for\n"
+	     "  --chain         keep it as <hook>.local and install a wrapper "
+	     "that runs\n"
+	     "                  it first, then spacehook's, on the same input "
+	     "(for\n"
 	     "                  pre-receive both must accept the push)\n"
 	     "Where the hooks go:\n"
-	     "  --hook-dir DIR  the hooks directory, relative to each repository\n"
-	     "                  (default hooks; GitLab: custom_hooks); with --global,\n"
-	     "                  the directory core.hooksPath names (default the\n"
+	     "  --hook-dir DIR  the hooks directory, relative to each "
+	     "repository\n"
+	     "                  (default hooks; GitLab: custom_hooks); with "
+	     "--global,\n"
+	     "                  the directory core.hooksPath names (default "
+	     "the\n"
 	     "                  installed hook programs' own directory)\n"
 	     "  --dropin        install as DIR/pre-receive.d/spacehook and\n"
-	     "                  DIR/post-receive.d/spacehook (Gitea, Forgejo, GitLab)\n"
+	     "                  DIR/post-receive.d/spacehook (Gitea, Forgejo, "
+	     "GitLab)\n"
 	     "Other options:\n"
-	     "  --user USER     the git user the hooks run as, who owns the state\n"
-	     "                  directory (default: the repository's owner; with\n"
+	     "  --user USER     the git user the hooks run as, who owns the "
+	     "state\n"
+	     "                  directory (default: the repository's owner; "
+	     "with\n"
 	     "                  --global, the user running this)\n"
-	     "  --global        set core.hooksPath and receive.advertisePushOptions in\n"
-	     "                  the system git config instead (every repository)\n"
-	     "  --config FILE   the config file --global writes (default /etc/gitconfig)\n\n"
-	     "Exit status: 0 installed (or already), 1 a repository failed, 2 usage.");
+	     "  --global        set core.hooksPath and "
+	     "receive.advertisePushOptions in\n"
+	     "                  the system git config instead (every "
+	     "repository)\n"
+	     "  --config FILE   the config file --global writes (default "
+	     "/etc/gitconfig)\n\n"
+	     "Exit status: 0 installed (or already), 1 a repository failed, 2 "
+	     "usage.");
 }
 
 static const char *install_result_text(sp_install_result r)
@@ -73,10 +89,10 @@ static const char *install_result_text(sp_install_result r)
 }
 
 /* The directory and name hook `i` goes to in `dir` (or its <hook>.d). */
-static const char *install_where(sp_buf *where, install_run *run, const char *dir,
-				 size_t i)
+static const char *install_where(sp_buf *where, install_run *run,
+                                 const char *dir, size_t i)
 {
-	static const char *const names[] = { "pre-receive", "post-receive" };
+	static const char *const names[] = {"pre-receive", "post-receive"};
 
 	sp_buf_sets(where, dir);
 	if (!run->dropin)
@@ -87,7 +103,7 @@ static const char *install_where(sp_buf *where, install_run *run, const char *di
 
 /* Install both hooks into `dir`; `changes` gets what was done. */
 static int install_hooks(sp_buf *changes, install_run *run, const char *dir,
-			 const sp_install_options *opts)
+                         const sp_install_options *opts)
 {
 	sp_buf where = SP_BUF_INIT;
 	sp_install_result result;
@@ -99,8 +115,9 @@ static int install_hooks(sp_buf *changes, install_run *run, const char *dir,
 	/* A refused hook is refused before the other one is touched. */
 	for (i = 0; i < 2 && !opts->chain; i++) {
 		name = install_where(&where, run, dir, i);
-		if ((error = sp_install_hook_status(&status, NULL, where.ptr, name,
-						    i ? run->post.ptr : run->pre.ptr)) < 0)
+		if ((error = sp_install_hook_status(
+		         &status, NULL, where.ptr, name,
+		         i ? run->post.ptr : run->pre.ptr)) < 0)
 			goto done;
 		if (status == SP_HOOK_OTHER)
 			first = i;
@@ -109,39 +126,44 @@ static int install_hooks(sp_buf *changes, install_run *run, const char *dir,
 		i = (first + n) % 2;
 		name = install_where(&where, run, dir, i);
 		if ((error = sp_install_hook(&result, where.ptr, name,
-					     i ? run->post.ptr : run->pre.ptr,
-					     opts)) < 0)
+		                             i ? run->post.ptr : run->pre.ptr,
+		                             opts)) < 0)
 			goto done;
 		if (result == SP_INSTALL_ALREADY)
 			continue;
 		sp_buf_printf(changes, "%s%s/%s %s", changes->size ? ", " : "",
-			      where.ptr, name, install_result_text(result));
+		              where.ptr, name, install_result_text(result));
 		if (result == SP_INSTALL_CHAINED)
-			sp_buf_printf(changes, " (the previous hook is now %s/%s.local)",
-				      where.ptr, name);
+			sp_buf_printf(changes,
+			              " (the previous hook is now %s/%s.local)",
+			              where.ptr, name);
 	}
 done:
 	sp_buf_dispose(&where);
 	return error;
 }
 
-/* The state directory `config_file` names (else the settings'), made and checked. */
-static int install_state(sp_buf *changes, install_run *run, const char *config_file,
-			 const sp_install_options *opts)
+/* The state directory `config_file` names (else the settings'), made and
+ * checked. */
+static int install_state(sp_buf *changes, install_run *run,
+                         const char *config_file,
+                         const sp_install_options *opts)
 {
 	char *dir = NULL;
 	int created = 0, error;
 
-	if ((error = sp_install_config_get(&dir, config_file, "spacehook.stateDir")) < 0 ||
-	    (error = sp_install_state_dir(&created, dir ? dir : run->settings.state_dir,
-					  opts)) < 0)
+	if ((error = sp_install_config_get(&dir, config_file,
+	                                   "spacehook.stateDir")) < 0 ||
+	    (error = sp_install_state_dir(
+	         &created, dir ? dir : run->settings.state_dir, opts)) < 0)
 		goto done;
 	if (created)
-		sp_buf_printf(changes, "%sstate directory %s %s (mode 0700, uid %ld)",
-			      changes->size ? ", " : "",
-			      dir ? dir : run->settings.state_dir,
-			      created == 1 ? "made" : "closed to others",
-			      (long)opts->uid);
+		sp_buf_printf(changes,
+		              "%sstate directory %s %s (mode 0700, uid %ld)",
+		              changes->size ? ", " : "",
+		              dir ? dir : run->settings.state_dir,
+		              created == 1 ? "made" : "closed to others",
+		              (long)opts->uid);
 done:
 	free(dir);
 	return error;
@@ -152,16 +174,17 @@ static int install_push_options(sp_buf *changes, const char *config_file)
 	int changed = 0, error;
 
 	if ((error = sp_install_config_set(&changed, config_file,
-					   "receive.advertisePushOptions", "true")) < 0)
+	                                   "receive.advertisePushOptions",
+	                                   "true")) < 0)
 		return error;
 	if (changed)
 		sp_buf_printf(changes, "%sreceive.advertisePushOptions set",
-			      changes->size ? ", " : "");
+		              changes->size ? ", " : "");
 	return 0;
 }
 
 static int install_user(sp_install_options *opts, const char *user, uid_t uid,
-			gid_t gid)
+                        gid_t gid)
 {
 	struct passwd *pw;
 
@@ -169,23 +192,25 @@ static int install_user(sp_install_options *opts, const char *user, uid_t uid,
 	opts->gid = gid;
 	if (user) {
 		if (!(pw = getpwnam(user)))
-			return sp_error_set(SP_EINVALID, "no user '%s' on this host", user);
+			return sp_error_set(SP_EINVALID,
+			                    "no user '%s' on this host", user);
 		opts->uid = pw->pw_uid;
 		opts->gid = pw->pw_gid;
 	}
 	opts->owned = geteuid() == 0;
 	if (!opts->owned && opts->uid != geteuid())
 		return sp_error_set(SP_EINVALID,
-				    "only root can install for another user "
-				    "(uid %ld): run it as root or as that user",
-				    (long)opts->uid);
+		                    "only root can install for another user "
+		                    "(uid %ld): run it as root or as that user",
+		                    (long)opts->uid);
 	return 0;
 }
 
 static int install_repo(install_run *run, const char *repo)
 {
-	static const char *const parts[] = { "HEAD", "config", "objects", "refs" };
-	sp_install_options opts = { 0 };
+	static const char *const parts[] = {"HEAD", "config", "objects",
+	                                    "refs"};
+	sp_install_options opts = {0};
 	sp_buf path = SP_BUF_INIT, changes = SP_BUF_INIT, dir = SP_BUF_INIT;
 	struct stat st;
 	int error = 0;
@@ -194,8 +219,10 @@ static int install_repo(install_run *run, const char *repo)
 		sp_buf_clear(&path);
 		sp_buf_printf(&path, "%s/%s", repo, parts[i]);
 		if (stat(path.ptr, &st) < 0) {
-			error = sp_error_set(SP_EINVALID, "'%s' is not a bare git "
-					     "repository (no %s)", repo, parts[i]);
+			error = sp_error_set(SP_EINVALID,
+			                     "'%s' is not a bare git "
+			                     "repository (no %s)",
+			                     repo, parts[i]);
 			goto done;
 		}
 	}
@@ -206,7 +233,8 @@ static int install_repo(install_run *run, const char *repo)
 	if (run->hook_dir && run->hook_dir[0] == '/')
 		sp_buf_sets(&dir, run->hook_dir);
 	else
-		sp_buf_printf(&dir, "%s/%s", repo, run->hook_dir ? run->hook_dir : "hooks");
+		sp_buf_printf(&dir, "%s/%s", repo,
+		              run->hook_dir ? run->hook_dir : "hooks");
 	sp_buf_clear(&path);
 	sp_buf_printf(&path, "%s/config", repo);
 	if ((error = install_hooks(&changes, run, dir.ptr, &opts)) < 0 ||
@@ -232,44 +260,51 @@ done:
 static int install_global(install_run *run)
 {
 	const char *file = run->config ? run->config : "/etc/gitconfig";
-	sp_install_options opts = { 0 };
+	sp_install_options opts = {0};
 	sp_buf changes = SP_BUF_INIT, programs = SP_BUF_INIT;
 	char *now = NULL, *real_now = NULL, *real_dir = NULL;
 	const char *dir;
 	int changed = 0, error;
 
 	sp_buf_sets(&programs, run->pre.ptr);
-	sp_buf_truncate(&programs, (size_t)(strrchr(programs.ptr, '/') - programs.ptr));
+	sp_buf_truncate(&programs,
+	                (size_t)(strrchr(programs.ptr, '/') - programs.ptr));
 	dir = run->hook_dir ? run->hook_dir : programs.ptr;
 	opts.chain = run->chain;
 	if (dir[0] != '/') {
-		error = sp_error_set(SP_EINVALID, "--hook-dir '%s' must be an absolute "
-				     "path with --global", dir);
+		error = sp_error_set(SP_EINVALID,
+		                     "--hook-dir '%s' must be an absolute "
+		                     "path with --global",
+		                     dir);
 		goto done;
 	}
-	if ((error = install_user(&opts, run->user, geteuid(), getegid())) < 0 ||
+	if ((error = install_user(&opts, run->user, geteuid(), getegid())) <
+	        0 ||
 	    (error = sp_install_config_get(&now, file, "core.hooksPath")) < 0)
 		goto done;
 	if (now) {
 		real_now = realpath(now, NULL);
 		real_dir = realpath(dir, NULL);
 		if (!real_now || !real_dir || strcmp(real_now, real_dir)) {
-			error = sp_error_set(SP_EEXISTS,
-					     "core.hooksPath is already '%s' in %s: "
-					     "run spacehook install --global "
-					     "--hook-dir '%s' to add spacehook's "
-					     "hooks there", now, file, now);
+			error = sp_error_set(
+			    SP_EEXISTS,
+			    "core.hooksPath is already '%s' in %s: "
+			    "run spacehook install --global "
+			    "--hook-dir '%s' to add spacehook's "
+			    "hooks there",
+			    now, file, now);
 			goto done;
 		}
 	}
 	if (strcmp(dir, programs.ptr) &&
 	    (error = install_hooks(&changes, run, dir, &opts)) < 0)
 		goto done;
-	if ((error = sp_install_config_set(&changed, file, "core.hooksPath", dir)) < 0)
+	if ((error = sp_install_config_set(&changed, file, "core.hooksPath",
+	                                   dir)) < 0)
 		goto done;
 	if (changed)
 		sp_buf_printf(&changes, "%score.hooksPath set to %s",
-			      changes.size ? ", " : "", dir);
+		              changes.size ? ", " : "", dir);
 	if ((error = install_push_options(&changes, file)) < 0 ||
 	    (error = install_state(&changes, run, file, &opts)) < 0)
 		goto done;
@@ -293,7 +328,7 @@ done:
 
 int cmd_install(int argc, char **argv)
 {
-	install_run run = { 0 };
+	install_run run = {0};
 	int first = 0, failed = 0, status = 1, i;
 
 	sp_buf_init(&run.pre);
