@@ -589,7 +589,7 @@ END_TEST
  * before blobs were read ahead (single-threaded, one blob at a time): the
  * bytes must never change.
  */
-#define MANY_ARCHIVE_ID "0000000000000000000000000000000000000000"
+#define MANY_ARCHIVE_ID "ce222f5af0c403628254e060e02a347c40c709ec"
 
 static uint32_t lcg_next(uint32_t *seed)
 {
@@ -921,7 +921,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("read ahead");
-	tcase_add_checked_fixture(tc, setup_many, teardown_repo);
+	tcase_add_unchecked_fixture(tc, setup_many, teardown_repo);
 	tcase_add_test(tc, test_ahead_same_bytes);
 	tcase_add_loop_test(tc, test_ahead_failures, 0,
 			    sizeof(ahead_failures) /
