@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fault.h"
 #include "probe.h"
+#include "webhook.h"
 #include "banned.h"
 
 #define DEPLOY_STOP_TIMEOUT 10
@@ -214,6 +215,22 @@ int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space, const char
 	return removed;
 }
 
+/* Move the record to `stage`, save it, and tell the webhooks. */
+static void deploy_stage(const sp_deploy_options *opts, sp_state *state, const char *stage,
+			 const char *error)
+{
+	char *old = state->stage ? sp_strdup(state->stage) : NULL;
+
+	sp_state_set(&state->stage, stage);
+	if (error)
+		sp_state_set(&state->error, error);
+	sp_state_save(opts->store, state);
+	if (!old || strcmp(old, stage))
+		sp_webhook_notify(opts->settings, sp_store_space(opts->store)->id, opts->commit,
+				  old, stage, state->error);
+	free(old);
+}
+
 static const char *deploy_probe_host(const char *bind)
 {
 	if (!strcmp(bind, "0.0.0.0") || !strcmp(bind, ""))
@@ -288,11 +305,10 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 
 	sp_buf_printf(&url, "http://%s:%d", s->bind_address, port);
 	sp_buf_printf(&probe_url, "http://%s:%d/", deploy_probe_host(s->bind_address), port);
-	sp_state_set(&state->stage, "APP_STARTING");
 	sp_state_set(&state->error, NULL);
 	state->host_port = port;
 	sp_state_set(&state->url, url.ptr);
-	sp_state_save(opts->store, state);
+	deploy_stage(opts, state, "APP_STARTING", NULL);
 
 	if (old) {
 		error = sp_engine_container_stop(opts->engine, old, DEPLOY_STOP_TIMEOUT);
@@ -346,14 +362,13 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	deploy_remove_others(opts, id, NULL);
 	if (old_image && strcmp(old_image, opts->image))
 		sp_state_set(&state->prev_image, old_image);
-	sp_state_set(&state->stage, "RUNNING");
 	sp_state_set(&state->commit, opts->commit);
 	sp_state_set(&state->image, opts->image);
 	sp_state_set(&state->container, id);
 	sp_state_set(&state->building_commit, NULL);
 	sp_state_set(&state->error, NULL);
 	state->started_at = (long long)time(NULL);
-	sp_state_save(opts->store, state);
+	deploy_stage(opts, state, "RUNNING", NULL);
 	sp_deploy_gc_images(opts->engine, space, state->image, state->prev_image);
 	error = 0;
 	goto done;
@@ -363,16 +378,27 @@ failed:
 		sp_buf_puts(&message, sp_error_last());
 	if (id && started)
 		deploy_log_tail(&message, opts, id);
+	{
+		/* An engine message may quote the environment: no secret leaves here. */
+		sp_buf clean = SP_BUF_INIT;
+		sp_redact r;
+
+		sp_redact_init(&r, NULL, NULL);
+		for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++)
+			sp_redact_add(&r, opts->secrets->items[i].value);
+		sp_redact_string(&clean, &r, message.ptr, message.size);
+		sp_buf_sets(&message, clean.ptr);
+		sp_buf_dispose(&clean);
+		sp_redact_dispose(&r);
+	}
 	deploy_say(opts, "%s", message.ptr);
 	if (id)
 		sp_engine_container_remove(opts->engine, id, 1);
 	if (stopped)
 		deploy_restore(opts, old);
-	sp_state_set(&state->stage, error != SP_ECANCELED ? "RUNTIME_ERROR"
-				    : old ? "RUNNING" : "STOPPED");
-	sp_state_set(&state->error, message.ptr);
 	sp_state_set(&state->building_commit, NULL);
-	sp_state_save(opts->store, state);
+	deploy_stage(opts, state, error != SP_ECANCELED ? "RUNTIME_ERROR" : old ? "RUNNING" : "STOPPED",
+		     message.ptr);
 	if (error == 0)
 		error = SP_ERROR;
 done:

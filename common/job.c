@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "repo.h"
 #include "spaceconfig.h"
+#include "webhook.h"
 #include "banned.h"
 
 #define JOB_KEEP_LOGS 20
@@ -254,7 +255,24 @@ done:
 	sp_buf_dispose(&dir);
 }
 
-int sp_job_start_worker(const sp_space *space)
+/* The worker's own log, cut back to nothing past 1 MiB. */
+static int job_worker_log(sp_store *store)
+{
+	sp_buf path = SP_BUF_INIT;
+	struct stat st;
+	int fd;
+
+	job_path(&path, store, "worker.log");
+	fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > (1 << 20) && ftruncate(fd, 0) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	sp_buf_dispose(&path);
+	return fd;
+}
+
+int sp_job_start_worker(const sp_space *space, sp_store *store)
 {
 	static const char *const pass[] = {
 		"PATH", "HOME", "LANG", "LC_ALL", "TZ", "XDG_CONFIG_HOME", "DOCKER_HOST",
@@ -276,9 +294,14 @@ int sp_job_start_worker(const sp_space *space)
 	argv[3] = NULL;
 	opts.argv = argv;
 	opts.envp = sp_env_array(&env);
-	opts.stdin_fd = opts.stdout_fd = opts.stderr_fd = -1;
+	/* What the worker itself says (a crash report, say) goes to worker.log. */
+	opts.stdin_fd = -1;
+	opts.stdout_fd = job_worker_log(store);
+	opts.stderr_fd = -2;
 	opts.cwd = "/";
 	error = sp_proc_detach(&opts);
+	if (opts.stdout_fd >= 0)
+		close(opts.stdout_fd);
 	sp_env_dispose(&env);
 	sp_buf_dispose(&program);
 	return error;
@@ -453,12 +476,16 @@ static void job_finish(job_context *ctx, sp_state *state, const job_entry *job,
 {
 	/* The arguments may point into *state itself: copy them first. */
 	char *stage = sp_strdup(stage_in), *error = error_in ? sp_strdup(error_in) : NULL;
+	char *old = state->stage ? sp_strdup(state->stage) : NULL;
 
 	sp_state_set(&state->stage, stage);
 	sp_state_set(&state->building_commit, NULL);
 	if (error)
 		sp_state_set(&state->error, error);
 	sp_state_save(ctx->store, state);
+	if (!old || strcmp(old, stage))
+		sp_webhook_notify(ctx->settings, ctx->space->id, job->commit, old, stage, error);
+	free(old);
 	if (strcmp(stage, "RUNNING") || error) {
 		job_say(log, "spacehook: %s is %s%s%s", ctx->space->id, stage,
 			state->container && state->commit ? "; still serving " : "",
@@ -578,9 +605,16 @@ static void job_run(job_context *ctx, job_entry *job)
 		sp_build_options b = { 0 };
 		const char *labels[3];
 
-		sp_state_set(&state.stage, state.container ? "RUNNING_BUILDING" : "BUILDING");
-		sp_state_set(&state.building_commit, job->commit);
-		sp_state_save(ctx->store, &state);
+		{
+			char *old = state.stage ? sp_strdup(state.stage) : NULL;
+			const char *stage = state.container ? "RUNNING_BUILDING" : "BUILDING";
+
+			sp_state_set(&state.stage, stage);
+			sp_state_set(&state.building_commit, job->commit);
+			sp_state_save(ctx->store, &state);
+			sp_webhook_notify(s, ctx->space->id, job->commit, old, stage, NULL);
+			free(old);
+		}
 		if ((slot = job_take_slot(s, &log)) < 0) {
 			job_finish(ctx, &state, job, &log, state.container ? "RUNNING" : "STOPPED",
 				   "build canceled by the administrator");
@@ -819,7 +853,7 @@ int sp_job_submit(char id_out[SP_JOB_ID_MAX], const sp_settings *settings,
 			goto done;
 	}
 	if ((error = sp_job_enqueue(id_out, store, NULL, commit, flags)) < 0 ||
-	    (error = sp_job_start_worker(space)) < 0)
+	    (error = sp_job_start_worker(space, store)) < 0)
 		goto done;
 done:
 	sp_state_dispose(&state);
@@ -935,10 +969,19 @@ int sp_job_pause(const sp_settings *settings, sp_store *store, int paused)
 			if (error < 0 && error != SP_ENOTFOUND)
 				goto done;
 		}
-		sp_state_set(&state.stage, "PAUSED");
 		sp_state_set(&state.error, NULL);
 	}
-	error = sp_state_save(store, &state);
+	{
+		char *old = state.stage ? sp_strdup(state.stage) : NULL;
+
+		if (paused)
+			sp_state_set(&state.stage, "PAUSED");
+		error = sp_state_save(store, &state);
+		if (error == 0 && paused && (!old || strcmp(old, "PAUSED")))
+			sp_webhook_notify(settings, sp_store_space(store)->id, state.commit, old,
+					  "PAUSED", NULL);
+		free(old);
+	}
 done:
 	if (lock >= 0)
 		sp_store_unlock(lock);

@@ -14,6 +14,7 @@
  *   queue.lock      flock taken around every change of the queue
  *   repo            path of the Space's bare repository (written by post-receive)
  *   worker.pid      pid of the worker holding the Space lock
+ *   worker.log      what the worker process itself printed (crash reports)
  *   logs/<id>.log   the job's output, as the pusher sees it (secrets redacted)
  *   logs/<id>.status  "<STAGE> <one line>" once the job has ended
  */
@@ -34,8 +35,11 @@
 int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo_path,
 		   const char *commit, unsigned flags);
 
-/* Start `spacehook worker SPACE` detached (own session, not a child of the caller). */
-int sp_job_start_worker(const sp_space *space);
+/*
+ * Start `spacehook worker SPACE` detached (own session, not a child of the
+ * caller), its own output appended to the Space's worker.log.
+ */
+int sp_job_start_worker(const sp_space *space, sp_store *store);
 
 /*
  * Copy the job's log to `fd` as it grows, until the job ends; `stage_out`

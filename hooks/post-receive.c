@@ -79,7 +79,7 @@ int main(void)
 	if (sp_space_from_path(&space, settings.repos_root, sp_repo_path(repo)) < 0 ||
 	    sp_store_open(&store, settings.state_dir, &space) < 0 ||
 	    sp_job_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||
-	    sp_job_start_worker(&space) < 0) {
+	    sp_job_start_worker(&space, store) < 0) {
 		fprintf(stderr, "spacehook: error: cannot queue the deploy: %s\n", sp_error_last());
 		status = 1;
 		goto done;
