@@ -39,7 +39,7 @@
  * of the one being written, handed over CONTEXT_PUBLISH at a time.
  */
 #define CONTEXT_SMALL_BLOB ((size_t)1024 * 1024)
-#define CONTEXT_AHEAD_BYTES ((size_t)8 * 1024 * 1024)
+#define CONTEXT_AHEAD_BYTES ((size_t)4 * 1024 * 1024)
 #define CONTEXT_RING 1024
 #define CONTEXT_PUBLISH 32
 
