@@ -1,4 +1,4 @@
-/* Streams the tree of a commit as a tar archive, one big blob in memory at a time, small ones read ahead in a second thread. */
+/* Streams the tree of a commit as a tar archive: small blobs read ahead by a second thread, big ones one at a time. */
 #include "context.h"
 
 #include <archive.h>
@@ -436,7 +436,8 @@ static int context_blob(struct context *ctx, struct slot *s)
 	if (obj) {
 		data = git_odb_object_data(obj);
 		size = (uint64_t)git_odb_object_size(obj);
-		if (ctx->opts && (ctx->opts->max_blob || ctx->opts->max_total) &&
+		if (ctx->opts &&
+		    (ctx->opts->max_blob || ctx->opts->max_total) &&
 		    (error = context_check_size(ctx, size)) < 0)
 			goto done;
 	} else {
@@ -583,7 +584,8 @@ static int context_list_one(struct context *ctx)
 	if (git_tree_entry_filemode(te) == GIT_FILEMODE_TREE &&
 	    ctx->depth - 1 >= SP_CONTEXT_MAX_DEPTH)
 		return sp_error_set(SP_EINVALID,
-				    "directory '%s' is nested more than %d deep",
+				    "directory '%s' is nested more than %d "
+				    "deep",
 				    ctx->walk.ptr, SP_CONTEXT_MAX_DEPTH);
 
 	s = &ctx->ring[ctx->listing % CONTEXT_RING];
@@ -598,7 +600,7 @@ static int context_list_one(struct context *ctx)
 	if (s->mode != GIT_FILEMODE_TREE)
 		return 0;
 
-	/* Its header is written first; a tree that cannot be read fails next. */
+	/* Its header goes first; a tree that cannot be read fails next. */
 	if ((error = git_tree_lookup(&tree, ctx->git, &s->id)) < 0)
 		return sp_repo__git_error(error == GIT_ENOTFOUND ?
 						  SP_ENOTFOUND : SP_ERROR,

@@ -71,8 +71,12 @@ int sp_context_set_threads(int on);
  * needed): files 0644, executables 0755, symbolic links as links,
  * directories 0755 before their contents, every entry owned by 0:0 with the
  * commit time as mtime, names relative without a leading "./". Submodules
- * are skipped, each reported through opts->warn. Blobs are read one at a
- * time, so memory stays near the largest blob. SIGPIPE is blocked in the
+ * are skipped, each reported through opts->warn. Blobs under 1 MiB are
+ * read ahead by a second thread (its own repository handle, opened at
+ * sp_repo_path(repo) as sp_repo_open does) and by the calling thread while
+ * it waits, at most 4 MiB of them at a time; bigger blobs are read one at a
+ * time when their turn comes, so memory stays near the largest blob plus a
+ * few MiB (see sp_context_set_threads). SIGPIPE is blocked in the
  * calling thread while writing: a reader that goes away makes this return
  * SP_EIO, not kill the process. `opts` and `stats` may be NULL; `stats`
  * counts what was written, also when this fails part way. `fd` is neither
@@ -85,8 +89,8 @@ int sp_context_write(sp_repo *repo, const char *commit, int fd,
 
 /*
  * Like sp_context_write, handing the bytes to `write_fn` instead of an fd
- * (SIGPIPE is left alone). A negative return of `write_fn` is returned as
- * is.
+ * (SIGPIPE is left alone). `write_fn` and opts->warn are only called from
+ * the calling thread. A negative return of `write_fn` is returned as is.
  */
 int sp_context_write_cb(sp_repo *repo, const char *commit,
 			sp_context_write_fn write_fn, void *payload,

@@ -728,6 +728,8 @@ END_TEST
  * A commit of the many-files tree with blobs that are not in the
  * repository: one in the middle of the walk, one at its end.
  */
+#define MISSING_ID "1234567890123456789012345678901234567890"
+
 static void write_missing_commit(char out[GIT_OID_HEXSZ + 1])
 {
 	git_repository *git = NULL;
@@ -742,9 +744,7 @@ static void write_missing_commit(char out[GIT_OID_HEXSZ + 1])
 	ck_assert_int_eq(git_revparse_single(&head, git, "HEAD^{tree}"), 0);
 	ck_assert_int_eq(git_treebuilder_new(&tb, git, (git_tree *)head), 0);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
-	ck_assert_int_eq(git_oid_fromstr(&missing,
-					 "1234567890123456789012345678901234567890"),
-			 0);
+	ck_assert_int_eq(git_oid_fromstr(&missing, MISSING_ID), 0);
 	ck_assert_int_eq(git_treebuilder_insert(NULL, tb, "d5x", &missing,
 						GIT_FILEMODE_BLOB),
 			 0);
