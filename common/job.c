@@ -24,6 +24,7 @@
 #include "banned.h"
 
 #define JOB_KEEP_LOGS 20
+#define JOB_BUILD_CACHE_KEEP "24h" /* build cache unused for longer is pruned after a deploy */
 #define JOB_START_GRACE 15 /* seconds a queued job may wait for its worker to appear */
 
 typedef struct {
@@ -682,6 +683,13 @@ static void job_run(job_context *ctx, job_entry *job)
 	}
 	job_say(&log, "spacehook: %s is RUNNING on %s (%.7s)", ctx->space->id, state.url, job->commit);
 	job_finish(ctx, &state, job, &log, "RUNNING", NULL);
+	/*
+	 * After the pusher has been told: build cache nothing used for a day
+	 * (the Space's old images went in the deploy). A failure here is not
+	 * the job's.
+	 */
+	sp_engine_set_timeout(engine, 120);
+	sp_engine_build_prune(NULL, engine, JOB_BUILD_CACHE_KEEP);
 done:
 	if (slot >= 0)
 		close(slot);

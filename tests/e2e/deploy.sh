@@ -42,6 +42,11 @@ expect_eq "memory limit 16 GiB" 17179869184 "$("$DOCKER" inspect -f '{{.HostConf
 expect_eq "cpu limit 2" 2000000000 "$("$DOCKER" inspect -f '{{.HostConfig.NanoCpus}}' "$container")"
 image1=$(state web image)
 
+# The run log comes through the Engine API, stdout and stderr decoded.
+http "$url/index.html" >/dev/null
+run_log=$(spacehook logs "$id" --tail 50 2>&1)
+expect_contains "run log shows the app's requests" "response:200" "$run_log"
+
 # A second push replaces it, on the same port; the first image is kept for rollback.
 set_app web 'mkdir -p /tmp/w; echo v2 > /tmp/w/index.html; env > /tmp/w/env.txt; exec httpd -f -v -p 7860 -h /tmp/w'
 push web
