@@ -1723,6 +1723,18 @@ void sp_spaceconfig_free(sp_spaceconfig *config)
 int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
                          const char *data, size_t size)
 {
+	int error = sp_spaceconfig_parse_partial(out, diags, data, size);
+
+	if (error < 0) {
+		sp_spaceconfig_free(*out);
+		*out = NULL;
+	}
+	return error;
+}
+
+int sp_spaceconfig_parse_partial(sp_spaceconfig **out, sp_diag_list *diags,
+                                 const char *data, size_t size)
+{
 	parse_ctx ctx;
 	sp_frontmatter fm;
 	sp_spaceconfig *config = NULL;
@@ -1762,16 +1774,13 @@ int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
 		sp_diag_add(diags, SP_DIAG_NOTE, 0, 0,
 		            "%zu more problems not shown", ctx.hidden);
 
-	if (ctx.errors) {
+	if (ctx.errors)
 		error = sp_error_set(SP_ECONFIG,
 		                     "README.md front matter has "
 		                     "%d error%s",
 		                     ctx.errors, ctx.errors == 1 ? "" : "s");
-		goto done;
-	}
 	*out = config;
 	config = NULL;
-done:
 	sp_spaceconfig_free(config);
 	sp_diag_list_dispose(&ctx.diags);
 	node_free_all(ctx.all);

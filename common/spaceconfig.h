@@ -51,6 +51,16 @@ typedef struct {
 int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
 			 const char *data, size_t size);
 
+/*
+ * Like sp_spaceconfig_parse, but when the block could be read and has errors
+ * `*out` still gets what was valid in it (for example `sdk`, so that a
+ * missing Dockerfile is reported with the other problems), and SP_ECONFIG is
+ * returned. `*out` is NULL only when no block was found or it could not be
+ * parsed at all. Free it with sp_spaceconfig_free either way.
+ */
+int sp_spaceconfig_parse_partial(sp_spaceconfig **out, sp_diag_list *diags,
+				 const char *data, size_t size);
+
 void sp_spaceconfig_free(sp_spaceconfig *config);
 
 #endif

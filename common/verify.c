@@ -61,7 +61,7 @@ static int verify_readme(sp_spaceconfig **out, sp_diag_list *diags,
 	sp_spaceconfig *config = NULL;
 	int error;
 
-	error = sp_spaceconfig_parse(&config, diags, readme->ptr, readme->size);
+	error = sp_spaceconfig_parse_partial(&config, diags, readme->ptr, readme->size);
 	if (error < 0 && error != SP_ECONFIG)
 		goto done;
 	if (config && dockerfile && config->sdk &&

@@ -152,4 +152,12 @@ done
 validate -- space
 expect_eq "-- then a path" 0 "$rc"
 
+# A missing Dockerfile is reported with the other problems, in one run.
+mkdir -p "$SANDBOX/both"
+printf -- '---\nsdk: docker\ncolorTo: orange\n---\n' >"$SANDBOX/both/README.md"
+validate "$SANDBOX/both"
+expect_eq "two problems exit 1" 1 "$rc"
+expect_contains "Dockerfile reported" 'README.md:2:6: error: sdk "docker" needs a Dockerfile at the root of the repository (none found)' "$out"
+expect_contains "with the other error" 'README.md:3:10: error: "colorTo" must be one of' "$out"
+
 finish
