@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "banned.h"
 #include "buf.h"
@@ -574,8 +575,14 @@ static void settings_defaults(sp_settings *s)
 	s->state_dir = sp_strdup("/var/lib/spacehook");
 	s->deploy_branch = sp_strdup("main");
 	s->docker_host = sp_strdup("unix:///var/run/docker.sock");
-	s->docker_cli =
-	    sp_strdup(docker_cli && *docker_cli ? docker_cli : "docker");
+	/*
+	 * Debian's docker.io (and Docker's own packages) put a client that can
+	 * run BuildKit builds at /usr/bin/docker; one found first on PATH may
+	 * lack buildx (`spacehook doctor` tells).
+	 */
+	if (!docker_cli || !*docker_cli)
+		docker_cli = access("/usr/bin/docker", X_OK) == 0 ? "/usr/bin/docker" : "docker";
+	s->docker_cli = sp_strdup(docker_cli);
 	s->bind_address = sp_strdup("127.0.0.1");
 	s->port_min = 20000;
 	s->port_max = 29999;

@@ -10,7 +10,7 @@ typedef struct {
 	char *state_dir;          /* spacehook.stateDir, default /var/lib/spacehook */
 	char *deploy_branch;      /* spacehook.deployBranch, default "main" (a leading refs/heads/ is dropped) */
 	char *docker_host;        /* spacehook.dockerHost, default unix:///var/run/docker.sock ($DOCKER_HOST when unset) */
-	char *docker_cli;         /* spacehook.dockerCli, default "docker" (a client that runs BuildKit builds) */
+	char *docker_cli;         /* spacehook.dockerCli, default /usr/bin/docker when present, else "docker" (a client that runs BuildKit builds) */
 	char *bind_address;       /* spacehook.bindAddress, default 127.0.0.1 */
 	int port_min, port_max;   /* spacehook.portRange, default 20000-29999 */
 	char *repos_root;         /* spacehook.reposRoot; NULL = parent of the owner directory */
