@@ -16,6 +16,7 @@
 
 #include "banned.h"
 #include "error.h"
+#include "store.h"
 #include "install.h"
 #include "proc.h"
 
@@ -508,45 +509,7 @@ done:
 
 int sp_install_port_free(const char *address, int port)
 {
-	struct sockaddr_in in4;
-	struct sockaddr_in6 in6;
-	struct sockaddr *sa;
-	socklen_t len;
-	int fd, family, rc = 1;
+	int rc = sp_store_port_in_use(address, port);
 
-	memset(&in4, 0, sizeof(in4));
-	memset(&in6, 0, sizeof(in6));
-	if (inet_pton(AF_INET, address, &in4.sin_addr) == 1) {
-		family = in4.sin_family = AF_INET;
-		in4.sin_port = htons((unsigned short)port);
-		sa = (struct sockaddr *)&in4;
-		len = sizeof(in4);
-	} else if (inet_pton(AF_INET6, address, &in6.sin6_addr) == 1) {
-		family = in6.sin6_family = AF_INET6;
-		in6.sin6_port = htons((unsigned short)port);
-		sa = (struct sockaddr *)&in6;
-		len = sizeof(in6);
-	} else {
-		return sp_error_set(SP_EINVALID,
-		                    "bind address '%s' is not an IP "
-		                    "address",
-		                    address);
-	}
-	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return sp_error_set_os(SP_EIO, "cannot open a socket");
-	if (bind(fd, sa, len) < 0) {
-		if (errno == EADDRINUSE || errno == EACCES)
-			rc = 0;
-		else if (errno == EADDRNOTAVAIL)
-			rc = sp_error_set(SP_EINVALID,
-			                  "bind address '%s' is not "
-			                  "an address of this host",
-			                  address);
-		else
-			rc = sp_error_set_os(SP_EIO,
-			                     "cannot test port %d on '%s'",
-			                     port, address);
-	}
-	close(fd);
-	return rc;
+	return rc < 0 ? rc : !rc;
 }

@@ -892,8 +892,7 @@ done:
 
 /* Host ports. */
 
-/* 1 when `port` is taken on `address` right now, 0 when free, < 0 on error. */
-static int port_in_use(const char *address, int port)
+int sp_store_port_in_use(const char *address, int port)
 {
 	struct sockaddr_in in4;
 	struct sockaddr_in6 in6;
@@ -1010,7 +1009,7 @@ int sp_store_port(int *out, const char *state_dir, const char *space_id,
 
 		if (held[p])
 			continue;
-		if ((rc = port_in_use(bind_address, p)) < 0) {
+		if ((rc = sp_store_port_in_use(bind_address, p)) < 0) {
 			error = rc;
 			goto done;
 		}

@@ -135,6 +135,13 @@ int sp_store_dequeue(char out[41], sp_store *store);
 int sp_store_port(int *out, const char *state_dir, const char *space_id,
 		  const char *bind_address, int min, int max);
 
+/*
+ * 1 when TCP `port` is taken on `address` (an IP address of this host) right
+ * now, 0 when it is free, < 0 on error (SP_EINVALID for an address that is not
+ * one of this host's).
+ */
+int sp_store_port_in_use(const char *address, int port);
+
 /* Every Space that has a state directory under `state_dir` (ids, caller frees with sp_store_list_free). */
 int sp_store_list(char ***out, size_t *count, const char *state_dir);
 void sp_store_list_free(char **ids, size_t count);
