@@ -1,34 +1,9 @@
 #!/usr/bin/env bash
 # pre-receive: real pushes of one deploy branch, what the pusher reads, where refs end up.
 source "$SP_SOURCE/tests/lib/testlib.sh"
+source "$SP_SOURCE/tests/lib/pushlib.sh"
 
 cd "$SANDBOX"
-
-# A bare repository with only the built pre-receive hook (nothing deploys).
-make_checked_bare() {
-	git init -q --bare "$1"
-	ln -sf "$SP_BIN/pre-receive" "$1/hooks/pre-receive"
-}
-
-# push DIR ARGS...: run git push in DIR; sets $out (the remote: lines, trailing blanks cut) and $rc.
-push() {
-	local dir=$1
-	shift
-	set +e
-	raw=$(git -C "$dir" push "$@" 2>&1)
-	rc=$?
-	set -e
-	out=$(printf '%s\n' "$raw" | sed -n 's/[[:space:]]*$//; /^remote: /p')
-}
-
-ref_of() {
-	git -C "$1" rev-parse -q --verify "$2" 2>/dev/null || echo none
-}
-
-commit_all() {
-	git -C "$1" add -A
-	git -C "$1" commit -q -m "${2:-change}"
-}
 
 make_checked_bare bare.git
 write_space work

@@ -1,32 +1,9 @@
 #!/usr/bin/env bash
 # pre-receive: repositories whose paths hold a space and a ':' (git quotes them in the hook environment), loose and packed pushes.
 source "$SP_SOURCE/tests/lib/testlib.sh"
+source "$SP_SOURCE/tests/lib/pushlib.sh"
 
 cd "$SANDBOX"
-
-make_checked_bare() {
-	git init -q --bare "$1"
-	ln -sf "$SP_BIN/pre-receive" "$1/hooks/pre-receive"
-}
-
-push() {
-	local dir=$1
-	shift
-	set +e
-	raw=$(git -C "$dir" push "$@" 2>&1)
-	rc=$?
-	set -e
-	out=$(printf '%s\n' "$raw" | sed -n 's/[[:space:]]*$//; /^remote: /p')
-}
-
-ref_of() {
-	git -C "$1" rev-parse -q --verify "$2" 2>/dev/null || echo none
-}
-
-commit_all() {
-	git -C "$1" add -A
-	git -C "$1" commit -q -m "${2:-change}"
-}
 
 for dir in "with space" "with:colon" "both: of them"; do
 	mkdir -p "$dir"
