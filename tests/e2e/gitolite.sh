@@ -161,13 +161,15 @@ expect_eq "spacehook doctor as the hosting user passes" 0 "$rc"
 git init -q "$SANDBOX/work/demo"
 git -C "$SANDBOX/work/demo" remote add origin "$URL/e2e-gitolite/demo"
 
-# gl_push USER REF: commit everything in the work tree and push it as USER to
-# REF; output in $OUT, status in $RC.
+# gl_push USER REF [git push args...]: commit everything in the work tree and
+# push it as USER to REF; output in $OUT, status in $RC.
 gl_push() {
+	local user=$1 ref=$2
+	shift 2
 	git -C "$SANDBOX/work/demo" add -A
 	git -C "$SANDBOX/work/demo" commit -q --allow-empty -m "change $(date +%s%N)"
 	set +e
-	OUT=$(as "$1" timeout 300 git -C "$SANDBOX/work/demo" push origin "HEAD:$2" 2>&1)
+	OUT=$(as "$user" timeout 300 git -C "$SANDBOX/work/demo" push "$@" origin "HEAD:$ref" 2>&1)
 	RC=$?
 	set -e
 }
@@ -185,7 +187,7 @@ valid_space() {
 valid_space
 gl_push carol main
 check "carol's push fails" test "$RC" -ne 0
-expect_contains "gitolite denies carol" "W any e2e-gitolite/demo carol DENIED" "$OUT"
+expect_contains "gitolite denies carol" "W any e2e-gitolite/demo carol DENIED by fallthru" "$OUT"
 expect_not_contains "no spacehook hook ran for carol" "spacehook" "$OUT"
 check "carol made no main" no_main
 
@@ -193,13 +195,13 @@ check "carol made no main" no_main
 gl_push bob main
 check "bob's push to main fails" test "$RC" -ne 0
 expect_contains "spacehook's pre-receive ran first" "remote: spacehook: README.md ok" "$OUT"
-expect_contains "gitolite's update hook denies main" "W refs/heads/main e2e-gitolite/demo bob DENIED" "$OUT"
+expect_contains "gitolite's update hook denies main" "W refs/heads/main e2e-gitolite/demo bob DENIED by fallthru" "$OUT"
 expect_contains "the ref is refused" "[remote rejected] HEAD -> main (hook declined)" "$OUT"
 check "bob made no main" no_main
 expect_not_contains "nothing was built for bob" "Build queued" "$OUT"
 
-gl_push bob dev
-expect_eq "bob may push dev" 0 "$RC"
+gl_push bob dev -o spacehook.wait=no
+expect_eq "bob may push dev (with a push option)" 0 "$RC"
 expect_not_contains "a push to dev is not built" "Build queued" "$OUT"
 
 # A wrong config is refused by spacehook through gitolite's hook driver.
