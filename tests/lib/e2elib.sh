@@ -78,3 +78,14 @@ state() {
 http() {
 	curl -s --max-time 5 "$1" || true
 }
+
+# At the end of every e2e test: the workers' own logs hold no sanitizer or
+# crash report (under the ASan build, a worker that trips one dies there).
+eval "testlib_finish() $(declare -f finish | tail -n +2)"
+finish() {
+	local reports
+	reports=$(cat "$STATE"/spaces/*/worker.log 2>/dev/null |
+		grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|Segmentation fault' || true)
+	expect_eq "no sanitizer report in any worker.log" "" "$reports"
+	testlib_finish
+}
