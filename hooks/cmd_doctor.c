@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,6 +475,34 @@ static int doctor_is_true(const char *value)
 
 /* Whether the hooks in `dir` (or its .d drop-ins) are this installation's;
  * `detail` says why not. */
+/*
+ * gitolite's repo-specific hooks: hooks/<name> is gitolite's driver, which
+ * runs hooks/<name>.hNN-* in turn; ours counts when one of them is it.
+ */
+static void doctor_gitolite_hook(sp_hook_status *status, const char *dir,
+                                 const char *name, const char *program)
+{
+	sp_buf pattern = SP_BUF_INIT;
+	glob_t found;
+
+	sp_buf_printf(&pattern, "%s/%s.h[0-9][0-9]-*", dir, name);
+	if (glob(pattern.ptr, 0, NULL, &found) == 0) {
+		for (size_t i = 0; i < found.gl_pathc; i++) {
+			const char *base = strrchr(found.gl_pathv[i], '/') + 1;
+			sp_hook_status one = SP_HOOK_MISSING;
+
+			if (sp_install_hook_status(&one, NULL, dir, base, program) < 0)
+				sp_error_clear();
+			if (one == SP_HOOK_OURS) {
+				*status = SP_HOOK_OURS;
+				break;
+			}
+		}
+		globfree(&found);
+	}
+	sp_buf_dispose(&pattern);
+}
+
 static int doctor_hooks_in(sp_buf *detail, doctor *d, const char *dir)
 {
 	static const char *const names[] = {"pre-receive", "post-receive"};
@@ -494,6 +523,8 @@ static int doctor_hooks_in(sp_buf *detail, doctor *d, const char *dir)
 			                           "spacehook", program) < 0)
 				sp_error_clear();
 		}
+		if (status != SP_HOOK_OURS && status != SP_HOOK_CHAINED)
+			doctor_gitolite_hook(&status, dir, names[i], program);
 		if (status == SP_HOOK_OURS || status == SP_HOOK_CHAINED)
 			continue;
 		good = 0;

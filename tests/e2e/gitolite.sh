@@ -157,6 +157,11 @@ check "gitolite-admin has no spacehook hook" test ! -e "$GLREPOS/gitolite-admin.
 doctor=$(gl spacehook doctor 2>&1) && rc=0 || rc=$?
 expect_eq "spacehook doctor as the hosting user passes" 0 "$rc"
 [ "$rc" -eq 0 ] || printf '%s\n' "$doctor" | sed 's/^/    | /' >&2
+doctor=$(gl spacehook doctor "$demo" 2>&1) && rc=0 || rc=$?
+expect_eq "spacehook doctor naming the repository passes" 0 "$rc"
+expect_contains "doctor sees the hooks through gitolite's driver" "ok  hooks of $demo" "$doctor"
+doctor=$(gl spacehook doctor "$GLREPOS/gitolite-admin.git" 2>&1) && rc=0 || rc=$?
+expect_eq "doctor on gitolite-admin fails: no spacehook hooks there" 1 "$rc"
 
 git init -q "$SANDBOX/work/demo"
 git -C "$SANDBOX/work/demo" remote add origin "$URL/e2e-gitolite/demo"
