@@ -647,7 +647,6 @@ static int context_entries(struct context *ctx)
 {
 	int error = 0;
 
-	context_list(ctx);
 	context_start(ctx);
 	while (!error) {
 		if (!ctx->list_done &&

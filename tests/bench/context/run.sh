@@ -4,6 +4,9 @@
 #
 #   bash tests/bench/context/run.sh [BUILD_DIR] [FILES] [LARGE_MIB]
 #
+# SP_BENCH_RUNS: hyperfine runs (5); SP_BENCH_COMPARE: another spacehook
+# binary to time and to compare the archive bytes with.
+#
 # Needs hyperfine and GNU time (/usr/bin/time, Debian package `time`:
 # apt-get install time). The repository is cached in $SP_BENCH_DIR
 # (default /tmp/spacehook-bench-context) since making it takes a minute.
@@ -51,23 +54,37 @@ diff <("$spacehook" context "$repo" main 2>/dev/null | tar -t) \
 	echo "  same entries as git archive: yes" ||
 	echo "  same entries as git archive: NO"
 
+# SP_BENCH_COMPARE: another spacehook binary (e.g. an older build) timed too.
+compare=()
+if [ -n "${SP_BENCH_COMPARE:-}" ]; then
+	compare=(-n "compared binary"
+		"'$SP_BENCH_COMPARE' context '$repo' main > /dev/null")
+fi
+
 json=$(mktemp)
 trap 'rm -f "$json"' EXIT
 hyperfine --warmup 1 --runs "$runs" --export-json "$json" \
 	-n "spacehook context" "'$spacehook' context '$repo' main > /dev/null" \
 	-n "git archive" "git -C '$repo' archive --format=tar main > /dev/null" \
 	-n "git archive, 16 MiB delta cache" \
-	"git -C '$repo' -c core.deltaBaseCacheLimit=16m archive --format=tar main > /dev/null"
+	"git -C '$repo' -c core.deltaBaseCacheLimit=16m archive --format=tar main > /dev/null" \
+	"${compare[@]}"
 python3 - "$json" <<'EOF'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 a, b = r["spacehook context"], r["git archive"]
 c = r["git archive, 16 MiB delta cache"]
-print("time ratio spacehook/git archive: %.2fx (mean %.3fs vs %.3fs, "
-      "user+sys %.3fs vs %.3fs)" % (a["mean"] / b["mean"], a["mean"], b["mean"],
-      a["user"] + a["system"], b["user"] + b["system"]))
+print("time ratio spacehook/git archive: %.2fx of the medians, %.2fx of the "
+      "means (median %.3fs vs %.3fs, user+sys %.3fs vs %.3fs)" %
+      (a["median"] / b["median"], a["mean"] / b["mean"], a["median"],
+       b["median"], a["user"] + a["system"], b["user"] + b["system"]))
 print("time ratio spacehook/git archive with libgit2's 16 MiB delta base "
-      "cache: %.2fx" % (a["mean"] / c["mean"]))
+      "cache: %.2fx of the medians" % (a["median"] / c["median"]))
+if "compared binary" in r:
+    d = r["compared binary"]
+    print("compared binary/git archive: %.2fx of the medians (median %.3fs, "
+          "user+sys %.3fs)" % (d["median"] / b["median"], d["median"],
+                               d["user"] + d["system"]))
 EOF
 
 rss() {
@@ -75,6 +92,15 @@ rss() {
 		awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }'
 }
 ours=$(rss "$spacehook" context "$repo" main)
+# The archive must not change: the same bytes as SP_BENCH_COMPARE writes.
+if [ -n "${SP_BENCH_COMPARE:-}" ]; then
+	if cmp -s <("$spacehook" context "$repo" main) \
+		<("$SP_BENCH_COMPARE" context "$repo" main); then
+		echo "same bytes as the compared binary: yes"
+	else
+		echo "same bytes as the compared binary: NO"
+	fi
+fi
 theirs=$(rss git -C "$repo" archive --format=tar main)
 base=$(rss "$spacehook" --help)
 echo "peak RSS: spacehook context $ours KiB, git archive $theirs KiB" \
