@@ -826,69 +826,7 @@ void sp_store_unlock(int fd)
 	}
 }
 
-/* The queue. */
 
-static int store_commit_valid(const char *commit)
-{
-	return commit && strlen(commit) == 40 &&
-	       strspn(commit, "0123456789abcdef") == 40;
-}
-
-int sp_store_enqueue(sp_store *store, const char *commit)
-{
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
-	int error;
-
-	if (!store_commit_valid(commit))
-		return sp_error_set(SP_EINVALID,
-		                    "'%.40s' is not a 40-hex commit id",
-		                    commit ? commit : "");
-	store_path(&path, store, "queue");
-	sp_buf_printf(&text, "%s\n", commit);
-	error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
-	sp_buf_dispose(&path);
-	sp_buf_dispose(&text);
-	return error;
-}
-
-int sp_store_dequeue(char out[41], sp_store *store)
-{
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
-	int error;
-
-	out[0] = '\0';
-	store_path(&path, store, "queue");
-	error = sp_buf_read_file(&text, path.ptr, 128);
-	if (error == SP_ENOTFOUND) {
-		error = sp_error_set(SP_ENOTFOUND, "nothing queued for %s",
-		                     store->space.id);
-		goto done;
-	}
-	if (error == 0) {
-		if (text.size && text.ptr[text.size - 1] == '\n')
-			sp_buf_truncate(&text, text.size - 1);
-		if (!store_commit_valid(text.ptr))
-			error = sp_error_set(SP_EINVALID,
-			                     "queue file '%s' is damaged: not "
-			                     "a commit id (removed)",
-			                     path.ptr);
-		else
-			memcpy(out, text.ptr, 41);
-	} else if (error == SP_ETOOBIG) {
-		error = sp_error_set(
-		    SP_EINVALID,
-		    "queue file '%s' is damaged: too large (removed)",
-		    path.ptr);
-	}
-	if (error == 0 || error == SP_EINVALID)
-		if (unlink(path.ptr) < 0 && errno != ENOENT && error == 0)
-			error = sp_error_set_os(SP_EIO, "cannot remove '%s'",
-			                        path.ptr);
-done:
-	sp_buf_dispose(&path);
-	sp_buf_dispose(&text);
-	return error;
-}
 
 /* Host ports. */
 

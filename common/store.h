@@ -1,4 +1,4 @@
-/* The per-Space state directory: state.json, secrets (0600), variables, lock, queue, logs; every file written whole. */
+/* The per-Space state directory: state.json, secrets (0600), variables, lock, ports; every file written whole. */
 #ifndef SP_STORE_H
 #define SP_STORE_H
 
@@ -17,8 +17,7 @@
  *   spaces/<slug>/variables.json  {"NAME": "value"}
  *   spaces/<slug>/kv.lock         flock held while secrets/variables change
  *   spaces/<slug>/lock            flock: one worker per Space
- *   spaces/<slug>/queue           the newest commit waiting to be built
- *   spaces/<slug>/logs/           build and job logs
+ *   spaces/<slug>/queue, logs/    the job queue and job logs (see job.h)
  *   ports.json                    {"owner/name": port}, allocated once
  *   ports.lock                    flock held while ports.json changes
  * No JSON file is read past SP_STORE_FILE_MAX; a damaged one is an error
@@ -117,12 +116,6 @@ void sp_state_set(char **field, const char *value);
  */
 int sp_store_lock(int *fd_out, sp_store *store, int wait);
 void sp_store_unlock(int fd);
-
-/* Queue `commit` (replacing any commit queued before: the newest wins). */
-int sp_store_enqueue(sp_store *store, const char *commit);
-
-/* Take the queued commit into `out` (41 bytes); SP_ENOTFOUND when none. Call under the Space's lock. */
-int sp_store_dequeue(char out[41], sp_store *store);
 
 /*
  * The host port of `space_id`, allocated once from [min, max] under a lock on

@@ -412,35 +412,6 @@ START_TEST(test_lock)
 }
 END_TEST
 
-START_TEST(test_queue)
-{
-	sp_store *store = open_space("alice/demo");
-	char out[41];
-	const char *a = "1111111111111111111111111111111111111111";
-	const char *b = "abcdef0123456789abcdef0123456789abcdef01";
-
-	ck_assert_int_eq(sp_store_dequeue(out, store), SP_ENOTFOUND);
-	ck_assert_int_eq(sp_store_enqueue(store, a), 0);
-	ck_assert_int_eq(sp_store_enqueue(store, b), 0);
-	ck_assert_int_eq(mode_of(sp_store_dir(store), "queue"), 0600);
-	ck_assert_int_eq(sp_store_dequeue(out, store), 0);
-	ck_assert_str_eq(out, b); /* the newest wins */
-	ck_assert_int_eq(sp_store_dequeue(out, store), SP_ENOTFOUND);
-
-	ck_assert_int_eq(sp_store_enqueue(store, "HEAD"), SP_EINVALID);
-	ck_assert_int_eq(
-	    sp_store_enqueue(store, "ABCDEF0123456789ABCDEF0123456789ABCDEF01"),
-	    SP_EINVALID);
-	ck_assert_int_eq(sp_store_enqueue(store, NULL), SP_EINVALID);
-
-	write_raw(store, "queue", "garbage\n");
-	ck_assert_int_eq(sp_store_dequeue(out, store), SP_EINVALID);
-	ck_assert_ptr_nonnull(strstr(sp_error_last(), "queue"));
-	ck_assert_int_eq(sp_store_dequeue(out, store), SP_ENOTFOUND);
-	sp_store_free(store);
-}
-END_TEST
-
 /* A listening socket on 127.0.0.1:port (or -1 when it cannot be bound). */
 static int hold_port(int port)
 {
@@ -603,7 +574,7 @@ int main(void)
 	    {"files", {test_write_file, test_open_layout, test_list, NULL}},
 	    {"kv", {test_kv, test_kv_refusals, test_kv_damaged, NULL}},
 	    {"state", {test_state_round_trip, test_state_damaged, NULL, NULL}},
-	    {"lock", {test_lock, test_queue, NULL, NULL}},
+	    {"lock", {test_lock, NULL, NULL, NULL}},
 	    {"ports", {test_ports, NULL, NULL, NULL}},
 	};
 
