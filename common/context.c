@@ -346,9 +346,9 @@ static int context_read_next(struct context *ctx, git_odb *odb)
  * The read-ahead thread. It opens the repository itself, as sp_repo_open
  * does (quarantine included): libgit2 objects are not shared between
  * threads. A blob it reads is handed over whole, under the lock, and freed
- * by the writer (blobs are not in libgit2's caches, nothing else refers to
- * them). When it cannot open the repository it reads nothing and the
- * writer reads every blob itself.
+ * by the writer: nothing else uses it (libgit2 caches no blobs unless told
+ * to, and its reference counts are atomic). When it cannot open the
+ * repository it reads nothing and the writer reads every blob itself.
  */
 static void *context_ahead_main(void *arg)
 {
