@@ -298,8 +298,14 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 		spec.volume = volume.ptr;
 	}
 	deploy_remove_others(opts, old, NULL);
-	sp_buf_printf(&name, "spacehook-%s-%.7s-%lld", space->slug, opts->commit,
-		      (long long)time(NULL));
+	{
+		/* Unique also for two deploys of one commit within a second. */
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		sp_buf_printf(&name, "spacehook-%s-%.7s-%lld%03ld", space->slug, opts->commit,
+			      (long long)now.tv_sec, now.tv_nsec / 1000000);
+	}
 	if ((error = sp_engine_container_create(&id, opts->engine, name.ptr, &spec)) < 0)
 		goto failed;
 

@@ -892,7 +892,10 @@ int sp_job_restart(const sp_settings *settings, const sp_space *space, sp_buf *m
 	if ((error = sp_job_submit(id, settings, space, SP_JOB_RESTART)) < 0)
 		goto done;
 	error = sp_job_follow(&stage, store, id, STDERR_FILENO);
-	if (message)
+	if (error < 0)
+		error = sp_error_set(SP_ERUNTIME, "the restart of %s ended %s (see 'spacehook "
+				     "status %s')", space->id, stage.ptr, space->id);
+	else if (message)
 		sp_buf_printf(message, "%s restarted: %s", space->id, stage.ptr);
 done:
 	sp_state_dispose(&state);

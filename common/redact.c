@@ -8,6 +8,7 @@
 #include "error.h"
 
 #define REDACT_MASK "***"
+#define REDACT_EXACT_KEEP_MAX 4096 /* longest secret whose prefixes are looked for exactly */
 
 void sp_redact_init(sp_redact *r, sp_redact_sink sink, void *payload)
 {
@@ -103,13 +104,41 @@ static int redact_emit(sp_redact *r, size_t limit)
 	return error;
 }
 
+/*
+ * How many bytes at the end of the pending text may still be the start of a
+ * secret: the longest such suffix. Holding back just those keeps a followed
+ * log from lagging. For very long secrets, scanning every suffix would cost
+ * too much: hold back the longest length less one.
+ */
+static size_t redact_keep(const sp_redact *r)
+{
+	const char *data = r->pending.ptr;
+	size_t size = r->pending.size, keep = 0;
+
+	if (r->maxlen > REDACT_EXACT_KEEP_MAX)
+		return r->maxlen - 1 < size ? r->maxlen - 1 : size;
+	for (size_t k = 0; k < r->count; k++) {
+		size_t len = r->lens[k], most = len - 1 < size ? len - 1 : size;
+
+		for (size_t n = most; n > keep; n--) {
+			if (data[size - n] == r->values[k][0] &&
+			    !memcmp(data + size - n, r->values[k], n)) {
+				keep = n;
+				break;
+			}
+		}
+	}
+	return keep;
+}
+
 int sp_redact_write(sp_redact *r, const char *data, size_t len)
 {
-	size_t keep = r->maxlen ? r->maxlen - 1 : 0;
+	size_t keep;
 	int error;
 
 	if ((error = sp_buf_put(&r->pending, data, len)) < 0)
 		return error;
+	keep = redact_keep(r);
 	if (r->pending.size <= keep)
 		return 0;
 	return redact_emit(r, r->pending.size - keep);

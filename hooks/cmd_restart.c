@@ -51,9 +51,10 @@ int cmd_restart(int argc, char **argv)
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook restart SPACE [--factory]\n\n"
 		     "Runs the Space's current image again in a new container, with its\n"
-		     "current secrets and variables. --factory rebuilds the image from\n"
-		     "its current commit without the build cache first (Hugging Face's\n"
-		     "factory reboot). Shows the job's log until the Space serves.");
+		     "current secrets and variables. --factory instead builds the head\n"
+		     "of the deploy branch again without the build cache, then runs it\n"
+		     "(Hugging Face's factory reboot). Shows the job's log until the\n"
+		     "Space serves.");
 		return 0;
 	}
 	for (int i = 1; i < argc; i++) {

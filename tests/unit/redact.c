@@ -95,6 +95,28 @@ START_TEST(test_binary_stream)
 }
 END_TEST
 
+START_TEST(test_holds_back_only_a_possible_start)
+{
+	sp_buf out = SP_BUF_INIT;
+	sp_redact r;
+
+	sp_redact_init(&r, collect, &out);
+	sp_redact_add(&r, "hunter2");
+	/* A followed log shows a whole line at once: nothing could start a secret. */
+	ck_assert_int_eq(sp_redact_write(&r, "GET / response:200\n", 19), 0);
+	ck_assert_str_eq(out.ptr, "GET / response:200\n");
+	/* "hun" may begin the secret: held back until more comes. */
+	sp_redact_write(&r, "xx hun", 6);
+	ck_assert_str_eq(out.ptr, "GET / response:200\nxx ");
+	sp_redact_write(&r, "ter2!", 5);
+	ck_assert_str_eq(out.ptr, "GET / response:200\nxx ***!");
+	sp_redact_flush(&r);
+	ck_assert_str_eq(out.ptr, "GET / response:200\nxx ***!");
+	sp_redact_dispose(&r);
+	sp_buf_dispose(&out);
+}
+END_TEST
+
 START_TEST(test_string)
 {
 	sp_buf out = SP_BUF_INIT;
@@ -120,6 +142,7 @@ int main(void)
 	tcase_add_test(tc, test_no_secrets_passes_through);
 	tcase_add_test(tc, test_binary_stream);
 	tcase_add_test(tc, test_string);
+	tcase_add_test(tc, test_holds_back_only_a_possible_start);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
