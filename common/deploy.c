@@ -231,6 +231,46 @@ static void deploy_stage(const sp_deploy_options *opts, sp_state *state, const c
 	free(old);
 }
 
+/*
+ * /data must be writable by the app's user, as on Hugging Face: a new volume
+ * takes the owner of the image's /data (root, or none). A short container of
+ * the Space's image, as root with only the chown capability needed, hands it
+ * over. An image without chown gets a warning, not a failed deploy.
+ */
+static void deploy_own_data(const sp_deploy_options *opts, const char *volume, const char *user)
+{
+	sp_container_spec spec = { 0 };
+	sp_buf owner = SP_BUF_INIT;
+	const char *cmd[5];
+	char *id = NULL;
+	int code = -1;
+
+	sp_buf_puts(&owner, user && *user ? user : "1000");
+	if (!strchr(owner.ptr, ':'))
+		sp_buf_printf(&owner, ":%s", user && *user ? user : "1000");
+	cmd[0] = "chown";
+	cmd[1] = owner.ptr;
+	cmd[2] = "/data";
+	cmd[3] = NULL;
+	spec.image = opts->image;
+	spec.cmd = cmd;
+	spec.user = "0";
+	spec.volume = volume;
+	spec.network_mode = "none";
+	spec.no_new_privileges = 1;
+	spec.pids_limit = 16;
+	if (sp_engine_container_create(&id, opts->engine, NULL, &spec) < 0 ||
+	    sp_engine_container_start(opts->engine, id) < 0 ||
+	    sp_engine_container_wait(&code, opts->engine, id, 60) < 0 || code != 0)
+		deploy_say(opts, "spacehook: warning: could not give /data to user %s (%s); "
+			   "the app may not be able to write there", owner.ptr,
+			   code > 0 ? "chown failed in the image" : sp_error_last());
+	if (id)
+		sp_engine_container_remove(opts->engine, id, 1);
+	free(id);
+	sp_buf_dispose(&owner);
+}
+
 static const char *deploy_probe_host(const char *bind)
 {
 	if (!strcmp(bind, "0.0.0.0") || !strcmp(bind, ""))
@@ -296,6 +336,7 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 		if ((error = sp_engine_volume_create(opts->engine, volume.ptr, labels)) < 0)
 			goto failed;
 		spec.volume = volume.ptr;
+		deploy_own_data(opts, volume.ptr, s->run_as_user);
 	}
 	deploy_remove_others(opts, old, NULL);
 	{

@@ -939,6 +939,12 @@ static int spec_to_json(cJSON **out, const sp_container_spec *spec)
 		cJSON_AddStringToObject(bind, "Type", "volume");
 		cJSON_AddStringToObject(bind, "Source", spec->volume);
 		cJSON_AddStringToObject(bind, "Target", "/data");
+		/*
+		 * No copy of the image's /data into an empty volume: it would
+		 * also reset the volume's owner at every start while empty.
+		 */
+		cJSON_AddBoolToObject(cJSON_AddObjectToObject(bind, "VolumeOptions"),
+		                      "NoCopy", 1);
 		cJSON_AddItemToArray(item, bind);
 	}
 	if (spec->network_mode)

@@ -9,14 +9,19 @@
 
 # The volume of the /data Space is removed with its containers.
 docs_cleanup() {
+	docs_cleanup_volumes
+	e2e_cleanup
+}
+trap docs_cleanup EXIT
+docs_cleanup_volumes() {
 	local v
 	for v in $("$DOCKER" volume ls -q --filter "label=spacehook.space=$(space_id data)" 2>/dev/null); do
 		"$DOCKER" rm -f $("$DOCKER" ps -aq --filter "volume=$v") >/dev/null 2>&1 || true
 		"$DOCKER" volume rm -f "$v" >/dev/null 2>&1 || true
 	done
-	e2e_cleanup
 }
-trap docs_cleanup EXIT
+# A run cut short leaves its volume: start from none.
+docs_cleanup_volumes
 
 # run ARGS...: output in $OUT (stdout and stderr), status in $RC.
 run() {
@@ -174,12 +179,12 @@ run spacehook gc
 expect_eq "gc exits 0" 0 "$RC"
 check "gc summary" grep -qE '^removed [0-9]+ containers? and [0-9]+ images?; build cache: [0-9]+ bytes reclaimed$' <<<"$OUT"
 
-# /data with spacehook.persistentStorage, made writable as the user guide says.
+# /data with spacehook.persistentStorage: the image's /data is root's, and
+# the app (uid 1000) can write there all the same.
 new_space data
 git -C "$REPOS/e2e-docs_commands/data.git" config spacehook.persistentStorage true
 cat >"$SANDBOX/work/data/Dockerfile" <<'EOF2'
 FROM spacehook-base:busybox
-RUN mkdir -p /data && chown 1000:1000 /data
 COPY app.sh /app.sh
 CMD ["/bin/sh", "/app.sh"]
 EOF2
@@ -189,5 +194,8 @@ expect_eq "a Space with /data runs" RUNNING "$(state data stage)"
 push data
 expect_eq "its second version runs" RUNNING "$(state data stage)"
 expect_eq "/data kept the first version's write" 2 "$(http "$(state data url)/runs" | wc -l)"
+expect_not_contains "no warning about /data" "could not give /data" "$OUT"
+data_mount=$("$DOCKER" inspect -f '{{range .Mounts}}{{.Type}}:{{.Name}}:{{.Destination}}{{end}}' "$(state data container)")
+expect_contains "a named volume at /data" "volume:spacehook-" "$data_mount"
 
 finish
