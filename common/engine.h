@@ -105,7 +105,7 @@ typedef struct {
 	long pids_limit;       /* most processes */
 	int no_new_privileges; /* SecurityOpt no-new-privileges */
 	int cap_drop_all;      /* CapDrop ["ALL"] */
-	const char *volume;    /* named volume mounted at /data */
+	const char *volume;    /* named volume at /data (no copy of the image's /data) */
 	/* "bridge", "none", ...; NULL = the engine's default */
 	const char *network_mode;
 	/* "no", "unless-stopped", "on-failure", "always"; NULL = "no" */
