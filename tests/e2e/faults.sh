@@ -36,6 +36,16 @@ git -C "$bare" config spacehook.dockerHost "unix://$SANDBOX/dead.sock"
 push f
 expect_contains "stopped engine: unreachable" "Docker engine unreachable at $SANDBOX/dead.sock" "$OUT"
 git -C "$bare" config --unset spacehook.dockerHost
+# The real engine stopped: same answer, and the push is not held up.
+bash "$SP_SOURCE/tests/lib/dockerd.sh" stop >/dev/null
+t0=$(date +%s.%N)
+push f
+t1=$(date +%s.%N)
+bash "$SP_SOURCE/tests/lib/dockerd.sh" start >/dev/null
+expect_eq "push accepted with the engine stopped" 0 "$RC"
+expect_contains "engine stopped: unreachable" "Docker engine unreachable at $SP_DOCKERD_DIR/docker.sock" "$OUT"
+check "engine stopped: told within 5 s" python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 5 else 1)"
+expect_eq "engine stopped: BUILD_ERROR" BUILD_ERROR "$(state f stage)"
 set +e
 rebuild_out=$(spacehook rebuild "$id" 2>&1)
 set -e
