@@ -25,8 +25,8 @@ fi
 GLHOME="$SANDBOX/gitolite"
 GLREPOS="$GLHOME/repositories"
 KEYS="$SANDBOX/keys"
-SSH_DIR="$SANDBOX/ssh"
-mkdir -p "$GLHOME" "$KEYS" "$SSH_DIR" /run/sshd
+mkdir -p "$GLHOME" "$KEYS"
+. "$(dirname "$0")/../lib/sshlib.sh"
 for user in admin alice bob carol; do
 	ssh-keygen -q -t ed25519 -N '' -C "$user" -f "$KEYS/$user"
 done
@@ -60,37 +60,8 @@ mkdir -p "$GLHOME/local/hooks/repo-specific"
 ln -s "$SP_BIN/pre-receive" "$GLHOME/local/hooks/repo-specific/spacehook-pre-receive"
 ln -s "$SP_BIN/post-receive" "$GLHOME/local/hooks/repo-specific/spacehook-post-receive"
 
-SSH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-ssh-keygen -q -t ed25519 -N '' -C spacehook-test-host -f "$SSH_DIR/host_key"
 # Root may log in only through the forced command gitolite writes.
-cat >"$SSH_DIR/sshd_config" <<EOF
-Port $SSH_PORT
-ListenAddress 127.0.0.1
-HostKey $SSH_DIR/host_key
-PidFile $SSH_DIR/sshd.pid
-AuthorizedKeysFile $GLHOME/.ssh/authorized_keys
-AllowUsers root
-PermitRootLogin forced-commands-only
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-X11Forwarding no
-AllowTcpForwarding no
-PrintMotd no
-SetEnv HOME=$GLHOME GIT_CONFIG_NOSYSTEM=1
-EOF
-check "sshd accepts the config" /usr/sbin/sshd -t -f "$SSH_DIR/sshd_config"
-/usr/sbin/sshd -D -e -f "$SSH_DIR/sshd_config" 2>"$SSH_DIR/sshd.log" &
-SSHD_PID=$!
-
-gitolite_cleanup() {
-	kill "$SSHD_PID" 2>/dev/null || true
-	wait "$SSHD_PID" 2>/dev/null || true
-	e2e_cleanup
-}
-trap gitolite_cleanup EXIT
+start_sshd "$GLHOME/.ssh/authorized_keys" forced-commands-only "$GLHOME"
 
 # as USER COMMAND...: run a command with git's ssh using USER's key.
 as() {

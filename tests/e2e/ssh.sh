@@ -16,43 +16,12 @@ if [ "$(id -u)" -ne 0 ]; then
 	finish
 fi
 
-SSH_DIR="$SANDBOX/ssh"
-mkdir -p "$SSH_DIR" /run/sshd
-ssh-keygen -q -t ed25519 -N '' -C spacehook-test-host -f "$SSH_DIR/host_key"
+. "$(dirname "$0")/../lib/sshlib.sh"
 ssh-keygen -q -t ed25519 -N '' -C spacehook-test-client -f "$SSH_DIR/client_key"
 cp "$SSH_DIR/client_key.pub" "$SSH_DIR/authorized_keys"
-SSH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
 # The hooks run as the ssh user: HOME points its git config (the settings
-# e2elib wrote) at the sandbox; the system gitconfig is not read.
-cat >"$SSH_DIR/sshd_config" <<EOF
-Port $SSH_PORT
-ListenAddress 127.0.0.1
-HostKey $SSH_DIR/host_key
-PidFile $SSH_DIR/sshd.pid
-AuthorizedKeysFile $SSH_DIR/authorized_keys
-AllowUsers root
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-X11Forwarding no
-AllowTcpForwarding no
-PrintMotd no
-SetEnv HOME=$HOME GIT_CONFIG_NOSYSTEM=1
-EOF
-check "sshd accepts the config" "$SSHD" -t -f "$SSH_DIR/sshd_config"
-"$SSHD" -D -e -f "$SSH_DIR/sshd_config" 2>"$SSH_DIR/sshd.log" &
-SSHD_PID=$!
-
-ssh_cleanup() {
-	kill "$SSHD_PID" 2>/dev/null || true
-	wait "$SSHD_PID" 2>/dev/null || true
-	e2e_cleanup
-}
-trap ssh_cleanup EXIT
+# e2elib wrote) at the sandbox.
+start_sshd "$SSH_DIR/authorized_keys" prohibit-password "$HOME"
 
 export GIT_SSH_COMMAND="ssh -i $SSH_DIR/client_key -o IdentitiesOnly=yes -o BatchMode=yes \
 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p $SSH_PORT"
