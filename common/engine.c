@@ -1260,10 +1260,34 @@ void sp_container_info_dispose(sp_container_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
+/*
+ * GET a list of `path` (with a label filter when not NULL): `*answer` gets the
+ * JSON array (caller deletes), `*n` its length.
+ */
+static int engine_list(cJSON **answer, size_t *n, sp_engine *engine, const char *path,
+                       const char *label_filter, const char *what)
+{
+	sp_buf url = SP_BUF_INIT;
+	int error;
+
+	*n = 0;
+	sp_buf_puts(&url, path);
+	if ((error = engine_filter(&url, engine, "label", label_filter)) < 0 ||
+	    (error = engine_call(answer, engine, "GET", url.ptr, NULL, 0, 0, what)) < 0)
+		goto done;
+	if (!cJSON_IsArray(*answer)) {
+		error = sp_error_set(SP_EENGINE, "%s: the answer is not a list", what);
+		goto done;
+	}
+	*n = (size_t)cJSON_GetArraySize(*answer);
+done:
+	sp_buf_dispose(&url);
+	return error;
+}
+
 int sp_engine_container_list(sp_container_list *out, sp_engine *engine,
                              const char *label_filter)
 {
-	sp_buf path = SP_BUF_INIT;
 	cJSON *answer = NULL;
 	const cJSON *item, *names;
 	size_t n;
@@ -1271,17 +1295,9 @@ int sp_engine_container_list(sp_container_list *out, sp_engine *engine,
 
 	out->items = NULL;
 	out->count = 0;
-	sp_buf_puts(&path, "/containers/json?all=1");
-	if ((error = engine_filter(&path, engine, "label", label_filter)) < 0 ||
-	    (error = engine_call(&answer, engine, "GET", path.ptr, NULL, 0, 0,
-	                         "list containers")) < 0)
+	if ((error = engine_list(&answer, &n, engine, "/containers/json?all=1",
+	                         label_filter, "list containers")) < 0)
 		goto done;
-	if (!cJSON_IsArray(answer)) {
-		error = sp_error_set(
-		    SP_EENGINE, "list containers: the answer is not a list");
-		goto done;
-	}
-	n = (size_t)cJSON_GetArraySize(answer);
 	out->items = n ? sp_calloc(n, sizeof(*out->items)) : NULL;
 	cJSON_ArrayForEach(item, answer)
 	{
@@ -1305,7 +1321,6 @@ int sp_engine_container_list(sp_container_list *out, sp_engine *engine,
 	}
 done:
 	cJSON_Delete(answer);
-	sp_buf_dispose(&path);
 	return error;
 }
 
@@ -1506,7 +1521,6 @@ done:
 int sp_engine_image_list(sp_image_list *out, sp_engine *engine,
                          const char *label_filter)
 {
-	sp_buf path = SP_BUF_INIT;
 	cJSON *answer = NULL;
 	const cJSON *item;
 	size_t n;
@@ -1514,17 +1528,9 @@ int sp_engine_image_list(sp_image_list *out, sp_engine *engine,
 
 	out->items = NULL;
 	out->count = 0;
-	sp_buf_puts(&path, "/images/json");
-	if ((error = engine_filter(&path, engine, "label", label_filter)) < 0 ||
-	    (error = engine_call(&answer, engine, "GET", path.ptr, NULL, 0, 0,
+	if ((error = engine_list(&answer, &n, engine, "/images/json", label_filter,
 	                         "list images")) < 0)
 		goto done;
-	if (!cJSON_IsArray(answer)) {
-		error = sp_error_set(SP_EENGINE,
-		                     "list images: the answer is not a list");
-		goto done;
-	}
-	n = (size_t)cJSON_GetArraySize(answer);
 	out->items = n ? sp_calloc(n, sizeof(*out->items)) : NULL;
 	cJSON_ArrayForEach(item, answer)
 	{
@@ -1544,7 +1550,6 @@ int sp_engine_image_list(sp_image_list *out, sp_engine *engine,
 	}
 done:
 	cJSON_Delete(answer);
-	sp_buf_dispose(&path);
 	return error;
 }
 
