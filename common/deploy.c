@@ -271,6 +271,23 @@ static void deploy_own_data(const sp_deploy_options *opts, const char *volume, c
 	sp_buf_dispose(&owner);
 }
 
+/* Give a healthy container the restart policy unless-stopped. */
+static void deploy_keep_running(const sp_deploy_options *opts, const char *id)
+{
+	static const char body[] = "{\"RestartPolicy\":{\"Name\":\"unless-stopped\"}}";
+	sp_buf path = SP_BUF_INIT, answer = SP_BUF_INIT;
+	long status = 0;
+
+	sp_buf_printf(&path, "/containers/%s/update", id);
+	if (sp_engine_request(&answer, &status, opts->engine, "POST", path.ptr, body) < 0 ||
+	    status != 200)
+		deploy_say(opts, "spacehook: warning: the Space will not come back by itself "
+			   "after an engine restart (%s)",
+			   status ? "the engine refused the restart policy" : sp_error_last());
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&answer);
+}
+
 static const char *deploy_probe_host(const char *bind)
 {
 	if (!strcmp(bind, "0.0.0.0") || !strcmp(bind, ""))
@@ -401,7 +418,12 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 			pause_ms = pause_ms * 3 / 2;
 	}
 
-	/* Healthy: the new container serves; keep the old image for rollback. */
+	/*
+	 * Healthy: from now on the engine brings it back after a reboot or an
+	 * engine restart (not before: a crash loop would hide a failed start).
+	 */
+	deploy_keep_running(opts, id);
+	/* The new container serves; keep the old image for rollback. */
 	if (old && sp_engine_container_remove(opts->engine, old, 1) < 0 &&
 	    sp_error_last_code() != SP_ENOTFOUND)
 		deploy_say(opts, "spacehook: warning: could not remove the old container: %s",

@@ -40,6 +40,7 @@ expect_eq "not privileged" false "$("$DOCKER" inspect -f '{{.HostConfig.Privileg
 check "pids limit set" test "$("$DOCKER" inspect -f '{{.HostConfig.PidsLimit}}' "$container")" -gt 0
 expect_eq "memory limit 16 GiB" 17179869184 "$("$DOCKER" inspect -f '{{.HostConfig.Memory}}' "$container")"
 expect_eq "cpu limit 2" 2000000000 "$("$DOCKER" inspect -f '{{.HostConfig.NanoCpus}}' "$container")"
+expect_eq "comes back after an engine restart" unless-stopped "$("$DOCKER" inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$container")"
 image1=$(state web image)
 
 # The run log comes through the Engine API, stdout and stderr decoded.
