@@ -1,14 +1,18 @@
-/* Streams the tree of a commit as a tar archive: small blobs read ahead by a second thread, big ones one at a time. */
+/* Streams the tree of a commit as a tar archive: small blobs read ahead by a
+ * second thread, big ones one at a time. */
 #include "context.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -16,6 +20,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "proc.h"
 #include "repo_private.h"
 
 #include "banned.h"
@@ -46,6 +51,15 @@
 /* Whether sp_context_write reads ahead in a second thread. */
 static atomic_int context_threads = 1;
 
+/*
+ * Streaming: blobs of context_stream_min bytes and more are copied
+ * CONTEXT_STREAM_CHUNK at a time, never held whole; counted for the tests.
+ */
+#define CONTEXT_STREAM_CHUNK ((size_t)256 * 1024)
+static atomic_size_t context_stream_min = SP_CONTEXT_STREAM_BLOB;
+static atomic_size_t context_streamed_loose;
+static atomic_size_t context_streamed_packed;
+
 enum slot_state {
 	SLOT_LISTED,  /* listed; nobody reads its blob yet */
 	SLOT_READING, /* a thread reads its blob */
@@ -54,7 +68,7 @@ enum slot_state {
 
 /* One listed tree entry, waiting to be written. */
 struct slot {
-	sp_buf path;     /* relative, no trailing '/' */
+	sp_buf path; /* relative, no trailing '/' */
 	git_oid id;
 	git_filemode_t mode;
 	enum slot_state state;
@@ -82,17 +96,18 @@ struct context {
 	sp_context_stats *stats;
 	sp_context_write_fn write_fn;
 	void *payload;
-	int write_error;  /* what write_fn returned when it failed */
-	char *out;        /* CONTEXT_BLOCK_SIZE bytes waiting for write_fn */
+	int write_error; /* what write_fn returned when it failed */
+	char *out;       /* CONTEXT_BLOCK_SIZE bytes waiting for write_fn */
 	size_t out_len;
+	char *chunk; /* CONTEXT_STREAM_CHUNK bytes for a streamed blob */
 
 	/* The tree walk, the writer's alone. */
 	struct level *levels;
-	size_t depth;     /* levels in use */
+	size_t depth; /* levels in use */
 	size_t levels_cap;
-	sp_buf walk;      /* path of the tree being listed, trailing '/' */
-	size_t listing;   /* entries listed, some maybe not handed over */
-	int list_done;    /* the walk has ended, or failed: list_error */
+	sp_buf walk;    /* path of the tree being listed, trailing '/' */
+	size_t listing; /* entries listed, some maybe not handed over */
+	int list_done;  /* the walk has ended, or failed: list_error */
 	int list_error;
 	sp_buf list_message;
 
@@ -129,7 +144,7 @@ static int context_flush(struct context *ctx)
  * without a copy.
  */
 static la_ssize_t context_archive_write(struct archive *ar, void *data,
-					const void *buf, size_t len)
+                                        const void *buf, size_t len)
 {
 	struct context *ctx = data;
 	int error = ctx->write_error;
@@ -176,7 +191,7 @@ static int context_fd_write(const void *data, size_t len, void *payload)
 			if (errno == EINTR)
 				continue;
 			return sp_error_set_os(SP_EIO,
-					       "writing the build context");
+			                       "writing the build context");
 		}
 		p += n;
 		len -= (size_t)n;
@@ -190,16 +205,16 @@ static int context_check_name(struct context *ctx, const char *name)
 	if (!*name || !strcmp(name, ".") || !strcmp(name, "..") ||
 	    strchr(name, '/'))
 		return sp_error_set(SP_EINVALID,
-				    "tree entry '%s%s' is not a valid path",
-				    ctx->walk.ptr, name);
+		                    "tree entry '%s%s' is not a valid path",
+		                    ctx->walk.ptr, name);
 	return 0;
 }
 
 static int context_warn(struct context *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static int context_header(struct context *ctx, mode_t type, mode_t perm,
-			  uint64_t size)
+                          uint64_t size)
 {
 	struct archive_entry *e = ctx->entry;
 	int r;
@@ -220,9 +235,9 @@ static int context_header(struct context *ctx, mode_t type, mode_t perm,
 		return context_archive_error(ctx, "writing the header of");
 	if (r == ARCHIVE_WARN)
 		return context_warn(ctx, "%s",
-				    archive_error_string(ctx->ar) ?
-					    archive_error_string(ctx->ar) :
-					    "archive warning");
+		                    archive_error_string(ctx->ar)
+		                        ? archive_error_string(ctx->ar)
+		                        : "archive warning");
 	return 0;
 }
 
@@ -243,40 +258,82 @@ static int context_warn(struct context *ctx, const char *fmt, ...)
 	return 0;
 }
 
-static int context_check_size(struct context *ctx, uint64_t size)
-{
-	uint64_t max_blob = ctx->opts ? ctx->opts->max_blob : 0;
-	uint64_t max_total = ctx->opts ? ctx->opts->max_total : 0;
+static const char *const context_units[] = {"KiB", "MiB", "GiB",
+                                            "TiB", "PiB", "EiB"};
 
-	if (max_blob && size > max_blob)
-		return sp_error_set(SP_ETOOBIG,
-				    "file '%s' is too big for the build context "
-				    "(%llu bytes, the most is %llu)",
-				    ctx->path, (unsigned long long)size,
-				    (unsigned long long)max_blob);
-	if (max_total && (size > max_total ||
-			  ctx->stats->bytes > max_total - size))
-		return sp_error_set(SP_ETOOBIG,
-				    "the build context is too big (more than "
-				    "%llu bytes of files)",
-				    (unsigned long long)max_total);
-	return 0;
+/* "512 bytes", "100 MiB", "1.5 GiB"; with `decimal` always one decimal. */
+static void context_size_text(char *out, size_t len, uint64_t n, int decimal)
+{
+	uint64_t unit = 1024;
+	int u = 0;
+
+	if (n < 1024) {
+		snprintf(out, len, "%llu byte%s", (unsigned long long)n,
+		         n == 1 ? "" : "s");
+		return;
+	}
+	while (u < 5 && n / unit >= 1024) {
+		unit *= 1024;
+		u++;
+	}
+	if (!decimal && n % unit == 0)
+		snprintf(out, len, "%llu %s", (unsigned long long)(n / unit),
+		         context_units[u]);
+	else
+		snprintf(out, len, "%.1f %s", (double)n / (double)unit,
+		         context_units[u]);
 }
 
-/* With a size limit, look at the object header before loading the blob. */
-static int context_precheck(struct context *ctx, const git_oid *id)
+/* A size and a limit in words; in bytes when rounding would hide which is
+ * bigger. */
+static void context_size_pair(char a[32], char b[32], uint64_t size,
+                              uint64_t limit)
 {
-	size_t size = 0;
-	git_object_t type;
-	int error;
+	context_size_text(a, 32, size, 1);
+	context_size_text(b, 32, limit, 1);
+	if (!strcmp(a, b)) {
+		snprintf(a, 32, "%llu bytes", (unsigned long long)size);
+		snprintf(b, 32, "%llu bytes", (unsigned long long)limit);
+		return;
+	}
+	context_size_text(a, 32, size, 0);
+	context_size_text(b, 32, limit, 0);
+}
 
-	if (!ctx->opts || (!ctx->opts->max_blob && !ctx->opts->max_total))
+/*
+ * The limits of `opts` on a blob of `size` bytes at `path`, `bytes` of
+ * files before it: the same check, in the same order, for the writer and
+ * for sp_context_measure.
+ */
+static int context_limits(const sp_context_options *opts, const char *path,
+                          uint64_t size, uint64_t bytes)
+{
+	char a[32], b[32], c[32];
+	uint64_t sum;
+
+	if (!opts)
 		return 0;
-	if ((error = git_odb_read_header(&size, &type, ctx->odb, id)) < 0)
-		return sp_repo__git_error(error == GIT_ENOTFOUND ?
-						  SP_ENOTFOUND : SP_ERROR,
-					  "reading a blob of the commit");
-	return context_check_size(ctx, (uint64_t)size);
+	if (opts->max_blob && size > opts->max_blob) {
+		context_size_pair(a, b, size, opts->max_blob);
+		return sp_error_set(SP_ETOOBIG,
+		                    "file '%s' is too big for the build "
+		                    "context: %s, over the %s limit on a file "
+		                    "(spacehook.maxBlobSize)",
+		                    path, a, b);
+	}
+	if (opts->max_total &&
+	    (size > opts->max_total || bytes > opts->max_total - size)) {
+		sum = bytes > UINT64_MAX - size ? UINT64_MAX : bytes + size;
+		context_size_pair(a, b, sum, opts->max_total);
+		context_size_text(c, sizeof(c), size, 0);
+		return sp_error_set(SP_ETOOBIG,
+		                    "the build context is too big: with '%s' "
+		                    "(%s) its files come to %s, over the %s "
+		                    "limit on them all "
+		                    "(spacehook.maxContextSize)",
+		                    path, c, a, b);
+	}
+	return 0;
 }
 
 static int context_is_blob(git_filemode_t mode)
@@ -299,6 +356,7 @@ static git_odb_object *context_read_ahead(git_odb *odb, const git_oid *id)
 
 	if (git_odb_read_header(&size, &type, odb, id) < 0 ||
 	    type != GIT_OBJECT_BLOB || size >= CONTEXT_SMALL_BLOB ||
+	    size >= atomic_load(&context_stream_min) ||
 	    git_odb_read(&obj, odb, id) < 0) {
 		git_error_clear();
 		return NULL;
@@ -381,8 +439,8 @@ static void context_start(struct context *ctx)
 		return;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ctx->started = pthread_create(&ctx->thread, NULL, context_ahead_main,
-				      ctx) == 0;
+	ctx->started =
+	    pthread_create(&ctx->thread, NULL, context_ahead_main, ctx) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -425,6 +483,220 @@ static git_odb_object *context_take(struct context *ctx, struct slot *s)
 	return obj;
 }
 
+/* The error of a blob of the commit libgit2 could not read. */
+static int context_blob_error(int error)
+{
+	return sp_repo__git_error(error == GIT_ENOTFOUND ? SP_ENOTFOUND
+	                                                 : SP_ERROR,
+	                          "reading a blob of the commit");
+}
+
+/*
+ * `git cat-file blob <id>` for the repository as sp_repo_open sees it (the
+ * quarantine of a hook as alternates), its stdout on `*fd`. Replace refs
+ * are off (libgit2 ignores them too) and pack windows small, so git's
+ * memory stays bounded while it streams.
+ */
+static int context_cat_start(pid_t *pid, int *fd, struct context *ctx,
+                             const git_oid *id)
+{
+	static const char *const quarantine[] = {"GIT_QUARANTINE_PATH",
+	                                         "GIT_OBJECT_DIRECTORY"};
+	static const char *const pass[] = {
+	    "PATH", "HOME",  "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL",
+	    "LANG", "LC_ALL"};
+	char hex[GIT_OID_HEXSZ + 1];
+	const char *argv[] = {"git",
+	                      "-c",
+	                      "core.packedGitWindowSize=4m",
+	                      "-c",
+	                      "core.packedGitLimit=16m",
+	                      "cat-file",
+	                      "blob",
+	                      hex,
+	                      NULL};
+	sp_proc_options popts = {0};
+	sp_buf alternates = SP_BUF_INIT;
+	sp_env env = SP_ENV_INIT;
+	int fds[2] = {-1, -1}, error = 0;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		if ((error = sp_env_pass(&env, pass[i])) < 0)
+			goto done;
+	/* Each quarantine directory C-quoted, as git reads the list. */
+	for (size_t i = 0; i < 2; i++) {
+		const char *dir = getenv(quarantine[i]);
+
+		if (!dir || !*dir)
+			continue;
+		if (alternates.size)
+			sp_buf_putc(&alternates, ':');
+		sp_buf_putc(&alternates, '"');
+		for (const char *p = dir; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				sp_buf_putc(&alternates, '\\');
+			sp_buf_putc(&alternates, *p);
+		}
+		sp_buf_putc(&alternates, '"');
+	}
+	if ((error = sp_env_set(&env, "GIT_DIR", ctx->repo_path)) < 0 ||
+	    (error = sp_env_set(&env, "GIT_NO_REPLACE_OBJECTS", "1")) < 0 ||
+	    (alternates.size &&
+	     (error = sp_env_set(&env, "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+	                         alternates.ptr)) < 0))
+		goto done;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		error = sp_error_set_os(SP_ERROR, "pipe failed");
+		goto done;
+	}
+	popts.argv = argv;
+	popts.envp = sp_env_array(&env);
+	popts.stdin_fd = -1;
+	popts.stdout_fd = fds[1];
+	popts.stderr_fd = -1;
+	if ((error = sp_proc_spawn(pid, &popts)) < 0)
+		goto done;
+	*fd = fds[0];
+	fds[0] = -1;
+done:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	sp_buf_dispose(&alternates);
+	sp_env_dispose(&env);
+	return error;
+}
+
+/*
+ * Write a blob of `size` bytes (from its header) in pieces: a loose object
+ * through libgit2's read stream, a packed one (libgit2 streams only loose
+ * objects) from git cat-file. The tar header goes out once the source is
+ * open; a source that gives more or fewer bytes than the header said fails.
+ */
+static int context_stream(struct context *ctx, struct slot *s, uint64_t size)
+{
+	git_odb_stream *stream = NULL;
+	git_object_t type;
+	size_t len = 0;
+	uint64_t left = size;
+	pid_t pid = -1;
+	int fd = -1, status = 0, rc, error;
+
+	rc = git_odb_open_rstream(&stream, &len, &type, ctx->odb, &s->id);
+	if (rc == 0 && (type != GIT_OBJECT_BLOB || (uint64_t)len != size)) {
+		error = sp_error_set(SP_ERROR,
+		                     "reading a blob of the commit: '%s' "
+		                     "changed while it was read",
+		                     ctx->path);
+		goto done;
+	}
+	if (rc < 0 && rc != GIT_ENOTFOUND) {
+		error = context_blob_error(rc);
+		goto done;
+	}
+	if (rc < 0) {
+		git_error_clear();
+		if ((error = context_cat_start(&pid, &fd, ctx, &s->id)) < 0)
+			goto done;
+	}
+	if (!ctx->chunk && !(ctx->chunk = malloc(CONTEXT_STREAM_CHUNK))) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((error = context_header(
+	         ctx, AE_IFREG,
+	         s->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644, size)) <
+	    0)
+		goto done;
+	for (;;) {
+		ssize_t n;
+		const char *p = ctx->chunk;
+
+		if (stream) {
+			n = git_odb_stream_read(stream, ctx->chunk,
+			                        CONTEXT_STREAM_CHUNK);
+			if (n < 0) {
+				error = context_blob_error((int)n);
+				goto done;
+			}
+		} else {
+			n = read(fd, ctx->chunk, CONTEXT_STREAM_CHUNK);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				error = sp_error_set_os(SP_EIO,
+				                        "reading '%s' from git "
+				                        "cat-file",
+				                        ctx->path);
+				goto done;
+			}
+		}
+		if (n == 0)
+			break;
+		if ((uint64_t)n > left) {
+			error =
+			    sp_error_set(SP_ERROR,
+			                 "reading a blob of the commit: "
+			                 "'%s' is longer than its header "
+			                 "says (%llu bytes)",
+			                 ctx->path, (unsigned long long)size);
+			goto done;
+		}
+		left -= (uint64_t)n;
+		while (n > 0) {
+			la_ssize_t w =
+			    archive_write_data(ctx->ar, p, (size_t)n);
+
+			if (w <= 0) {
+				error = context_archive_error(ctx, "writing");
+				goto done;
+			}
+			p += w;
+			n -= w;
+		}
+	}
+	if (fd >= 0) {
+		close(fd);
+		fd = -1;
+		if ((error = sp_proc_wait(&status, pid)) < 0)
+			goto done;
+		pid = -1;
+		if (status != 0) {
+			error =
+			    sp_error_set(SP_ERROR,
+			                 "reading a blob of the commit: git "
+			                 "cat-file exited with status %d "
+			                 "on '%s'",
+			                 status, ctx->path);
+			goto done;
+		}
+	}
+	if (left) {
+		error = sp_error_set(SP_ERROR,
+		                     "reading a blob of the commit: '%s' "
+		                     "ended %llu bytes short of its %llu",
+		                     ctx->path, (unsigned long long)left,
+		                     (unsigned long long)size);
+		goto done;
+	}
+	atomic_fetch_add(
+	    stream ? &context_streamed_loose : &context_streamed_packed, 1);
+	ctx->stats->files++;
+	ctx->stats->bytes += size;
+	if (size > ctx->stats->largest)
+		ctx->stats->largest = size;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (pid > 0)
+		sp_proc_wait(&status, pid);
+	if (stream)
+		git_odb_stream_free(stream);
+	return error;
+}
+
 static int context_blob(struct context *ctx, struct slot *s)
 {
 	git_odb_object *obj = context_take(ctx, s);
@@ -436,19 +708,30 @@ static int context_blob(struct context *ctx, struct slot *s)
 	if (obj) {
 		data = git_odb_object_data(obj);
 		size = (uint64_t)git_odb_object_size(obj);
-		if (ctx->opts &&
-		    (ctx->opts->max_blob || ctx->opts->max_total) &&
-		    (error = context_check_size(ctx, size)) < 0)
+		if ((error = context_limits(ctx->opts, ctx->path, size,
+		                            ctx->stats->bytes)) < 0)
 			goto done;
 	} else {
-		if ((error = context_precheck(ctx, &s->id)) < 0)
+		/* The header first: the limits, and whether to stream. */
+		size_t hsize = 0;
+		git_object_t type;
+
+		if ((error = git_odb_read_header(&hsize, &type, ctx->odb,
+		                                 &s->id)) < 0) {
+			error = context_blob_error(error);
 			goto done;
+		}
+		if ((error =
+		         context_limits(ctx->opts, ctx->path, (uint64_t)hsize,
+		                        ctx->stats->bytes)) < 0)
+			goto done;
+		if (type == GIT_OBJECT_BLOB && s->mode != GIT_FILEMODE_LINK &&
+		    hsize >= atomic_load(&context_stream_min)) {
+			error = context_stream(ctx, s, (uint64_t)hsize);
+			goto done;
+		}
 		if ((error = git_blob_lookup(&blob, ctx->git, &s->id)) < 0) {
-			error = sp_repo__git_error(error == GIT_ENOTFOUND ?
-							   SP_ENOTFOUND :
-							   SP_ERROR,
-						   "reading a blob of the "
-						   "commit");
+			error = context_blob_error(error);
 			goto done;
 		}
 		data = git_blob_rawcontent(blob);
@@ -460,9 +743,9 @@ static int context_blob(struct context *ctx, struct slot *s)
 		if (!size || size > SP_CONTEXT_MAX_LINK ||
 		    memchr(data, '\0', size)) {
 			error = sp_error_set(SP_EINVALID,
-					     "symbolic link '%s' has a target "
-					     "no file system takes",
-					     ctx->path);
+			                     "symbolic link '%s' has a target "
+			                     "no file system takes",
+			                     ctx->path);
 			goto done;
 		}
 		sp_buf_clear(&ctx->link);
@@ -473,11 +756,10 @@ static int context_blob(struct context *ctx, struct slot *s)
 		goto done;
 	}
 
-	if ((error = context_check_size(ctx, size)) < 0 ||
-	    (error = context_header(ctx, AE_IFREG,
-				    s->mode == GIT_FILEMODE_BLOB_EXECUTABLE ?
-					    0755 : 0644,
-				    size)) < 0)
+	if ((error = context_header(
+	         ctx, AE_IFREG,
+	         s->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644, size)) <
+	    0)
 		goto done;
 	while (size > 0) {
 		la_ssize_t n = archive_write_data(ctx->ar, data, size);
@@ -519,13 +801,13 @@ static int context_entry(struct context *ctx, struct slot *s)
 		git_oid_tostr(hex, sizeof(hex), &s->id);
 		ctx->stats->submodules++;
 		return context_warn(ctx,
-				    "submodule '%s' (commit %.12s) is not part "
-				    "of the build context",
-				    ctx->path, hex);
+		                    "submodule '%s' (commit %.12s) is not part "
+		                    "of the build context",
+		                    ctx->path, hex);
 	default:
 		return sp_error_set(SP_EINVALID,
-				    "tree entry '%s' has unknown mode %06o",
-				    ctx->path, (unsigned)s->mode);
+		                    "tree entry '%s' has unknown mode %06o",
+		                    ctx->path, (unsigned)s->mode);
 	}
 }
 
@@ -584,9 +866,9 @@ static int context_list_one(struct context *ctx)
 	if (git_tree_entry_filemode(te) == GIT_FILEMODE_TREE &&
 	    ctx->depth - 1 >= SP_CONTEXT_MAX_DEPTH)
 		return sp_error_set(SP_EINVALID,
-				    "directory '%s' is nested more than %d "
-				    "deep",
-				    ctx->walk.ptr, SP_CONTEXT_MAX_DEPTH);
+		                    "directory '%s' is nested more than %d "
+		                    "deep",
+		                    ctx->walk.ptr, SP_CONTEXT_MAX_DEPTH);
 
 	s = &ctx->ring[ctx->listing % CONTEXT_RING];
 	sp_buf_clear(&s->path);
@@ -602,9 +884,9 @@ static int context_list_one(struct context *ctx)
 
 	/* Its header goes first; a tree that cannot be read fails next. */
 	if ((error = git_tree_lookup(&tree, ctx->git, &s->id)) < 0)
-		return sp_repo__git_error(error == GIT_ENOTFOUND ?
-						  SP_ENOTFOUND : SP_ERROR,
-					  "reading a tree of the commit");
+		return sp_repo__git_error(error == GIT_ENOTFOUND ? SP_ENOTFOUND
+		                                                 : SP_ERROR,
+		                          "reading a tree of the commit");
 	if ((error = sp_buf_putc(&ctx->walk, '/')) < 0) {
 		git_tree_free(tree);
 		return error;
@@ -654,8 +936,8 @@ static int context_entries(struct context *ctx)
 			context_list(ctx);
 		if (ctx->head == ctx->listing)
 			break;
-		error = context_entry(ctx,
-				      &ctx->ring[ctx->head % CONTEXT_RING]);
+		error =
+		    context_entry(ctx, &ctx->ring[ctx->head % CONTEXT_RING]);
 		pthread_mutex_lock(&ctx->lock);
 		ctx->head++;
 		pthread_mutex_unlock(&ctx->lock);
@@ -663,8 +945,8 @@ static int context_entries(struct context *ctx)
 	context_stop(ctx);
 	ctx->path = "";
 	if (!error && ctx->list_error)
-		error = sp_error_set(ctx->list_error, "%s",
-				     ctx->list_message.ptr);
+		error =
+		    sp_error_set(ctx->list_error, "%s", ctx->list_message.ptr);
 	return error;
 }
 
@@ -678,7 +960,7 @@ static int context_open(struct context *ctx)
 	if (archive_write_set_format_pax_restricted(ctx->ar) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(ctx->ar, 0) != ARCHIVE_OK ||
 	    archive_write_open(ctx->ar, ctx, NULL, context_archive_write,
-			       NULL) != ARCHIVE_OK)
+	                       NULL) != ARCHIVE_OK)
 		return context_archive_error(ctx, "starting the archive");
 	return 0;
 }
@@ -689,13 +971,13 @@ int sp_context_tune(void)
 
 	if ((error = git_libgit2_init()) < 0 ||
 	    (error = git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE,
-				      (size_t)CONTEXT_PACK_WINDOW)) < 0 ||
+	                              (size_t)CONTEXT_PACK_WINDOW)) < 0 ||
 	    (error = git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT,
-				      (size_t)CONTEXT_PACK_MAPPED)) < 0 ||
+	                              (size_t)CONTEXT_PACK_MAPPED)) < 0 ||
 	    (error = git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE,
-				      (ssize_t)CONTEXT_OBJECT_CACHE)) < 0 ||
+	                              (ssize_t)CONTEXT_OBJECT_CACHE)) < 0 ||
 	    (error = git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION,
-				      0)) < 0)
+	                              0)) < 0)
 		return sp_repo__git_error(SP_ERROR, "cannot set up libgit2");
 	return 0;
 }
@@ -705,12 +987,23 @@ int sp_context_set_threads(int on)
 	return atomic_exchange(&context_threads, on ? 1 : 0);
 }
 
-int sp_context_write_cb(sp_repo *repo, const char *commit,
-			sp_context_write_fn write_fn, void *payload,
-			const sp_context_options *opts,
-			sp_context_stats *stats)
+size_t sp_context__set_stream_threshold(size_t size)
 {
-	struct context ctx = { 0 };
+	return atomic_exchange(&context_stream_min,
+	                       size ? size : SP_CONTEXT_STREAM_BLOB);
+}
+
+void sp_context__stream_counts(size_t *loose, size_t *packed)
+{
+	*loose = atomic_load(&context_streamed_loose);
+	*packed = atomic_load(&context_streamed_packed);
+}
+
+int sp_context_write_cb(sp_repo *repo, const char *commit,
+                        sp_context_write_fn write_fn, void *payload,
+                        const sp_context_options *opts, sp_context_stats *stats)
+{
+	struct context ctx = {0};
 	sp_context_stats local_stats;
 	char hex[SP_OID_HEXSZ + 1];
 	git_oid id;
@@ -752,15 +1045,15 @@ int sp_context_write_cb(sp_repo *repo, const char *commit,
 	if (git_oid_fromstr(&id, hex) < 0 ||
 	    (error = git_commit_lookup(&c, repo->git, &id)) < 0 ||
 	    (error = git_commit_tree(&tree, c)) < 0) {
-		error = sp_repo__git_error(error == GIT_ENOTFOUND ?
-						   SP_ENOTFOUND : SP_ERROR,
-					   "reading the tree of the commit");
+		error = sp_repo__git_error(error == GIT_ENOTFOUND ? SP_ENOTFOUND
+		                                                  : SP_ERROR,
+		                           "reading the tree of the commit");
 		goto done;
 	}
 	ctx.mtime = (time_t)git_commit_time(c);
 	if (git_repository_odb(&ctx.odb, repo->git) < 0) {
 		error = sp_repo__git_error(SP_ERROR,
-					   "cannot open the object database");
+		                           "cannot open the object database");
 		goto done;
 	}
 	context_push(&ctx, tree);
@@ -779,6 +1072,7 @@ done:
 		archive_write_free(ctx.ar);
 	archive_entry_free(ctx.entry);
 	free(ctx.out);
+	free(ctx.chunk);
 	for (size_t i = 0; i < CONTEXT_RING; i++) {
 		git_odb_object_free(ctx.ring[i].obj);
 		sp_buf_dispose(&ctx.ring[i].path);
@@ -805,10 +1099,10 @@ done:
 }
 
 int sp_context_write(sp_repo *repo, const char *commit, int fd,
-		     const sp_context_options *opts, sp_context_stats *stats)
+                     const sp_context_options *opts, sp_context_stats *stats)
 {
 	sigset_t pipe_set, old_set, pending;
-	struct timespec zero = { 0, 0 };
+	struct timespec zero = {0, 0};
 	int was_pending, error;
 
 	/* Block SIGPIPE so a vanished reader is EPIPE, then drop our own. */
@@ -820,7 +1114,7 @@ int sp_context_write(sp_repo *repo, const char *commit, int fd,
 	was_pending = sigismember(&pending, SIGPIPE);
 
 	error = sp_context_write_cb(repo, commit, context_fd_write, &fd, opts,
-				    stats);
+	                            stats);
 
 	if (!was_pending)
 		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 &&
