@@ -24,6 +24,7 @@
 typedef struct {
 	sp_repo *repo;
 	const char *commit;
+	uint64_t max_blob, max_context;
 	int fd;
 	int error;
 	char message[512];
@@ -50,6 +51,8 @@ static void *build_feed(void *arg)
 
 	copts.warn = build_context_warn;
 	copts.payload = feeder;
+	copts.max_blob = feeder->max_blob;
+	copts.max_total = feeder->max_context;
 	feeder->error = sp_context_write(feeder->repo, feeder->commit, feeder->fd, &copts, NULL);
 	if (feeder->error < 0)
 		snprintf(feeder->message, sizeof(feeder->message), "%s", sp_error_last());
@@ -215,6 +218,8 @@ int sp_build_run(const sp_build_options *opts)
 
 	feeder.repo = opts->repo;
 	feeder.commit = opts->commit;
+	feeder.max_blob = opts->max_blob;
+	feeder.max_context = opts->max_context;
 	feeder.fd = in[1];
 	in[1] = -1;
 	if (pthread_create(&thread, NULL, build_feed, &feeder) != 0) {

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "redact.h"
 #include "repo.h"
@@ -20,6 +21,8 @@ typedef struct {
 	const sp_kv *secrets;    /* passed as --secret id=NAME,env=...; values only in the environment */
 	int no_cache;            /* --no-cache (factory rebuild) */
 	size_t log_max;          /* output bytes kept; the rest is cut with a note (0: no cap) */
+	uint64_t max_blob;       /* the largest file of the context, bytes (0: any); past it the build fails before the client gets the file */
+	uint64_t max_context;    /* all files of the context, bytes (0: any) */
 	/*
 	 * Receives the build output, already redacted (every secret value
 	 * replaced by "***"), in order.

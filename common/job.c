@@ -637,6 +637,8 @@ static void job_run(job_context *ctx, job_entry *job)
 		b.secrets = &secrets;
 		b.no_cache = !!(job->flags & SP_JOB_NO_CACHE);
 		b.log_max = s->build_log_max;
+		b.max_blob = (uint64_t)s->max_blob_size;
+		b.max_context = (uint64_t)s->max_context_size;
 		b.output = job_log_write;
 		b.payload = &log;
 		b.cancel = &job_cancel;

@@ -473,6 +473,8 @@ static const struct setting {
     {"spacehook.pidsLimit", KIND_INT, NULL, 16, 4194304},
     {"spacehook.persistentStorage", KIND_BOOL, NULL, 0, 0},
     {"spacehook.buildLogMax", KIND_SIZE, NULL, 4096, 1LL << 30},
+    {"spacehook.maxBlobSize", KIND_SIZE, NULL, 0, LLONG_MAX},
+    {"spacehook.maxContextSize", KIND_SIZE, NULL, 0, LLONG_MAX},
     {"spacehook.webhookSecret", KIND_STRING, check_nonempty, 0, 0},
 };
 
@@ -546,6 +548,10 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 		}
 		if (!strcmp(def->key, "spacehook.maxMemory"))
 			s->max_memory = n;
+		else if (!strcmp(def->key, "spacehook.maxBlobSize"))
+			s->max_blob_size = n;
+		else if (!strcmp(def->key, "spacehook.maxContextSize"))
+			s->max_context_size = n;
 		else
 			s->build_log_max = (size_t)n;
 		break;
@@ -595,6 +601,9 @@ static void settings_defaults(sp_settings *s)
 	s->pids_limit = 1024;
 	s->persistent_storage = 0;
 	s->build_log_max = 8u * 1024 * 1024;
+	/* GitHub's hard limit on a file; a build context of 1 GiB is a lot. */
+	s->max_blob_size = 100LL * 1024 * 1024;
+	s->max_context_size = 1024LL * 1024 * 1024;
 	s->webhooks = sp_calloc(1, sizeof(char *));
 	s->webhook_secret = NULL;
 }

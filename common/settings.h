@@ -22,6 +22,8 @@ typedef struct {
 	long pids_limit;          /* spacehook.pidsLimit, default 1024 */
 	int persistent_storage;   /* spacehook.persistentStorage bool, default false: /data volume */
 	size_t build_log_max;     /* spacehook.buildLogMax bytes, default 8 MiB: output beyond is cut with a note */
+	long long max_blob_size;  /* spacehook.maxBlobSize bytes, default 100 MiB: the largest file of a build context; 0 = no limit */
+	long long max_context_size; /* spacehook.maxContextSize bytes, default 1 GiB: all files of a build context; 0 = no limit */
 	char **webhooks;          /* spacehook.webhook (multivar), NULL-terminated; may be empty */
 	char *webhook_secret;     /* spacehook.webhookSecret, or NULL */
 } sp_settings;

@@ -6,8 +6,10 @@
 
 #include "banned.h"
 #include "buf.h"
+#include "context.h"
 #include "error.h"
 #include "repo.h"
+#include "settings.h"
 #include "space.h"
 #include "verify.h"
 
@@ -94,15 +96,66 @@ static void print_how_to_stop(sp_repo *repo)
 	free(root);
 }
 
+/*
+ * The build context limits (spacehook.maxBlobSize, spacehook.maxContextSize)
+ * on the tree of `commit`, from object headers only; 0 when within them,
+ * else 1 with what was wrong in `out`. Sizes of big trees are kept in the
+ * repository (spacehook-tree-sizes) so the next push reads only what it
+ * changed.
+ */
+static int check_sizes(sp_buf *out, sp_repo *repo, const char *commit)
+{
+	sp_context_options opts = SP_CONTEXT_OPTIONS_INIT;
+	sp_context_stats stats;
+	sp_settings settings = {0};
+	sp_buf cache = SP_BUF_INIT;
+	const char *dir = sp_repo_path(repo);
+	int error;
+
+	if ((error = sp_settings_load(&settings, repo)) < 0) {
+		sp_buf_printf(
+		    out,
+		    "spacehook: %s\nspacehook: the server "
+		    "administrator fixes the setting with git config\n",
+		    sp_error_last());
+		return 1;
+	}
+	opts.max_blob = (uint64_t)settings.max_blob_size;
+	opts.max_total = (uint64_t)settings.max_context_size;
+	sp_settings_dispose(&settings);
+	if (!opts.max_blob && !opts.max_total)
+		return 0;
+	sp_buf_printf(&cache, "%s%sspacehook-tree-sizes", dir,
+	              *dir && dir[strlen(dir) - 1] == '/' ? "" : "/");
+	opts.size_cache = cache.ptr;
+	error = sp_context_measure(&stats, repo, commit, &opts, NULL);
+	sp_buf_dispose(&cache);
+	if (error == SP_ETOOBIG) {
+		sp_buf_printf(out,
+		              "spacehook: %s\nspacehook: keep big files out "
+		              "of the repository (e.g. download them when the "
+		              "image is built or when the app starts), or ask "
+		              "the server administrator to raise the limit\n",
+		              sp_error_last());
+		return 1;
+	}
+	if (error < 0) {
+		sp_buf_printf(out, "spacehook: cannot check %.7s: %s\n", commit,
+		              sp_error_last());
+		return 1;
+	}
+	return 0;
+}
+
 int main(void)
 {
 	sp_repo *repo = NULL;
 	sp_spaceconfig *config = NULL;
 	sp_diag_list diags = SP_DIAG_LIST_INIT;
-	sp_buf ref = SP_BUF_INIT, report = SP_BUF_INIT;
+	sp_buf ref = SP_BUF_INIT, report = SP_BUF_INIT, sizes = SP_BUF_INIT;
 	char line[REF_LINE_MAX], target[SP_OID_HEXSZ + 1] = "";
 	char *new_id, *name;
-	int status = 1, error = 0, deleting = 0, lineno = 0, len;
+	int status = 1, error = 0, deleting = 0, lineno = 0, len, too_big;
 
 	if ((error = sp_repo_open(&repo, NULL)) < 0 ||
 	    (error = deploy_ref(&ref, repo)) < 0) {
@@ -156,12 +209,17 @@ int main(void)
 		fprintf(stderr, "spacehook: %s\n", sp_error_last());
 		goto done;
 	}
-	fputs(report.ptr, stderr);
-	status = error < 0 ? 1 : 0;
+	/* Too big: the problem, without an "ok" line for the config. */
+	too_big = check_sizes(&sizes, repo, target);
+	if (error < 0 || !too_big)
+		fputs(report.ptr, stderr);
+	fputs(sizes.ptr, stderr);
+	status = error < 0 || too_big ? 1 : 0;
 done:
 	sp_spaceconfig_free(config);
 	sp_diag_list_dispose(&diags);
 	sp_buf_dispose(&report);
+	sp_buf_dispose(&sizes);
 	sp_buf_dispose(&ref);
 	sp_repo_free(repo);
 	return status;

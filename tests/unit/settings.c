@@ -197,6 +197,8 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(s.pids_limit, 1024);
 	ck_assert_int_eq(s.persistent_storage, 0);
 	ck_assert_uint_eq(s.build_log_max, 8u << 20);
+	ck_assert_int_eq(s.max_blob_size, 100LL << 20);
+	ck_assert_int_eq(s.max_context_size, 1LL << 30);
 	ck_assert_ptr_nonnull(s.webhooks);
 	ck_assert_ptr_null(s.webhooks[0]);
 	ck_assert_ptr_null(s.webhook_secret);
@@ -238,6 +240,8 @@ START_TEST(test_global_config)
 	             "\tpidsLimit = 256\n"
 	             "\tpersistentStorage\n"
 	             "\tbuildLogMax = 64k\n"
+	             "\tmaxBlobSize = 50M\n"
+	             "\tmaxContextSize = 2g\n"
 	             "\twebhook = https://a.example/hook\n"
 	             "\twebhook = http://127.0.0.1:9/hook\n"
 	             "\twebhookSecret = s3\n");
@@ -258,6 +262,8 @@ START_TEST(test_global_config)
 	ck_assert_int_eq(s.pids_limit, 256);
 	ck_assert_int_eq(s.persistent_storage, 1);
 	ck_assert_uint_eq(s.build_log_max, 65536);
+	ck_assert_int_eq(s.max_blob_size, 50LL << 20);
+	ck_assert_int_eq(s.max_context_size, 2LL << 30);
 	ck_assert_str_eq(s.webhooks[0], "https://a.example/hook");
 	ck_assert_str_eq(s.webhooks[1], "http://127.0.0.1:9/hook");
 	ck_assert_ptr_null(s.webhooks[2]);
@@ -301,6 +307,12 @@ START_TEST(test_bad_values)
 	    {"pidsLimit", "-1"},
 	    {"persistentStorage", "maybe"},
 	    {"buildLogMax", "10"},
+	    {"maxBlobSize", "-1"},
+	    {"maxBlobSize", "100mb"},
+	    {"maxBlobSize", "lots"},
+	    {"maxContextSize", "1t"},
+	    {"maxContextSize", "99999999999g"},
+	    {"maxContextSize", ""},
 	    {"webhook", "ftp://x"},
 	    {"dockerCli", ""},
 	};
@@ -319,6 +331,40 @@ START_TEST(test_bad_values)
 		              "%s=%s: message '%s'", cases[i].key,
 		              cases[i].value, sp_error_last());
 		ck_assert_ptr_null(s.state_dir);
+	}
+}
+END_TEST
+
+/* The build context limits: sizes with k/m/g, 0 for none. */
+START_TEST(test_context_limits)
+{
+	static const struct {
+		const char *config;
+		long long blob, context;
+	} cases[] = {
+	    {"", 100LL << 20, 1LL << 30},
+	    {"\tmaxBlobSize = 0\n\tmaxContextSize = 0\n", 0, 0},
+	    {"\tmaxBlobSize = 1\n", 1, 1LL << 30},
+	    {"\tmaxBlobSize = 512k\n\tmaxContextSize = 3G\n", 512LL << 10,
+	     3LL << 30},
+	    {"\tmaxContextSize = 123456789\n", 100LL << 20, 123456789},
+	    {"\tmaxBlobSize = 8g\n", 8LL << 30, 1LL << 30},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		sp_settings s;
+
+		snprintf(text, sizeof(text), "[spacehook]\n%s",
+		         cases[i].config);
+		write_global(text);
+		ck_assert_msg(sp_settings_load(&s, NULL) == 0, "%s: %s",
+		              cases[i].config, sp_error_last());
+		ck_assert_msg(s.max_blob_size == cases[i].blob &&
+		                  s.max_context_size == cases[i].context,
+		              "%s: %lld %lld", cases[i].config, s.max_blob_size,
+		              s.max_context_size);
+		sp_settings_dispose(&s);
 	}
 }
 END_TEST
@@ -392,6 +438,7 @@ int main(void)
 	tcase_add_test(load, test_defaults);
 	tcase_add_test(load, test_global_config);
 	tcase_add_test(load, test_bad_values);
+	tcase_add_test(load, test_context_limits);
 	tcase_add_test(load, test_repository_config);
 	tcase_add_test(load, test_damaged_config);
 	suite_add_tcase(s, load);
