@@ -419,6 +419,133 @@ START_TEST(test_failures)
 }
 END_TEST
 
+/*
+ * What a refusal says: the file, its size, the limit and the setting ("%s":
+ * the path of 150 bytes).
+ */
+static const struct {
+	uint64_t max_blob, max_total;
+	const char *message;
+} limit_messages[] = {
+	{ 5, 0,
+	  "file 'a.txt' is too big for the build context: 6 bytes, over the "
+	  "5 bytes limit on a file (spacehook.maxBlobSize)" },
+	{ 8, 0,
+	  "file '%s' is too big for the build context: 9 bytes, over the "
+	  "8 bytes limit on a file (spacehook.maxBlobSize)" },
+	{ 0, 14,
+	  "the build context is too big: with '%s' (9 bytes) its files come "
+	  "to 15 bytes, over the 14 bytes limit on them all "
+	  "(spacehook.maxContextSize)" },
+	{ 0, 5,
+	  "the build context is too big: with 'a.txt' (6 bytes) its files "
+	  "come to 6 bytes, over the 5 bytes limit on them all "
+	  "(spacehook.maxContextSize)" },
+};
+
+START_TEST(test_limit_messages)
+{
+	sp_context_options opts = SP_CONTEXT_OPTIONS_INIT;
+	sp_context_stats stats;
+	sp_buf tar = SP_BUF_INIT, want = SP_BUF_INIT;
+
+	opts.max_blob = limit_messages[_i].max_blob;
+	opts.max_total = limit_messages[_i].max_total;
+	sp_buf_printf(&want, limit_messages[_i].message, long150.ptr);
+	ck_assert_int_eq(write_context(&tar, "HEAD", &opts, &stats),
+			 SP_ETOOBIG);
+	ck_assert_str_eq(sp_error_last(), want.ptr);
+	sp_buf_dispose(&tar);
+	sp_buf_dispose(&want);
+}
+END_TEST
+
+/* Sizes in words: units from KiB up, bytes when rounding hides the difference. */
+static const struct {
+	uint64_t max_blob, size;
+	const char *sizes;
+} size_words[] = {
+	{ 1024, 1025, "1025 bytes, over the 1024 bytes limit" },
+	{ 100 << 20, (uint64_t)1 << 30, "1 GiB, over the 100 MiB limit" },
+	{ 100 << 20, ((uint64_t)1 << 30) + 1,
+	  "1.0 GiB, over the 100 MiB limit" },
+	{ 1536, 4096, "4 KiB, over the 1.5 KiB limit" },
+	{ 100 << 20, (100 << 20) + 1,
+	  "104857601 bytes, over the 104857600 bytes limit" },
+};
+
+START_TEST(test_size_words)
+{
+	sp_context_options opts = SP_CONTEXT_OPTIONS_INIT;
+	sp_buf tar = SP_BUF_INIT;
+	sp_repo *repo = NULL;
+	git_repository *git = NULL;
+	git_odb *odb = NULL;
+	git_odb_stream *ws = NULL;
+	git_oid blob, tree, commit;
+	git_treebuilder *tb = NULL;
+	git_tree *t = NULL;
+	git_signature *sig = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	static char zeros[65536];
+	uint64_t left = size_words[_i].size;
+
+	/* A blob of that size, written as a stream of zeros. */
+	ck_assert_int_ge(git_libgit2_init(), 1);
+	ck_assert_int_eq(git_repository_open(&git, repo_dir.ptr), 0);
+	ck_assert_int_eq(git_repository_odb(&odb, git), 0);
+	ck_assert_int_eq(git_odb_open_wstream(&ws, odb, left,
+					      GIT_OBJECT_BLOB),
+			 0);
+	while (left > 0) {
+		size_t n = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
+
+		ck_assert_int_eq(git_odb_stream_write(ws, zeros, n), 0);
+		left -= n;
+	}
+	ck_assert_int_eq(git_odb_stream_finalize_write(&blob, ws), 0);
+	git_odb_stream_free(ws);
+	ck_assert_int_eq(git_treebuilder_new(&tb, git, NULL), 0);
+	ck_assert_int_eq(git_treebuilder_insert(NULL, tb, "big.bin", &blob,
+						GIT_FILEMODE_BLOB),
+			 0);
+	ck_assert_int_eq(git_treebuilder_write(&tree, tb), 0);
+	ck_assert_int_eq(git_tree_lookup(&t, git, &tree), 0);
+	ck_assert_int_eq(git_signature_new(&sig, "A", "a@example.com",
+					   COMMIT_TIME, 0),
+			 0);
+	ck_assert_int_eq(git_commit_create(&commit, git, NULL, sig, sig,
+					   NULL, "big", t, 0, NULL),
+			 0);
+	git_oid_tostr(hex, sizeof(hex), &commit);
+
+	opts.max_blob = size_words[_i].max_blob;
+	ck_assert_int_eq(write_context(&tar, hex, &opts, NULL), SP_ETOOBIG);
+	ck_assert_msg(strstr(sp_error_last(), size_words[_i].sizes), "%s",
+		      sp_error_last());
+	/* The header says it all: measuring gives the same message. */
+	ck_assert_int_eq(sp_repo_open(&repo, repo_dir.ptr), 0);
+	{
+		sp_context_stats stats;
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", sp_error_last());
+		ck_assert_int_eq(sp_context_measure(&stats, repo, hex, &opts,
+						    NULL),
+				 SP_ETOOBIG);
+		ck_assert_str_eq(sp_error_last(), msg);
+	}
+	sp_repo_free(repo);
+	git_tree_free(t);
+	git_signature_free(sig);
+	git_treebuilder_free(tb);
+	git_odb_free(odb);
+	git_repository_free(git);
+	git_libgit2_shutdown();
+	sp_buf_dispose(&tar);
+}
+END_TEST
+
 START_TEST(test_limits_that_fit)
 {
 	sp_context_options opts = SP_CONTEXT_OPTIONS_INIT;
@@ -891,6 +1018,243 @@ START_TEST(test_ahead_reader_gone)
 }
 END_TEST
 
+/*
+ * Streaming. With the threshold at 16 KiB about a tenth of the many-files
+ * blobs and the three big ones are streamed: through libgit2 while they are
+ * loose, from git cat-file once packed. The archive must not change.
+ */
+#define STREAM_AT 16384
+
+/* Write the many-files context with blobs streamed; the counts streamed. */
+static void write_streamed(sp_buf *out, int threads, size_t *loose,
+			   size_t *packed)
+{
+	size_t l0, p0, prev = sp_context__set_stream_threshold(STREAM_AT);
+	sp_context_stats stats;
+
+	sp_context__stream_counts(&l0, &p0);
+	ck_assert_msg(write_many(out, "HEAD", threads, NULL, &stats) == 0,
+		      "%s", sp_error_last());
+	sp_context__set_stream_threshold(prev);
+	sp_context__stream_counts(loose, packed);
+	*loose -= l0;
+	*packed -= p0;
+	ck_assert_uint_eq(stats.files, MANY_FILES - MANY_LINKS + MANY_BIG);
+}
+
+static void check_streamed_bytes(int packed_repo)
+{
+	char id[GIT_OID_HEXSZ + 1];
+
+	for (int t = 0; t < 2; t++) {
+		sp_buf bytes = SP_BUF_INIT;
+		size_t loose, packed;
+
+		write_streamed(&bytes, t, &loose, &packed);
+		blob_id(id, &bytes);
+		ck_assert_msg(!strcmp(id, MANY_ARCHIVE_ID),
+			      "threads %d: archive %s, was %s", t, id,
+			      MANY_ARCHIVE_ID);
+		/* About 250 of the 2,500 files and the 3 big ones. */
+		ck_assert_uint_gt(packed_repo ? packed : loose, 100);
+		ck_assert_uint_eq(packed_repo ? loose : packed, 0);
+		sp_buf_dispose(&bytes);
+	}
+}
+
+START_TEST(test_stream_loose)
+{
+	check_streamed_bytes(0);
+}
+END_TEST
+
+START_TEST(test_stream_packed)
+{
+	/* Every blob of HEAD packed: none may then come through libgit2. */
+	ck_assert_int_eq(run_script("cd w && git repack -adq && "
+				    "git prune-packed"),
+			 0);
+	check_streamed_bytes(1);
+}
+END_TEST
+
+/* Limits on streamed blobs: refused before a byte of them goes out. */
+static const struct {
+	uint64_t max_blob, max_total;
+	const char *message;
+} stream_limits[] = {
+	{ 3 << 20, 0, "file 'big/b2' is too big for the build context: "
+		      "3145729 bytes, over the 3145728 bytes limit on a file" },
+	{ 0, 5 << 20, "its files come to " },
+};
+
+START_TEST(test_stream_limits)
+{
+	sp_context_options opts = SP_CONTEXT_OPTIONS_INIT;
+	size_t prev = sp_context__set_stream_threshold(STREAM_AT);
+	sp_context_stats stats;
+	sp_buf bytes = SP_BUF_INIT;
+	const char *name;
+	int error;
+
+	opts.max_blob = stream_limits[_i].max_blob;
+	opts.max_total = stream_limits[_i].max_total;
+	error = write_many(&bytes, "HEAD", 1, &opts, &stats);
+	sp_context__set_stream_threshold(prev);
+	ck_assert_int_eq(error, SP_ETOOBIG);
+	ck_assert_msg(strstr(sp_error_last(), stream_limits[_i].message), "%s",
+		      sp_error_last());
+	/* The refused file's name is in the message, not in the archive. */
+	name = strstr(sp_error_last(), "'") + 1;
+	ck_assert_ptr_null(memmem(bytes.ptr, bytes.size, name,
+				  (size_t)(strchr(name, '\'') - name)));
+	ck_assert_uint_le(bytes.size, stats.bytes + 2048 * (stats.files +
+							     stats.dirs +
+							     stats.symlinks));
+	sp_buf_dispose(&bytes);
+}
+END_TEST
+
+/* Measuring gives the writer's counts, and its refusals word for word. */
+static const struct {
+	uint64_t max_blob, max_total;
+} measure_limits[] = {
+	{ 0, 0 },
+	{ 3 << 20, 0 },
+	{ 50000, 0 },
+	{ 0, 5 << 20 },
+	{ 0, 1000 },
+	{ (3 << 20) + 1, 0 },
+	{ 100000, 200 << 20 },
+};
+
+static int measure_many(sp_context_stats *out, const sp_context_options *opts,
+			sp_buf *largest)
+{
+	sp_repo *repo = NULL;
+	int error;
+
+	ck_assert_int_eq(sp_repo_open(&repo, repo_dir.ptr), 0);
+	error = sp_context_measure(out, repo, "HEAD", opts, largest);
+	sp_repo_free(repo);
+	return error;
+}
+
+START_TEST(test_measure_like_writer)
+{
+	sp_context_options opts = SP_CONTEXT_OPTIONS_INIT;
+	sp_context_stats written, measured, cached;
+	sp_buf bytes = SP_BUF_INIT, cache = SP_BUF_INIT, largest = SP_BUF_INIT;
+	char msg[1024];
+	int werror, merror;
+
+	opts.max_blob = measure_limits[_i].max_blob;
+	opts.max_total = measure_limits[_i].max_total;
+	werror = write_many(&bytes, "HEAD", 1, &opts, &written);
+	snprintf(msg, sizeof(msg), "%s", sp_error_last());
+	merror = measure_many(&measured, &opts, &largest);
+	ck_assert_int_eq(merror, werror);
+	if (werror)
+		ck_assert_str_eq(sp_error_last(), msg);
+	ck_assert(!memcmp(&measured, &written, sizeof(written)));
+	if (!werror)
+		ck_assert_str_eq(largest.ptr, "big/b2");
+
+	/* The same with the sizes of the trees kept, twice. */
+	sp_buf_printf(&cache, "%s/sizes-%d", sandbox, _i);
+	opts.size_cache = cache.ptr;
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(measure_many(&cached, &opts, &largest),
+				 werror);
+		if (werror)
+			ck_assert_str_eq(sp_error_last(), msg);
+		ck_assert(!memcmp(&cached, &written, sizeof(written)));
+		if (!werror)
+			ck_assert_str_eq(largest.ptr, "big/b2");
+		/* Written after a walk within the limits only. */
+		ck_assert_int_eq(access(cache.ptr, F_OK) == 0, !werror);
+	}
+	sp_buf_dispose(&bytes);
+	sp_buf_dispose(&cache);
+	sp_buf_dispose(&largest);
+}
+END_TEST
+
+/*
+ * The kept sizes are used: a file that says otherwise about the root tree
+ * changes the answer (no one but the server writes it), and a limit that
+ * the kept sizes may pass makes the walk go into the trees again.
+ */
+START_TEST(test_measure_cache_used)
+{
+	sp_context_options opts = SP_CONTEXT_OPTIONS_INIT;
+	sp_context_stats first, stats;
+	sp_buf cache = SP_BUF_INIT, text = SP_BUF_INIT, line = SP_BUF_INIT;
+	sp_buf largest = SP_BUF_INIT;
+	sp_repo *repo = NULL;
+	char root[GIT_OID_HEXSZ + 1];
+	FILE *f;
+
+	sp_buf_printf(&cache, "%s/sizes-used", sandbox);
+	opts.size_cache = cache.ptr;
+	ck_assert_int_eq(measure_many(&first, &opts, NULL), 0);
+	ck_assert_int_eq(sp_buf_read_file(&text, cache.ptr, 1 << 20), 0);
+	ck_assert_int_eq(sp_repo_open(&repo, repo_dir.ptr), 0);
+	{
+		git_repository *git = NULL;
+		git_object *tree = NULL;
+
+		ck_assert_int_ge(git_libgit2_init(), 1);
+		ck_assert_int_eq(git_repository_open(&git, repo_dir.ptr), 0);
+		ck_assert_int_eq(git_revparse_single(&tree, git,
+						     "HEAD^{tree}"),
+				 0);
+		git_oid_tostr(root, sizeof(root), git_object_id(tree));
+		git_object_free(tree);
+		git_repository_free(git);
+		git_libgit2_shutdown();
+	}
+	ck_assert_ptr_nonnull(strstr(text.ptr, root));
+
+	/* The root tree said to hold 7 files of 1000 bytes in all. */
+	sp_buf_printf(&line,
+		      "spacehook tree sizes 1\n%s 7 1 0 0 1000 900 900 1 "
+		      "x/%%20y\n",
+		      root);
+	ck_assert_ptr_nonnull(f = fopen(cache.ptr, "w"));
+	ck_assert_int_eq(fputs(line.ptr, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(sp_context_measure(&stats, repo, "HEAD", &opts,
+					    &largest),
+			 0);
+	ck_assert_uint_eq(stats.files, 7);
+	ck_assert_uint_eq(stats.bytes, 1000);
+	ck_assert_str_eq(largest.ptr, "x/ y");
+
+	/* A limit it may pass: the trees are read again, truly. */
+	opts.max_total = 1100;
+	ck_assert_int_eq(sp_context_measure(&stats, repo, "HEAD", &opts,
+					    NULL),
+			 SP_ETOOBIG);
+	opts.max_total = 0;
+
+	/* A damaged file is not used (nor an error). */
+	ck_assert_ptr_nonnull(f = fopen(cache.ptr, "w"));
+	ck_assert_int_eq(fputs("spacehook tree sizes 1\nzz 1 2\n", f) >= 0,
+			 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(sp_context_measure(&stats, repo, "HEAD", &opts,
+					    NULL),
+			 0);
+	ck_assert(!memcmp(&stats, &first, sizeof(stats)));
+	sp_repo_free(repo);
+	sp_buf_dispose(&cache);
+	sp_buf_dispose(&text);
+	sp_buf_dispose(&line);
+	sp_buf_dispose(&largest);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("context");
@@ -909,6 +1273,11 @@ int main(void)
 	tcase_add_loop_test(tc, test_failures, 0,
 			    sizeof(failures) / sizeof(failures[0]));
 	tcase_add_test(tc, test_limits_that_fit);
+	tcase_add_loop_test(tc, test_limit_messages, 0,
+			    sizeof(limit_messages) /
+				    sizeof(limit_messages[0]));
+	tcase_add_loop_test(tc, test_size_words, 0,
+			    sizeof(size_words) / sizeof(size_words[0]));
 	tcase_add_loop_test(tc, test_bad_tree, 0,
 			    sizeof(bad_trees) / sizeof(bad_trees[0]));
 	suite_add_tcase(s, tc);
@@ -927,6 +1296,20 @@ int main(void)
 			    sizeof(ahead_failures) /
 				    sizeof(ahead_failures[0]));
 	tcase_add_test(tc, test_ahead_reader_gone);
+	/* Streaming and measuring, in this order: packed half way. */
+	tcase_add_test(tc, test_stream_loose);
+	tcase_add_loop_test(tc, test_stream_limits, 0,
+			    sizeof(stream_limits) / sizeof(stream_limits[0]));
+	tcase_add_loop_test(tc, test_measure_like_writer, 0,
+			    sizeof(measure_limits) /
+				    sizeof(measure_limits[0]));
+	tcase_add_test(tc, test_measure_cache_used);
+	tcase_add_test(tc, test_stream_packed);
+	tcase_add_loop_test(tc, test_stream_limits, 0,
+			    sizeof(stream_limits) / sizeof(stream_limits[0]));
+	tcase_add_loop_test(tc, test_measure_like_writer, 0,
+			    sizeof(measure_limits) /
+				    sizeof(measure_limits[0]));
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);
