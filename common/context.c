@@ -493,8 +493,8 @@ static int context_blob_error(int error)
 /*
  * `git cat-file blob <id>` for the repository as sp_repo_open sees it (the
  * quarantine of a hook as alternates), its stdout on `*fd`. Replace refs
- * are off (libgit2 ignores them too) and pack windows small, so git's
- * memory stays bounded while it streams.
+ * are off (libgit2 ignores them too), pack windows small and blobs from
+ * 1 MiB streamed, so git's memory stays bounded while it streams.
  */
 static int context_cat_start(pid_t *pid, int *fd, struct context *ctx,
                              const git_oid *id)
@@ -505,15 +505,14 @@ static int context_cat_start(pid_t *pid, int *fd, struct context *ctx,
 	    "PATH", "HOME",  "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL",
 	    "LANG", "LC_ALL"};
 	char hex[GIT_OID_HEXSZ + 1];
-	const char *argv[] = {"git",
-	                      "-c",
-	                      "core.packedGitWindowSize=4m",
-	                      "-c",
-	                      "core.packedGitLimit=16m",
-	                      "cat-file",
-	                      "blob",
-	                      hex,
-	                      NULL};
+	/*
+	 * git streams a packed blob only above core.bigFileThreshold (512 MiB
+	 * by default) and reads smaller ones whole: lowered to 1 MiB here.
+	 */
+	const char *argv[] = {"git", "-c", "core.bigFileThreshold=1m", "-c",
+	                      "core.packedGitWindowSize=4m", "-c",
+	                      "core.packedGitLimit=16m", "cat-file", "blob",
+	                      hex, NULL};
 	sp_proc_options popts = {0};
 	sp_buf alternates = SP_BUF_INIT;
 	sp_env env = SP_ENV_INIT;
