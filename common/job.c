@@ -196,11 +196,9 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 		error = sp_error_set_os(SP_EIO, "cannot create '%s'", path.ptr);
 		goto done;
 	}
-	if (repo_path) {
-		job_path(&path, store, "repo");
-		if ((error = sp_store_write_file(path.ptr, repo_path, strlen(repo_path), 0600)) < 0)
-			goto done;
-	}
+	/* A push from another repository mapping to the same id never builds. */
+	if (repo_path && (error = sp_store_bind(store, repo_path, 0)) < 0)
+		goto done;
 	if (job_queue_read(&prev, store) == 0) {
 		if ((flags & SP_JOB_RESTART) && !(prev.flags & SP_JOB_RESTART)) {
 			memcpy(id_out, prev.id, SP_JOB_ID_MAX);
@@ -523,7 +521,7 @@ static void job_run(job_context *ctx, job_entry *job)
 	sp_kv secrets = { 0 }, variables = { 0 };
 	sp_buf path = SP_BUF_INIT, readme = SP_BUF_INIT, text = SP_BUF_INIT,
 	       image = SP_BUF_INIT, lspace = SP_BUF_INIT, lcommit = SP_BUF_INIT,
-	       clean = SP_BUF_INIT;
+	       clean = SP_BUF_INIT, salt = SP_BUF_INIT, cache_ns = SP_BUF_INIT;
 	sp_state state;
 	sp_engine *engine = NULL;
 	sp_redact redact;
@@ -636,6 +634,24 @@ static void job_run(job_context *ctx, job_entry *job)
 		b.variables = &variables;
 		b.secrets = &secrets;
 		b.no_cache = !!(job->flags & SP_JOB_NO_CACHE);
+		/* No layer or cache mount crosses Spaces or outlives a secret. */
+		{
+			unsigned char key[SP_STORE_KEY_SIZE];
+
+			error = sp_store_cache_key(key, s->state_dir);
+			if (error == 0)
+				error = sp_build_cache_salt(&salt, key, sizeof(key), ctx->space->id,
+							    &secrets);
+			memset(key, 0, sizeof(key));
+			if (error < 0) {
+				job_say(&log, "spacehook: error: %s", sp_error_last());
+				job_finish(ctx, &state, job, &log, "BUILD_ERROR", sp_error_last());
+				goto done;
+			}
+		}
+		sp_buf_printf(&cache_ns, "spacehook-%s", ctx->space->slug);
+		b.cache_salt = salt.ptr;
+		b.cache_namespace = cache_ns.ptr;
 		b.log_max = s->build_log_max;
 		b.output = job_log_write;
 		b.payload = &log;
@@ -709,6 +725,8 @@ done:
 	sp_buf_dispose(&lspace);
 	sp_buf_dispose(&lcommit);
 	sp_buf_dispose(&clean);
+	sp_buf_dispose(&salt);
+	sp_buf_dispose(&cache_ns);
 }
 
 /* Take the queued job, if any, under the queue lock. */
@@ -728,15 +746,7 @@ static int job_dequeue(job_entry *out, sp_store *store)
 
 static int job_repo_path(sp_buf *out, sp_store *store)
 {
-	sp_buf path = SP_BUF_INIT;
-	int error;
-
-	job_path(&path, store, "repo");
-	error = sp_buf_read_file(out, path.ptr, 8192);
-	sp_buf_dispose(&path);
-	if (error == SP_ENOTFOUND)
-		error = sp_error_set(SP_ENOTFOUND, "no repository is recorded for this Space yet (push to it first)");
-	return error;
+	return sp_store_binding(out, sp_store_state_dir(store), sp_store_space(store));
 }
 
 /* Settings as the Space's repository sees them (its own config included). */
