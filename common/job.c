@@ -1029,6 +1029,14 @@ int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers, int
 	sp_buf_printf(&filter, "spacehook.space=%s", space->id);
 	sp_engine_image_list(&before, engine, filter.ptr);
 	*containers += sp_deploy_gc_containers(engine, space, state.container, NULL);
+	if (!state.container) {
+		/* Nothing serves: the Space's network goes too. */
+		sp_buf network = SP_BUF_INIT;
+
+		sp_deploy_network_name(&network, space);
+		sp_engine_network_remove(engine, network.ptr);
+		sp_buf_dispose(&network);
+	}
 	sp_deploy_gc_images(engine, space, state.image, state.prev_image);
 	sp_engine_image_list(&after, engine, filter.ptr);
 	if (before.count > after.count)
@@ -1105,5 +1113,52 @@ done:
 	sp_container_info_dispose(&info);
 	sp_buf_dispose(&message);
 	sp_store_unlock(lock);
+	return error;
+}
+
+int sp_job_forget(const sp_settings *settings, sp_store *store, int data, sp_buf *report)
+{
+	const sp_space *space = sp_store_space(store);
+	sp_engine *engine = NULL;
+	sp_buf name = SP_BUF_INIT;
+	int lock = -1, error, containers, images = 0;
+	sp_image_list list = { 0 };
+
+	if ((error = sp_job_cancel(NULL, store, 60)) < 0 ||
+	    (error = sp_store_lock(&lock, store, 1)) < 0 ||
+	    (error = sp_engine_new(&engine, settings->docker_host)) < 0)
+		goto done;
+	sp_buf_printf(&name, "spacehook.space=%s", space->id);
+	if (sp_engine_image_list(&list, engine, name.ptr) == 0)
+		images = (int)list.count;
+	containers = sp_deploy_gc_containers(engine, space, NULL, NULL);
+	if ((error = sp_deploy_gc_images(engine, space, NULL, NULL)) < 0)
+		goto done;
+	sp_deploy_network_name(&name, space);
+	error = sp_engine_network_remove(engine, name.ptr);
+	if (error < 0 && error != SP_ENOTFOUND)
+		goto done;
+	sp_buf_printf(report, "%s: removed %d container%s, %d image%s, its network", space->id,
+		      containers, containers == 1 ? "" : "s", images, images == 1 ? "" : "s");
+	sp_buf_clear(&name);
+	sp_buf_printf(&name, "spacehook-%s-data", space->slug);
+	if (data) {
+		error = sp_engine_volume_remove(engine, name.ptr, 1);
+		if (error < 0 && error != SP_ENOTFOUND)
+			goto done;
+		sp_buf_puts(report, ", its /data volume");
+	}
+	if ((error = sp_store_remove(store)) < 0)
+		goto done;
+	sp_buf_puts(report, " and its state (record, secrets, variables, logs, binding)");
+	if (!data)
+		sp_buf_printf(report, "; the volume %s is kept (--data removes it)", name.ptr);
+	error = 0;
+done:
+	if (lock >= 0)
+		sp_store_unlock(lock);
+	sp_image_list_dispose(&list);
+	sp_engine_free(engine);
+	sp_buf_dispose(&name);
 	return error;
 }

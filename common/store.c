@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -1233,4 +1234,24 @@ done:
 	sp_buf_dispose(&tmp);
 	sp_buf_dispose(&text);
 	return error;
+}
+
+static int store_remove_entry(const char *path, const struct stat *st, int flag,
+                              struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 &&
+	               errno != ENOENT
+	           ? -1
+	           : 0;
+}
+
+int sp_store_remove(sp_store *store)
+{
+	if (nftw(store->dir, store_remove_entry, 16,
+	         FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 &&
+	    errno != ENOENT)
+		return sp_error_set_os(SP_EIO, "cannot remove '%s'", store->dir);
+	return 0;
 }

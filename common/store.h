@@ -77,6 +77,13 @@ int sp_store_bind(sp_store *store, const char *repo_path, int force);
 int sp_store_check_binding(const char *state_dir, const sp_space *space,
                            const char *repo_path);
 
+/*
+ * Remove the Space's state directory and everything in it (record, secrets,
+ * variables, logs, binding); symbolic links are removed, never followed.
+ * The store stays usable only for sp_store_free.
+ */
+int sp_store_remove(sp_store *store);
+
 #define SP_STORE_KEY_SIZE 32
 
 /*
