@@ -24,6 +24,13 @@ e2e_cleanup() {
 			"$DOCKER" rm -f "$id" >/dev/null 2>&1 || true
 		fi
 	done
+	ids=$("$DOCKER" network ls -q --filter "label=spacehook.space" 2>/dev/null || true)
+	for id in $ids; do
+		if "$DOCKER" network inspect -f '{{index .Labels "spacehook.space"}}' "$id" 2>/dev/null |
+			grep -q "^e2e-$SP_TEST_NAME/"; then
+			"$DOCKER" network rm "$id" >/dev/null 2>&1 || true
+		fi
+	done
 	cleanup_sandbox
 }
 trap e2e_cleanup EXIT
