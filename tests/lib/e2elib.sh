@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: OUT and RC are read by the tests
 # Helpers for the end-to-end tests on the real engine (sourced after testlib.sh):
 # a server config in the sandbox, Spaces pushed for real, cleanup of what they ran.
 
