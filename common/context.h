@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "repo.h"
 
 /* The deepest directory nesting accepted (git's core.maxTreeDepth). */
@@ -155,5 +156,13 @@ size_t sp_context__set_stream_threshold(size_t size);
  * through libgit2 (loose objects) and through git cat-file (packed).
  */
 void sp_context__stream_counts(size_t *loose, size_t *packed);
+
+/*
+ * A tar archive holding one directory entry `name` owned by uid:gid with
+ * `mode`, mtime 0, into `out` (replacing what it held): the single layer of
+ * an image whose `name` directory only gives its owner to an empty volume.
+ */
+int sp_context_dir_archive(sp_buf *out, const char *name, unsigned uid,
+                           unsigned gid, unsigned mode);
 
 #endif
