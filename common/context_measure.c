@@ -3,7 +3,6 @@
  * that programs that only measure (pre-receive) do not load libarchive. */
 #include "context.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
