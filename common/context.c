@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "error.h"
 #include "context_private.h"
+#include "error.h"
 #include "proc.h"
 #include "repo_private.h"
 
@@ -622,7 +622,7 @@ static int context_blob(struct context *ctx, struct slot *s)
 		data = git_odb_object_data(obj);
 		size = (uint64_t)git_odb_object_size(obj);
 		if ((error = sp_context__limits(ctx->opts, ctx->path, size,
-		                            ctx->stats->bytes)) < 0)
+		                                ctx->stats->bytes)) < 0)
 			goto done;
 	} else {
 		/* The header first: the limits, and whether to stream. */
@@ -634,9 +634,9 @@ static int context_blob(struct context *ctx, struct slot *s)
 			error = sp_context__blob_error(error);
 			goto done;
 		}
-		if ((error =
-		         sp_context__limits(ctx->opts, ctx->path, (uint64_t)hsize,
-		                        ctx->stats->bytes)) < 0)
+		if ((error = sp_context__limits(ctx->opts, ctx->path,
+		                                (uint64_t)hsize,
+		                                ctx->stats->bytes)) < 0)
 			goto done;
 		if (type == GIT_OBJECT_BLOB && s->mode != GIT_FILEMODE_LINK &&
 		    hsize >= atomic_load(&context_stream_min)) {

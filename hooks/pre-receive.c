@@ -83,8 +83,8 @@ static void drain(FILE *in)
  * repository (spacehook-tree-sizes) so the next push reads only what it
  * changed.
  */
-static int check_sizes(sp_buf *out, sp_repo *repo,
-                       const sp_settings *settings, const char *commit)
+static int check_sizes(sp_buf *out, sp_repo *repo, const sp_settings *settings,
+                       const char *commit)
 {
 	sp_context_options opts = SP_CONTEXT_OPTIONS_INIT;
 	sp_context_stats stats;
