@@ -200,15 +200,15 @@ static int store_check_parent(sp_buf *fix, int *shared, const struct stat *st,
 	} else if (st->st_uid != 0 && st->st_uid != uid) {
 		store_who(&who, st->st_uid);
 		store_you(&you, uid);
-		sp_buf_printf(fix,
-		              "chown root '%s' && chmod go-w '%s' (or set "
-		              "spacehook.stateDir to a directory whose parents "
-		              "only root can change)",
-		              path, path);
+		sp_buf_printf(fix, "chown root '%s' && chmod go-w '%s'", path,
+		              path);
 		error =
 		    sp_error_set(SP_EINVALID,
 		                 "'%s', a parent of state directory '%s', is "
-		                 "owned by %s, not by root or %s",
+		                 "owned by %s, not by root or %s: its owner "
+		                 "could swap the state directory (or set "
+		                 "spacehook.stateDir to a directory whose "
+		                 "parents only root can change)",
 		                 path, root, who.ptr, you.ptr);
 	} else if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
 	           !(st->st_mode & S_ISVTX)) {
