@@ -181,8 +181,8 @@ static int store_check_level(sp_buf *fix, const struct stat *st,
 /*
  * A directory above the state directory (sshd's StrictModes): owned by root
  * or `uid`, not writable by group or others, except a sticky shared one
- * like /tmp (`*shared` set: the next level must then be owned by `uid`,
- * which the caller checks).
+ * like /tmp (`*shared` set: the next level must then be owned by `uid` or
+ * root, which the caller checks).
  */
 static int store_check_parent(sp_buf *fix, int *shared, const struct stat *st,
                               const char *path, const char *root, uid_t uid)
@@ -226,22 +226,28 @@ static int store_check_parent(sp_buf *fix, int *shared, const struct stat *st,
 	return error;
 }
 
-/* The level under a sticky shared directory must be `uid`'s own. */
+/*
+ * The level under a sticky shared directory: only its owner, root (and the
+ * shared directory's owner, root or `uid` as checked) may rename or remove
+ * it there, so it must be `uid`'s or root's.
+ */
 static int store_check_shared(sp_buf *fix, const struct stat *st,
                               const char *path, const char *shared, uid_t uid)
 {
 	sp_buf who = SP_BUF_INIT, you = SP_BUF_INIT;
 	int error = 0;
 
-	if (st->st_uid != uid) {
+	if (st->st_uid != uid && st->st_uid != 0) {
 		store_who(&who, st->st_uid);
 		store_you(&you, uid);
 		sp_buf_clear(fix);
 		sp_buf_printf(fix, "chown %ld '%s'", (long)uid, path);
-		error = sp_error_set(SP_EINVALID,
-		                     "'%s' is in the shared directory '%s' but "
-		                     "owned by %s, not by %s",
-		                     path, shared, who.ptr, you.ptr);
+		error =
+		    sp_error_set(SP_EINVALID,
+		                 "'%s' is in the shared directory '%s' but "
+		                 "owned by %s, not by root or %s: its owner "
+		                 "could swap it",
+		                 path, shared, who.ptr, you.ptr);
 	}
 	sp_buf_dispose(&who);
 	sp_buf_dispose(&you);

@@ -12,9 +12,9 @@
 #include "space.h"
 
 /*
- * Layout under the state dir (spacehook.stateDir), directories 0700, files 0600:
- *   spaces/<slug>/space           the id ("owner/name"), for listing and to catch slug clashes
- *   spaces/<slug>/state.json      the stage record (sp_state)
+ * Layout under the state dir (spacehook.stateDir), directories 0700, files
+ * 0600: spaces/<slug>/space           the id ("owner/name"), for listing and to
+ * catch slug clashes spaces/<slug>/state.json      the stage record (sp_state)
  *   spaces/<slug>/secrets.json    {"NAME": "value"}
  *   spaces/<slug>/variables.json  {"NAME": "value"}
  *   spaces/<slug>/kv.lock         flock held while secrets/variables change
@@ -30,7 +30,8 @@
  * is a real directory owned by the running user and not writable by group
  * or others, and that the parents of the state dir up to / are owned by
  * root or that user and not writable by group or others (a sticky shared
- * directory such as /tmp only right above a directory the user owns).
+ * directory such as /tmp only right above a directory the user or root
+ * owns: nobody else can rename or remove that one).
  * Files are opened relative to the checked directories, never through a
  * symbolic link: one found where a file or directory should be is refused
  * (SP_EINVALID naming it), never followed. Refusals end in "; fix: CMD".

@@ -142,4 +142,16 @@ run status alice/demo
 expect_eq "a sticky parent above your own directory is fine" 0 "$rc"
 check "the state directory was made there" test -d "$SANDBOX/shared/state/spaces/alice--demo"
 
+# spacehook install checks the same as it makes the directory.
+git init -q --bare "$SANDBOX/i.git"
+mkdir -m 0775 "$SANDBOX/group"
+git -C "$SANDBOX/i.git" config spacehook.stateDir "$SANDBOX/group/state"
+run install "$SANDBOX/i.git"
+expect_eq "install under a group-writable parent fails" 1 "$rc"
+expect_contains "saying so, with the fix" \
+	"'$SANDBOX/group', a parent of state directory '$SANDBOX/group/state', is writable by group or others (mode 0775); fix: chmod go-w '$SANDBOX/group'" "$out"
+sh -c "$(fix_in "$out")"
+run install "$SANDBOX/i.git"
+expect_eq "after the fix install passes" 0 "$rc"
+
 finish
