@@ -75,8 +75,9 @@ static int job_queue_read(job_entry *out, sp_store *store)
 		goto done;
 	if (sscanf(text.ptr, "%63s %40s %u %lld", out->id, out->commit, &out->flags,
 		   &out->queued_at) != 4 || strlen(out->commit) != SP_OID_HEXSZ) {
-		error = sp_error_set(SP_EINVALID, "damaged queue file '%s/queue'",
-				     sp_store_dir(store));
+		error =
+		    sp_error_set(SP_EINVALID, "damaged queue file '%s/queue'",
+		                 sp_store_dir(store));
 		sp_store_unlinkat(store, "queue");
 	}
 done:
@@ -103,12 +104,13 @@ static int job_append_log(sp_store *store, const char *id, const char *text)
 	int fd, error = 0;
 
 	job_log_name(&path, id, "log");
-	fd = sp_store_openat(store, path.ptr, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	fd = sp_store_openat(store, path.ptr, O_WRONLY | O_APPEND | O_CREAT,
+	                     0600);
 	if (fd < 0)
 		error = fd;
 	else if (write(fd, text, strlen(text)) < 0)
-		error = sp_error_set_os(SP_EIO, "cannot write '%s/%s'", sp_store_dir(store),
-					path.ptr);
+		error = sp_error_set_os(SP_EIO, "cannot write '%s/%s'",
+		                        sp_store_dir(store), path.ptr);
 	if (fd >= 0)
 		close(fd);
 	sp_buf_dispose(&path);
@@ -180,7 +182,8 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 	if ((lock = job_queue_lock(store)) < 0)
 		return lock;
 	if (repo_path &&
-	    (error = sp_store_writeat(store, "repo", repo_path, strlen(repo_path), 0600)) < 0)
+	    (error = sp_store_writeat(store, "repo", repo_path,
+	                              strlen(repo_path), 0600)) < 0)
 		goto done;
 	if (job_queue_read(&prev, store) == 0) {
 		if ((flags & SP_JOB_RESTART) && !(prev.flags & SP_JOB_RESTART)) {
@@ -242,7 +245,8 @@ static int job_worker_log(sp_store *store)
 	struct stat st;
 	int fd;
 
-	fd = sp_store_openat(store, "worker.log", O_WRONLY | O_APPEND | O_CREAT, 0600);
+	fd = sp_store_openat(store, "worker.log", O_WRONLY | O_APPEND | O_CREAT,
+	                     0600);
 	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > (1 << 20) && ftruncate(fd, 0) < 0) {
 		close(fd);
 		fd = -1;
@@ -325,7 +329,8 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 		char chunk[8192];
 		ssize_t n;
 
-		if (logfd < 0 && (logfd = sp_store_openat(store, log.ptr, O_RDONLY, 0)) < 0)
+		if (logfd < 0 &&
+		    (logfd = sp_store_openat(store, log.ptr, O_RDONLY, 0)) < 0)
 			logfd = -1;
 		n = logfd >= 0 ? pread(logfd, chunk, sizeof(chunk), offset) : 0;
 		if (n > 0) {
@@ -344,7 +349,8 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 		if (time(NULL) - last_check >= 2) {
 			last_check = time(NULL);
 			if (!sp_job_worker_pid(store) &&
-			    (!job_still_queued(store, id) || time(NULL) - started > JOB_START_GRACE) &&
+			    (!job_still_queued(store, id) ||
+			     time(NULL) - started > JOB_START_GRACE) &&
 			    sp_store_statat(&st, store, status.ptr) < 0) {
 				const char *msg = "spacehook: error: the worker stopped before the "
 						  "job ended; see 'spacehook status' and "
@@ -412,9 +418,11 @@ static int job_take_slot(const sp_settings *s, sp_store *store, job_log *log)
 		for (int i = 0; i < (s->max_concurrent_builds > 0 ? s->max_concurrent_builds : 1); i++) {
 			sp_buf_clear(&path);
 			sp_buf_printf(&path, "slots/%d.lock", i);
-			fd = sp_store_root_openat(store, path.ptr, O_RDWR | O_CREAT, 0600);
+			fd = sp_store_root_openat(store, path.ptr,
+			                          O_RDWR | O_CREAT, 0600);
 			if (fd == SP_EINVALID) {
-				job_say(log, "spacehook: error: %s", sp_error_last());
+				job_say(log, "spacehook: error: %s",
+				        sp_error_last());
 				goto done;
 			}
 			if (fd < 0)
@@ -510,7 +518,8 @@ static void job_run(job_context *ctx, job_entry *job)
 	sp_state_init(&state);
 	sp_redact_init(&redact, NULL, NULL);
 	job_log_name(&path, job->id, "log");
-	log.fd = sp_store_openat(ctx->store, path.ptr, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	log.fd = sp_store_openat(ctx->store, path.ptr,
+	                         O_WRONLY | O_APPEND | O_CREAT, 0600);
 	if (log.fd < 0) {
 		log.fd = -1;
 		job_write_status(ctx->store, job->id, "BUILD_ERROR", "cannot write the job log");
@@ -591,11 +600,13 @@ static void job_run(job_context *ctx, job_entry *job)
 		}
 		if ((slot = job_take_slot(s, ctx->store, &log)) < 0) {
 			if (slot == SP_ECANCELED)
-				job_finish(ctx, &state, job, &log,
-					   state.container ? "RUNNING" : "STOPPED",
-					   "build canceled by the administrator");
+				job_finish(
+				    ctx, &state, job, &log,
+				    state.container ? "RUNNING" : "STOPPED",
+				    "build canceled by the administrator");
 			else
-				job_finish(ctx, &state, job, &log, "BUILD_ERROR", sp_error_last());
+				job_finish(ctx, &state, job, &log,
+				           "BUILD_ERROR", sp_error_last());
 			goto done;
 		}
 		sp_buf_printf(&image, "spacehook/%s:%.12s", ctx->space->slug, job->commit);
@@ -775,7 +786,8 @@ int sp_job_work(const sp_space *space)
 			goto done;
 		if (lock < 0)
 			break; /* another worker runs the queue */
-		sp_store_writeat(store, "worker.pid", pidtext.ptr, pidtext.size, 0600);
+		sp_store_writeat(store, "worker.pid", pidtext.ptr, pidtext.size,
+		                 0600);
 		while (!job_cancel && job_dequeue(&job, store) == 0) {
 			job_context ctx = { &settings, store, repo, space };
 
@@ -880,12 +892,14 @@ static int job_program_stat(struct stat *out, const char *program)
 
 	if (strchr(program, '/'))
 		return stat(program, out);
-	for (p = path ? path : "/usr/bin:/bin"; found < 0 && *p; p = *end ? end + 1 : end) {
+	for (p = path ? path : "/usr/bin:/bin"; found < 0 && *p;
+	     p = *end ? end + 1 : end) {
 		end = strchrnul(p, ':');
 		sp_buf_clear(&full);
 		sp_buf_put(&full, p, (size_t)(end - p));
 		sp_buf_printf(&full, "/%s", program);
-		if (access(full.ptr, X_OK) == 0 && stat(full.ptr, out) == 0 && S_ISREG(out->st_mode))
+		if (access(full.ptr, X_OK) == 0 && stat(full.ptr, out) == 0 &&
+		    S_ISREG(out->st_mode))
 			found = 0;
 	}
 	sp_buf_dispose(&full);
@@ -907,7 +921,8 @@ static int job_is_worker(pid_t pid, const char *space_id)
 
 	job_program(&program);
 	sp_buf_printf(&path, "/proc/%ld/exe", (long)pid);
-	if (stat(path.ptr, &exe) < 0 || job_program_stat(&prog, program.ptr) < 0 ||
+	if (stat(path.ptr, &exe) < 0 ||
+	    job_program_stat(&prog, program.ptr) < 0 ||
 	    exe.st_dev != prog.st_dev || exe.st_ino != prog.st_ino)
 		goto done;
 	sp_buf_clear(&path);
@@ -920,13 +935,13 @@ static int job_is_worker(pid_t pid, const char *space_id)
 	if (verb >= end)
 		goto done;
 	id = verb + strnlen(verb, (size_t)(end - verb)) + 1;
-	if (id >= end || strcmp(verb, "worker") || strnlen(id, (size_t)(end - id)) + 1 !=
-							(size_t)(end - id) ||
+	if (id >= end || strcmp(verb, "worker") ||
+	    strnlen(id, (size_t)(end - id)) + 1 != (size_t)(end - id) ||
 	    strcmp(id, space_id))
 		goto done;
 	ok = !strcmp(argv0, program.ptr) ||
-	     (job_program_stat(&arg0, argv0) == 0 && arg0.st_dev == prog.st_dev &&
-	      arg0.st_ino == prog.st_ino);
+	     (job_program_stat(&arg0, argv0) == 0 &&
+	      arg0.st_dev == prog.st_dev && arg0.st_ino == prog.st_ino);
 done:
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&cmdline);
@@ -943,8 +958,8 @@ pid_t sp_job_worker_pid(sp_store *store)
 	if (sp_store_readat(&text, store, "worker.pid", 64) == 0) {
 		errno = 0;
 		pid = strtol(text.ptr, &end, 10);
-		if (errno || end == text.ptr || (*end && strcmp(end, "\n")) || pid <= 0 ||
-		    pid > 4194304)
+		if (errno || end == text.ptr || (*end && strcmp(end, "\n")) ||
+		    pid <= 0 || pid > 4194304)
 			pid = 0;
 	}
 	sp_buf_dispose(&text);

@@ -81,17 +81,20 @@ int sp_store_check(sp_buf *fix, const char *state_dir, uid_t uid);
  */
 
 /* openat() of `relpath`: a new fd (the caller closes it) or a negative code. */
-int sp_store_openat(sp_store *store, const char *relpath, int flags, mode_t mode);
+int sp_store_openat(sp_store *store, const char *relpath, int flags,
+                    mode_t mode);
 
 /* The same under the state directory itself ("ports.lock", "slots/0.lock"). */
-int sp_store_root_openat(sp_store *store, const char *relpath, int flags, mode_t mode);
+int sp_store_root_openat(sp_store *store, const char *relpath, int flags,
+                         mode_t mode);
 
 /* Read `relpath` whole into `out` (at most `max` bytes, else SP_ETOOBIG). */
-int sp_store_readat(sp_buf *out, sp_store *store, const char *relpath, size_t max);
+int sp_store_readat(sp_buf *out, sp_store *store, const char *relpath,
+                    size_t max);
 
 /* Write `relpath` whole: temp file in its directory, fsync, renameat, fsync. */
-int sp_store_writeat(sp_store *store, const char *relpath, const void *data, size_t len,
-		     mode_t mode);
+int sp_store_writeat(sp_store *store, const char *relpath, const void *data,
+                     size_t len, mode_t mode);
 
 /* Remove `relpath`; one already gone is fine. */
 int sp_store_unlinkat(sp_store *store, const char *relpath);
@@ -99,7 +102,8 @@ int sp_store_unlinkat(sp_store *store, const char *relpath);
 /* lstat() of `relpath`; SP_ENOTFOUND when absent. */
 int sp_store_statat(struct stat *out, sp_store *store, const char *relpath);
 
-/* Open the directory `relpath` (a checked level) for reading; the caller closedir()s `*out`. */
+/* Open the directory `relpath` (a checked level) for reading; the caller
+ * closedir()s `*out`. */
 int sp_store_opendirat(DIR **out, sp_store *store, const char *relpath);
 
 /* Secrets and variables. */
