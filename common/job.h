@@ -112,4 +112,13 @@ int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers, int
  */
 int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine, sp_state *state);
 
+/*
+ * Forget the Space: cancel its job, remove its containers, images and
+ * network (and its /data volume when `data`), then its state directory:
+ * record, secrets, variables, logs and the binding to its repository. The
+ * next push to an id that maps there starts anew. What was removed is
+ * appended to `report` as one line.
+ */
+int sp_job_forget(const sp_settings *settings, sp_store *store, int data, sp_buf *report);
+
 #endif

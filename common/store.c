@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdatomic.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1063,6 +1065,11 @@ const sp_space *sp_store_space(const sp_store *store)
 	return &store->space;
 }
 
+const char *sp_store_state_dir(const sp_store *store)
+{
+	return store->state_dir;
+}
+
 /* Secrets and variables. */
 
 void sp_kv_dispose(sp_kv *kv)
@@ -1790,4 +1797,251 @@ void sp_store_list_free(char **ids, size_t count)
 	for (size_t i = 0; i < count; i++)
 		free(ids[i]);
 	free(ids);
+}
+
+/* The binding of a Space to its repository. */
+
+static void store_canonical(sp_buf *out, const char *path)
+{
+	char *real = realpath(path, NULL);
+
+	sp_buf_sets(out, real ? real : path);
+	free(real);
+	while (out->size > 1 && (out->ptr[out->size - 1] == '/' ||
+	                         out->ptr[out->size - 1] == '\n'))
+		sp_buf_truncate(out, out->size - 1);
+}
+
+/* Read the binding in the checked Space directory `place`. */
+static int store_read_binding(sp_buf *out, const store_place *place,
+                              const sp_space *space)
+{
+	sp_buf text = SP_BUF_INIT;
+	int error;
+
+	if ((error = store_place_read(&text, place, "repo", 8192)) < 0) {
+		if (error == SP_ENOTFOUND)
+			error = sp_error_set(SP_ENOTFOUND,
+			                     "%s is bound to no repository yet "
+			                     "(push to it first)",
+			                     space->id);
+		goto done;
+	}
+	if (!text.size || memchr(text.ptr, '\0', text.size)) {
+		error = sp_error_set(SP_EINVALID, "'%s/repo' is damaged",
+		                     place->path);
+		goto done;
+	}
+	store_canonical(out, text.ptr);
+done:
+	sp_buf_dispose(&text);
+	return error;
+}
+
+int sp_store_binding(sp_buf *out, const char *state_dir, const sp_space *space)
+{
+	sp_buf dir = SP_BUF_INIT, path = SP_BUF_INIT, fix = SP_BUF_INIT;
+	store_place place;
+	uid_t uid = geteuid();
+	int root = -1, spaces = -1, sdir = -1, error;
+
+	if ((error = store_space_dir(&dir, state_dir, space)) < 0 ||
+	    (error = store_root_open(&root, &fix, state_dir, uid, 0)) < 0)
+		goto done;
+	sp_buf_printf(&path, "%s/spaces", state_dir);
+	if ((error = store_level_open(&spaces, &fix, root, "spaces", path.ptr,
+	                              state_dir, uid, 0)) < 0 ||
+	    (error = store_level_open(&sdir, &fix, spaces, space->slug, dir.ptr,
+	                              state_dir, uid, 0)) < 0)
+		goto done;
+	place.fd = sdir;
+	place.path = dir.ptr;
+	place.root = state_dir;
+	error = store_read_binding(out, &place, space);
+done:
+	if (error == SP_ENOTFOUND)
+		error =
+		    sp_error_set(SP_ENOTFOUND,
+		                 "%s is bound to no repository yet (push to "
+		                 "it first)",
+		                 space ? space->id : "");
+	error = store_refuse(&fix, error);
+	if (root >= 0)
+		close(root);
+	if (spaces >= 0)
+		close(spaces);
+	if (sdir >= 0)
+		close(sdir);
+	sp_buf_dispose(&dir);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&fix);
+	return error;
+}
+
+static int store_binding_same(const sp_space *space, const char *have,
+                              const char *want)
+{
+	if (!strcmp(have, want))
+		return 0;
+	return sp_error_set(
+	    SP_EEXISTS,
+	    "%s is bound to the repository '%s', not to '%s'; the server "
+	    "administrator moves it with 'spacehook rebind %s %s' or drops it "
+	    "with 'spacehook forget %s'",
+	    space->id, have, want, space->id, want, space->id);
+}
+
+int sp_store_check_binding(const char *state_dir, const sp_space *space,
+                           const char *repo_path)
+{
+	sp_buf want = SP_BUF_INIT, have = SP_BUF_INIT;
+	int error;
+
+	store_canonical(&want, repo_path);
+	error = sp_store_binding(&have, state_dir, space);
+	if (error == 0)
+		error = store_binding_same(space, have.ptr, want.ptr);
+	else if (error == SP_ENOTFOUND)
+		error = 0;
+	sp_buf_dispose(&want);
+	sp_buf_dispose(&have);
+	return error;
+}
+
+int sp_store_bind(sp_store *store, const char *repo_path, int force)
+{
+	store_place place = store_in_space(store);
+	sp_buf want = SP_BUF_INIT, have = SP_BUF_INIT, tmp = SP_BUF_INIT;
+	int error, err;
+
+	store_canonical(&want, repo_path);
+	if (want.ptr[0] != '/') {
+		error = sp_error_set(SP_EINVALID,
+		                     "repository path '%s' is not absolute",
+		                     want.ptr);
+		goto done;
+	}
+	if (force) {
+		error = store_place_write(&place, "repo", want.ptr, want.size,
+		                          0600);
+		goto done;
+	}
+	error = store_read_binding(&have, &place, &store->space);
+	if (error == SP_ENOTFOUND) {
+		/* First deploy: bind exclusively, so two repositories racing
+		 * for one id cannot both win. */
+		sp_buf_printf(&tmp, ".repo.%ld.tmp", (long)getpid());
+		if ((error = store_place_write(&place, tmp.ptr, want.ptr,
+		                               want.size, 0600)) < 0)
+			goto done;
+		if (linkat(store->dir_fd, tmp.ptr, store->dir_fd, "repo", 0) ==
+		    0) {
+			unlinkat(store->dir_fd, tmp.ptr, 0);
+			goto done;
+		}
+		err = errno;
+		unlinkat(store->dir_fd, tmp.ptr, 0);
+		if (err != EEXIST) {
+			errno = err;
+			error = sp_error_set_os(
+			    SP_EIO, "cannot write '%s/repo'", store->dir);
+			goto done;
+		}
+		error = store_read_binding(&have, &place, &store->space);
+	}
+	if (error == 0)
+		error = store_binding_same(&store->space, have.ptr, want.ptr);
+done:
+	sp_buf_dispose(&want);
+	sp_buf_dispose(&have);
+	sp_buf_dispose(&tmp);
+	return error;
+}
+
+int sp_store_cache_key(unsigned char key[SP_STORE_KEY_SIZE],
+                       const char *state_dir)
+{
+	sp_buf path = SP_BUF_INIT, tmp = SP_BUF_INIT, text = SP_BUF_INIT,
+	       fix = SP_BUF_INIT;
+	unsigned char fresh[SP_STORE_KEY_SIZE];
+	store_place place;
+	int root = -1, error, err;
+
+	if ((error = store_root_open(&root, &fix, state_dir, geteuid(), 1)) <
+	    0) {
+		error = store_refuse(&fix, error);
+		goto done;
+	}
+	place.fd = root;
+	place.path = state_dir;
+	place.root = state_dir;
+	sp_buf_printf(&path, "%s/cache.key", state_dir);
+	error = store_place_read(&text, &place, "cache.key", 4096);
+	if (error == SP_ENOTFOUND) {
+		if (getrandom(fresh, sizeof(fresh), 0) !=
+		    (ssize_t)sizeof(fresh)) {
+			error = sp_error_set_os(SP_EIO, "cannot make a key");
+			goto done;
+		}
+		/* Made once, exclusively: racing workers end up with one key.
+		 */
+		sp_buf_printf(&tmp, ".cache.key.%ld.tmp", (long)getpid());
+		if ((error = store_place_write(&place, tmp.ptr, fresh,
+		                               sizeof(fresh), 0600)) < 0)
+			goto done;
+		if (linkat(root, tmp.ptr, root, "cache.key", 0) < 0 &&
+		    errno != EEXIST) {
+			err = errno;
+			unlinkat(root, tmp.ptr, 0);
+			errno = err;
+			error = sp_error_set_os(SP_EIO, "cannot write '%s'",
+			                        path.ptr);
+			goto done;
+		}
+		unlinkat(root, tmp.ptr, 0);
+		error = store_place_read(&text, &place, "cache.key", 4096);
+	}
+	if (error < 0)
+		goto done;
+	if (text.size != SP_STORE_KEY_SIZE) {
+		error =
+		    sp_error_set(SP_EINVALID,
+		                 "'%s' is damaged (%zu bytes, expected %d); "
+		                 "remove it and a new key is made",
+		                 path.ptr, text.size, SP_STORE_KEY_SIZE);
+		goto done;
+	}
+	memcpy(key, text.ptr, SP_STORE_KEY_SIZE);
+done:
+	if (root >= 0)
+		close(root);
+	memset(fresh, 0, sizeof(fresh));
+	if (text.size)
+		memset(text.ptr, 0, text.size);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&tmp);
+	sp_buf_dispose(&text);
+	sp_buf_dispose(&fix);
+	return error;
+}
+
+static int store_remove_entry(const char *path, const struct stat *st, int flag,
+                              struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 &&
+	               errno != ENOENT
+	           ? -1
+	           : 0;
+}
+
+int sp_store_remove(sp_store *store)
+{
+	if (nftw(store->dir, store_remove_entry, 16,
+	         FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 &&
+	    errno != ENOENT)
+		return sp_error_set_os(SP_EIO, "cannot remove '%s'",
+		                       store->dir);
+	return 0;
 }

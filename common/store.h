@@ -12,9 +12,10 @@
 #include "space.h"
 
 /*
- * Layout under the state dir (spacehook.stateDir), directories 0700, files
- * 0600: spaces/<slug>/space           the id ("owner/name"), for listing and to
- * catch slug clashes spaces/<slug>/state.json      the stage record (sp_state)
+ * Layout under the state dir (spacehook.stateDir), directories 0700, files 0600:
+ *   spaces/<slug>/space           the id ("owner/name"), for listing and to catch slug clashes
+ *   spaces/<slug>/repo            the real path of the repository the Space is bound to
+ *   spaces/<slug>/state.json      the stage record (sp_state)
  *   spaces/<slug>/secrets.json    {"NAME": "value"}
  *   spaces/<slug>/variables.json  {"NAME": "value"}
  *   spaces/<slug>/kv.lock         flock held while secrets/variables change
@@ -22,6 +23,7 @@
  *   spaces/<slug>/queue, logs/    the job queue and job logs (see job.h)
  *   ports.json                    {"owner/name": port}, allocated once
  *   ports.lock                    flock held while ports.json changes
+ *   cache.key                     the key of build cache salts
  * No JSON file is read past SP_STORE_FILE_MAX; a damaged one is an error
  * naming the file (SP_EINVALID), never a crash. Errors never quote a value.
  *
@@ -59,6 +61,8 @@ void sp_store_free(sp_store *store);
 /* The Space's directory (owned by the store). */
 const char *sp_store_dir(const sp_store *store);
 const sp_space *sp_store_space(const sp_store *store);
+/* The state directory the store was opened under (owned by the store). */
+const char *sp_store_state_dir(const sp_store *store);
 
 /* Write `len` bytes to `path` whole: temp file in the same dir, fsync, rename, fsync dir. */
 int sp_store_write_file(const char *path, const void *data, size_t len, mode_t mode);
@@ -105,6 +109,47 @@ int sp_store_statat(struct stat *out, sp_store *store, const char *relpath);
 /* Open the directory `relpath` (a checked level) for reading; the caller
  * closedir()s `*out`. */
 int sp_store_opendirat(DIR **out, sp_store *store, const char *relpath);
+
+/*
+ * The repository `space` is bound to: the real path recorded in
+ * spaces/<slug>/repo by its first deploy, into `out` (canonical, no
+ * trailing '/'). Creates nothing. SP_ENOTFOUND when the Space is bound to
+ * none yet.
+ */
+int sp_store_binding(sp_buf *out, const char *state_dir, const sp_space *space);
+
+/*
+ * Bind the Space to the repository at `repo_path` (its real path is
+ * recorded). Unbound: bound now, exclusively (of two racing repositories
+ * one wins). Bound to the same repository: 0. Bound to another: SP_EEXISTS
+ * with a message naming both and the admin commands that rebind or forget
+ * it, unless `force` (rebind), which records `repo_path` whatever was there.
+ */
+int sp_store_bind(sp_store *store, const char *repo_path, int force);
+
+/*
+ * Without writing anything: 0 when `space` is bound to no repository or to
+ * the one at `repo_path`; SP_EEXISTS (message as sp_store_bind's) when it
+ * is bound to another; another negative code when the record is damaged.
+ */
+int sp_store_check_binding(const char *state_dir, const sp_space *space,
+                           const char *repo_path);
+
+/*
+ * Remove the Space's state directory and everything in it (record, secrets,
+ * variables, logs, binding); symbolic links are removed, never followed.
+ * The store stays usable only for sp_store_free.
+ */
+int sp_store_remove(sp_store *store);
+
+#define SP_STORE_KEY_SIZE 32
+
+/*
+ * The server's secret key for build cache salts (see sp_build_cache_salt):
+ * <state_dir>/cache.key, SP_STORE_KEY_SIZE random bytes made at first use
+ * (0600). Never shown to a build or in a log.
+ */
+int sp_store_cache_key(unsigned char key[SP_STORE_KEY_SIZE], const char *state_dir);
 
 /* Secrets and variables. */
 typedef enum { SP_KV_SECRETS, SP_KV_VARIABLES } sp_kv_kind;
