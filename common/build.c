@@ -144,6 +144,8 @@ static int build_argv(const char ***out, sp_buf *strings, const sp_build_options
 	for (size_t i = 0; opts->variables && i < opts->variables->count; i++) {
 		const sp_kv_entry *v = &opts->variables->items[i];
 
+		if (sp_kv_name_reserved(v->name))
+			continue; /* build_warn_reserved said so */
 		argv[n++] = "--build-arg";
 		argv[n++] = strings[0].ptr + strings[0].size;
 		sp_buf_printf(&strings[0], "%s=%s", v->name, v->value);
@@ -199,6 +201,32 @@ static void build_reserve(sp_buf strings[2], const sp_build_options *opts)
 	sp_buf_grow(&strings[1], secrets);
 }
 
+/*
+ * A variable stored under a name now reserved (BUILDKIT_ would set an option
+ * of the build itself) is left out of the build, with a line in its log.
+ */
+static void build_warn_reserved(const sp_build_options *opts)
+{
+	sp_buf line = SP_BUF_INIT;
+
+	for (size_t i = 0; opts->variables && i < opts->variables->count; i++) {
+		const char *name = opts->variables->items[i].name;
+		const char *prefix = sp_kv_name_reserved(name);
+
+		if (!prefix)
+			continue;
+		sp_buf_clear(&line);
+		sp_buf_printf(&line,
+		              "spacehook: warning: variable %s is left out of "
+		              "the build: names starting with %s are "
+		              "reserved; remove it with 'spacehook variables "
+		              "unset' and choose another name\n",
+		              name, prefix);
+		opts->output(line.ptr, line.size, opts->payload);
+	}
+	sp_buf_dispose(&line);
+}
+
 static int build_env(sp_env *env, const sp_build_options *opts)
 {
 	sp_buf name = SP_BUF_INIT;
@@ -246,6 +274,7 @@ int sp_build_run(const sp_build_options *opts)
 		error = sp_error_set_os(SP_ERROR, "pipe failed");
 		goto done;
 	}
+	build_warn_reserved(opts);
 	popts.argv = argv;
 	popts.envp = sp_env_array(&env);
 	popts.stdin_fd = in[0];

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "build.h"
 #include "deploy.h"
 #include "engine.h"
@@ -20,8 +21,8 @@
 #include "proc.h"
 #include "repo.h"
 #include "spaceconfig.h"
+#include "term.h"
 #include "webhook.h"
-#include "banned.h"
 
 #define JOB_KEEP_LOGS 20
 #define JOB_BUILD_CACHE_KEEP "24h" /* build cache unused for longer is pruned after a deploy */
@@ -315,7 +316,9 @@ static int job_write_all(int fd, const char *data, size_t len)
 
 int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 {
-	sp_buf log = SP_BUF_INIT, status = SP_BUF_INIT, text = SP_BUF_INIT;
+	sp_buf log = SP_BUF_INIT, status = SP_BUF_INIT, text = SP_BUF_INIT,
+	       shown = SP_BUF_INIT;
+	sp_term term = SP_TERM_INIT;
 	time_t started = time(NULL), last_check = 0;
 	char stage[32] = "LOST";
 	struct stat st;
@@ -334,8 +337,15 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 		n = logfd >= 0 ? pread(logfd, chunk, sizeof(chunk), offset) : 0;
 		if (n > 0) {
 			offset += n;
-			/* A pusher who went away stops the copy, not the job. */
-			if (client && job_write_all(fd, chunk, (size_t)n) < 0)
+			/*
+			 * Build and app output reach a terminal: its control
+			 * characters are shown, not obeyed. A pusher who went
+			 * away stops the copy, not the job.
+			 */
+			sp_buf_clear(&shown);
+			sp_term_escape(&shown, &term, chunk, (size_t)n);
+			if (client &&
+			    job_write_all(fd, shown.ptr, shown.size) < 0)
 				client = 0;
 			continue;
 		}
@@ -354,13 +364,21 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 				const char *msg = "spacehook: error: the worker stopped before the "
 						  "job ended; see 'spacehook status' and "
 						  "'spacehook rebuild'\n";
+				sp_buf_clear(&shown);
+				sp_term_finish(&shown, &term);
+				sp_buf_puts(&shown, msg);
 				if (client)
-					job_write_all(fd, msg, strlen(msg));
+					job_write_all(fd, shown.ptr,
+					              shown.size);
 				goto finish;
 			}
 		}
 		usleep(40 * 1000);
 	}
+	sp_buf_clear(&shown);
+	sp_term_finish(&shown, &term);
+	if (client && shown.size)
+		job_write_all(fd, shown.ptr, shown.size);
 	if (sp_store_readat(&text, store, status.ptr, 4096) == 0)
 		sscanf(text.ptr, "%31s", stage);
 finish:
@@ -373,6 +391,7 @@ finish:
 	sp_buf_dispose(&log);
 	sp_buf_dispose(&status);
 	sp_buf_dispose(&text);
+	sp_buf_dispose(&shown);
 	return error;
 }
 

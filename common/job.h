@@ -44,7 +44,8 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 int sp_job_start_worker(const sp_space *space, sp_store *store);
 
 /*
- * Copy the job's log to `fd` as it grows, until the job ends; `stage_out`
+ * Copy the job's log to `fd` as it grows, until the job ends, its control
+ * characters escaped for a terminal (sp_term_escape); `stage_out`
  * (may be NULL) gets its final stage (a Hugging Face stage name, or
  * SUPERSEDED / LOST when no worker finished it). Returns 0 when the job
  * ended RUNNING or was superseded, SP_ERROR otherwise.

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -22,6 +23,7 @@
 
 #include "banned.h"
 #include "error.h"
+#include "utf8.h"
 
 struct sp_store {
 	char *state_dir; /* as configured */
@@ -1101,6 +1103,36 @@ int sp_kv_name_valid(const char *name)
 	              "0123456789_") == len;
 }
 
+const char *sp_kv_name_reserved(const char *name)
+{
+	static const char *const prefixes[] = {"BUILDKIT_", "SPACEHOOK_"};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncasecmp(name, prefixes[i], strlen(prefixes[i])))
+			return prefixes[i];
+	return NULL;
+}
+
+int sp_kv_name_settable(const char *name)
+{
+	const char *prefix = sp_kv_name_reserved(name);
+
+	if (!prefix)
+		return 0;
+	if (!strcmp(prefix, "BUILDKIT_"))
+		return sp_error_set(
+		    SP_EINVALID,
+		    "the name '%s' is reserved: BuildKit reads "
+		    "build arguments starting with BUILDKIT_ as "
+		    "options of the build itself; choose "
+		    "another name",
+		    name);
+	return sp_error_set(SP_EINVALID,
+	                    "the name '%s' is reserved: names starting with "
+	                    "%s are spacehook's own; choose another name",
+	                    name, prefix);
+}
+
 static int kv_compare(const void *a, const void *b)
 {
 	return strcmp(((const sp_kv_entry *)a)->name,
@@ -1297,7 +1329,11 @@ int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name,
 		return sp_error_set(SP_EINVALID,
 		                    "the value of %s is larger than %d bytes",
 		                    name, SP_KV_VALUE_MAX);
-	if ((error = kv_lock(&fd, store)) < 0 ||
+	if (sp_utf8_check(value, strlen(value)) != strlen(value))
+		return sp_error_set(SP_EINVALID,
+		                    "the value of %s is not valid UTF-8", name);
+	if ((error = sp_kv_name_settable(name)) < 0 ||
+	    (error = kv_lock(&fd, store)) < 0 ||
 	    (error = kv_load(&other, store, kv_other(kind))) < 0)
 		goto done;
 	if (kv_find(&other, name) >= 0) {

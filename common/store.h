@@ -169,13 +169,26 @@ void sp_kv_dispose(sp_kv *kv);
 /* Is `name` a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*, at most 256)? */
 int sp_kv_name_valid(const char *name);
 
+/*
+ * The reserved prefix `name` starts with, in any case, or NULL: "BUILDKIT_"
+ * (BuildKit reads such build arguments as options of the build itself) or
+ * "SPACEHOOK_" (spacehook's own).
+ */
+const char *sp_kv_name_reserved(const char *name);
+
+/*
+ * 0 when a value may be set under `name`; SP_EINVALID, with a message saying
+ * why, for a reserved name (sp_kv_name_reserved).
+ */
+int sp_kv_name_settable(const char *name);
+
 /* Load the secrets or variables (an absent file is an empty set); the caller disposes `out`. */
 int sp_store_kv_load(sp_kv *out, sp_store *store, sp_kv_kind kind);
 
 /*
- * Set NAME=value. SP_EINVALID for a bad name or a value with a NUL or over
- * 64 KiB; SP_EEXISTS when the name is already used by the other kind;
- * SP_ETOOBIG when the file would pass SP_STORE_FILE_MAX.
+ * Set NAME=value. SP_EINVALID for a bad or reserved name or a value that is
+ * not UTF-8 or over 64 KiB; SP_EEXISTS when the name is already used by the
+ * other kind; SP_ETOOBIG when the file would pass SP_STORE_FILE_MAX.
  */
 int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name, const char *value);
 
