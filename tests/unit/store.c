@@ -809,6 +809,42 @@ START_TEST(test_tree_every_use)
 	                 SP_EINVALID);
 	ck_assert_int_eq(sp_store_openat(store, "/etc/passwd", O_RDONLY, 0),
 	                 SP_EINVALID);
+
+	/* The binding and the cache key: read through the checked tree. */
+	{
+		sp_buf bound = SP_BUF_INIT;
+		unsigned char key[SP_STORE_KEY_SIZE];
+
+		ck_assert_int_eq(sp_store_bind(store, state_dir, 0), 0);
+		ck_assert_int_eq(
+		    sp_store_binding(&bound, state_dir, sp_store_space(store)),
+		    0);
+		snprintf(path, sizeof(path), "%s/spaces", state_dir);
+		ck_assert_int_eq(chmod(path, 0777), 0);
+		ck_assert_int_eq(
+		    sp_store_binding(&bound, state_dir, sp_store_space(store)),
+		    SP_EINVALID);
+		ck_assert_ptr_nonnull(strstr(sp_error_last(), "fix: chmod"));
+		ck_assert_int_eq(chmod(path, 0700), 0);
+		snprintf(path, sizeof(path), "%s/repo", sp_store_dir(store));
+		ck_assert_int_eq(unlink(path), 0);
+		ck_assert_int_eq(symlink("/etc/hostname", path), 0);
+		ck_assert_int_eq(
+		    sp_store_binding(&bound, state_dir, sp_store_space(store)),
+		    SP_EINVALID);
+		ck_assert_ptr_nonnull(strstr(sp_error_last(), "symbolic link"));
+		ck_assert_int_eq(sp_store_bind(store, state_dir, 0),
+		                 SP_EINVALID);
+
+		snprintf(path, sizeof(path), "%s/cache.key", state_dir);
+		ck_assert_int_eq(symlink("/etc/hostname", path), 0);
+		ck_assert_int_eq(sp_store_cache_key(key, state_dir),
+		                 SP_EINVALID);
+		ck_assert_int_eq(unlink(path), 0);
+		ck_assert_int_eq(sp_store_cache_key(key, state_dir), 0);
+		ck_assert_int_eq(mode_of(state_dir, "cache.key"), 0600);
+		sp_buf_dispose(&bound);
+	}
 	sp_store_free(store);
 }
 END_TEST
