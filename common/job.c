@@ -42,32 +42,20 @@ static void job_on_signal(int sig)
 	job_cancel = 1;
 }
 
-static int job_path(sp_buf *out, sp_store *store, const char *name)
+/* The name of a job's file in the Space's directory: logs/<id>.<ext>. */
+static int job_log_name(sp_buf *out, const char *id, const char *ext)
 {
 	sp_buf_clear(out);
-	return sp_buf_printf(out, "%s/%s", sp_store_dir(store), name);
-}
-
-static int job_log_path(sp_buf *out, sp_store *store, const char *id, const char *ext)
-{
-	sp_buf_clear(out);
-	return sp_buf_printf(out, "%s/logs/%s.%s", sp_store_dir(store), id, ext);
+	return sp_buf_printf(out, "logs/%s.%s", id, ext);
 }
 
 static int job_queue_lock(sp_store *store)
 {
-	sp_buf path = SP_BUF_INIT;
-	int fd;
+	int fd = sp_store_openat(store, "queue.lock", O_RDWR | O_CREAT, 0600);
 
-	job_path(&path, store, "queue.lock");
-	fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		sp_error_set_os(SP_EIO, "cannot open '%s'", path.ptr);
-	} else {
+	if (fd >= 0)
 		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 			;
-	}
-	sp_buf_dispose(&path);
 	return fd;
 }
 
@@ -80,20 +68,20 @@ static void job_queue_unlock(int fd)
 /* Read the queued job; SP_ENOTFOUND when none. Caller holds the queue lock. */
 static int job_queue_read(job_entry *out, sp_store *store)
 {
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	sp_buf text = SP_BUF_INIT;
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	job_path(&path, store, "queue");
-	if ((error = sp_buf_read_file(&text, path.ptr, 4096)) < 0)
+	if ((error = sp_store_readat(&text, store, "queue", 4096)) < 0)
 		goto done;
 	if (sscanf(text.ptr, "%63s %40s %u %lld", out->id, out->commit, &out->flags,
 		   &out->queued_at) != 4 || strlen(out->commit) != SP_OID_HEXSZ) {
-		error = sp_error_set(SP_EINVALID, "damaged queue file '%s'", path.ptr);
-		unlink(path.ptr);
+		error =
+		    sp_error_set(SP_EINVALID, "damaged queue file '%s/queue'",
+		                 sp_store_dir(store));
+		sp_store_unlinkat(store, "queue");
 	}
 done:
-	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
 	return error;
 }
@@ -103,9 +91,9 @@ static int job_write_status(sp_store *store, const char *id, const char *stage, 
 	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
 	int error;
 
-	job_log_path(&path, store, id, "status");
+	job_log_name(&path, id, "status");
 	sp_buf_printf(&text, "%s %s\n", stage, line ? line : "");
-	error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
+	error = sp_store_writeat(store, path.ptr, text.ptr, text.size, 0600);
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
 	return error;
@@ -116,10 +104,14 @@ static int job_append_log(sp_store *store, const char *id, const char *text)
 	sp_buf path = SP_BUF_INIT;
 	int fd, error = 0;
 
-	job_log_path(&path, store, id, "log");
-	fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, strlen(text)) < 0)
-		error = sp_error_set_os(SP_EIO, "cannot write '%s'", path.ptr);
+	job_log_name(&path, id, "log");
+	fd = sp_store_openat(store, path.ptr, O_WRONLY | O_APPEND | O_CREAT,
+	                     0600);
+	if (fd < 0)
+		error = fd;
+	else if (write(fd, text, strlen(text)) < 0)
+		error = sp_error_set_os(SP_EIO, "cannot write '%s/%s'",
+		                        sp_store_dir(store), path.ptr);
 	if (fd >= 0)
 		close(fd);
 	sp_buf_dispose(&path);
@@ -134,14 +126,13 @@ static int job_name_cmp(const void *a, const void *b)
 /* Keep the newest JOB_KEEP_LOGS job logs (ids sort by time). */
 static void job_rotate_logs(sp_store *store)
 {
-	sp_buf dir = SP_BUF_INIT, path = SP_BUF_INIT;
+	sp_buf path = SP_BUF_INIT;
 	char **names = NULL;
 	size_t count = 0, alloc = 0;
 	struct dirent *d;
 	DIR *dh;
 
-	sp_buf_printf(&dir, "%s/logs", sp_store_dir(store));
-	if (!(dh = opendir(dir.ptr)))
+	if (sp_store_opendirat(&dh, store, "logs") < 0)
 		goto done;
 	while ((d = readdir(dh))) {
 		size_t len = strlen(d->d_name);
@@ -163,25 +154,24 @@ static void job_rotate_logs(sp_store *store)
 		qsort(names, count, sizeof(*names), job_name_cmp);
 		for (size_t i = 0; i < count - JOB_KEEP_LOGS; i++) {
 			sp_buf_clear(&path);
-			sp_buf_printf(&path, "%s/%s", dir.ptr, names[i]);
-			unlink(path.ptr);
+			sp_buf_printf(&path, "logs/%s", names[i]);
+			sp_store_unlinkat(store, path.ptr);
 			sp_buf_truncate(&path, path.size - 4);
 			sp_buf_puts(&path, ".status");
-			unlink(path.ptr);
+			sp_store_unlinkat(store, path.ptr);
 		}
 	}
 done:
 	for (size_t i = 0; i < count; i++)
 		free(names[i]);
 	free(names);
-	sp_buf_dispose(&dir);
 	sp_buf_dispose(&path);
 }
 
 int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo_path,
 		   const char *commit, unsigned flags)
 {
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT, note = SP_BUF_INIT;
+	sp_buf text = SP_BUF_INIT, note = SP_BUF_INIT;
 	job_entry prev;
 	struct tm tm;
 	time_t now = time(NULL);
@@ -191,12 +181,7 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 	if (strlen(commit) != SP_OID_HEXSZ)
 		return sp_error_set(SP_EINVALID, "not a full commit id: '%s'", commit);
 	if ((lock = job_queue_lock(store)) < 0)
-		return SP_EIO;
-	job_path(&path, store, "logs");
-	if (mkdir(path.ptr, 0700) < 0 && errno != EEXIST) {
-		error = sp_error_set_os(SP_EIO, "cannot create '%s'", path.ptr);
-		goto done;
-	}
+		return lock;
 	/* A push from another repository mapping to the same id never builds. */
 	if (repo_path && (error = sp_store_bind(store, repo_path, 0)) < 0)
 		goto done;
@@ -217,14 +202,13 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(id_out, SP_JOB_ID_MAX, "%s-%.12s-%ld", stamp, commit, (long)getpid());
 	/* The log exists from the start, so a follower never waits on a missing file. */
-	job_append_log(store, id_out, "");
+	if ((error = job_append_log(store, id_out, "")) < 0)
+		goto done;
 	sp_buf_printf(&text, "%s %s %u %lld\n", id_out, commit, flags, (long long)now);
-	job_path(&path, store, "queue");
-	error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
+	error = sp_store_writeat(store, "queue", text.ptr, text.size, 0600);
 	job_rotate_logs(store);
 done:
 	job_queue_unlock(lock);
-	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
 	sp_buf_dispose(&note);
 	return error;
@@ -258,18 +242,16 @@ done:
 /* The worker's own log, cut back to nothing past 1 MiB. */
 static int job_worker_log(sp_store *store)
 {
-	sp_buf path = SP_BUF_INIT;
 	struct stat st;
 	int fd;
 
-	job_path(&path, store, "worker.log");
-	fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	fd = sp_store_openat(store, "worker.log", O_WRONLY | O_APPEND | O_CREAT,
+	                     0600);
 	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > (1 << 20) && ftruncate(fd, 0) < 0) {
 		close(fd);
 		fd = -1;
 	}
-	sp_buf_dispose(&path);
-	return fd;
+	return fd < 0 ? -1 : fd;
 }
 
 int sp_job_start_worker(const sp_space *space, sp_store *store)
@@ -307,19 +289,6 @@ int sp_job_start_worker(const sp_space *space, sp_store *store)
 	return error;
 }
 
-static int job_pid_alive(sp_store *store)
-{
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
-	long pid = 0;
-
-	job_path(&path, store, "worker.pid");
-	if (sp_buf_read_file(&text, path.ptr, 64) == 0)
-		pid = strtol(text.ptr, NULL, 10);
-	sp_buf_dispose(&path);
-	sp_buf_dispose(&text);
-	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
-}
-
 static int job_still_queued(sp_store *store, const char *id)
 {
 	job_entry e;
@@ -352,17 +321,19 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 	sp_term term = SP_TERM_INIT;
 	time_t started = time(NULL), last_check = 0;
 	char stage[32] = "LOST";
+	struct stat st;
 	off_t offset = 0;
 	int logfd = -1, error = SP_ERROR, done = 0, client = 1;
 
-	job_log_path(&log, store, id, "log");
-	job_log_path(&status, store, id, "status");
+	job_log_name(&log, id, "log");
+	job_log_name(&status, id, "status");
 	for (;;) {
 		char chunk[8192];
 		ssize_t n;
 
-		if (logfd < 0)
-			logfd = open(log.ptr, O_RDONLY | O_CLOEXEC);
+		if (logfd < 0 &&
+		    (logfd = sp_store_openat(store, log.ptr, O_RDONLY, 0)) < 0)
+			logfd = -1;
 		n = logfd >= 0 ? pread(logfd, chunk, sizeof(chunk), offset) : 0;
 		if (n > 0) {
 			offset += n;
@@ -380,15 +351,16 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 		}
 		if (done)
 			break;
-		if (access(status.ptr, F_OK) == 0) {
+		if (sp_store_statat(&st, store, status.ptr) == 0) {
 			done = 1; /* read what was written before the status, then stop */
 			continue;
 		}
 		if (time(NULL) - last_check >= 2) {
 			last_check = time(NULL);
-			if (!job_pid_alive(store) &&
-			    (!job_still_queued(store, id) || time(NULL) - started > JOB_START_GRACE) &&
-			    access(status.ptr, F_OK) < 0) {
+			if (!sp_job_worker_pid(store) &&
+			    (!job_still_queued(store, id) ||
+			     time(NULL) - started > JOB_START_GRACE) &&
+			    sp_store_statat(&st, store, status.ptr) < 0) {
 				const char *msg = "spacehook: error: the worker stopped before the "
 						  "job ended; see 'spacehook status' and "
 						  "'spacehook rebuild'\n";
@@ -407,7 +379,7 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 	sp_term_finish(&shown, &term);
 	if (client && shown.size)
 		job_write_all(fd, shown.ptr, shown.size);
-	if (sp_buf_read_file(&text, status.ptr, 4096) == 0)
+	if (sp_store_readat(&text, store, status.ptr, 4096) == 0)
 		sscanf(text.ptr, "%31s", stage);
 finish:
 	if (stage_out)
@@ -450,19 +422,27 @@ static void job_say(job_log *log, const char *fmt, ...)
 	sp_buf_dispose(&line);
 }
 
-/* A build slot of spacehook.maxConcurrentBuilds: an flock on <state>/slots/<n>.lock. */
-static int job_take_slot(const sp_settings *s, job_log *log)
+/*
+ * A build slot of spacehook.maxConcurrentBuilds: an flock on
+ * <state>/slots/<n>.lock. SP_ECANCELED when canceled while waiting; another
+ * error (a slots/ nobody else may change, say) is said in the log.
+ */
+static int job_take_slot(const sp_settings *s, sp_store *store, job_log *log)
 {
 	sp_buf path = SP_BUF_INIT;
-	int said = 0, fd = -1;
+	int said = 0, fd = SP_ECANCELED;
 
-	sp_buf_printf(&path, "%s/slots", s->state_dir);
-	mkdir(path.ptr, 0700);
 	while (!job_cancel) {
 		for (int i = 0; i < (s->max_concurrent_builds > 0 ? s->max_concurrent_builds : 1); i++) {
 			sp_buf_clear(&path);
-			sp_buf_printf(&path, "%s/slots/%d.lock", s->state_dir, i);
-			fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+			sp_buf_printf(&path, "slots/%d.lock", i);
+			fd = sp_store_root_openat(store, path.ptr,
+			                          O_RDWR | O_CREAT, 0600);
+			if (fd == SP_EINVALID) {
+				job_say(log, "spacehook: error: %s",
+				        sp_error_last());
+				goto done;
+			}
 			if (fd < 0)
 				continue;
 			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -476,6 +456,7 @@ static int job_take_slot(const sp_settings *s, job_log *log)
 			said = 1;
 		}
 		sleep(1);
+		fd = SP_ECANCELED;
 	}
 done:
 	sp_buf_dispose(&path);
@@ -554,9 +535,11 @@ static void job_run(job_context *ctx, job_entry *job)
 
 	sp_state_init(&state);
 	sp_redact_init(&redact, NULL, NULL);
-	job_log_path(&path, ctx->store, job->id, "log");
-	log.fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	job_log_name(&path, job->id, "log");
+	log.fd = sp_store_openat(ctx->store, path.ptr,
+	                         O_WRONLY | O_APPEND | O_CREAT, 0600);
 	if (log.fd < 0) {
+		log.fd = -1;
 		job_write_status(ctx->store, job->id, "BUILD_ERROR", "cannot write the job log");
 		goto done;
 	}
@@ -633,9 +616,15 @@ static void job_run(job_context *ctx, job_entry *job)
 			sp_webhook_notify(s, ctx->space->id, job->commit, old, stage, NULL);
 			free(old);
 		}
-		if ((slot = job_take_slot(s, &log)) < 0) {
-			job_finish(ctx, &state, job, &log, state.container ? "RUNNING" : "STOPPED",
-				   "build canceled by the administrator");
+		if ((slot = job_take_slot(s, ctx->store, &log)) < 0) {
+			if (slot == SP_ECANCELED)
+				job_finish(
+				    ctx, &state, job, &log,
+				    state.container ? "RUNNING" : "STOPPED",
+				    "build canceled by the administrator");
+			else
+				job_finish(ctx, &state, job, &log,
+				           "BUILD_ERROR", sp_error_last());
 			goto done;
 		}
 		sp_buf_printf(&image, "spacehook/%s:%.12s", ctx->space->slug, job->commit);
@@ -751,15 +740,13 @@ done:
 /* Take the queued job, if any, under the queue lock. */
 static int job_dequeue(job_entry *out, sp_store *store)
 {
-	sp_buf path = SP_BUF_INIT;
 	int lock = job_queue_lock(store), error;
 
-	if ((error = job_queue_read(out, store)) == 0) {
-		job_path(&path, store, "queue");
-		unlink(path.ptr);
-	}
+	if (lock < 0)
+		return lock;
+	if ((error = job_queue_read(out, store)) == 0)
+		sp_store_unlinkat(store, "queue");
 	job_queue_unlock(lock);
-	sp_buf_dispose(&path);
 	return error;
 }
 
@@ -785,8 +772,6 @@ done:
 	return error;
 }
 
-static pid_t job_worker_pid(sp_store *store);
-
 /*
  * Take the Space lock for a worker. Another worker holding it runs the queue
  * (`*lock` stays -1); a short holder that is not a worker (status, gc, stop)
@@ -800,7 +785,7 @@ static int job_lock_as_worker(int *lock, sp_store *store)
 	for (int i = 0; i < 600 && error == SP_ELOCKED; i++) {
 		if ((error = sp_store_lock(lock, store, 0)) != SP_ELOCKED)
 			break;
-		if (job_worker_pid(store) > 0)
+		if (sp_job_worker_pid(store) > 0)
 			return 0;
 		usleep(100 * 1000);
 	}
@@ -814,7 +799,7 @@ int sp_job_work(const sp_space *space)
 	sp_settings base = { 0 }, settings = { 0 };
 	sp_store *store = NULL;
 	sp_repo *repo = NULL;
-	sp_buf pidpath = SP_BUF_INIT, pidtext = SP_BUF_INIT;
+	sp_buf pidtext = SP_BUF_INIT;
 	struct sigaction sa;
 	job_entry job;
 	int error, lock = -1;
@@ -829,20 +814,20 @@ int sp_job_work(const sp_space *space)
 	if ((error = sp_settings_load(&base, NULL)) < 0 ||
 	    (error = job_open(&repo, &settings, &store, space, &base)) < 0)
 		goto done;
-	job_path(&pidpath, store, "worker.pid");
 	sp_buf_printf(&pidtext, "%ld\n", (long)getpid());
 	for (;;) {
 		if ((error = job_lock_as_worker(&lock, store)) < 0)
 			goto done;
 		if (lock < 0)
 			break; /* another worker runs the queue */
-		sp_store_write_file(pidpath.ptr, pidtext.ptr, pidtext.size, 0600);
+		sp_store_writeat(store, "worker.pid", pidtext.ptr, pidtext.size,
+		                 0600);
 		while (!job_cancel && job_dequeue(&job, store) == 0) {
 			job_context ctx = { &settings, store, repo, space };
 
 			job_run(&ctx, &job);
 		}
-		unlink(pidpath.ptr);
+		sp_store_unlinkat(store, "worker.pid");
 		sp_store_unlock(lock);
 		lock = -1;
 		/* A push may have queued a job after the last look: look again. */
@@ -851,14 +836,13 @@ int sp_job_work(const sp_space *space)
 	}
 done:
 	if (lock >= 0) {
-		unlink(pidpath.ptr);
+		sp_store_unlinkat(store, "worker.pid");
 		sp_store_unlock(lock);
 	}
 	sp_repo_free(repo);
 	sp_store_free(store);
 	sp_settings_dispose(&settings);
 	sp_settings_dispose(&base);
-	sp_buf_dispose(&pidpath);
 	sp_buf_dispose(&pidtext);
 	return error;
 }
@@ -933,58 +917,118 @@ done:
 	return error;
 }
 
-/* The worker's pid, when a live `spacehook worker` holds it; 0 otherwise. */
-static pid_t job_worker_pid(sp_store *store)
+/* The file `program` names (looked up on PATH when it has no slash). */
+static int job_program_stat(struct stat *out, const char *program)
 {
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
-	pid_t pid = 0;
+	const char *path = getenv("PATH"), *p, *end;
+	sp_buf full = SP_BUF_INIT;
+	int found = -1;
 
-	job_path(&path, store, "worker.pid");
-	if (sp_buf_read_file(&text, path.ptr, 64) == 0)
-		pid = (pid_t)strtol(text.ptr, NULL, 10);
-	if (pid > 0) {
-		/* A recycled pid is not ours: the command line must be a worker's. */
-		sp_buf_clear(&path);
-		sp_buf_printf(&path, "/proc/%ld/cmdline", (long)pid);
-		if (sp_buf_read_file(&text, path.ptr, 4096) < 0 ||
-		    !memmem(text.ptr, text.size, "worker", 7))
+	if (strchr(program, '/'))
+		return stat(program, out);
+	for (p = path ? path : "/usr/bin:/bin"; found < 0 && *p;
+	     p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		sp_buf_clear(&full);
+		sp_buf_put(&full, p, (size_t)(end - p));
+		sp_buf_printf(&full, "/%s", program);
+		if (access(full.ptr, X_OK) == 0 && stat(full.ptr, out) == 0 &&
+		    S_ISREG(out->st_mode))
+			found = 0;
+	}
+	sp_buf_dispose(&full);
+	return found;
+}
+
+/*
+ * Is `pid` the worker of `space_id`? Its executable must be the spacehook
+ * program (the same file: st_dev and st_ino) and its command line exactly
+ * "<program> worker <space id>" (the program as it was started: a name
+ * of the same file).
+ */
+static int job_is_worker(pid_t pid, const char *space_id)
+{
+	sp_buf path = SP_BUF_INIT, cmdline = SP_BUF_INIT, program = SP_BUF_INIT;
+	struct stat exe, prog, arg0;
+	const char *argv0, *verb, *id, *end;
+	int ok = 0;
+
+	job_program(&program);
+	sp_buf_printf(&path, "/proc/%ld/exe", (long)pid);
+	if (stat(path.ptr, &exe) < 0 ||
+	    job_program_stat(&prog, program.ptr) < 0 ||
+	    exe.st_dev != prog.st_dev || exe.st_ino != prog.st_ino)
+		goto done;
+	sp_buf_clear(&path);
+	sp_buf_printf(&path, "/proc/%ld/cmdline", (long)pid);
+	if (sp_buf_read_file(&cmdline, path.ptr, 4096) < 0)
+		goto done;
+	argv0 = cmdline.ptr;
+	end = cmdline.ptr + cmdline.size;
+	verb = argv0 + strnlen(argv0, (size_t)(end - argv0)) + 1;
+	if (verb >= end)
+		goto done;
+	id = verb + strnlen(verb, (size_t)(end - verb)) + 1;
+	if (id >= end || strcmp(verb, "worker") ||
+	    strnlen(id, (size_t)(end - id)) + 1 != (size_t)(end - id) ||
+	    strcmp(id, space_id))
+		goto done;
+	ok = !strcmp(argv0, program.ptr) ||
+	     (job_program_stat(&arg0, argv0) == 0 &&
+	      arg0.st_dev == prog.st_dev && arg0.st_ino == prog.st_ino);
+done:
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&cmdline);
+	sp_buf_dispose(&program);
+	return ok;
+}
+
+pid_t sp_job_worker_pid(sp_store *store)
+{
+	sp_buf text = SP_BUF_INIT;
+	char *end = NULL;
+	long pid = 0;
+
+	if (sp_store_readat(&text, store, "worker.pid", 64) == 0) {
+		errno = 0;
+		pid = strtol(text.ptr, &end, 10);
+		if (errno || end == text.ptr || (*end && strcmp(end, "\n")) ||
+		    pid <= 0 || pid > 4194304)
 			pid = 0;
 	}
-	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
-	return pid > 0 ? pid : 0;
+	if (pid > 0 && !job_is_worker((pid_t)pid, sp_store_space(store)->id))
+		pid = 0;
+	sp_error_clear();
+	return (pid_t)pid;
 }
 
 int sp_job_cancel(int *canceled, sp_store *store, int wait_seconds)
 {
 	job_entry queued;
-	sp_buf path = SP_BUF_INIT;
 	int lock, count = 0;
 	pid_t pid;
 
 	if ((lock = job_queue_lock(store)) < 0)
-		return SP_EIO;
+		return lock;
 	if (job_queue_read(&queued, store) == 0) {
-		job_path(&path, store, "queue");
-		unlink(path.ptr);
+		sp_store_unlinkat(store, "queue");
 		job_append_log(store, queued.id, "spacehook: canceled by the administrator before it started\n");
 		job_write_status(store, queued.id, "CANCELED", "canceled by the administrator");
 		count++;
 	}
 	job_queue_unlock(lock);
-	if ((pid = job_worker_pid(store)) > 0 && kill(pid, SIGTERM) == 0) {
+	if ((pid = sp_job_worker_pid(store)) > 0 && kill(pid, SIGTERM) == 0) {
 		count++;
 		for (int i = 0; i < wait_seconds * 10 && kill(pid, 0) == 0; i++)
 			usleep(100 * 1000);
 		if (kill(pid, 0) == 0) {
-			sp_buf_dispose(&path);
 			return sp_error_set(SP_ETIMEOUT, "the worker (pid %ld) is still stopping after %d s",
 					    (long)pid, wait_seconds);
 		}
 	}
 	if (canceled)
 		*canceled = count;
-	sp_buf_dispose(&path);
 	return 0;
 }
 
