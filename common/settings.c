@@ -545,10 +545,9 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 		                                     value);
 		break;
 	case KIND_DURATION:
-		/* min 0: zero means no limit */
-		if (def->min == 0)
-			error = sp_settings_parse_timeout(&s->build_timeout,
-			                                  value);
+		if (!strcmp(def->key, "spacehook.buildTimeout"))
+			error =
+			    sp_settings_parse_timeout(&s->build_timeout, value);
 		else
 			error = sp_settings_parse_duration(&s->startup_timeout,
 			                                   value);
@@ -672,7 +671,8 @@ int sp_settings_load(sp_settings *out, sp_repo *repo)
 			docker_host_set = 1;
 	}
 	if (out->max_builds_per_owner == 0)
-		out->max_builds_per_owner = (out->max_concurrent_builds + 1) / 2;
+		out->max_builds_per_owner =
+		    (out->max_concurrent_builds + 1) / 2;
 	if (!docker_host_set) {
 		const char *env = getenv("DOCKER_HOST");
 
