@@ -51,8 +51,18 @@ orphan)
 	wait
 	;;
 timed)
+	# alice's builds go on once bob's has started (at most 20 s): with
+	# fair slots it starts beside hers; without, it waits for both.
 	echo "start \$slug \$(date +%s.%N)" >>"$SANDBOX/intervals"
-	sleep 3
+	case \$slug in
+	alice--*)
+		for _ in \$(seq 1 200); do
+			grep -q "^start bob--" "$SANDBOX/intervals" && break
+			sleep 0.1
+		done
+		;;
+	esac
+	sleep 1
 	echo "end \$slug \$(date +%s.%N)" >>"$SANDBOX/intervals"
 	;;
 esac
@@ -125,7 +135,7 @@ stop_leftovers() {
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
 		case $pid in '' | *[!0-9]*) continue ;; esac
-		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
 		case $cmd in
 		"sleep 36"* | *fake-docker* | *" worker "*) kill -9 "$pid" 2>/dev/null || true ;;
 		esac
