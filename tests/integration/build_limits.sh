@@ -61,6 +61,14 @@ timed)
 			sleep 0.1
 		done
 		;;
+	carol--*)
+		# until bob's build waits for the one server slot (at most 20 s)
+		for _ in \$(seq 1 200); do
+			cat "$STATE"/spaces/bob--g2/logs/*.log 2>/dev/null |
+				grep -q "waiting for a build slot" && break
+			sleep 0.1
+		done
+		;;
 	esac
 	sleep 1
 	echo "end \$slug \$(date +%s.%N)" >>"$SANDBOX/intervals"
@@ -181,6 +189,23 @@ expect_contains "stubborn client: timed out" "build timed out after 3 s" "$out"
 client=$(cat "$MARKS/alice--hang.client")
 check "the client ignoring SIGTERM ($client) is gone" gone_within 5 "$client"
 check "SIGKILL after the grace ($((t1 - t0)) s)" test $((t1 - t0)) -ge 7 -a $((t1 - t0)) -lt 20
+
+# --- Cancel still stops a build, before its timeout.
+git config --global spacehook.buildTimeout 1h
+echo hang >"$SANDBOX/mode"
+new_space alice cancel
+rm -f "$MARKS/alice--cancel.client"
+push "$SANDBOX/work/alice-cancel" -o spacehook.wait=no origin HEAD:main
+check "the client to cancel started" wait_file 20 "$MARKS/alice--cancel.client"
+client=$(cat "$MARKS/alice--cancel.client")
+set +e
+cancel_out=$(timeout 60 "$SP_BIN/spacehook" cancel alice/cancel 2>&1)
+set -e
+expect_contains "spacehook cancel stops the build" "alice/cancel: canceled" "$cancel_out"
+check "the canceled client ($client) is gone" gone_within 5 "$client"
+check "the canceled job ended" wait_status alice--cancel 20
+expect_contains "the job says it was canceled" "build canceled by the administrator" \
+	"$(cat "$STATE"/spaces/alice--cancel/logs/*.status)"
 
 # --- A worker killed with SIGKILL: its client dies with it (PDEATHSIG).
 git config --global spacehook.buildTimeout 0
