@@ -17,6 +17,7 @@
 #include "error.h"
 #include "fault.h"
 #include "proc.h"
+#include "sha256.h"
 #include "banned.h"
 
 #define BUILD_SECRET_ENV "SPACEHOOK_SECRET_"
@@ -93,10 +94,38 @@ int sp_build_redact_secrets(sp_redact *r, const sp_kv *secrets)
 	return 0;
 }
 
+int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
+			const char *space_id, const sp_kv *secrets)
+{
+	sp_buf message = SP_BUF_INIT;
+	unsigned char mac[SP_SHA256_SIZE];
+	int error;
+
+	/* Names and values are NUL-free: NUL separates them unambiguously. */
+	sp_buf_puts(&message, "spacehook cache salt v1");
+	sp_buf_putc(&message, '\0');
+	sp_buf_puts(&message, space_id);
+	sp_buf_putc(&message, '\0');
+	for (size_t i = 0; secrets && i < secrets->count; i++) {
+		sp_buf_puts(&message, secrets->items[i].name);
+		sp_buf_putc(&message, '\0');
+		sp_buf_puts(&message, secrets->items[i].value);
+		sp_buf_putc(&message, '\0');
+	}
+	sp_sha256_hmac(mac, key, key_len, message.ptr, message.size);
+	sp_buf_clear(out);
+	sp_buf_puts(out, "spacehook-cache-");
+	error = sp_sha256_hex(out, mac, 16);
+	memset(mac, 0, sizeof(mac));
+	memset(message.ptr, 0, message.size);
+	sp_buf_dispose(&message);
+	return error;
+}
+
 /* The client's argv: no value of a secret ever appears in it. */
 static int build_argv(const char ***out, sp_buf *strings, const sp_build_options *opts)
 {
-	size_t n = 0, max = 16;
+	size_t n = 0, max = 20;
 	const char **argv;
 
 	for (size_t i = 0; opts->labels && opts->labels[i]; i++)
@@ -116,6 +145,8 @@ static int build_argv(const char ***out, sp_buf *strings, const sp_build_options
 	for (size_t i = 0; opts->variables && i < opts->variables->count; i++) {
 		const sp_kv_entry *v = &opts->variables->items[i];
 
+		if (sp_kv_name_reserved(v->name))
+			continue; /* build_warn_reserved said so */
 		argv[n++] = "--build-arg";
 		argv[n++] = strings[0].ptr + strings[0].size;
 		sp_buf_printf(&strings[0], "%s=%s", v->name, v->value);
@@ -127,6 +158,18 @@ static int build_argv(const char ***out, sp_buf *strings, const sp_build_options
 		argv[n++] = "--secret";
 		argv[n++] = strings[1].ptr + strings[1].size;
 		sp_buf_printf(&strings[1], "id=%s,env=" BUILD_SECRET_ENV "%s", name, name);
+		sp_buf_putc(&strings[1], '\0');
+	}
+	if (opts->cache_salt) {
+		argv[n++] = "--add-host";
+		argv[n++] = strings[1].ptr + strings[1].size;
+		sp_buf_printf(&strings[1], "%s:127.0.0.1", opts->cache_salt);
+		sp_buf_putc(&strings[1], '\0');
+	}
+	if (opts->cache_namespace) {
+		argv[n++] = "--build-arg";
+		argv[n++] = strings[1].ptr + strings[1].size;
+		sp_buf_printf(&strings[1], "BUILDKIT_CACHE_MOUNT_NS=%s", opts->cache_namespace);
 		sp_buf_putc(&strings[1], '\0');
 	}
 	if (opts->no_cache)
@@ -151,8 +194,38 @@ static void build_reserve(sp_buf strings[2], const sp_build_options *opts)
 	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++)
 		secrets += 2 * strlen(opts->secrets->items[i].name) +
 			   sizeof(BUILD_SECRET_ENV) + 16;
+	if (opts->cache_salt)
+		secrets += strlen(opts->cache_salt) + 16;
+	if (opts->cache_namespace)
+		secrets += strlen(opts->cache_namespace) + 32;
 	sp_buf_grow(&strings[0], vars);
 	sp_buf_grow(&strings[1], secrets);
+}
+
+/*
+ * A variable stored under a name now reserved (BUILDKIT_ would set an option
+ * of the build itself) is left out of the build, with a line in its log.
+ */
+static void build_warn_reserved(const sp_build_options *opts)
+{
+	sp_buf line = SP_BUF_INIT;
+
+	for (size_t i = 0; opts->variables && i < opts->variables->count; i++) {
+		const char *name = opts->variables->items[i].name;
+		const char *prefix = sp_kv_name_reserved(name);
+
+		if (!prefix)
+			continue;
+		sp_buf_clear(&line);
+		sp_buf_printf(&line,
+		              "spacehook: warning: variable %s is left out of "
+		              "the build: names starting with %s are "
+		              "reserved; remove it with 'spacehook variables "
+		              "unset' and choose another name\n",
+		              name, prefix);
+		opts->output(line.ptr, line.size, opts->payload);
+	}
+	sp_buf_dispose(&line);
 }
 
 static int build_env(sp_env *env, const sp_build_options *opts)
@@ -242,6 +315,7 @@ int sp_build_run(const sp_build_options *opts)
 		error = sp_error_set_os(SP_ERROR, "pipe failed");
 		goto done;
 	}
+	build_warn_reserved(opts);
 	popts.argv = argv;
 	popts.envp = sp_env_array(&env);
 	popts.stdin_fd = in[0];

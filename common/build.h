@@ -20,6 +20,16 @@ typedef struct {
 	const sp_kv *variables;  /* passed as --build-arg NAME=value */
 	const sp_kv *secrets;    /* passed as --secret id=NAME,env=...; values only in the environment */
 	int no_cache;            /* --no-cache (factory rebuild) */
+	/*
+	 * Isolation of the engine's shared build cache (see sp_build_cache_salt):
+	 * `cache_salt` is a host name given to every RUN step (--add-host
+	 * <salt>:127.0.0.1), which BuildKit keeps in the step's cache key, so
+	 * no step is reused from a build with another salt; `cache_namespace`
+	 * prefixes the id of every RUN --mount=type=cache (BuildKit's
+	 * BUILDKIT_CACHE_MOUNT_NS). NULL: shared (not for Spaces).
+	 */
+	const char *cache_salt;
+	const char *cache_namespace;
 	size_t log_max;          /* output bytes kept; the rest is cut with a note (0: no cap) */
 	/*
 	 * Receives the build output, already redacted (every secret value
@@ -41,6 +51,17 @@ typedef struct {
 	                void *payload);
 	void *started_payload;
 } sp_build_options;
+
+/*
+ * The cache salt of a build: "spacehook-cache-" and 32 hex digits of the
+ * HMAC-SHA256, under the server's `key` (`key_len` bytes, never shown to a
+ * build), of the Space id and of every secret's name and value. Two Spaces
+ * never share one; one Space gets a new one when any of its secrets
+ * changes, so a step that ran with a secret mounted is never reused with
+ * another value or by another Space. Into `out`.
+ */
+int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
+			const char *space_id, const sp_kv *secrets);
 
 /*
  * Build the image. Stopping (cancel or timeout) sends the client's process

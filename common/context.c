@@ -829,3 +829,42 @@ int sp_context_write(sp_repo *repo, const char *commit, int fd,
 	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
 	return error;
 }
+
+/* A tar of one directory entry: the layer of the /data owner image. */
+int sp_context_dir_archive(sp_buf *out, const char *name, unsigned uid,
+                           unsigned gid, unsigned mode)
+{
+	struct archive *ar = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	size_t used = 0;
+	int error = 0;
+
+	sp_buf_clear(out);
+	if (!ar || !e || sp_buf_grow(out, 64 * 1024) < 0) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+	archive_entry_copy_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFDIR);
+	archive_entry_set_perm(e, mode & 07777);
+	archive_entry_set_uid(e, uid);
+	archive_entry_set_gid(e, gid);
+	archive_entry_set_mtime(e, 0, 0);
+	if (archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(ar, 0) != ARCHIVE_OK ||
+	    archive_write_open_memory(ar, out->ptr, out->asize, &used) !=
+	        ARCHIVE_OK ||
+	    archive_write_header(ar, e) != ARCHIVE_OK ||
+	    archive_write_close(ar) != ARCHIVE_OK) {
+		error = sp_error_set(SP_ERROR, "cannot make an archive: %s",
+		                     archive_error_string(ar)
+		                         ? archive_error_string(ar)
+		                         : "libarchive failed");
+		goto done;
+	}
+	out->size = used;
+done:
+	archive_entry_free(e);
+	archive_write_free(ar);
+	return error;
+}

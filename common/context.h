@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "repo.h"
 
 /* The deepest directory nesting accepted (git's core.maxTreeDepth). */
@@ -96,5 +97,13 @@ int sp_context_write_cb(sp_repo *repo, const char *commit,
 			sp_context_write_fn write_fn, void *payload,
 			const sp_context_options *opts,
 			sp_context_stats *stats);
+
+/*
+ * A tar archive holding one directory entry `name` owned by uid:gid with
+ * `mode`, mtime 0, into `out` (replacing what it held): the single layer of
+ * an image whose `name` directory only gives its owner to an empty volume.
+ */
+int sp_context_dir_archive(sp_buf *out, const char *name, unsigned uid,
+                           unsigned gid, unsigned mode);
 
 #endif

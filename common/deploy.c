@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "error.h"
 #include "fault.h"
 #include "probe.h"
@@ -231,44 +232,86 @@ static void deploy_stage(const sp_deploy_options *opts, sp_state *state, const c
 	free(old);
 }
 
+/* "1000" or "1000:1000" as numbers; -1 when `user` is a name. */
+static int deploy_numeric_user(unsigned *uid, unsigned *gid, const char *user)
+{
+	char *end = NULL;
+	unsigned long u, g;
+
+	if (!user || !*user || *user < '0' || *user > '9')
+		return -1;
+	u = strtoul(user, &end, 10);
+	if (*end == '\0') {
+		g = u;
+	} else if (*end == ':' && end[1] >= '0' && end[1] <= '9') {
+		g = strtoul(end + 1, &end, 10);
+		if (*end)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (u > 0x7fffffffUL || g > 0x7fffffffUL)
+		return -1;
+	*uid = (unsigned)u;
+	*gid = (unsigned)g;
+	return 0;
+}
+
 /*
  * /data must be writable by the app's user, as on Hugging Face: a new volume
- * takes the owner of the image's /data (root, or none). A short container of
- * the Space's image, as root with only the chown capability needed, hands it
- * over. An image without chown gets a warning, not a failed deploy.
+ * is owned by root. No image of the Space ever runs as root for that:
+ * spacehook makes a one-layer image holding only an empty /data owned by
+ * the app's user (spacehook/data-owner:<uid>-<gid>, nothing executable in
+ * it) and creates, without starting, a container of it with the volume
+ * mounted: the engine's copy-up into an empty volume gives the volume that
+ * owner. A volume that already holds files keeps its owner.
  */
-static void deploy_own_data(const sp_deploy_options *opts, const char *volume, const char *user)
+static void deploy_own_data(const sp_deploy_options *opts, const char *volume,
+			    const char *user, const char *const *labels)
 {
+	static const char *cmd[] = { "/nothing-runs-here", NULL };
+	const char *helper_labels[4] = { labels[0], "spacehook.managed=true",
+					 "spacehook.helper=data-owner", NULL };
 	sp_container_spec spec = { 0 };
-	sp_buf owner = SP_BUF_INIT;
-	const char *cmd[5];
+	sp_image_info info = { 0 };
+	sp_buf image = SP_BUF_INIT, tar = SP_BUF_INIT;
+	unsigned uid, gid;
 	char *id = NULL;
-	int code = -1;
+	int error;
 
-	sp_buf_puts(&owner, user && *user ? user : "1000");
-	if (!strchr(owner.ptr, ':'))
-		sp_buf_printf(&owner, ":%s", user && *user ? user : "1000");
-	cmd[0] = "chown";
-	cmd[1] = owner.ptr;
-	cmd[2] = "/data";
-	cmd[3] = NULL;
-	spec.image = opts->image;
-	spec.cmd = cmd;
-	spec.user = "0";
-	spec.volume = volume;
-	spec.network_mode = "none";
-	spec.no_new_privileges = 1;
-	spec.pids_limit = 16;
-	if (sp_engine_container_create(&id, opts->engine, NULL, &spec) < 0 ||
-	    sp_engine_container_start(opts->engine, id) < 0 ||
-	    sp_engine_container_wait(&code, opts->engine, id, 60) < 0 || code != 0)
-		deploy_say(opts, "spacehook: warning: could not give /data to user %s (%s); "
-			   "the app may not be able to write there", owner.ptr,
-			   code > 0 ? "chown failed in the image" : sp_error_last());
+	if (deploy_numeric_user(&uid, &gid, user) < 0) {
+		deploy_say(opts, "spacehook: warning: /data stays owned by root: "
+			   "spacehook.runAsUser '%s' is not a numeric uid[:gid]", user);
+		return;
+	}
+	sp_buf_printf(&image, "spacehook/data-owner:%u-%u", uid, gid);
+	error = sp_engine_image_inspect(&info, opts->engine, image.ptr);
+	if (error == SP_ENOTFOUND &&
+	    (error = sp_context_dir_archive(&tar, "data", uid, gid, 0755)) == 0)
+		error = sp_engine_image_import(opts->engine, image.ptr, tar.ptr, tar.size);
+	if (error == 0) {
+		spec.image = image.ptr;
+		spec.cmd = cmd;
+		spec.labels = helper_labels;
+		spec.user = "65534:65534";
+		spec.volume = volume;
+		spec.volume_copy = 1;
+		spec.network_mode = "none";
+		spec.no_new_privileges = 1;
+		spec.cap_drop_all = 1;
+		spec.pids_limit = 16;
+		spec.memory = 16LL * 1024 * 1024;
+		error = sp_engine_container_create(&id, opts->engine, NULL, &spec);
+	}
+	if (error < 0)
+		deploy_say(opts, "spacehook: warning: could not give /data to user %u:%u (%s); "
+			   "the app may not be able to write there", uid, gid, sp_error_last());
 	if (id)
 		sp_engine_container_remove(opts->engine, id, 1);
 	free(id);
-	sp_buf_dispose(&owner);
+	sp_image_info_dispose(&info);
+	sp_buf_dispose(&image);
+	sp_buf_dispose(&tar);
 }
 
 /* Give a healthy container the restart policy unless-stopped. */
@@ -305,7 +348,7 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	sp_container_info info = { 0 };
 	sp_buf strings = SP_BUF_INIT, name = SP_BUF_INIT, url = SP_BUF_INIT,
 	       probe_url = SP_BUF_INIT, volume = SP_BUF_INIT, message = SP_BUF_INIT;
-	sp_buf label_space = SP_BUF_INIT, label_commit = SP_BUF_INIT;
+	sp_buf label_space = SP_BUF_INIT, label_commit = SP_BUF_INIT, network = SP_BUF_INIT;
 	const char **env = NULL;
 	const char *labels[4];
 	char *id = NULL, *old = NULL, *old_image = NULL;
@@ -348,12 +391,20 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	spec.no_new_privileges = 1;
 	spec.cap_drop_all = 1;
 	spec.restart_policy = "no";
+	spec.runtime = s->runtime;
+	spec.log_max_size = s->log_max_size;
+	spec.log_max_files = s->log_max_files;
+	/* A network of its own: no other Space's container can reach it. */
+	sp_deploy_network_name(&network, space);
+	if ((error = sp_engine_network_create(opts->engine, network.ptr, labels)) < 0)
+		goto failed;
+	spec.network_mode = network.ptr;
 	if (s->persistent_storage) {
 		sp_buf_printf(&volume, "spacehook-%s-data", space->slug);
 		if ((error = sp_engine_volume_create(opts->engine, volume.ptr, labels)) < 0)
 			goto failed;
 		spec.volume = volume.ptr;
-		deploy_own_data(opts, volume.ptr, s->run_as_user);
+		deploy_own_data(opts, volume.ptr, s->run_as_user, labels);
 	}
 	deploy_remove_others(opts, old, NULL);
 	{
@@ -483,7 +534,14 @@ done:
 	sp_buf_dispose(&message);
 	sp_buf_dispose(&label_space);
 	sp_buf_dispose(&label_commit);
+	sp_buf_dispose(&network);
 	return error;
+}
+
+int sp_deploy_network_name(sp_buf *out, const sp_space *space)
+{
+	sp_buf_clear(out);
+	return sp_buf_printf(out, "spacehook-%s", space->slug);
 }
 
 int sp_deploy_gc_images(sp_engine *engine, const sp_space *space, const char *keep1,

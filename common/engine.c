@@ -261,9 +261,31 @@ static int engine_path_ok(const char *path)
  * One HTTP exchange on the socket. `full_path` is sent as is. Transport
  * failures are errors; any HTTP status is not. `timeout` 0 = none.
  */
+/* A request body: JSON text, or bytes of another type (an image tar). */
+typedef struct {
+	const void *data;
+	size_t len;
+	const char *type; /* Content-Type */
+} engine_body;
+
+static int engine_perform_body(long *status, sp_engine *e, const char *method,
+                               const char *full_path, const engine_body *body,
+                               long timeout, sp_buf *out, log_decoder *log);
+
 static int engine_perform(long *status, sp_engine *e, const char *method,
                           const char *full_path, const char *json_body,
                           long timeout, sp_buf *out, log_decoder *log)
+{
+	engine_body body = {json_body, json_body ? strlen(json_body) : 0,
+	                    "application/json"};
+
+	return engine_perform_body(status, e, method, full_path,
+	                           json_body ? &body : NULL, timeout, out, log);
+}
+
+static int engine_perform_body(long *status, sp_engine *e, const char *method,
+                               const char *full_path, const engine_body *body,
+                               long timeout, sp_buf *out, log_decoder *log)
 {
 	struct curl_slist *headers = NULL, *h;
 	sp_buf url = SP_BUF_INIT;
@@ -279,9 +301,12 @@ static int engine_perform(long *status, sp_engine *e, const char *method,
 	if ((error = sp_buf_printf(&url, "http://localhost%s", full_path)) < 0)
 		goto done;
 	headers = curl_slist_append(NULL, "Expect:");
-	if (headers && json_body) {
-		h = curl_slist_append(headers,
-		                      "Content-Type: application/json");
+	if (headers && body) {
+		sp_buf type = SP_BUF_INIT;
+
+		sp_buf_printf(&type, "Content-Type: %s", body->type);
+		h = curl_slist_append(headers, type.ptr);
+		sp_buf_dispose(&type);
 		if (h)
 			headers = h;
 		else
@@ -318,9 +343,9 @@ static int engine_perform(long *status, sp_engine *e, const char *method,
 	} else if (!strcmp(method, "POST") || !strcmp(method, "PUT")) {
 		curl_easy_setopt(e->curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS,
-		                 json_body ? json_body : "");
-		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE,
-		                 (long)(json_body ? strlen(json_body) : 0));
+		                 body ? body->data : "");
+		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		                 (curl_off_t)(body ? body->len : 0));
 		if (!strcmp(method, "PUT"))
 			curl_easy_setopt(e->curl, CURLOPT_CUSTOMREQUEST, "PUT");
 	} else {
@@ -420,9 +445,9 @@ static int engine_status_error(long status, const sp_buf *body, int code,
  * needed; else the body must be JSON (an object or array). `conflict` is the
  * code for HTTP 409 (0 = SP_EENGINE). `what` names the call in messages.
  */
-static int engine_call(cJSON **out, sp_engine *e, const char *method,
-                       const char *path, const char *json_body, long timeout,
-                       int conflict, const char *what)
+static int engine_call_body(cJSON **out, sp_engine *e, const char *method,
+                            const char *path, const engine_body *request,
+                            long timeout, int conflict, const char *what)
 {
 	sp_buf full = SP_BUF_INIT, body = SP_BUF_INIT;
 	long status = 0;
@@ -430,9 +455,9 @@ static int engine_call(cJSON **out, sp_engine *e, const char *method,
 	int error;
 
 	if ((error = sp_buf_printf(&full, "/v%s%s", e->version, path)) < 0 ||
-	    (error = engine_perform(&status, e, method, full.ptr, json_body,
-	                            timeout ? timeout : e->timeout, &body,
-	                            NULL)) < 0)
+	    (error = engine_perform_body(&status, e, method, full.ptr, request,
+	                                 timeout ? timeout : e->timeout, &body,
+	                                 NULL)) < 0)
 		goto done;
 	if (status >= 400) {
 		error = engine_status_error(status, &body,
@@ -464,6 +489,17 @@ done:
 	sp_buf_dispose(&full);
 	sp_buf_dispose(&body);
 	return error;
+}
+
+static int engine_call(cJSON **out, sp_engine *e, const char *method,
+                       const char *path, const char *json_body, long timeout,
+                       int conflict, const char *what)
+{
+	engine_body body = {json_body, json_body ? strlen(json_body) : 0,
+	                    "application/json"};
+
+	return engine_call_body(out, e, method, path, json_body ? &body : NULL,
+	                        timeout, conflict, what);
 }
 
 /* Parse "major.minor" into a comparable number; -1 when it is not one. */
@@ -944,12 +980,31 @@ static int spec_to_json(cJSON **out, const sp_container_spec *spec)
 		 * also reset the volume's owner at every start while empty.
 		 */
 		cJSON_AddBoolToObject(cJSON_AddObjectToObject(bind, "VolumeOptions"),
-		                      "NoCopy", 1);
+		                      "NoCopy", !spec->volume_copy);
 		cJSON_AddItemToArray(item, bind);
 	}
 	if (spec->network_mode)
 		cJSON_AddStringToObject(host, "NetworkMode",
 		                        spec->network_mode);
+	if (spec->runtime)
+		cJSON_AddStringToObject(host, "Runtime", spec->runtime);
+	if (spec->log_max_size > 0 || spec->log_max_files > 0) {
+		char number[32];
+
+		item = cJSON_AddObjectToObject(host, "LogConfig");
+		cJSON_AddStringToObject(item, "Type", "json-file");
+		item = cJSON_AddObjectToObject(item, "Config");
+		if (spec->log_max_size > 0) {
+			snprintf(number, sizeof(number), "%lld",
+			         spec->log_max_size);
+			cJSON_AddStringToObject(item, "max-size", number);
+		}
+		if (spec->log_max_files > 0) {
+			snprintf(number, sizeof(number), "%d",
+			         spec->log_max_files);
+			cJSON_AddStringToObject(item, "max-file", number);
+		}
+	}
 	if (spec->restart_policy) {
 		item = cJSON_AddObjectToObject(host, "RestartPolicy");
 		cJSON_AddStringToObject(item, "Name", spec->restart_policy);
@@ -1615,6 +1670,103 @@ int sp_engine_volume_remove(sp_engine *engine, const char *name, int force)
 	    engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&what);
+	return error;
+}
+
+int sp_engine_network_create(sp_engine *engine, const char *name,
+                             const char **labels)
+{
+	cJSON *body = NULL, *answer = NULL;
+	sp_buf what = SP_BUF_INIT;
+	char *text = NULL;
+	int error;
+
+	if ((error = engine_check_name("network", name)) < 0)
+		return error;
+	if (strchr(name, '/') || strchr(name, ':') || strchr(name, '@'))
+		return sp_error_set(SP_EINVALID, "invalid network name '%.64s'",
+		                    name);
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "Name", name);
+	cJSON_AddBoolToObject(body, "CheckDuplicate", 1);
+	cJSON_AddStringToObject(body, "Driver", "bridge");
+	cJSON_AddBoolToObject(body, "Internal", 0);
+	cJSON_AddBoolToObject(body, "Attachable", 0);
+	if ((error = labels_to_json(cJSON_AddObjectToObject(body, "Labels"),
+	                            labels)) < 0)
+		goto done;
+	if (!(text = cJSON_PrintUnformatted(body))) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+	sp_buf_printf(&what, "create network '%s'", name);
+	error = engine_call(&answer, engine, "POST", "/networks/create", text,
+	                    0, SP_EEXISTS, what.ptr);
+	if (error == SP_EEXISTS)
+		error = 0;
+done:
+	free(text);
+	cJSON_Delete(body);
+	cJSON_Delete(answer);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+int sp_engine_network_remove(sp_engine *engine, const char *name)
+{
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	int error;
+
+	if ((error = engine_check_name("network", name)) < 0)
+		return error;
+	if (strchr(name, '/'))
+		return sp_error_set(SP_EINVALID, "invalid network name '%.64s'",
+		                    name);
+	sp_buf_printf(&path, "/networks/%s", name);
+	sp_buf_printf(&what, "remove network '%s'", name);
+	error = engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0,
+	                    what.ptr);
+	if (error == SP_EENGINE && strstr(sp_error_last(), "active endpoints"))
+		error = sp_error_set(SP_EEXISTS, "%s", sp_error_last());
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+int sp_engine_image_import(sp_engine *engine, const char *name,
+                           const void *data, size_t len)
+{
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT, repo = SP_BUF_INIT;
+	engine_body body = {data, len, "application/x-tar"};
+	sp_image_info info = {0};
+	const char *colon = name ? strrchr(name, ':') : NULL;
+	int error;
+
+	if ((error = engine_check_name("image", name)) < 0)
+		return error;
+	if (!colon || strchr(colon, '/') || colon == name || !colon[1])
+		return sp_error_set(SP_EINVALID,
+		                    "invalid image name '%.64s': expected "
+		                    "repo:tag",
+		                    name);
+	sp_buf_put(&repo, name, (size_t)(colon - name));
+	sp_buf_puts(&path, "/images/create?fromSrc=-");
+	if ((error = engine_escape_param(&path, engine, "repo", repo.ptr)) <
+	        0 ||
+	    (error = engine_escape_param(&path, engine, "tag", colon + 1)) < 0)
+		goto done;
+	sp_buf_printf(&what, "import image '%s'", name);
+	if ((error = engine_call_body(NULL, engine, "POST", path.ptr, &body, 0,
+	                              0, what.ptr)) < 0)
+		goto done;
+	if ((error = sp_engine_image_inspect(&info, engine, name)) < 0)
+		error = sp_error_set(error, "%s: the engine made no such image: %s",
+		                     what.ptr, sp_error_last());
+done:
+	sp_image_info_dispose(&info);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	sp_buf_dispose(&repo);
 	return error;
 }
 

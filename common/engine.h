@@ -106,6 +106,16 @@ typedef struct {
 	int no_new_privileges; /* SecurityOpt no-new-privileges */
 	int cap_drop_all;      /* CapDrop ["ALL"] */
 	const char *volume;    /* named volume at /data (no copy of the image's /data) */
+	/*
+	 * With `volume`: an empty volume takes the content, owner and mode of
+	 * the image's /data when the container is created (the engine's
+	 * copy-up). 0: no copy (NoCopy), the default for Spaces.
+	 */
+	int volume_copy;
+	const char *runtime;   /* the engine's runtime (HostConfig.Runtime); NULL = default */
+	/* json-file logs rotated at this many bytes, this many files kept; 0 = engine default */
+	long long log_max_size;
+	int log_max_files;
 	/* "bridge", "none", ...; NULL = the engine's default */
 	const char *network_mode;
 	/* "no", "unless-stopped", "on-failure", "always"; NULL = "no" */
@@ -285,6 +295,24 @@ int sp_engine_volume_create(sp_engine *engine, const char *name,
 
 /* Remove a named volume. Missing: SP_ENOTFOUND; in use: SP_EENGINE. */
 int sp_engine_volume_remove(sp_engine *engine, const char *name, int force);
+
+/*
+ * Create the bridge network `name` (a Space's own: Docker's isolation rules
+ * keep other networks' containers out; outbound traffic is allowed) with
+ * `labels` ("key=value", NULL-terminated). One that exists already: 0.
+ */
+int sp_engine_network_create(sp_engine *engine, const char *name,
+                             const char **labels);
+
+/* Remove network `name`; SP_ENOTFOUND when there is none, SP_EEXISTS when a container still uses it. */
+int sp_engine_network_remove(sp_engine *engine, const char *name);
+
+/*
+ * Make image `name` ("repo:tag") from the tar archive `data` (`len` bytes)
+ * as its only layer (POST /images/create?fromSrc=-), then check it exists.
+ */
+int sp_engine_image_import(sp_engine *engine, const char *name,
+                           const void *data, size_t len);
 
 /*
  * Prune the BuildKit build cache older than `until` (e.g. "24h"; NULL = all

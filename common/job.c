@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "build.h"
 #include "deploy.h"
 #include "engine.h"
@@ -20,8 +21,8 @@
 #include "proc.h"
 #include "repo.h"
 #include "spaceconfig.h"
+#include "term.h"
 #include "webhook.h"
-#include "banned.h"
 
 #define JOB_KEEP_LOGS 20
 #define JOB_BUILD_CACHE_KEEP "24h" /* build cache unused for longer is pruned after a deploy */
@@ -196,11 +197,9 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 		error = sp_error_set_os(SP_EIO, "cannot create '%s'", path.ptr);
 		goto done;
 	}
-	if (repo_path) {
-		job_path(&path, store, "repo");
-		if ((error = sp_store_write_file(path.ptr, repo_path, strlen(repo_path), 0600)) < 0)
-			goto done;
-	}
+	/* A push from another repository mapping to the same id never builds. */
+	if (repo_path && (error = sp_store_bind(store, repo_path, 0)) < 0)
+		goto done;
 	if (job_queue_read(&prev, store) == 0) {
 		if ((flags & SP_JOB_RESTART) && !(prev.flags & SP_JOB_RESTART)) {
 			memcpy(id_out, prev.id, SP_JOB_ID_MAX);
@@ -348,7 +347,9 @@ static int job_write_all(int fd, const char *data, size_t len)
 
 int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 {
-	sp_buf log = SP_BUF_INIT, status = SP_BUF_INIT, text = SP_BUF_INIT;
+	sp_buf log = SP_BUF_INIT, status = SP_BUF_INIT, text = SP_BUF_INIT,
+	       shown = SP_BUF_INIT;
+	sp_term term = SP_TERM_INIT;
 	time_t started = time(NULL), last_check = 0;
 	char stage[32] = "LOST";
 	off_t offset = 0;
@@ -365,8 +366,15 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 		n = logfd >= 0 ? pread(logfd, chunk, sizeof(chunk), offset) : 0;
 		if (n > 0) {
 			offset += n;
-			/* A pusher who went away stops the copy, not the job. */
-			if (client && job_write_all(fd, chunk, (size_t)n) < 0)
+			/*
+			 * Build and app output reach a terminal: its control
+			 * characters are shown, not obeyed. A pusher who went
+			 * away stops the copy, not the job.
+			 */
+			sp_buf_clear(&shown);
+			sp_term_escape(&shown, &term, chunk, (size_t)n);
+			if (client &&
+			    job_write_all(fd, shown.ptr, shown.size) < 0)
 				client = 0;
 			continue;
 		}
@@ -384,13 +392,21 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 				const char *msg = "spacehook: error: the worker stopped before the "
 						  "job ended; see 'spacehook status' and "
 						  "'spacehook rebuild'\n";
+				sp_buf_clear(&shown);
+				sp_term_finish(&shown, &term);
+				sp_buf_puts(&shown, msg);
 				if (client)
-					job_write_all(fd, msg, strlen(msg));
+					job_write_all(fd, shown.ptr,
+					              shown.size);
 				goto finish;
 			}
 		}
 		usleep(40 * 1000);
 	}
+	sp_buf_clear(&shown);
+	sp_term_finish(&shown, &term);
+	if (client && shown.size)
+		job_write_all(fd, shown.ptr, shown.size);
 	if (sp_buf_read_file(&text, status.ptr, 4096) == 0)
 		sscanf(text.ptr, "%31s", stage);
 finish:
@@ -403,6 +419,7 @@ finish:
 	sp_buf_dispose(&log);
 	sp_buf_dispose(&status);
 	sp_buf_dispose(&text);
+	sp_buf_dispose(&shown);
 	return error;
 }
 
@@ -657,7 +674,7 @@ static void job_run(job_context *ctx, job_entry *job)
 	sp_kv secrets = { 0 }, variables = { 0 };
 	sp_buf path = SP_BUF_INIT, readme = SP_BUF_INIT, text = SP_BUF_INIT,
 	       image = SP_BUF_INIT, lspace = SP_BUF_INIT, lcommit = SP_BUF_INIT,
-	       clean = SP_BUF_INIT;
+	       clean = SP_BUF_INIT, salt = SP_BUF_INIT, cache_ns = SP_BUF_INIT;
 	sp_state state;
 	sp_engine *engine = NULL;
 	sp_redact redact;
@@ -765,6 +782,24 @@ static void job_run(job_context *ctx, job_entry *job)
 		b.variables = &variables;
 		b.secrets = &secrets;
 		b.no_cache = !!(job->flags & SP_JOB_NO_CACHE);
+		/* No layer or cache mount crosses Spaces or outlives a secret. */
+		{
+			unsigned char key[SP_STORE_KEY_SIZE];
+
+			error = sp_store_cache_key(key, s->state_dir);
+			if (error == 0)
+				error = sp_build_cache_salt(&salt, key, sizeof(key), ctx->space->id,
+							    &secrets);
+			memset(key, 0, sizeof(key));
+			if (error < 0) {
+				job_say(&log, "spacehook: error: %s", sp_error_last());
+				job_finish(ctx, &state, job, &log, "BUILD_ERROR", sp_error_last());
+				goto done;
+			}
+		}
+		sp_buf_printf(&cache_ns, "spacehook-%s", ctx->space->slug);
+		b.cache_salt = salt.ptr;
+		b.cache_namespace = cache_ns.ptr;
 		b.log_max = s->build_log_max;
 		b.output = job_log_write;
 		b.payload = &log;
@@ -852,6 +887,8 @@ done:
 	sp_buf_dispose(&lspace);
 	sp_buf_dispose(&lcommit);
 	sp_buf_dispose(&clean);
+	sp_buf_dispose(&salt);
+	sp_buf_dispose(&cache_ns);
 }
 
 /* Take the queued job, if any, under the queue lock. */
@@ -871,15 +908,7 @@ static int job_dequeue(job_entry *out, sp_store *store)
 
 static int job_repo_path(sp_buf *out, sp_store *store)
 {
-	sp_buf path = SP_BUF_INIT;
-	int error;
-
-	job_path(&path, store, "repo");
-	error = sp_buf_read_file(out, path.ptr, 8192);
-	sp_buf_dispose(&path);
-	if (error == SP_ENOTFOUND)
-		error = sp_error_set(SP_ENOTFOUND, "no repository is recorded for this Space yet (push to it first)");
-	return error;
+	return sp_store_binding(out, sp_store_state_dir(store), sp_store_space(store));
 }
 
 /* Settings as the Space's repository sees them (its own config included). */
@@ -1162,6 +1191,14 @@ int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers, int
 	sp_buf_printf(&filter, "spacehook.space=%s", space->id);
 	sp_engine_image_list(&before, engine, filter.ptr);
 	*containers += sp_deploy_gc_containers(engine, space, state.container, NULL);
+	if (!state.container) {
+		/* Nothing serves: the Space's network goes too. */
+		sp_buf network = SP_BUF_INIT;
+
+		sp_deploy_network_name(&network, space);
+		sp_engine_network_remove(engine, network.ptr);
+		sp_buf_dispose(&network);
+	}
 	sp_deploy_gc_images(engine, space, state.image, state.prev_image);
 	sp_engine_image_list(&after, engine, filter.ptr);
 	if (before.count > after.count)
@@ -1238,5 +1275,52 @@ done:
 	sp_container_info_dispose(&info);
 	sp_buf_dispose(&message);
 	sp_store_unlock(lock);
+	return error;
+}
+
+int sp_job_forget(const sp_settings *settings, sp_store *store, int data, sp_buf *report)
+{
+	const sp_space *space = sp_store_space(store);
+	sp_engine *engine = NULL;
+	sp_buf name = SP_BUF_INIT;
+	int lock = -1, error, containers, images = 0;
+	sp_image_list list = { 0 };
+
+	if ((error = sp_job_cancel(NULL, store, 60)) < 0 ||
+	    (error = sp_store_lock(&lock, store, 1)) < 0 ||
+	    (error = sp_engine_new(&engine, settings->docker_host)) < 0)
+		goto done;
+	sp_buf_printf(&name, "spacehook.space=%s", space->id);
+	if (sp_engine_image_list(&list, engine, name.ptr) == 0)
+		images = (int)list.count;
+	containers = sp_deploy_gc_containers(engine, space, NULL, NULL);
+	if ((error = sp_deploy_gc_images(engine, space, NULL, NULL)) < 0)
+		goto done;
+	sp_deploy_network_name(&name, space);
+	error = sp_engine_network_remove(engine, name.ptr);
+	if (error < 0 && error != SP_ENOTFOUND)
+		goto done;
+	sp_buf_printf(report, "%s: removed %d container%s, %d image%s, its network", space->id,
+		      containers, containers == 1 ? "" : "s", images, images == 1 ? "" : "s");
+	sp_buf_clear(&name);
+	sp_buf_printf(&name, "spacehook-%s-data", space->slug);
+	if (data) {
+		error = sp_engine_volume_remove(engine, name.ptr, 1);
+		if (error < 0 && error != SP_ENOTFOUND)
+			goto done;
+		sp_buf_puts(report, ", its /data volume");
+	}
+	if ((error = sp_store_remove(store)) < 0)
+		goto done;
+	sp_buf_puts(report, " and its state (record, secrets, variables, logs, binding)");
+	if (!data)
+		sp_buf_printf(report, "; the volume %s is kept (--data removes it)", name.ptr);
+	error = 0;
+done:
+	if (lock >= 0)
+		sp_store_unlock(lock);
+	sp_image_list_dispose(&list);
+	sp_engine_free(engine);
+	sp_buf_dispose(&name);
 	return error;
 }

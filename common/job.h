@@ -42,7 +42,8 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 int sp_job_start_worker(const sp_space *space, sp_store *store);
 
 /*
- * Copy the job's log to `fd` as it grows, until the job ends; `stage_out`
+ * Copy the job's log to `fd` as it grows, until the job ends, its control
+ * characters escaped for a terminal (sp_term_escape); `stage_out`
  * (may be NULL) gets its final stage (a Hugging Face stage name, or
  * SUPERSEDED / LOST when no worker finished it). Returns 0 when the job
  * ended RUNNING or was superseded, SP_ERROR otherwise.
@@ -101,5 +102,14 @@ int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers, int
  * saved; `*changed` (may be NULL) says whether anything changed.
  */
 int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine, sp_state *state);
+
+/*
+ * Forget the Space: cancel its job, remove its containers, images and
+ * network (and its /data volume when `data`), then its state directory:
+ * record, secrets, variables, logs and the binding to its repository. The
+ * next push to an id that maps there starts anew. What was removed is
+ * appended to `report` as one line.
+ */
+int sp_job_forget(const sp_settings *settings, sp_store *store, int data, sp_buf *report);
 
 #endif

@@ -18,14 +18,16 @@ void sp_redact_init(sp_redact *r, sp_redact_sink sink, void *payload)
 	r->payload = payload;
 }
 
-int sp_redact_add(sp_redact *r, const char *value)
+/* Add one pattern of `len` bytes, unless it is there already. */
+static int redact_push(sp_redact *r, const char *value, size_t len)
 {
-	size_t len = strlen(value);
 	char **values;
 	size_t *lens;
+	char *copy;
 
-	if (!len)
-		return 0;
+	for (size_t k = 0; k < r->count; k++)
+		if (r->lens[k] == len && !memcmp(r->values[k], value, len))
+			return 0;
 	values = realloc(r->values, (r->count + 1) * sizeof(*values));
 	if (!values)
 		return sp_error_set(SP_ENOMEM, "out of memory");
@@ -34,11 +36,46 @@ int sp_redact_add(sp_redact *r, const char *value)
 	if (!lens)
 		return sp_error_set(SP_ENOMEM, "out of memory");
 	r->lens = lens;
-	r->values[r->count] = sp_strdup(value);
+	if (!(copy = malloc(len + 1)))
+		return sp_error_set(SP_ENOMEM, "out of memory");
+	memcpy(copy, value, len);
+	copy[len] = '\0';
+	r->values[r->count] = copy;
 	r->lens[r->count] = len;
 	r->count++;
 	if (len > r->maxlen)
 		r->maxlen = len;
+	return 0;
+}
+
+/*
+ * A build step's output prefixes every line ("#8 0.123 "), so a multi-line
+ * value never shows whole: each of its lines is a pattern too, without a
+ * trailing CR, when at least SP_REDACT_LINE_MIN bytes long.
+ */
+int sp_redact_add(sp_redact *r, const char *value)
+{
+	size_t len = strlen(value);
+	const char *line = value, *end;
+	int error;
+
+	if (!len)
+		return 0;
+	if ((error = redact_push(r, value, len)) < 0 ||
+	    !memchr(value, '\n', len))
+		return error;
+	for (; line < value + len; line = end + 1) {
+		size_t n;
+
+		if (!(end = memchr(line, '\n', (size_t)(value + len - line))))
+			end = value + len;
+		n = (size_t)(end - line);
+		if (n && line[n - 1] == '\r')
+			n--;
+		if (n >= SP_REDACT_LINE_MIN && n < len &&
+		    (error = redact_push(r, line, n)) < 0)
+			return error;
+	}
 	return 0;
 }
 
@@ -152,10 +189,7 @@ int sp_redact_flush(sp_redact *r)
 void sp_redact_dispose(sp_redact *r)
 {
 	for (size_t i = 0; i < r->count; i++) {
-		volatile char *p = r->values[i];
-
-		while (*p)
-			*p++ = '\0';
+		explicit_bzero(r->values[i], r->lens[i]);
 		free(r->values[i]);
 	}
 	free(r->values);

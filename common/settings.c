@@ -18,6 +18,7 @@
 
 #define SETTINGS_VALUE_MAX 4096
 #define SETTINGS_WEBHOOKS_MAX 64
+#define SETTINGS_SPACES_MAX 256
 
 /* Where values come from: a repository's view of git config, or system +
  * global. */
@@ -412,6 +413,20 @@ static int check_nonempty(const char *value)
 	return check_no_controls(value);
 }
 
+/* A runtime name as dockerd knows it ("runc", "runsc", "kata-runtime"). */
+static int check_runtime(const char *value)
+{
+	size_t len = strlen(value);
+
+	if (!len || len > 64 || value[0] == '-' ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                  "0123456789._-") != len)
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not a runtime name (e.g. runsc)",
+		                    value);
+	return 0;
+}
+
 static int check_webhook(const char *value)
 {
 	if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
@@ -452,6 +467,51 @@ static int collect_webhook(const char *value, void *payload)
 	return 0;
 }
 
+/* Space id patterns: [A-Za-z0-9._-], '*', '?', '[...]' and one '/'. */
+static int check_space_pattern(const char *value)
+{
+	size_t len = strlen(value);
+	const char *slash = strchr(value, '/');
+
+	if (!len || len > 200 || !slash || strchr(slash + 1, '/') ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                  "0123456789._-*?[]!/") != len)
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not a Space pattern (OWNER/NAME "
+		                    "with * ? [...], e.g. */* or alice/*)",
+		                    value);
+	return 0;
+}
+
+/* Each value holds patterns separated by spaces or commas. */
+static int collect_spaces(const char *value, void *payload)
+{
+	string_list *list = payload;
+	sp_buf word = SP_BUF_INIT;
+	const char *p = value;
+	int error = 0;
+
+	while (*p && error == 0) {
+		size_t n;
+
+		p += strspn(p, " \t,");
+		if (!(n = strcspn(p, " \t,")))
+			break;
+		sp_buf_clear(&word);
+		sp_buf_put(&word, p, n);
+		p += n;
+		if ((error = check_space_pattern(word.ptr)) < 0)
+			break;
+		if (list->count >= SETTINGS_SPACES_MAX)
+			error = sp_error_set(SP_EINVALID, "more than %d patterns",
+			                     SETTINGS_SPACES_MAX);
+		else
+			list->items[list->count++] = sp_strdup(word.ptr);
+	}
+	sp_buf_dispose(&word);
+	return error;
+}
+
 enum setting_kind {
 	KIND_STRING,
 	KIND_PORT_RANGE,
@@ -486,6 +546,10 @@ static const struct setting {
     {"spacehook.persistentStorage", KIND_BOOL, NULL, 0, 0},
     {"spacehook.buildLogMax", KIND_SIZE, NULL, 4096, 1LL << 30},
     {"spacehook.webhookSecret", KIND_STRING, check_nonempty, 0, 0},
+    {"spacehook.space", KIND_BOOL, NULL, 0, 0},
+    {"spacehook.runtime", KIND_STRING, check_runtime, 0, 0},
+    {"spacehook.logMaxSize", KIND_SIZE, NULL, 64 * 1024, 1LL << 40},
+    {"spacehook.logMaxFiles", KIND_INT, NULL, 1, 100},
 };
 
 static char **string_field(sp_settings *s, const char *key)
@@ -504,6 +568,8 @@ static char **string_field(sp_settings *s, const char *key)
 		return &s->repos_root;
 	if (!strcmp(key, "spacehook.runAsUser"))
 		return &s->run_as_user;
+	if (!strcmp(key, "spacehook.runtime"))
+		return &s->runtime;
 	return &s->webhook_secret;
 }
 
@@ -563,11 +629,16 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 		}
 		if (!strcmp(def->key, "spacehook.maxMemory"))
 			s->max_memory = n;
+		else if (!strcmp(def->key, "spacehook.logMaxSize"))
+			s->log_max_size = n;
 		else
 			s->build_log_max = (size_t)n;
 		break;
 	case KIND_BOOL:
-		error = sp_settings_parse_bool(&s->persistent_storage, value);
+		error = sp_settings_parse_bool(
+		    !strcmp(def->key, "spacehook.space") ? &s->space
+		                                         : &s->persistent_storage,
+		    value);
 		break;
 	case KIND_INT:
 		if ((error = parse_int_in(&n, value, def->min, def->max)) < 0)
@@ -576,6 +647,8 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 			s->max_concurrent_builds = (int)n;
 		else if (!strcmp(def->key, "spacehook.maxBuildsPerOwner"))
 			s->max_builds_per_owner = (int)n;
+		else if (!strcmp(def->key, "spacehook.logMaxFiles"))
+			s->log_max_files = (int)n;
 		else
 			s->pids_limit = (long)n;
 		break;
@@ -618,6 +691,20 @@ static void settings_defaults(sp_settings *s)
 	s->build_log_max = 8u * 1024 * 1024;
 	s->webhooks = sp_calloc(1, sizeof(char *));
 	s->webhook_secret = NULL;
+	s->spaces = sp_calloc(2, sizeof(char *));
+	s->spaces[0] = sp_strdup("*/*");
+	s->space = -1;
+	s->runtime = NULL;
+	s->log_max_size = 10LL * 1024 * 1024;
+	s->log_max_files = 3;
+}
+
+static void free_list(char **list)
+{
+	if (list)
+		for (char **p = list; *p; p++)
+			free(*p);
+	free(list);
 }
 
 /* Record the current last error as "KEY: message" (SP_EINVALID unless more
@@ -694,6 +781,18 @@ int sp_settings_load(sp_settings *out, sp_repo *repo)
 	free(out->webhooks);
 	out->webhooks = hooks.items;
 	hooks.items = NULL;
+	hooks.count = 0;
+	hooks.items = sp_calloc(SETTINGS_SPACES_MAX + 1, sizeof(char *));
+	if ((error = source_foreach(&src, "spacehook.spaces", collect_spaces,
+	                            &hooks)) < 0) {
+		error = key_error("spacehook.spaces", error);
+		goto done;
+	}
+	if (hooks.count) {
+		free_list(out->spaces);
+		out->spaces = hooks.items;
+		hooks.items = NULL;
+	}
 done:
 	if (hooks.items) {
 		for (size_t i = 0; i < hooks.count; i++)
@@ -716,10 +815,9 @@ void sp_settings_dispose(sp_settings *s)
 	free(s->bind_address);
 	free(s->repos_root);
 	free(s->run_as_user);
-	if (s->webhooks)
-		for (char **p = s->webhooks; *p; p++)
-			free(*p);
-	free(s->webhooks);
+	free_list(s->webhooks);
 	free(s->webhook_secret);
+	free_list(s->spaces);
+	free(s->runtime);
 	memset(s, 0, sizeof(*s));
 }

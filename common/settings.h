@@ -31,6 +31,11 @@ typedef struct {
 	size_t build_log_max;     /* spacehook.buildLogMax bytes, default 8 MiB: output beyond is cut with a note */
 	char **webhooks;          /* spacehook.webhook (multivar), NULL-terminated; may be empty */
 	char *webhook_secret;     /* spacehook.webhookSecret, or NULL */
+	char **spaces;            /* spacehook.spaces (multivar; values split at spaces and commas): id patterns (fnmatch, '/' matched only by '/'); default: the one pattern "any owner, any name"; NULL-terminated */
+	int space;                /* spacehook.space bool: 1 a Space whatever the patterns, 0 never one, -1 unset (the default) */
+	char *runtime;            /* spacehook.runtime: the engine's container runtime for Spaces (e.g. runsc), or NULL = the engine's default */
+	long long log_max_size;   /* spacehook.logMaxSize bytes, default 10 MiB: one container log file's cap */
+	int log_max_files;        /* spacehook.logMaxFiles, default 3: container log files kept per container */
 } sp_settings;
 
 /*

@@ -3,6 +3,7 @@
 #include "space.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -206,57 +207,83 @@ int sp_space_from_path(sp_space *out, const char *repos_root,
 {
 	sp_buf path = SP_BUF_INIT, root = SP_BUF_INIT, id = SP_BUF_INIT;
 	const char *rest, *slash;
-	char *last;
 	int error = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (!repos_root || !*repos_root)
+		return sp_error_set(SP_ENOTFOUND,
+		                    "spacehook.reposRoot is not set: a Space's "
+		                    "id comes only from a repository at "
+		                    "<reposRoot>/<owner>/<name>.git");
 	if (!repo_path || !*repo_path)
 		return sp_error_set(SP_EINVALID, "empty repository path");
 	space_canonical(&path, repo_path);
-	if (path.size >= 5 && !strcmp(path.ptr + path.size - 5, "/.git"))
-		sp_buf_truncate(&path, path.size - 5);
-
-	if (repos_root && *repos_root) {
-		space_canonical(&root, repos_root);
-		if (!strcmp(root.ptr, "/"))
-			sp_buf_clear(&root);
-		if (strncmp(path.ptr, root.ptr, root.size) ||
-		    path.ptr[root.size] != '/') {
-			error = sp_error_set(SP_EINVALID,
-			                     "repository '%s' is not under the "
-			                     "repositories root '%s'",
-			                     path.ptr, root.ptr);
-			goto done;
-		}
-		rest = path.ptr + root.size + 1;
-		slash = strchr(rest, '/');
-		if (!slash || strchr(slash + 1, '/') || slash == rest ||
-		    !slash[1]) {
-			error = sp_error_set(SP_EINVALID,
-			                     "repository '%s' is not at "
-			                     "<root>/owner/name.git below '%s'",
-			                     path.ptr, root.ptr);
-			goto done;
-		}
-		sp_buf_puts(&id, rest);
-	} else {
-		last = strrchr(path.ptr, '/');
-		if (!last || last == path.ptr) {
-			error = sp_error_set(
-			    SP_EINVALID,
-			    "repository path '%s' has no owner/name components",
-			    path.ptr);
-			goto done;
-		}
-		*last = '\0';
-		rest = strrchr(path.ptr, '/');
-		*last = '/';
-		sp_buf_puts(&id, rest ? rest + 1 : path.ptr);
+	space_canonical(&root, repos_root);
+	if (!strcmp(root.ptr, "/"))
+		sp_buf_clear(&root);
+	if (strncmp(path.ptr, root.ptr, root.size) ||
+	    path.ptr[root.size] != '/') {
+		error = sp_error_set(SP_ENOTFOUND,
+		                     "repository '%s' is not under the "
+		                     "repositories root '%s'",
+		                     path.ptr, root.size ? root.ptr : "/");
+		goto done;
 	}
+	rest = path.ptr + root.size + 1;
+	slash = strchr(rest, '/');
+	if (!slash || strchr(slash + 1, '/') || slash == rest || !slash[1] ||
+	    path.size - (size_t)(slash + 1 - path.ptr) <= 4 ||
+	    strcmp(path.ptr + path.size - 4, ".git")) {
+		error = sp_error_set(SP_ENOTFOUND,
+		                     "repository '%s' is not at "
+		                     "<reposRoot>/<owner>/<name>.git below '%s'",
+		                     path.ptr, root.size ? root.ptr : "/");
+		goto done;
+	}
+	sp_buf_puts(&id, rest);
 	error = sp_space_parse(out, id.ptr);
 done:
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&root);
 	sp_buf_dispose(&id);
 	return error;
+}
+
+static int space_matches(char *const *patterns, const char *id)
+{
+	for (; patterns && *patterns; patterns++)
+		if (fnmatch(*patterns, id, FNM_PATHNAME) == 0)
+			return 1;
+	return 0;
+}
+
+int sp_space_resolve(sp_space_role *role, sp_space *out,
+                     const sp_settings *settings, const char *repo_path)
+{
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	*role = SP_SPACE_NONE;
+	if (settings->space == 0)
+		return 0;
+	if (!settings->repos_root) {
+		*role = SP_SPACE_CHECK;
+		return 0;
+	}
+	error = sp_space_from_path(out, settings->repos_root, repo_path);
+	if (error == SP_ENOTFOUND) {
+		if (settings->space != 1)
+			return 0;
+		*role = SP_SPACE_CHECK;
+		return sp_error_set(SP_EINVALID, "%s", sp_error_last());
+	}
+	if (error < 0) {
+		*role = SP_SPACE_CHECK;
+		return error;
+	}
+	if (settings->space == 1 || space_matches(settings->spaces, out->id))
+		*role = SP_SPACE_DEPLOY;
+	else
+		memset(out, 0, sizeof(*out));
+	return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "settings.h"
+
 #define SP_SPACE_NAME_MAX 96
 
 typedef struct {
@@ -39,13 +41,36 @@ typedef struct {
 int sp_space_parse(sp_space *out, const char *id);
 
 /*
- * The Space of a bare repository at `repo_path`: "<root>/owner/name.git" ->
- * owner/name. Both paths are canonicalised (realpath) when they exist, so
- * "." from inside a hook works; a trailing "/.git" (the git dir of a
- * non-bare repository) is dropped. With `repos_root` NULL the last two path
- * components are used. A path outside `repos_root`, or not two levels below
- * it: SP_EINVALID; owner and name then follow sp_space_parse's rules.
+ * The Space of a bare repository at exactly `repo_path` =
+ * "<repos_root>/<owner>/<name>.git" -> owner/name. Both paths are
+ * canonicalised (realpath) when they exist, so "." from inside a hook works
+ * and a symbolic link cannot make one repository pass for another's path.
+ * SP_ENOTFOUND when `repos_root` is NULL or empty, or when the repository
+ * is not exactly two levels below it with a name ending in ".git" (a nested
+ * "<root>/mallory/x/alice/demo.git" is no Space); SP_EINVALID when owner or
+ * name break sp_space_parse's rules.
  */
 int sp_space_from_path(sp_space *out, const char *repos_root, const char *repo_path);
+
+typedef enum {
+	SP_SPACE_NONE,   /* not a Space: pushes pass untouched */
+	SP_SPACE_CHECK,  /* checked on push, never deployed (no id) */
+	SP_SPACE_DEPLOY, /* a Space with an id: checked and deployed */
+} sp_space_role;
+
+/*
+ * What the repository at `repo_path` is to spacehook, from the settings as
+ * that repository sees them:
+ * - spacehook.space=false: NONE;
+ * - no spacehook.reposRoot: CHECK (validated, nothing deploys);
+ * - at <reposRoot>/<owner>/<name>.git with a valid id: DEPLOY when the id
+ *   matches a spacehook.spaces pattern or spacehook.space=true, else NONE;
+ * - elsewhere: NONE, unless spacehook.space=true, which makes it CHECK and
+ *   returns SP_EINVALID saying why it has no id;
+ * - at the place but with an invalid owner or name: CHECK and SP_EINVALID.
+ * `*out` holds the Space only with DEPLOY (zeroed otherwise).
+ */
+int sp_space_resolve(sp_space_role *role, sp_space *out,
+                     const sp_settings *settings, const char *repo_path);
 
 #endif

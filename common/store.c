@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -12,13 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "banned.h"
 #include "error.h"
+#include "utf8.h"
 
 struct sp_store {
 	char *state_dir;
@@ -366,6 +370,11 @@ const sp_space *sp_store_space(const sp_store *store)
 	return &store->space;
 }
 
+const char *sp_store_state_dir(const sp_store *store)
+{
+	return store->state_dir;
+}
+
 /* Secrets and variables. */
 
 void sp_kv_dispose(sp_kv *kv)
@@ -395,6 +404,36 @@ int sp_kv_name_valid(const char *name)
 	return strspn(name,
 	              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	              "0123456789_") == len;
+}
+
+const char *sp_kv_name_reserved(const char *name)
+{
+	static const char *const prefixes[] = {"BUILDKIT_", "SPACEHOOK_"};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncasecmp(name, prefixes[i], strlen(prefixes[i])))
+			return prefixes[i];
+	return NULL;
+}
+
+int sp_kv_name_settable(const char *name)
+{
+	const char *prefix = sp_kv_name_reserved(name);
+
+	if (!prefix)
+		return 0;
+	if (!strcmp(prefix, "BUILDKIT_"))
+		return sp_error_set(
+		    SP_EINVALID,
+		    "the name '%s' is reserved: BuildKit reads "
+		    "build arguments starting with BUILDKIT_ as "
+		    "options of the build itself; choose "
+		    "another name",
+		    name);
+	return sp_error_set(SP_EINVALID,
+	                    "the name '%s' is reserved: names starting with "
+	                    "%s are spacehook's own; choose another name",
+	                    name, prefix);
 }
 
 static int kv_compare(const void *a, const void *b)
@@ -593,7 +632,11 @@ int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name,
 		return sp_error_set(SP_EINVALID,
 		                    "the value of %s is larger than %d bytes",
 		                    name, SP_KV_VALUE_MAX);
-	if ((error = kv_lock(&fd, store)) < 0 ||
+	if (sp_utf8_check(value, strlen(value)) != strlen(value))
+		return sp_error_set(SP_EINVALID,
+		                    "the value of %s is not valid UTF-8", name);
+	if ((error = sp_kv_name_settable(name)) < 0 ||
+	    (error = kv_lock(&fd, store)) < 0 ||
 	    (error = kv_load(&other, store, kv_other(kind))) < 0)
 		goto done;
 	if (kv_find(&other, name) >= 0) {
@@ -1053,4 +1096,198 @@ void sp_store_list_free(char **ids, size_t count)
 	for (size_t i = 0; i < count; i++)
 		free(ids[i]);
 	free(ids);
+}
+
+/* The binding of a Space to its repository. */
+
+static void store_canonical(sp_buf *out, const char *path)
+{
+	char *real = realpath(path, NULL);
+
+	sp_buf_sets(out, real ? real : path);
+	free(real);
+	while (out->size > 1 && (out->ptr[out->size - 1] == '/' ||
+	                         out->ptr[out->size - 1] == '\n'))
+		sp_buf_truncate(out, out->size - 1);
+}
+
+int sp_store_binding(sp_buf *out, const char *state_dir, const sp_space *space)
+{
+	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	int error;
+
+	if ((error = store_space_dir(&path, state_dir, space)) < 0)
+		goto done;
+	sp_buf_puts(&path, "/repo");
+	if ((error = sp_buf_read_file(&text, path.ptr, 8192)) < 0) {
+		if (error == SP_ENOTFOUND)
+			error = sp_error_set(SP_ENOTFOUND,
+			                     "%s is bound to no repository yet "
+			                     "(push to it first)",
+			                     space->id);
+		goto done;
+	}
+	if (!text.size || memchr(text.ptr, '\0', text.size)) {
+		error = sp_error_set(SP_EINVALID, "'%s' is damaged", path.ptr);
+		goto done;
+	}
+	store_canonical(out, text.ptr);
+done:
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&text);
+	return error;
+}
+
+static int store_binding_same(const sp_space *space, const char *have,
+                              const char *want)
+{
+	if (!strcmp(have, want))
+		return 0;
+	return sp_error_set(
+	    SP_EEXISTS,
+	    "%s is bound to the repository '%s', not to '%s'; the server "
+	    "administrator moves it with 'spacehook rebind %s %s' or drops it "
+	    "with 'spacehook forget %s'",
+	    space->id, have, want, space->id, want, space->id);
+}
+
+int sp_store_check_binding(const char *state_dir, const sp_space *space,
+                           const char *repo_path)
+{
+	sp_buf want = SP_BUF_INIT, have = SP_BUF_INIT;
+	int error;
+
+	store_canonical(&want, repo_path);
+	error = sp_store_binding(&have, state_dir, space);
+	if (error == 0)
+		error = store_binding_same(space, have.ptr, want.ptr);
+	else if (error == SP_ENOTFOUND)
+		error = 0;
+	sp_buf_dispose(&want);
+	sp_buf_dispose(&have);
+	return error;
+}
+
+int sp_store_bind(sp_store *store, const char *repo_path, int force)
+{
+	sp_buf want = SP_BUF_INIT, have = SP_BUF_INIT, path = SP_BUF_INIT,
+	       tmp = SP_BUF_INIT;
+	int error;
+
+	store_canonical(&want, repo_path);
+	if (want.ptr[0] != '/') {
+		error = sp_error_set(SP_EINVALID,
+		                     "repository path '%s' is not absolute",
+		                     want.ptr);
+		goto done;
+	}
+	sp_buf_printf(&path, "%s/repo", store->dir);
+	if (force) {
+		error = sp_store_write_file(path.ptr, want.ptr, want.size,
+		                            0600);
+		goto done;
+	}
+	error = sp_store_binding(&have, store->state_dir, &store->space);
+	if (error == SP_ENOTFOUND) {
+		/* First deploy: bind exclusively, so two repositories racing
+		 * for one id cannot both win. */
+		sp_buf_printf(&tmp, "%s/.repo.%ld.tmp", store->dir,
+		              (long)getpid());
+		if ((error = sp_store_write_file(tmp.ptr, want.ptr, want.size,
+		                                 0600)) < 0)
+			goto done;
+		if (link(tmp.ptr, path.ptr) == 0) {
+			unlink(tmp.ptr);
+			goto done;
+		}
+		unlink(tmp.ptr);
+		if (errno != EEXIST) {
+			error = sp_error_set_os(SP_EIO, "cannot write '%s'",
+			                        path.ptr);
+			goto done;
+		}
+		error = sp_store_binding(&have, store->state_dir,
+		                         &store->space);
+	}
+	if (error == 0)
+		error = store_binding_same(&store->space, have.ptr, want.ptr);
+done:
+	sp_buf_dispose(&want);
+	sp_buf_dispose(&have);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&tmp);
+	return error;
+}
+
+int sp_store_cache_key(unsigned char key[SP_STORE_KEY_SIZE], const char *state_dir)
+{
+	sp_buf path = SP_BUF_INIT, tmp = SP_BUF_INIT, text = SP_BUF_INIT;
+	unsigned char fresh[SP_STORE_KEY_SIZE];
+	int error;
+
+	if (!state_dir || state_dir[0] != '/')
+		return sp_error_set(SP_EINVALID,
+		                    "state directory '%s' is not an absolute path",
+		                    state_dir ? state_dir : "");
+	sp_buf_printf(&path, "%s/cache.key", state_dir);
+	error = sp_buf_read_file(&text, path.ptr, 4096);
+	if (error == SP_ENOTFOUND) {
+		if (getrandom(fresh, sizeof(fresh), 0) != (ssize_t)sizeof(fresh)) {
+			error = sp_error_set_os(SP_EIO, "cannot make a key");
+			goto done;
+		}
+		/* Made once, exclusively: racing workers end up with one key. */
+		sp_buf_printf(&tmp, "%s/.cache.key.%ld.tmp", state_dir,
+		              (long)getpid());
+		if ((error = store_mkdirs(state_dir)) < 0 ||
+		    (error = sp_store_write_file(tmp.ptr, fresh, sizeof(fresh),
+		                                 0600)) < 0)
+			goto done;
+		if (link(tmp.ptr, path.ptr) < 0 && errno != EEXIST) {
+			error = sp_error_set_os(SP_EIO, "cannot write '%s'",
+			                        path.ptr);
+			unlink(tmp.ptr);
+			goto done;
+		}
+		unlink(tmp.ptr);
+		error = sp_buf_read_file(&text, path.ptr, 4096);
+	}
+	if (error < 0)
+		goto done;
+	if (text.size != SP_STORE_KEY_SIZE) {
+		error = sp_error_set(SP_EINVALID,
+		                     "'%s' is damaged (%zu bytes, expected %d); "
+		                     "remove it and a new key is made",
+		                     path.ptr, text.size, SP_STORE_KEY_SIZE);
+		goto done;
+	}
+	memcpy(key, text.ptr, SP_STORE_KEY_SIZE);
+done:
+	memset(fresh, 0, sizeof(fresh));
+	if (text.size)
+		memset(text.ptr, 0, text.size);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&tmp);
+	sp_buf_dispose(&text);
+	return error;
+}
+
+static int store_remove_entry(const char *path, const struct stat *st, int flag,
+                              struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 &&
+	               errno != ENOENT
+	           ? -1
+	           : 0;
+}
+
+int sp_store_remove(sp_store *store)
+{
+	if (nftw(store->dir, store_remove_entry, 16,
+	         FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 &&
+	    errno != ENOENT)
+		return sp_error_set_os(SP_EIO, "cannot remove '%s'", store->dir);
+	return 0;
 }

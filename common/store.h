@@ -12,6 +12,7 @@
 /*
  * Layout under the state dir (spacehook.stateDir), directories 0700, files 0600:
  *   spaces/<slug>/space           the id ("owner/name"), for listing and to catch slug clashes
+ *   spaces/<slug>/repo            the real path of the repository the Space is bound to
  *   spaces/<slug>/state.json      the stage record (sp_state)
  *   spaces/<slug>/secrets.json    {"NAME": "value"}
  *   spaces/<slug>/variables.json  {"NAME": "value"}
@@ -20,6 +21,7 @@
  *   spaces/<slug>/queue, logs/    the job queue and job logs (see job.h)
  *   ports.json                    {"owner/name": port}, allocated once
  *   ports.lock                    flock held while ports.json changes
+ *   cache.key                     the key of build cache salts
  * No JSON file is read past SP_STORE_FILE_MAX; a damaged one is an error
  * naming the file (SP_EINVALID), never a crash. Errors never quote a value.
  */
@@ -44,9 +46,52 @@ void sp_store_free(sp_store *store);
 /* The Space's directory (owned by the store). */
 const char *sp_store_dir(const sp_store *store);
 const sp_space *sp_store_space(const sp_store *store);
+/* The state directory the store was opened under (owned by the store). */
+const char *sp_store_state_dir(const sp_store *store);
 
 /* Write `len` bytes to `path` whole: temp file in the same dir, fsync, rename, fsync dir. */
 int sp_store_write_file(const char *path, const void *data, size_t len, mode_t mode);
+
+/*
+ * The repository `space` is bound to: the real path recorded in
+ * spaces/<slug>/repo by its first deploy, into `out` (canonical, no
+ * trailing '/'). Creates nothing. SP_ENOTFOUND when the Space is bound to
+ * none yet.
+ */
+int sp_store_binding(sp_buf *out, const char *state_dir, const sp_space *space);
+
+/*
+ * Bind the Space to the repository at `repo_path` (its real path is
+ * recorded). Unbound: bound now, exclusively (of two racing repositories
+ * one wins). Bound to the same repository: 0. Bound to another: SP_EEXISTS
+ * with a message naming both and the admin commands that rebind or forget
+ * it, unless `force` (rebind), which records `repo_path` whatever was there.
+ */
+int sp_store_bind(sp_store *store, const char *repo_path, int force);
+
+/*
+ * Without writing anything: 0 when `space` is bound to no repository or to
+ * the one at `repo_path`; SP_EEXISTS (message as sp_store_bind's) when it
+ * is bound to another; another negative code when the record is damaged.
+ */
+int sp_store_check_binding(const char *state_dir, const sp_space *space,
+                           const char *repo_path);
+
+/*
+ * Remove the Space's state directory and everything in it (record, secrets,
+ * variables, logs, binding); symbolic links are removed, never followed.
+ * The store stays usable only for sp_store_free.
+ */
+int sp_store_remove(sp_store *store);
+
+#define SP_STORE_KEY_SIZE 32
+
+/*
+ * The server's secret key for build cache salts (see sp_build_cache_salt):
+ * <state_dir>/cache.key, SP_STORE_KEY_SIZE random bytes made at first use
+ * (0600). Never shown to a build or in a log.
+ */
+int sp_store_cache_key(unsigned char key[SP_STORE_KEY_SIZE], const char *state_dir);
 
 /* Secrets and variables. */
 typedef enum { SP_KV_SECRETS, SP_KV_VARIABLES } sp_kv_kind;
@@ -66,13 +111,26 @@ void sp_kv_dispose(sp_kv *kv);
 /* Is `name` a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*, at most 256)? */
 int sp_kv_name_valid(const char *name);
 
+/*
+ * The reserved prefix `name` starts with, in any case, or NULL: "BUILDKIT_"
+ * (BuildKit reads such build arguments as options of the build itself) or
+ * "SPACEHOOK_" (spacehook's own).
+ */
+const char *sp_kv_name_reserved(const char *name);
+
+/*
+ * 0 when a value may be set under `name`; SP_EINVALID, with a message saying
+ * why, for a reserved name (sp_kv_name_reserved).
+ */
+int sp_kv_name_settable(const char *name);
+
 /* Load the secrets or variables (an absent file is an empty set); the caller disposes `out`. */
 int sp_store_kv_load(sp_kv *out, sp_store *store, sp_kv_kind kind);
 
 /*
- * Set NAME=value. SP_EINVALID for a bad name or a value with a NUL or over
- * 64 KiB; SP_EEXISTS when the name is already used by the other kind;
- * SP_ETOOBIG when the file would pass SP_STORE_FILE_MAX.
+ * Set NAME=value. SP_EINVALID for a bad or reserved name or a value that is
+ * not UTF-8 or over 64 KiB; SP_EEXISTS when the name is already used by the
+ * other kind; SP_ETOOBIG when the file would pass SP_STORE_FILE_MAX.
  */
 int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name, const char *value);
 

@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "sha256.h"
+#include "utf8.h"
 
 #include "banned.h"
 
@@ -28,38 +29,6 @@
 
 #define WEBHOOK_ANSWER_MAX (64 * 1024) /* bytes of a receiver's answer read */
 #define WEBHOOK_LOG_URL_MAX 512        /* bytes of a URL shown in the log */
-
-/* Length of the valid UTF-8 sequence at `s` (at most `n` bytes), or 0. */
-static size_t webhook_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f; /* no surrogates */
-	else if (s[0] == 0xf0)
-		lo = 0x90; /* no overlong forms */
-	else if (s[0] == 0xf4)
-		hi = 0x8f; /* nothing above U+10FFFF */
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
 
 int sp_webhook_json_string(sp_buf *out, const char *str, size_t len)
 {
@@ -75,7 +44,7 @@ int sp_webhook_json_string(sp_buf *out, const char *str, size_t len)
 	while (i < len && !error) {
 		unsigned char c = s[i];
 
-		n = webhook_utf8_len(s + i, len - i);
+		n = sp_utf8_len(str + i, len - i);
 		if (c == '"' || c == '\\') {
 			error = sp_buf_putc(out, '\\');
 			if (!error)

@@ -54,6 +54,9 @@ static void doctor_help(void)
 	     "  - the state directory spacehook.stateDir exists, is 0700 and "
 	     "belongs to\n"
 	     "    the git user\n"
+	     "  - spacehook.reposRoot is set (without it nothing deploys), and "
+	     "the\n"
+	     "    engine knows spacehook.runtime when one is set\n"
 	     "  - spacehook.portRange has free ports on spacehook.bindAddress\n"
 	     "  - the hooks are installed in each REPO.git named (or, with "
 	     "none named,\n"
@@ -191,6 +194,44 @@ static void doctor_engine(doctor *d)
 	            sp_error_last());
 	d->engine = NULL;
 	sp_buf_dispose(&fix);
+}
+
+/*
+ * What a server shared by many authors needs: Space ids from reposRoot
+ * only, and the runtime it names known to the engine.
+ */
+static void doctor_tenancy(doctor *d)
+{
+	sp_buf answer = SP_BUF_INIT, fix = SP_BUF_INIT, needle = SP_BUF_INIT;
+	long status = 0;
+
+	if (!d->settings.repos_root)
+		doctor_fail(d, "git config --system spacehook.reposRoot /srv/git   (the "
+		               "directory holding <owner>/<name>.git)",
+		            "spacehook.reposRoot is not set: pushes are checked, but "
+		            "nothing deploys (a Space's id comes only from "
+		            "<reposRoot>/<owner>/<name>.git)");
+	else
+		doctor_ok("Spaces are the repositories at %s/<owner>/<name>.git",
+		          d->settings.repos_root);
+	if (!d->settings.runtime || !d->engine)
+		goto done;
+	sp_buf_printf(&needle, "\"%s\"", d->settings.runtime);
+	if (sp_engine_request(&answer, &status, d->engine, "GET", "/info", NULL) == 0 &&
+	    status == 200 && strstr(answer.ptr, needle.ptr)) {
+		doctor_ok("the engine knows the runtime %s (spacehook.runtime)",
+		          d->settings.runtime);
+	} else {
+		sp_buf_printf(&fix, "register it in /etc/docker/daemon.json (\"runtimes\") and "
+		                    "restart the engine, or: git config --system --unset "
+		                    "spacehook.runtime");
+		doctor_fail(d, fix.ptr, "the engine has no runtime '%s' (spacehook.runtime)",
+		            d->settings.runtime);
+	}
+done:
+	sp_buf_dispose(&answer);
+	sp_buf_dispose(&fix);
+	sp_buf_dispose(&needle);
 }
 
 /* Where `cli` is: a path, or the first match on PATH. */
@@ -691,6 +732,7 @@ int cmd_doctor(int argc, char **argv)
 	          d.settings.state_dir, d.settings.docker_host,
 	          d.settings.docker_cli);
 	doctor_engine(&d);
+	doctor_tenancy(&d);
 	doctor_client(&d);
 	doctor_state(&d);
 	doctor_ports(&d);

@@ -12,9 +12,11 @@
 #include "commands.h"
 #include "error.h"
 #include "job.h"
+#include "redact.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
+#include "utf8.h"
 
 #include "banned.h"
 
@@ -27,7 +29,11 @@ static const char secrets_usage[] =
     "Secrets reach the running container as environment variables and the\n"
     "build only as BuildKit secret mounts. The value is read from stdin (with\n"
     "echo off on a terminal), one trailing newline dropped; it is never taken\n"
-    "from the command line and never printed. 'list' prints names only.\n"
+    "from the command line and never printed. It must be UTF-8 text without\n"
+    "NUL bytes (encode binary data with base64); a value shorter than 8\n"
+    "bytes is stored with a warning, as logs cannot hide it safely. Names\n"
+    "starting with BUILDKIT_ or SPACEHOOK_ are reserved. 'list' prints\n"
+    "names only.\n"
     "After a change a running Space is restarted, unless --no-restart.\n";
 
 static const char variables_usage[] =
@@ -37,8 +43,10 @@ static const char variables_usage[] =
     "\n"
     "Variables reach the running container as environment variables and the\n"
     "build as --build-arg. Without VALUE it is read from stdin, one trailing\n"
-    "newline dropped. 'list' prints NAME=value lines. After a change a\n"
-    "running Space is restarted, unless --no-restart.\n";
+    "newline dropped; it must be UTF-8 text without NUL bytes. Names\n"
+    "starting with BUILDKIT_ or SPACEHOOK_ are reserved. 'list' prints\n"
+    "NAME=value lines. After a change a running Space is restarted, unless\n"
+    "--no-restart.\n";
 
 typedef struct {
 	sp_kv_kind kind;
@@ -144,9 +152,6 @@ static int kv_read_value(sp_buf *out, const kv_command *cmd, const char *name,
 	}
 	if (error < 0)
 		return error;
-	if (memchr(out->ptr, '\0', out->size))
-		return sp_error_set(SP_EINVALID,
-		                    "the value of %s holds a NUL byte", name);
 	if (out->size > SP_KV_VALUE_MAX)
 		return sp_error_set(SP_ETOOBIG,
 		                    "the value is larger than %d bytes",
@@ -156,6 +161,67 @@ static int kv_read_value(sp_buf *out, const kv_command *cmd, const char *name,
 		                    "empty value for %s refused (to remove it: "
 		                    "spacehook %ss unset)",
 		                    name, cmd->noun);
+	return 0;
+}
+
+/*
+ * Refuse a value that is not text (a NUL byte, not UTF-8). A secret that logs
+ * cannot hide well gets a `warning` (shown once it is stored). The value is
+ * never part of either.
+ */
+static int kv_check_value(sp_buf *warning, const sp_buf *value,
+                          const kv_command *cmd, const char *name,
+                          const char *space_id)
+{
+	const char *what = NULL;
+	size_t shortlines = 0;
+
+	if (memchr(value->ptr, '\0', value->size))
+		what = "holds a NUL byte";
+	else if (sp_utf8_check(value->ptr, value->size) != value->size)
+		what = "is not valid UTF-8";
+	if (what)
+		return sp_error_set(
+		    SP_EINVALID,
+		    "the value of %s %s: nothing is stored; values are text, "
+		    "so encode binary data first, e.g. base64 -w0 FILE | "
+		    "spacehook %ss set %s %s",
+		    name, what, cmd->noun, space_id, name);
+	if (cmd->kind != SP_KV_SECRETS)
+		return 0;
+	if (value->size < SP_REDACT_SAFE_MIN) {
+		sp_buf_printf(
+		    warning,
+		    "warning: the secret %s is stored, but it is shorter than "
+		    "%d bytes: logs cannot hide so short a value safely (it "
+		    "also occurs in ordinary output, and each *** there shows "
+		    "where it is); use a longer value",
+		    name, SP_REDACT_SAFE_MIN);
+		return 0;
+	}
+	if (!memchr(value->ptr, '\n', value->size))
+		return 0;
+	for (const char *line = value->ptr, *end;
+	     line < value->ptr + value->size; line = end + 1) {
+		size_t n;
+
+		if (!(end = memchr(line, '\n',
+		                   (size_t)(value->ptr + value->size - line))))
+			end = value->ptr + value->size;
+		n = (size_t)(end - line);
+		if (n && line[n - 1] == '\r')
+			n--;
+		if (n && n < SP_REDACT_LINE_MIN)
+			shortlines++;
+	}
+	if (shortlines)
+		sp_buf_printf(
+		    warning,
+		    "warning: the secret %s is stored, but %zu of its lines "
+		    "%s shorter than %d bytes: printed on a line of its own, "
+		    "such a line is not hidden in logs",
+		    name, shortlines, shortlines == 1 ? "is" : "are",
+		    SP_REDACT_LINE_MIN);
 	return 0;
 }
 
@@ -262,7 +328,8 @@ static int kv_change(const kv_command *cmd, const sp_settings *settings,
 {
 	const char *name = cmd->args[1];
 	sp_store *store = NULL;
-	sp_buf value = SP_BUF_INIT, message = SP_BUF_INIT;
+	sp_buf value = SP_BUF_INIT, message = SP_BUF_INIT,
+	       warning = SP_BUF_INIT;
 	int set = !strcmp(cmd->verb, "set"), error;
 
 	if (!sp_kv_name_valid(name)) {
@@ -281,6 +348,8 @@ static int kv_change(const kv_command *cmd, const sp_settings *settings,
 		sp_buf_dispose(&quoted);
 		return error;
 	}
+	if (set && (error = sp_kv_name_settable(name)) < 0)
+		return error;
 	if (!set && !sp_store_exists(settings->state_dir, space))
 		return sp_error_set(SP_ENOTFOUND, "%s is not a %s of %s", name,
 		                    cmd->noun, space->id);
@@ -297,6 +366,9 @@ static int kv_change(const kv_command *cmd, const sp_settings *settings,
 	           (error = kv_read_value(&value, cmd, name, space->id)) < 0) {
 		goto done;
 	}
+	if (set && (error = kv_check_value(&warning, &value, cmd, name,
+	                                   space->id)) < 0)
+		goto done;
 	if ((error = sp_store_open(&store, settings->state_dir, space)) < 0)
 		goto done;
 	error = set ? sp_store_kv_set(store, cmd->kind, name, value.ptr)
@@ -306,6 +378,8 @@ static int kv_change(const kv_command *cmd, const sp_settings *settings,
 	printf("%s %s %s of %s\n", set ? "set" : "unset", cmd->noun, name,
 	       space->id);
 	fflush(stdout);
+	if (warning.size)
+		cmd_die_message("%s", warning.ptr);
 	if (cmd->no_restart)
 		goto done;
 	if ((error = sp_job_restart(settings, space, &message)) < 0) {
@@ -324,6 +398,7 @@ static int kv_change(const kv_command *cmd, const sp_settings *settings,
 done:
 	kv_wipe(&value);
 	sp_buf_dispose(&message);
+	sp_buf_dispose(&warning);
 	sp_store_free(store);
 	return error;
 }

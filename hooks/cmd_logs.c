@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "build.h"
 #include "commands.h"
 #include "engine.h"
@@ -14,12 +15,10 @@
 #include "settings.h"
 #include "space.h"
 #include "store.h"
-#include "banned.h"
+#include "term.h"
 
-static int write_fd(const char *data, size_t len, void *payload)
+static int write_fd(int fd, const char *data, size_t len)
 {
-	int fd = *(int *)payload;
-
 	while (len) {
 		ssize_t n = write(fd, data, len);
 
@@ -31,16 +30,49 @@ static int write_fd(const char *data, size_t len, void *payload)
 	return 0;
 }
 
+/* One output stream: redacted, then escaped for the terminal, then written. */
 typedef struct {
-	sp_redact out;
-	sp_redact err;
-} logs_streams;
+	sp_redact redact;
+	sp_term term;
+	sp_buf shown;
+	int fd;
+} logs_stream;
+
+/* The redactor's sink: what it lets through is escaped and written. */
+static int logs_show(const char *data, size_t len, void *payload)
+{
+	logs_stream *s = payload;
+	int error;
+
+	sp_buf_clear(&s->shown);
+	if ((error = sp_term_escape(&s->shown, &s->term, data, len)) < 0)
+		return error;
+	return write_fd(s->fd, s->shown.ptr, s->shown.size);
+}
+
+static void logs_stream_init(logs_stream *s, int fd)
+{
+	sp_redact_init(&s->redact, logs_show, s);
+	sp_term_init(&s->term);
+	sp_buf_init(&s->shown);
+	s->fd = fd;
+}
+
+static void logs_stream_finish(logs_stream *s)
+{
+	sp_redact_flush(&s->redact);
+	sp_buf_clear(&s->shown);
+	if (sp_term_finish(&s->shown, &s->term) == 0)
+		write_fd(s->fd, s->shown.ptr, s->shown.size);
+	sp_redact_dispose(&s->redact);
+	sp_buf_dispose(&s->shown);
+}
 
 static int logs_cb(int stream, const char *data, size_t len, void *payload)
 {
-	logs_streams *s = payload;
+	logs_stream *s = payload;
 
-	return sp_redact_write(stream == 2 ? &s->err : &s->out, data, len);
+	return sp_redact_write(&s[stream == 2 ? 1 : 0].redact, data, len);
 }
 
 /* The newest job log id of the Space ("" when none). */
@@ -70,7 +102,7 @@ static void logs_newest(char out[SP_JOB_ID_MAX], sp_store *store)
 
 static int logs_build(sp_store *store, int follow)
 {
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT, shown = SP_BUF_INIT;
 	char id[SP_JOB_ID_MAX];
 	int error;
 
@@ -84,12 +116,15 @@ static int logs_build(sp_store *store, int follow)
 		return 0;
 	}
 	sp_buf_printf(&path, "%s/logs/%s.log", sp_store_dir(store), id);
-	if ((error = sp_buf_read_file(&text, path.ptr, 64u << 20)) < 0)
+	/* Saved redacted; escaped for the terminal as it is shown. */
+	if ((error = sp_buf_read_file(&text, path.ptr, 64u << 20)) < 0 ||
+	    (error = sp_term_escape_string(&shown, text.ptr, text.size)) < 0)
 		cmd_die_message("%s", sp_error_last());
 	else
-		fwrite(text.ptr, 1, text.size, stdout);
+		fwrite(shown.ptr, 1, shown.size, stdout);
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
+	sp_buf_dispose(&shown);
 	return error < 0;
 }
 
@@ -101,16 +136,21 @@ int cmd_logs(int argc, char **argv)
 	sp_kv secrets = { 0 };
 	sp_state st;
 	sp_space space;
-	logs_streams streams;
+	logs_stream streams[2];
 	const char *id = NULL;
-	int build = 0, follow = 0, tail = -1, status = 1, out_fd = 1, err_fd = 2;
+	int build = 0, follow = 0, tail = -1, status = 1;
 
 	if (cmd_wants_help(argc, argv)) {
-		puts("usage: spacehook logs SPACE [--build] [--follow] [--tail N]\n\n"
-		     "Shows the run log of the Space's container (stdout and stderr), or\n"
-		     "with --build the log of its last build and deploy job. --follow\n"
-		     "keeps printing as the log grows; --tail N shows the last N lines.\n"
-		     "Secret values are shown as ***.");
+		puts("usage: spacehook logs SPACE [--build] [--follow] [--tail "
+		     "N]\n\n"
+		     "Shows the run log of the Space's container (stdout and "
+		     "stderr), or\n"
+		     "with --build the log of its last build and deploy job. "
+		     "--follow\n"
+		     "keeps printing as the log grows; --tail N shows the last "
+		     "N lines.\n"
+		     "Secret values are shown as ***; control characters as\n"
+		     "escapes such as \\x1b (escape) or \\u009b (C1 CSI).");
 		return 0;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -162,18 +202,17 @@ int cmd_logs(int argc, char **argv)
 		cmd_die_message("%s", sp_error_last());
 		goto done;
 	}
-	sp_redact_init(&streams.out, write_fd, &out_fd);
-	sp_redact_init(&streams.err, write_fd, &err_fd);
-	sp_build_redact_secrets(&streams.out, &secrets);
-	sp_build_redact_secrets(&streams.err, &secrets);
-	if (sp_engine_container_logs(engine, st.container, tail, follow, 0, logs_cb, &streams) < 0)
+	logs_stream_init(&streams[0], STDOUT_FILENO);
+	logs_stream_init(&streams[1], STDERR_FILENO);
+	sp_build_redact_secrets(&streams[0].redact, &secrets);
+	sp_build_redact_secrets(&streams[1].redact, &secrets);
+	if (sp_engine_container_logs(engine, st.container, tail, follow, 0,
+	                             logs_cb, streams) < 0)
 		cmd_die_message("%s", sp_error_last());
 	else
 		status = 0;
-	sp_redact_flush(&streams.out);
-	sp_redact_flush(&streams.err);
-	sp_redact_dispose(&streams.out);
-	sp_redact_dispose(&streams.err);
+	logs_stream_finish(&streams[0]);
+	logs_stream_finish(&streams[1]);
 done:
 	sp_kv_dispose(&secrets);
 	sp_engine_free(engine);

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "commands.h"
 #include "engine.h"
 #include "error.h"
@@ -12,7 +13,7 @@
 #include "settings.h"
 #include "space.h"
 #include "store.h"
-#include "banned.h"
+#include "term.h"
 
 static void json_string(sp_buf *out, const char *s)
 {
@@ -74,8 +75,14 @@ static void status_row(sp_buf *out, const char *id, const sp_state *st)
 		      st->stage ? st->stage : "NO_DEPLOY", st->commit ? st->commit : "-",
 		      st->url ? st->url : "-", when);
 	if (err && *err && st->stage && strcmp(st->stage, "RUNNING")) {
+		sp_buf line = SP_BUF_INIT;
+
+		/* It may quote build or app output: escaped for the terminal.
+		 */
 		errlen = strcspn(err, "\n");
-		sp_buf_printf(out, "%-28s └ %.*s\n", "", (int)(errlen > 200 ? 200 : errlen), err);
+		sp_term_escape_string(&line, err, errlen > 200 ? 200 : errlen);
+		sp_buf_printf(out, "%-28s └ %s\n", "", line.ptr);
+		sp_buf_dispose(&line);
 	}
 }
 

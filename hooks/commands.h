@@ -21,6 +21,8 @@ int cmd_cancel(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_install(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_rebind(int argc, char **argv);
+int cmd_forget(int argc, char **argv);
 
 /* Print "spacehook: <message>" to stderr (printf-style). */
 void cmd_die_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -57,17 +57,32 @@ int main(void)
 {
 	sp_settings settings = { 0 };
 	sp_space space;
+	sp_space_role role;
 	sp_store *store = NULL;
 	sp_repo *repo = NULL;
 	char commit[SP_OID_HEXSZ + 1], id[SP_JOB_ID_MAX];
-	int status = 0;
+	int status = 0, error;
 
 	if (sp_repo_open(&repo, NULL) < 0 || sp_settings_load(&settings, repo) < 0) {
 		fprintf(stderr, "spacehook: error: %s\n", sp_error_last());
 		goto done;
 	}
+	error = sp_space_resolve(&role, &space, &settings, sp_repo_path(repo));
+	if (role == SP_SPACE_NONE)
+		goto done;
 	if (!read_deploy_update(commit, settings.deploy_branch))
 		goto done;
+	if (error < 0) {
+		fprintf(stderr, "spacehook: error: cannot queue the deploy: %s\n", sp_error_last());
+		status = 1;
+		goto done;
+	}
+	if (role == SP_SPACE_CHECK) {
+		fprintf(stderr, "spacehook: checked %.7s; nothing deploys: the server administrator "
+			"sets spacehook.reposRoot, and Spaces are the repositories at "
+			"<reposRoot>/<owner>/<name>.git\n", commit);
+		goto done;
+	}
 	/* Several pushes may race to here: queue what the branch holds now. */
 	{
 		char ref[LINE_MAX_LEN], head[SP_OID_HEXSZ + 1];
@@ -76,8 +91,7 @@ int main(void)
 		if (sp_repo_resolve(head, repo, ref) == 0)
 			memcpy(commit, head, sizeof(head));
 	}
-	if (sp_space_from_path(&space, settings.repos_root, sp_repo_path(repo)) < 0 ||
-	    sp_store_open(&store, settings.state_dir, &space) < 0 ||
+	if (sp_store_open(&store, settings.state_dir, &space) < 0 ||
 	    sp_job_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||
 	    sp_job_start_worker(&space, store) < 0) {
 		fprintf(stderr, "spacehook: error: cannot queue the deploy: %s\n", sp_error_last());

@@ -8,7 +8,9 @@
 #include "buf.h"
 #include "error.h"
 #include "repo.h"
+#include "settings.h"
 #include "space.h"
+#include "store.h"
 #include "verify.h"
 
 #define REF_LINE_MAX 4096 /* "<old> <new> <ref>": ref names are far shorter */
@@ -55,43 +57,22 @@ static int parse_ref_line(char **new_id, char **ref, char *line)
 	return 0;
 }
 
-/* refs/heads/<spacehook.deployBranch>, "main" when unset. */
-static int deploy_ref(sp_buf *out, sp_repo *repo)
+/* "spacehook stop OWNER/NAME" for this repository's Space. */
+static void print_how_to_stop(const sp_space *space)
 {
-	char *branch = NULL;
-	int error = sp_repo_config_get(&branch, repo, "spacehook.deployBranch");
-
-	if (error == SP_ENOTFOUND)
-		error = sp_buf_sets(out, "refs/heads/main");
-	else if (error == 0 && (!*branch || strchr(branch, ' ')))
-		error = sp_error_set(SP_EINVALID,
-		                     "spacehook.deployBranch '%s' is "
-		                     "not a branch name",
-		                     branch);
-	else if (error == 0)
-		error = sp_buf_printf(
-		    out, "%s%s",
-		    strncmp(branch, "refs/", 5) ? "refs/heads/" : "", branch);
-	free(branch);
-	return error;
-}
-
-/* "spacehook stop OWNER/NAME" with this repository's Space when it can be told.
- */
-static void print_how_to_stop(sp_repo *repo)
-{
-	char *root = NULL;
-	sp_space space;
-	const char *id = "OWNER/NAME";
-
-	sp_repo_config_get(&root, repo, "spacehook.reposRoot");
-	if (sp_space_from_path(&space, root, sp_repo_path(repo)) == 0)
-		id = space.id;
 	fprintf(stderr,
 	        "spacehook: to stop the Space instead, the server "
 	        "administrator runs: spacehook stop %s\n",
-	        id);
-	free(root);
+	        *space->id ? space->id : "OWNER/NAME");
+}
+
+/* Read what git sends to its end, so git never writes into a closed pipe. */
+static void drain(FILE *in)
+{
+	char chunk[4096];
+
+	while (fread(chunk, 1, sizeof(chunk), in) > 0)
+		;
 }
 
 int main(void)
@@ -99,16 +80,27 @@ int main(void)
 	sp_repo *repo = NULL;
 	sp_spaceconfig *config = NULL;
 	sp_diag_list diags = SP_DIAG_LIST_INIT;
+	sp_settings settings = {0};
+	sp_space space;
+	sp_space_role role;
 	sp_buf ref = SP_BUF_INIT, report = SP_BUF_INIT;
 	char line[REF_LINE_MAX], target[SP_OID_HEXSZ + 1] = "";
 	char *new_id, *name;
 	int status = 1, error = 0, deleting = 0, lineno = 0, len;
 
 	if ((error = sp_repo_open(&repo, NULL)) < 0 ||
-	    (error = deploy_ref(&ref, repo)) < 0) {
+	    (error = sp_settings_load(&settings, repo)) < 0) {
 		fprintf(stderr, "spacehook: %s\n", sp_error_last());
 		goto done;
 	}
+	/* Not a Space (spacehook.spaces, spacehook.space): untouched. */
+	sp_space_resolve(&role, &space, &settings, sp_repo_path(repo));
+	if (role == SP_SPACE_NONE) {
+		drain(stdin);
+		status = 0;
+		goto done;
+	}
+	sp_buf_printf(&ref, "refs/heads/%s", settings.deploy_branch);
 
 	/* Every ref of the push; only the deploy branch is checked. */
 	while ((len = read_ref_line(line, sizeof(line), stdin)) >= 0) {
@@ -141,7 +133,15 @@ int main(void)
 		        "spacehook: refusing to delete '%s': the Space "
 		        "is deployed from this branch\n",
 		        ref.ptr);
-		print_how_to_stop(repo);
+		print_how_to_stop(&space);
+		goto done;
+	}
+	/* A Space builds only from the repository it is bound to. */
+	if (role == SP_SPACE_DEPLOY &&
+	    sp_store_check_binding(settings.state_dir, &space,
+	                           sp_repo_path(repo)) < 0) {
+		fprintf(stderr, "spacehook: refusing the push: %s\n",
+		        sp_error_last());
 		goto done;
 	}
 
@@ -163,6 +163,7 @@ done:
 	sp_diag_list_dispose(&diags);
 	sp_buf_dispose(&report);
 	sp_buf_dispose(&ref);
+	sp_settings_dispose(&settings);
 	sp_repo_free(repo);
 	return status;
 }

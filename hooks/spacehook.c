@@ -23,6 +23,8 @@ static const struct command {
 	{ "start", cmd_start, "start a stopped Space again" },
 	{ "cancel", cmd_cancel, "stop the running build or deploy of a Space" },
 	{ "gc", cmd_gc, "remove old images, containers and build cache of every Space" },
+	{ "rebind", cmd_rebind, "bind a Space to another repository at its path" },
+	{ "forget", cmd_forget, "remove a Space: containers, images, network, state" },
 	{ "install", cmd_install, "install the hooks into repositories (or --global)" },
 	{ "doctor", cmd_doctor, "check the host: engine, client, state dir, ports, hooks" },
 	{ "worker", cmd_worker, "run the queued jobs of a Space (started by post-receive)" },

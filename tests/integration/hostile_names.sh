@@ -30,15 +30,22 @@ push_to() {
 	set -e
 }
 
-for bad in "alice/bad name" "alice/ctl$(printf '\001')x" "-x/demo" "alice/.hidden" "deep/er/demo"; do
+for bad in "alice/bad name" "alice/ctl$(printf '\001')x" "-x/demo" "alice/.hidden"; do
 	push_to "$REPOS/$bad.git"
 	expect_eq "push to '$bad' is accepted (the config is fine)" 0 "$rc"
 	expect_contains "the deploy of '$bad' is refused with a reason" "spacehook: error: cannot queue the deploy:" "$out"
 done
 
-# Outside reposRoot: refused the same way.
-push_to "$SANDBOX/elsewhere/owner/demo.git"
-expect_contains "a repository outside reposRoot is refused" "cannot queue the deploy:" "$out"
+# Nested below reposRoot, or outside it: no Space at all, so the push passes
+# untouched (no check, no deploy, no state).
+for path in "$REPOS/deep/er/demo.git" "$SANDBOX/elsewhere/owner/demo.git"; do
+	push_to "$path"
+	expect_eq "push to $path is accepted" 0 "$rc"
+	expect_not_contains "$path: not checked" "README.md ok" "$out"
+	expect_not_contains "$path: nothing queued" "Build queued" "$out"
+	expect_not_contains "$path: no deploy error" "cannot queue" "$out"
+done
+expect_eq "no state for them" "" "$(cat "$STATE"/spaces/*/space 2>/dev/null || true)"
 
 # Names that differ only in case are two Spaces with two state directories.
 push_to "$REPOS/Alice/Demo.git"

@@ -8,6 +8,8 @@
 SH="$SP_BIN/spacehook"
 STATE="$SANDBOX/state"
 git config --global spacehook.stateDir "$STATE"
+# The repositories below are $SANDBOX/<name>.git: Spaces <sandbox>/<name>.
+git config --global spacehook.reposRoot "$(dirname "$SANDBOX")"
 cd "$SANDBOX"
 # post-receive queues the build and starts "$SPACEHOOK_PROGRAM worker": no
 # engine here, so that worker does nothing and pushes do not wait for it.

@@ -58,7 +58,7 @@ push work ../bare.git :main
 expect_eq "deleting main exits 1" 1 "$rc"
 expect_eq "deleting main explains" \
 "remote: spacehook: refusing to delete 'refs/heads/main': the Space is deployed from this branch
-remote: spacehook: to stop the Space instead, the server administrator runs: spacehook stop $(basename "$SANDBOX")/bare" "$out"
+remote: spacehook: to stop the Space instead, the server administrator runs: spacehook stop OWNER/NAME" "$out"
 expect_eq "main still there" "$good" "$(ref_of bare.git main)"
 push work ../bare.git :other :refs/tags/light
 expect_eq "deleting another branch and a tag is fine" 0 "$rc"

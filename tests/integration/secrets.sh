@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # spacehook secrets / variables end to end: values on stdin, names-only listing,
 # files 0600 in 0700 directories, refusals, usage, and the value never printed.
 . "$SP_SOURCE/tests/lib/testlib.sh"
@@ -103,9 +104,82 @@ expect_contains "too big message" "larger than 65536 bytes" "$err"
 { printf '%s' "$SECRET"; printf '\0x'; } >"$SANDBOX/nul"
 run "$SANDBOX/nul" -- secrets set --no-restart alice/demo NUL
 expect_eq "NUL value refused" 1 "$rc"
+expect_contains "NUL value: nothing stored" "holds a NUL byte: nothing is stored" "$err"
+expect_contains "NUL value: how to pass binary data" \
+	"encode binary data first, e.g. base64 -w0 FILE | spacehook secrets set alice/demo NUL" "$err"
+{ printf '%s' "$SECRET"; printf '\xe9\xff\n'; } >"$SANDBOX/latin1"
+run "$SANDBOX/latin1" -- secrets set --no-restart alice/demo LATIN1
+expect_eq "non-UTF-8 value refused" 1 "$rc"
+expect_contains "non-UTF-8 message" "the value of LATIN1 is not valid UTF-8: nothing is stored" "$err"
+expect_contains "non-UTF-8: base64 named" "base64 -w0 FILE | spacehook secrets set alice/demo LATIN1" "$err"
+{ printf '%s' "$SECRET"; printf '\xed\xa0\x80'; } >"$SANDBOX/surrogate"
+run "$SANDBOX/surrogate" -- secrets set --no-restart alice/demo SURROGATE
+expect_eq "encoded surrogate refused" 1 "$rc"
+run "$SANDBOX/latin1" -- variables set --no-restart alice/demo LATIN1
+expect_eq "non-UTF-8 variable from stdin refused" 1 "$rc"
+expect_contains "variable message names variables set" "spacehook variables set alice/demo LATIN1" "$err"
+run -- variables set --no-restart alice/demo LATIN1 "$(printf 'caf\xe9')"
+expect_eq "non-UTF-8 variable from argv refused" 1 "$rc"
+expect_contains "non-UTF-8 variable message" "the value of LATIN1 is not valid UTF-8" "$err"
 run -- secrets list alice/demo
 expect_eq "refused values stored nothing" "HF_TOKEN
 MULTI" "$out"
+run -- variables list alice/demo
+expect_eq "refused variables stored nothing" "GREETING=from stdin
+MODEL_ID=gpt2" "$out"
+
+# UTF-8 text is fine, whatever the script.
+printf '%s-caf\xc3\xa9-\xf0\x9f\x9a\x80\n' "$SECRET" >"$SANDBOX/utf8"
+run "$SANDBOX/utf8" -- secrets set --no-restart alice/demo UTF8_SECRET
+expect_eq "UTF-8 secret stored" 0 "$rc"
+expect_eq "UTF-8 secret: no warning" "" "$err"
+run -- secrets unset --no-restart alice/demo UTF8_SECRET
+
+# A short secret is stored with a warning that says why; never printed.
+printf 'pw12\n' >"$SANDBOX/short"
+run "$SANDBOX/short" -- secrets set --no-restart alice/demo SHORT_PW
+expect_eq "short secret stored" 0 "$rc"
+expect_contains "short secret: stored" "set secret SHORT_PW of alice/demo" "$out"
+expect_contains "short secret: warned" \
+	"spacehook: warning: the secret SHORT_PW is stored, but it is shorter than 8 bytes: logs cannot hide so short a value safely" "$err"
+expect_not_contains "short secret: value not printed" "pw12" "$out$err"
+run -- secrets unset --no-restart alice/demo SHORT_PW
+printf '%s\nab\n%s-2\nxy\n' "$SECRET" "$SECRET" >"$SANDBOX/shortlines"
+run "$SANDBOX/shortlines" -- secrets set --no-restart alice/demo SHORT_LINES
+expect_eq "secret with short lines stored" 0 "$rc"
+expect_contains "short lines warned" \
+	"warning: the secret SHORT_LINES is stored, but 2 of its lines are shorter than 4 bytes" "$err"
+run -- secrets unset --no-restart alice/demo SHORT_LINES
+run -- variables set --no-restart alice/demo SHORT_VAR x
+expect_eq "a short variable: no warning" "0:" "$rc:$err"
+run -- variables unset --no-restart alice/demo SHORT_VAR
+
+# Names the build machinery reads are refused at set, before any value is read.
+for name in BUILDKIT_SYNTAX BUILDKIT_INLINE_CACHE buildkit_x; do
+	run "$SANDBOX/value" -- secrets set --no-restart alice/demo "$name"
+	expect_eq "secret name $name refused" 1 "$rc"
+	expect_contains "secret name $name: why" \
+		"the name '$name' is reserved: BuildKit reads build arguments starting with BUILDKIT_ as options of the build itself; choose another name" "$err"
+	run -- variables set --no-restart alice/demo "$name" docker/dockerfile:1
+	expect_eq "variable name $name refused" 1 "$rc"
+done
+run -- variables set --no-restart alice/demo SPACEHOOK_SECRET_HF_TOKEN x
+expect_eq "SPACEHOOK_ name refused" 1 "$rc"
+expect_contains "SPACEHOOK_ name: why" "names starting with SPACEHOOK_ are spacehook's own" "$err"
+run -- variables list alice/demo
+expect_eq "reserved names stored nothing" "GREETING=from stdin
+MODEL_ID=gpt2" "$out"
+# One stored before the rule (written directly) can still be unset.
+python3 - "$SPACE_DIR/variables.json" <<'EOP'
+import json, sys
+with open(sys.argv[1]) as f:
+    data = json.load(f)
+data["BUILDKIT_SYNTAX"] = "evil/frontend"
+with open(sys.argv[1], "w") as f:
+    json.dump(data, f)
+EOP
+run -- variables unset --no-restart alice/demo BUILDKIT_SYNTAX
+expect_eq "a stored reserved name can be unset" 0 "$rc"
 
 # Usage errors: exit 2.
 run -- secrets

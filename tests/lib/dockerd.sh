@@ -15,6 +15,8 @@ bridge="sphk$hash"
 octet2=$(( 0x${hash:0:2} % 200 + 20 ))
 octet3=$(( 0x${hash:2:2} ))
 subnet="10.$octet2.$octet3.1/24"
+# Each Space gets a network of its own: /24s from a /16 of the engine's own.
+pool="10.$((octet2 + 1)).0.0/16"
 
 engine_answers() {
 	curl -sf --max-time 2 --unix-socket "$sock" http://localhost/_ping >/dev/null 2>&1
@@ -34,6 +36,7 @@ start() {
 		setsid "$dockerd" --host "unix://$sock" --data-root "$dir/data" \
 			--exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
 			--bridge "$bridge" --storage-driver overlay2 \
+			--default-address-pool "base=$pool,size=24" \
 			>"$dir/dockerd.log" 2>&1 </dev/null &
 		for _ in $(seq 1 120); do
 			engine_answers && break

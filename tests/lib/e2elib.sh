@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: OUT and RC are read by the tests
 # Helpers for the end-to-end tests on the real engine (sourced after testlib.sh):
 # a server config in the sandbox, Spaces pushed for real, cleanup of what they ran.
 
@@ -22,6 +23,13 @@ e2e_cleanup() {
 		if "$DOCKER" inspect -f '{{index .Config.Labels "spacehook.space"}}' "$id" 2>/dev/null |
 			grep -q "^e2e-$SP_TEST_NAME/"; then
 			"$DOCKER" rm -f "$id" >/dev/null 2>&1 || true
+		fi
+	done
+	ids=$("$DOCKER" network ls -q --filter "label=spacehook.space" 2>/dev/null || true)
+	for id in $ids; do
+		if "$DOCKER" network inspect -f '{{index .Labels "spacehook.space"}}' "$id" 2>/dev/null |
+			grep -q "^e2e-$SP_TEST_NAME/"; then
+			"$DOCKER" network rm "$id" >/dev/null 2>&1 || true
 		fi
 	done
 	cleanup_sandbox

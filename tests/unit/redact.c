@@ -131,6 +131,89 @@ START_TEST(test_string)
 }
 END_TEST
 
+/* Multi-line secrets: shown line by line behind a build step's prefix. */
+static const char pem[] =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+    "QyNTUxOQAAACDpQ5n0bW1hcmtlcg==\n"
+    "-----END OPENSSH PRIVATE KEY-----\n";
+
+static const struct {
+	const char *secret;
+	const char *input;
+	const char *expected;
+} line_cases[] = {
+    /* each line hidden behind the "#8 0.1 " prefix */
+    {"line1\nline2\nline3", "#8 0.1 line1\n#8 0.1 line2\n#8 0.1 line3\n",
+     "#8 0.1 ***\n#8 0.1 ***\n#8 0.1 ***\n"},
+    /* the whole value printed at once is one mask */
+    {"line1\nline2\nline3", "x line1\nline2\nline3 y", "x *** y"},
+    /* CRLF: lines match without their CR, the CR stays */
+    {"alpha\r\nbravo\r\n", "#8 0.1 alpha\r\n#8 0.1 bravo\r\n",
+     "#8 0.1 ***\r\n#8 0.1 ***\r\n"},
+    {"alpha\r\nbravo\r\n", "alpha\r\nbravo\r\n", "***"},
+    /* lines shorter than SP_REDACT_LINE_MIN are not patterns */
+    {"abc\nlonger-line\nxy", "#8 abc\n#8 longer-line\n#8 xy\n",
+     "#8 abc\n#8 ***\n#8 xy\n"},
+    {"abcd\nxyz", "abcd abc xyz", "*** abc xyz"},
+    /* empty lines and a lone CR are not patterns */
+    {"first-line\n\n\r\nlast-line", "a\n\r\nfirst-line last-line",
+     "a\n\r\n*** ***"},
+    /* a PEM key printed by a RUN step */
+    {pem,
+     "#9 0.2 -----BEGIN OPENSSH PRIVATE KEY-----\n"
+     "#9 0.2 "
+     "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+     "#9 0.2 QyNTUxOQAAACDpQ5n0bW1hcmtlcg==\n"
+     "#9 0.2 -----END OPENSSH PRIVATE KEY-----\n#9 DONE 0.3s\n",
+     "#9 0.2 ***\n#9 0.2 ***\n#9 0.2 ***\n#9 0.2 ***\n#9 DONE 0.3s\n"},
+};
+
+static void run_line_case(size_t i, size_t chunk)
+{
+	sp_buf out = SP_BUF_INIT;
+	sp_redact r;
+	const char *in = line_cases[i].input;
+	size_t len = strlen(in);
+
+	sp_redact_init(&r, collect, &out);
+	ck_assert_int_eq(sp_redact_add(&r, line_cases[i].secret), 0);
+	for (size_t off = 0; off < len; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+
+		ck_assert_int_eq(sp_redact_write(&r, in + off, n), 0);
+	}
+	ck_assert_int_eq(sp_redact_flush(&r), 0);
+	ck_assert_msg(!strcmp(out.ptr, line_cases[i].expected),
+	              "line case %zu chunk %zu: got [%s] want [%s]", i, chunk,
+	              out.ptr, line_cases[i].expected);
+	sp_redact_dispose(&r);
+	sp_buf_dispose(&out);
+}
+
+START_TEST(test_lines_every_chunk_size)
+{
+	for (size_t chunk = 1; chunk <= 64; chunk++)
+		run_line_case((size_t)_i, chunk);
+	run_line_case((size_t)_i, 1 << 20);
+}
+END_TEST
+
+START_TEST(test_lines_string)
+{
+	sp_buf out = SP_BUF_INIT;
+	sp_redact r;
+	const char *in = "k: line-one\nk: line-two\n";
+
+	sp_redact_init(&r, NULL, NULL);
+	sp_redact_add(&r, "line-one\nline-two");
+	sp_redact_string(&out, &r, in, strlen(in));
+	ck_assert_str_eq(out.ptr, "k: ***\nk: ***\n");
+	sp_redact_dispose(&r);
+	sp_buf_dispose(&out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("redact");
@@ -143,6 +226,11 @@ int main(void)
 	tcase_add_test(tc, test_binary_stream);
 	tcase_add_test(tc, test_string);
 	tcase_add_test(tc, test_holds_back_only_a_possible_start);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lines");
+	tcase_add_loop_test(tc, test_lines_every_chunk_size, 0,
+	                    sizeof(line_cases) / sizeof(line_cases[0]));
+	tcase_add_test(tc, test_lines_string);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -238,6 +238,12 @@ START_TEST(test_defaults)
 	ck_assert_ptr_nonnull(s.webhooks);
 	ck_assert_ptr_null(s.webhooks[0]);
 	ck_assert_ptr_null(s.webhook_secret);
+	ck_assert_str_eq(s.spaces[0], "*/*");
+	ck_assert_ptr_null(s.spaces[1]);
+	ck_assert_int_eq(s.space, -1);
+	ck_assert_ptr_null(s.runtime);
+	ck_assert_int_eq(s.log_max_size, 10LL << 20);
+	ck_assert_int_eq(s.log_max_files, 3);
 	sp_settings_dispose(&s);
 
 	setenv("DOCKER_HOST", "unix:///tmp/other.sock", 1);
@@ -280,7 +286,13 @@ START_TEST(test_global_config)
 	             "\tbuildLogMax = 64k\n"
 	             "\twebhook = https://a.example/hook\n"
 	             "\twebhook = http://127.0.0.1:9/hook\n"
-	             "\twebhookSecret = s3\n");
+	             "\twebhookSecret = s3\n"
+	             "\tspaces = spaces/* alice/demo*\n"
+	             "\tspaces = bob/[ab]*,carol/x\n"
+	             "\tspace = false\n"
+	             "\truntime = runsc\n"
+	             "\tlogMaxSize = 1m\n"
+	             "\tlogMaxFiles = 5\n");
 	ck_assert_int_eq(sp_settings_load(&s, NULL), 0);
 	ck_assert_str_eq(s.state_dir, "/srv/spacehook/state");
 	ck_assert_str_eq(s.deploy_branch, "prod");
@@ -304,6 +316,15 @@ START_TEST(test_global_config)
 	ck_assert_str_eq(s.webhooks[1], "http://127.0.0.1:9/hook");
 	ck_assert_ptr_null(s.webhooks[2]);
 	ck_assert_str_eq(s.webhook_secret, "s3");
+	ck_assert_str_eq(s.spaces[0], "spaces/*");
+	ck_assert_str_eq(s.spaces[1], "alice/demo*");
+	ck_assert_str_eq(s.spaces[2], "bob/[ab]*");
+	ck_assert_str_eq(s.spaces[3], "carol/x");
+	ck_assert_ptr_null(s.spaces[4]);
+	ck_assert_int_eq(s.space, 0);
+	ck_assert_str_eq(s.runtime, "runsc");
+	ck_assert_int_eq(s.log_max_size, 1LL << 20);
+	ck_assert_int_eq(s.log_max_files, 5);
 	sp_settings_dispose(&s);
 	sp_settings_dispose(&s); /* twice is harmless */
 	unsetenv("DOCKER_HOST");
@@ -315,6 +336,17 @@ START_TEST(test_bad_values)
 	static const struct {
 		const char *key, *value;
 	} cases[] = {
+	    {"spaces", "alice"},
+	    {"spaces", "a/b/c"},
+	    {"spaces", "*/* a b"},
+	    {"spaces", "$(x)/y"},
+	    {"space", "maybe"},
+	    {"runtime", "run sc"},
+	    {"runtime", "-x"},
+	    {"logMaxSize", "1k"},
+	    {"logMaxSize", "big"},
+	    {"logMaxFiles", "0"},
+	    {"logMaxFiles", "1000"},
 	    {"portRange", "29999-20000"},
 	    {"portRange", "20000"},
 	    {"portRange", "0-10"},

@@ -178,25 +178,31 @@ END_TEST
 START_TEST(test_from_path)
 {
 	static const struct {
-		const char *root, *path, *id; /* id NULL: refused */
+		const char *root, *path, *id; /* id NULL: refused with `code` */
+		int code;
 	} cases[] = {
-	    {NULL, "/srv/git/alice/demo.git", "alice/demo"},
-	    {NULL, "/srv/git/alice/demo.git/", "alice/demo"},
-	    {NULL, "/srv/git/alice/demo/.git", "alice/demo"},
-	    {NULL, "/srv/git/Alice/Demo", "Alice/Demo"},
-	    {NULL, "/demo.git", NULL},
-	    {NULL, "demo.git", NULL},
-	    {NULL, "", NULL},
-	    {"/srv/git", "/srv/git/alice/demo.git", "alice/demo"},
-	    {"/srv/git/", "/srv/git/alice/demo.git", "alice/demo"},
-	    {"/srv/git", "/srv/git/demo.git", NULL},
-	    {"/srv/git", "/srv/git/a/b/c.git", NULL},
-	    {"/srv/git", "/srv/gitx/alice/demo.git", NULL},
-	    {"/srv/git", "/elsewhere/alice/demo.git", NULL},
-	    {"/srv/git", "/srv/git/../x/alice/demo.git", NULL},
-	    {"/srv/git", "/srv/git/alice/x.git.git", NULL},
-	    {"/srv/git", "/srv/git/al ice/demo.git", NULL},
-	    {"/", "/alice/demo.git", "alice/demo"},
+	    /* No reposRoot: no id at all, whatever the path. */
+	    {NULL, "/srv/git/alice/demo.git", NULL, SP_ENOTFOUND},
+	    {NULL, "/srv/git/mallory/x/alice/demo.git", NULL, SP_ENOTFOUND},
+	    {"", "/srv/git/alice/demo.git", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "/srv/git/alice/demo.git", "alice/demo", 0},
+	    {"/srv/git/", "/srv/git/alice/demo.git", "alice/demo", 0},
+	    {"/srv/git", "/srv/git/alice/demo.git/", "alice/demo", 0},
+	    {"/srv/git", "/srv/git/Alice/Demo.git", "Alice/Demo", 0},
+	    /* Exactly <root>/<owner>/<name>.git and nothing else. */
+	    {"/srv/git", "/srv/git/alice/demo", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "/srv/git/alice/demo/.git", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "/srv/git/alice/.git", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "/srv/git/demo.git", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "/srv/git/a/b/c.git", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "/srv/git/mallory/x/alice/demo.git", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "/srv/gitx/alice/demo.git", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "/elsewhere/alice/demo.git", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "/srv/git/../x/alice/demo.git", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "", NULL, SP_EINVALID},
+	    {"/srv/git", "/srv/git/alice/x.git.git", NULL, SP_EINVALID},
+	    {"/srv/git", "/srv/git/al ice/demo.git", NULL, SP_EINVALID},
+	    {"/", "/alice/demo.git", "alice/demo", 0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -208,9 +214,69 @@ START_TEST(test_from_path)
 			              sp_error_last());
 			ck_assert_str_eq(s.id, cases[i].id);
 		} else {
-			ck_assert_msg(rc == SP_EINVALID, "%s accepted as %s",
-			              cases[i].path, s.id);
+			ck_assert_msg(rc == cases[i].code,
+			              "%s: got %d (%s), expected %d",
+			              cases[i].path, rc, s.id, cases[i].code);
+			ck_assert_str_eq(s.id, "");
 		}
+	}
+}
+END_TEST
+
+START_TEST(test_resolve)
+{
+	static char any[] = "*/*", spaces[] = "spaces/*", demo[] = "alice/demo*";
+	static char *patterns_any[] = {any, NULL};
+	static char *patterns_some[] = {spaces, demo, NULL};
+	static const struct {
+		const char *root;
+		char **patterns;
+		int flag; /* spacehook.space: -1 unset */
+		const char *path;
+		sp_space_role role;
+		int rc;
+		const char *id;
+	} cases[] = {
+	    {"/srv/git", patterns_any, -1, "/srv/git/alice/demo.git",
+	     SP_SPACE_DEPLOY, 0, "alice/demo"},
+	    {"/srv/git", patterns_any, 0, "/srv/git/alice/demo.git",
+	     SP_SPACE_NONE, 0, ""},
+	    {NULL, patterns_any, -1, "/srv/git/alice/demo.git", SP_SPACE_CHECK,
+	     0, ""},
+	    {NULL, patterns_any, 0, "/srv/git/alice/demo.git", SP_SPACE_NONE,
+	     0, ""},
+	    {"/srv/git", patterns_any, -1, "/srv/git/mallory/x/alice/demo.git",
+	     SP_SPACE_NONE, 0, ""},
+	    {"/srv/git", patterns_any, 1, "/srv/git/mallory/x/alice/demo.git",
+	     SP_SPACE_CHECK, SP_EINVALID, ""},
+	    {"/srv/git", patterns_any, -1, "/elsewhere/alice/demo.git",
+	     SP_SPACE_NONE, 0, ""},
+	    {"/srv/git", patterns_any, -1, "/srv/git/al ice/demo.git",
+	     SP_SPACE_CHECK, SP_EINVALID, ""},
+	    {"/srv/git", patterns_some, -1, "/srv/git/spaces/x.git",
+	     SP_SPACE_DEPLOY, 0, "spaces/x"},
+	    {"/srv/git", patterns_some, -1, "/srv/git/alice/demo2.git",
+	     SP_SPACE_DEPLOY, 0, "alice/demo2"},
+	    {"/srv/git", patterns_some, -1, "/srv/git/alice/dotfiles.git",
+	     SP_SPACE_NONE, 0, ""},
+	    {"/srv/git", patterns_some, 1, "/srv/git/alice/dotfiles.git",
+	     SP_SPACE_DEPLOY, 0, "alice/dotfiles"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sp_settings settings = {0};
+		sp_space_role role = SP_SPACE_DEPLOY;
+		sp_space s;
+		int rc;
+
+		settings.repos_root = (char *)cases[i].root;
+		settings.spaces = cases[i].patterns;
+		settings.space = cases[i].flag;
+		rc = sp_space_resolve(&role, &s, &settings, cases[i].path);
+		ck_assert_msg(rc == cases[i].rc && role == cases[i].role,
+		              "case %zu (%s): rc %d role %d: %s", i,
+		              cases[i].path, rc, (int)role, sp_error_last());
+		ck_assert_str_eq(s.id, cases[i].id);
 	}
 }
 END_TEST
@@ -237,13 +303,12 @@ START_TEST(test_from_real_path)
 	ck_assert_int_eq(sp_space_from_path(&s, link, path), 0);
 	ck_assert_str_eq(s.id, "bob/app");
 	snprintf(path, sizeof(path), "%s/git", root);
-	ck_assert_int_eq(sp_space_from_path(&s, path, link) == SP_EINVALID, 1);
+	ck_assert_int_eq(sp_space_from_path(&s, path, link) == SP_ENOTFOUND, 1);
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	snprintf(path, sizeof(path), "%s/git/bob/app.git", root);
 	ck_assert_int_eq(chdir(path), 0);
-	ck_assert_int_eq(sp_space_from_path(&s, NULL, "."), 0);
-	ck_assert_str_eq(s.id, "bob/app");
+	ck_assert_int_eq(sp_space_from_path(&s, NULL, "."), SP_ENOTFOUND);
 	snprintf(path, sizeof(path), "%s/link", root);
 	ck_assert_int_eq(sp_space_from_path(&s, path, "."), 0);
 	ck_assert_str_eq(s.slug, "bob--app");
@@ -274,6 +339,7 @@ int main(void)
 	suite_add_tcase(s, slug);
 	tcase_add_test(path, test_from_path);
 	tcase_add_test(path, test_from_real_path);
+	tcase_add_test(path, test_resolve);
 	suite_add_tcase(s, path);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -236,6 +236,65 @@ START_TEST(test_kv_refusals)
 }
 END_TEST
 
+/* Names the build machinery reads, and values that are not text. */
+START_TEST(test_kv_reserved_and_text)
+{
+	static const struct {
+		const char *name;
+		const char *prefix;
+	} names[] = {
+	    {"BUILDKIT_SYNTAX", "BUILDKIT_"},
+	    {"BUILDKIT_INLINE_CACHE", "BUILDKIT_"},
+	    {"buildkit_syntax", "BUILDKIT_"},
+	    {"SPACEHOOK_SECRET_X", "SPACEHOOK_"},
+	    {"Spacehook_X", "SPACEHOOK_"},
+	    {"BUILDKIT", NULL},
+	    {"MY_BUILDKIT_X", NULL},
+	    {"SPACEHOOKX", NULL},
+	    {"HF_TOKEN", NULL},
+	};
+	static const char *const not_text[] = {
+	    "caf\xe9", "\xc0\x80", "\xed\xa0\x80", "ok\xc3", "\xff\xfe",
+	};
+	sp_store *store = open_space("alice/demo");
+	sp_kv kv = {NULL, 0};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *got = sp_kv_name_reserved(names[i].name);
+
+		if (!names[i].prefix) {
+			ck_assert_ptr_null(got);
+			ck_assert_int_eq(sp_kv_name_settable(names[i].name), 0);
+			continue;
+		}
+		ck_assert_str_eq(got, names[i].prefix);
+		ck_assert_int_eq(sp_kv_name_settable(names[i].name),
+		                 SP_EINVALID);
+		ck_assert_ptr_nonnull(strstr(sp_error_last(), "reserved"));
+		ck_assert_int_eq(
+		    sp_store_kv_set(store, SP_KV_VARIABLES, names[i].name, "v"),
+		    SP_EINVALID);
+	}
+	for (size_t i = 0; i < sizeof(not_text) / sizeof(not_text[0]); i++) {
+		ck_assert_int_eq(
+		    sp_store_kv_set(store, SP_KV_SECRETS, "BIN", not_text[i]),
+		    SP_EINVALID);
+		ck_assert_ptr_nonnull(strstr(sp_error_last(), "UTF-8"));
+	}
+	ck_assert_int_eq(sp_store_kv_set(store, SP_KV_SECRETS, "TEXT",
+	                                 "caf\xc3\xa9 \xf0\x9f\x9a\x80"),
+	                 0);
+	ck_assert_int_eq(sp_store_kv_load(&kv, store, SP_KV_SECRETS), 0);
+	ck_assert_uint_eq(kv.count, 1);
+	ck_assert_str_eq(kv.items[0].name, "TEXT");
+	sp_kv_dispose(&kv);
+	ck_assert_int_eq(sp_store_kv_load(&kv, store, SP_KV_VARIABLES), 0);
+	ck_assert_uint_eq(kv.count, 0);
+	sp_kv_dispose(&kv);
+	sp_store_free(store);
+}
+END_TEST
+
 START_TEST(test_kv_damaged)
 {
 	static const char *const damaged[] = {
@@ -569,10 +628,12 @@ int main(void)
 	int failed;
 	const struct {
 		const char *name;
-		const TTest *tests[4];
+		const TTest *tests[5];
 	} cases[] = {
 	    {"files", {test_write_file, test_open_layout, test_list, NULL}},
-	    {"kv", {test_kv, test_kv_refusals, test_kv_damaged, NULL}},
+	    {"kv",
+	     {test_kv, test_kv_refusals, test_kv_reserved_and_text,
+	      test_kv_damaged, NULL}},
 	    {"state", {test_state_round_trip, test_state_damaged, NULL, NULL}},
 	    {"lock", {test_lock, NULL, NULL, NULL}},
 	    {"ports", {test_ports, NULL, NULL, NULL}},
@@ -582,7 +643,7 @@ int main(void)
 		TCase *tc = tcase_create(cases[i].name);
 
 		tcase_add_checked_fixture(tc, setup, teardown);
-		for (size_t j = 0; j < 4 && cases[i].tests[j]; j++)
+		for (size_t j = 0; j < 5 && cases[i].tests[j]; j++)
 			tcase_add_test(tc, cases[i].tests[j]);
 		suite_add_tcase(s, tc);
 	}

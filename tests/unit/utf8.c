@@ -1,0 +1,90 @@
+/* Tests of the strict UTF-8 checks. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+static const struct {
+	const char *bytes;
+	size_t len;     /* sp_utf8_len of the whole input */
+	int incomplete; /* sp_utf8_incomplete of the whole input */
+} seq_cases[] = {
+    {"a", 1, 0},
+    {"\x7f", 1, 0},
+    {"\xc2\x80", 2, 0},
+    {"\xc2\x9b", 2, 0},
+    {"\xc3\xa9", 2, 0},
+    {"\xe2\x82\xac", 3, 0},
+    {"\xf0\x9f\x9a\x80", 4, 0},
+    {"\xf4\x8f\xbf\xbf", 4, 0},
+    {"\xc2", 0, 1},
+    {"\xe2\x82", 0, 1},
+    {"\xf0\x9f\x9a", 0, 1},
+    {"\x80", 0, 0},
+    {"\xbf", 0, 0},
+    {"\xc0\x80", 0, 0},         /* overlong NUL */
+    {"\xc1\xbf", 0, 0},         /* overlong */
+    {"\xe0\x80\x80", 0, 0},     /* overlong */
+    {"\xe0\x9f", 0, 0},         /* overlong, cut short */
+    {"\xed\xa0\x80", 0, 0},     /* surrogate */
+    {"\xed\xa0", 0, 0},         /* surrogate, cut short */
+    {"\xf4\x90\x80\x80", 0, 0}, /* above U+10FFFF */
+    {"\xf5\x80\x80\x80", 0, 0},
+    {"\xff", 0, 0},
+    {"\xc3\x28", 0, 0},
+    {"\xe2\x28\xa1", 0, 0},
+};
+
+START_TEST(test_sequence)
+{
+	const char *b = seq_cases[_i].bytes;
+	size_t n = strlen(b);
+
+	ck_assert_uint_eq(sp_utf8_len(b, n), seq_cases[_i].len);
+	ck_assert_int_eq(sp_utf8_incomplete(b, n), seq_cases[_i].incomplete);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	size_t first_bad;
+} check_cases[] = {
+    {"", 0},
+    {"plain ascii", 11},
+    {"caf\xc3\xa9 \xe2\x82\xac", 9},
+    {"caf\xe9", 3},
+    {"ok\xc3", 2},
+    {"\xed\xbf\xbf", 0},
+    {"rocket \xf0\x9f\x9a\x80!", 12},
+};
+
+START_TEST(test_check)
+{
+	const char *t = check_cases[_i].text;
+
+	ck_assert_uint_eq(sp_utf8_check(t, strlen(t)),
+	                  check_cases[_i].first_bad);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("utf8");
+	TCase *tc = tcase_create("sequence");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_sequence, 0,
+	                    sizeof(seq_cases) / sizeof(seq_cases[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("check");
+	tcase_add_loop_test(tc, test_check, 0,
+	                    sizeof(check_cases) / sizeof(check_cases[0]));
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
