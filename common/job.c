@@ -423,44 +423,193 @@ static void job_say(job_log *log, const char *fmt, ...)
 }
 
 /*
- * A build slot of spacehook.maxConcurrentBuilds: an flock on
- * <state>/slots/<n>.lock. SP_ECANCELED when canceled while waiting; another
- * error (a slots/ nobody else may change, say) is said in the log.
+ * The build slots a build holds: one of the owner's (an flock on
+ * <state>/slots/owner-<owner>.<k>.lock, k < spacehook.maxBuildsPerOwner)
+ * taken first, then one of the server's (<state>/slots/<n>.lock, n <
+ * spacehook.maxConcurrentBuilds). Both die with their holder. While a build
+ * runs, the server slot's file holds "<pgid> <leader start time>" of the
+ * build client's process group: whoever locks the slot next kills a group
+ * its holder left behind.
  */
-static int job_take_slot(const sp_settings *s, sp_store *store, job_log *log)
+typedef struct {
+	int owner;
+	int server;
+} job_slot;
+
+/*
+ * Lock `relpath` under the checked state root without waiting: the fd, -1
+ * when held elsewhere (or unopenable), SP_EINVALID when the state tree is
+ * one nobody else may change (said in the last error).
+ */
+static int job_slot_try(sp_store *store, const char *relpath)
+{
+	int fd = sp_store_root_openat(store, relpath, O_RDWR | O_CREAT, 0600);
+
+	if (fd == SP_EINVALID)
+		return fd;
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* A slot just locked: kill the build its last holder left running, if any. */
+static void job_slot_sweep(int fd, job_log *log)
+{
+	char text[96];
+	ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+	unsigned long long start = 0;
+	long pgid = 0;
+	int killed = 0;
+
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	if (sscanf(text, "%ld %llu", &pgid, &start) == 2 && pgid > 1 && start &&
+	    sp_proc_kill_group(&killed, (pid_t)pgid, start) == 0 && killed)
+		job_say(log,
+		        "spacehook: stopped the build (process group %ld) "
+		        "that a worker which died had left running",
+		        pgid);
+	if (ftruncate(fd, 0) < 0)
+		job_say(log,
+		        "spacehook: warning: cannot clear a build slot: %s",
+		        strerror(errno));
+}
+
+/*
+ * Lock a free server slot into `*out`, sweeping every free one: 1 when
+ * locked, 0 when all are held, SP_EINVALID for a bad state tree.
+ */
+static int job_slot_server(int *out, const sp_settings *s, sp_store *store, job_log *log)
 {
 	sp_buf path = SP_BUF_INIT;
-	int said = 0, fd = SP_ECANCELED;
+	int max = s->max_concurrent_builds > 0 ? s->max_concurrent_builds : 1;
 
-	while (!job_cancel) {
-		for (int i = 0; i < (s->max_concurrent_builds > 0 ? s->max_concurrent_builds : 1); i++) {
-			sp_buf_clear(&path);
-			sp_buf_printf(&path, "slots/%d.lock", i);
-			fd = sp_store_root_openat(store, path.ptr,
-			                          O_RDWR | O_CREAT, 0600);
-			if (fd == SP_EINVALID) {
-				job_say(log, "spacehook: error: %s",
-				        sp_error_last());
-				goto done;
-			}
-			if (fd < 0)
-				continue;
-			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-				goto done;
-			close(fd);
-			fd = -1;
+	*out = -1;
+	for (int i = 0; i < max; i++) {
+		int fd;
+
+		sp_buf_clear(&path);
+		sp_buf_printf(&path, "slots/%d.lock", i);
+		if ((fd = job_slot_try(store, path.ptr)) == SP_EINVALID) {
+			if (*out >= 0)
+				close(*out);
+			*out = -1;
+			sp_buf_dispose(&path);
+			return SP_EINVALID;
 		}
-		if (!said) {
+		if (fd < 0)
+			continue;
+		job_slot_sweep(fd, log);
+		if (*out < 0)
+			*out = fd;
+		else
+			close(fd);
+	}
+	sp_buf_dispose(&path);
+	return *out >= 0;
+}
+
+/* Lock one of the owner's slots into `*out`: 1, 0 when all are held, SP_EINVALID. */
+static int job_slot_owner(int *out, const sp_settings *s, sp_store *store, const char *owner)
+{
+	sp_buf path = SP_BUF_INIT;
+	int max = s->max_builds_per_owner > 0 ? s->max_builds_per_owner : 1;
+	int fd = -1;
+
+	*out = -1;
+	for (int k = 0; k < max && fd < 0; k++) {
+		sp_buf_clear(&path);
+		sp_buf_printf(&path, "slots/owner-%s.%d.lock", owner, k);
+		if ((fd = job_slot_try(store, path.ptr)) == SP_EINVALID)
+			break;
+	}
+	sp_buf_dispose(&path);
+	if (fd == SP_EINVALID)
+		return fd;
+	*out = fd;
+	return fd >= 0;
+}
+
+/*
+ * Wait for the owner's slot, then a server slot, saying in the job log why
+ * it waits. SP_ECANCELED when canceled while waiting.
+ */
+static int job_slot_take(job_slot *out, const sp_settings *s, sp_store *store,
+                         const sp_space *space, job_log *log)
+{
+	int said = 0, error = 0;
+
+	for (;;) {
+		int why, got;
+
+		if (job_cancel) {
+			error = SP_ECANCELED;
+			break;
+		}
+		if (out->owner < 0 &&
+		    (got = job_slot_owner(&out->owner, s, store, space->owner)) <= 0)
+			why = 1;
+		else if ((got = job_slot_server(&out->server, s, store, log)) <= 0)
+			why = 2;
+		else
+			break;
+		if (got < 0) {
+			/* A state tree nobody else may change: said, and no build. */
+			job_say(log, "spacehook: error: %s", sp_error_last());
+			error = got;
+			break;
+		}
+		if (why == 1 && said != 1)
+			job_say(
+			    log,
+			    "spacehook: waiting for a build slot: %s already "
+			    "runs %d build%s (spacehook.maxBuildsPerOwner)",
+			    space->owner, s->max_builds_per_owner,
+			    s->max_builds_per_owner == 1 ? "" : "s");
+		else if (why == 2 && said != 2)
 			job_say(log, "spacehook: waiting for a build slot (%d builds run at "
 				"once: spacehook.maxConcurrentBuilds)", s->max_concurrent_builds);
-			said = 1;
-		}
+		said = why;
 		sleep(1);
-		fd = SP_ECANCELED;
 	}
-done:
-	sp_buf_dispose(&path);
-	return fd;
+	return error;
+}
+
+/* Release both slots; the server slot's record goes first. */
+static void job_slot_release(job_slot *slot)
+{
+	if (slot->server >= 0) {
+		/* Left uncleared, the next holder finds the group gone. */
+		int cleared = ftruncate(slot->server, 0);
+
+		(void)cleared;
+		close(slot->server);
+	}
+	if (slot->owner >= 0)
+		close(slot->owner);
+	slot->server = slot->owner = -1;
+}
+
+/* sp_build_options.started: record the build's process group in the slot. */
+static void job_slot_record(pid_t pgid, unsigned long long start_time,
+                            void *payload)
+{
+	job_slot *slot = payload;
+	char text[64];
+	int len;
+
+	if (!start_time)
+		return;
+	len =
+	    snprintf(text, sizeof(text), "%ld %llu\n", (long)pgid, start_time);
+	if (ftruncate(slot->server, 0) < 0 ||
+	    pwrite(slot->server, text, (size_t)len, 0) != len)
+		return; /* unrecorded: only PDEATHSIG covers this build */
 }
 
 typedef struct {
@@ -531,7 +680,8 @@ static void job_run(job_context *ctx, job_entry *job)
 	char stamp[32];
 	struct tm tm;
 	time_t queued = (time_t)job->queued_at;
-	int error, slot = -1;
+	job_slot slot = {-1, -1};
+	int error;
 
 	sp_state_init(&state);
 	sp_redact_init(&redact, NULL, NULL);
@@ -589,12 +739,6 @@ static void job_run(job_context *ctx, job_entry *job)
 	}
 	sp_build_redact_secrets(&redact, &secrets);
 
-	if ((error = sp_engine_new(&engine, s->docker_host)) < 0) {
-		job_say(&log, "spacehook: error: %s", sp_error_last());
-		job_finish(ctx, &state, job, &log, "BUILD_ERROR", sp_error_last());
-		goto done;
-	}
-
 	if (job->flags & SP_JOB_RESTART) {
 		if (!state.image) {
 			job_say(&log, "spacehook: nothing to restart: %s has no image yet", ctx->space->id);
@@ -616,12 +760,11 @@ static void job_run(job_context *ctx, job_entry *job)
 			sp_webhook_notify(s, ctx->space->id, job->commit, old, stage, NULL);
 			free(old);
 		}
-		if ((slot = job_take_slot(s, ctx->store, &log)) < 0) {
-			if (slot == SP_ECANCELED)
-				job_finish(
-				    ctx, &state, job, &log,
-				    state.container ? "RUNNING" : "STOPPED",
-				    "build canceled by the administrator");
+		if ((error = job_slot_take(&slot, s, ctx->store, ctx->space, &log)) < 0) {
+			if (error == SP_ECANCELED)
+				job_finish(ctx, &state, job, &log,
+				           state.container ? "RUNNING" : "STOPPED",
+				           "build canceled by the administrator");
 			else
 				job_finish(ctx, &state, job, &log,
 				           "BUILD_ERROR", sp_error_last());
@@ -664,9 +807,17 @@ static void job_run(job_context *ctx, job_entry *job)
 		b.output = job_log_write;
 		b.payload = &log;
 		b.cancel = &job_cancel;
+		b.timeout = s->build_timeout;
+		b.started = job_slot_record;
+		b.started_payload = &slot;
 		error = sp_build_run(&b);
-		close(slot);
-		slot = -1;
+		job_slot_release(&slot);
+		if (error == SP_EBUILD) {
+			/* No engine there: say so rather than the client. */
+			sp_buf_sets(&text, sp_error_last());
+			if (sp_engine_new(&engine, s->docker_host) == 0)
+				sp_error_set(SP_EBUILD, "%s", text.ptr);
+		}
 		if (error < 0) {
 			sp_buf_clear(&clean);
 			sp_redact_string(&clean, &redact, sp_error_last(), strlen(sp_error_last()));
@@ -679,6 +830,13 @@ static void job_run(job_context *ctx, job_entry *job)
 		}
 	}
 
+	/* The engine API is needed from here on (the build uses the client). */
+	if (!engine && (error = sp_engine_new(&engine, s->docker_host)) < 0) {
+		job_say(&log, "spacehook: error: %s", sp_error_last());
+		job_finish(ctx, &state, job, &log, "BUILD_ERROR",
+		           sp_error_last());
+		goto done;
+	}
 	{
 		sp_deploy_options d = { 0 };
 
@@ -715,8 +873,7 @@ static void job_run(job_context *ctx, job_entry *job)
 	sp_engine_set_timeout(engine, 120);
 	sp_engine_build_prune(NULL, engine, JOB_BUILD_CACHE_KEEP);
 done:
-	if (slot >= 0)
-		close(slot);
+	job_slot_release(&slot);
 	if (log.fd >= 0)
 		close(log.fd);
 	sp_engine_free(engine);
