@@ -50,7 +50,7 @@ static int validate_run(sp_spaceconfig **config, sp_diag_list *diags,
 		    (error = sp_repo_open(&repo, NULL)) < 0 ||
 		    (error = sp_repo_resolve(id, repo, rev)) < 0)
 			goto done;
-		error = sp_verify_commit(config, diags, repo, id);
+		error = sp_verify_commit(config, diags, repo, id, NULL);
 	} else if (!path || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
 		if (!path || !strcmp(path, "."))
 			error = sp_buf_sets(file, "README.md");
@@ -59,7 +59,8 @@ static int validate_run(sp_spaceconfig **config, sp_diag_list *diags,
 			    file, "%s%sREADME.md", path,
 			    path[strlen(path) - 1] == '/' ? "" : "/");
 		if (error == 0)
-			error = sp_verify_dir(config, diags, path ? path : ".");
+			error = sp_verify_dir(config, diags, path ? path : ".",
+			                      NULL);
 	} else {
 		if ((error = sp_buf_sets(file, path)) == 0)
 			error = sp_verify_file(config, diags, path);
