@@ -789,10 +789,18 @@ static int df_check_word(df_ctx *ctx, size_t off, const char *subject,
 	if (error < 0)
 		goto done;
 	if (error > 0) {
+		int why = error;
+
 		if ((error = df_quote(&msg, subject, slen)) < 0 ||
 		    (error = sp_buf_puts(&msg, " cannot be checked: ")) < 0)
 			goto done;
-		if (lx.name[0])
+		if (why == DF_LEX_LONG)
+			error =
+			    sp_buf_puts(&msg, "it is longer than 8192 bytes "
+			                      "once expanded; write a "
+			                      "public image name such as "
+			                      "python:3.10-slim");
+		else if (lx.name[0])
 			error = sp_buf_printf(
 			    &msg,
 			    "the value of \"%s\" is not known before the "
