@@ -1472,6 +1472,90 @@ done:
 	return error;
 }
 
+/*
+ * Heredoc delimiters (RUN <<EOF): BuildKit reads the body raw up to a line
+ * equal to the delimiter, and this check reads body lines as Dockerfile
+ * lines. Both agree where the body ends unless the delimiter line is one
+ * this reading skips or continues: a comment, a blank, or one ending in an
+ * escape character. Such delimiters are refused; every "<<" word is looked
+ * at, whatever the instruction.
+ */
+static int df_check_heredocs(df_ctx *ctx)
+{
+	const char *p = ctx->line.ptr, *end = p + ctx->line.size;
+	sp_buf name = SP_BUF_INIT, msg = SP_BUF_INIT;
+	int error = 0;
+
+	for (; !error && p + 1 < end; p++) {
+		const char *at = p, *n, *wend;
+		char quote = 0;
+		size_t i, blank = 1, bad = 0;
+
+		if (p[0] != '<' || p[1] != '<')
+			continue;
+		p += 2;
+		if (p < end && *p == '-')
+			p++;
+		if (p >= end || df_space_len(p, end)) {
+			p--;
+			continue; /* "<< EOF" is no heredoc for BuildKit */
+		}
+		sp_buf_clear(&name);
+		/* One shell word, quotes and \ escapes removed. */
+		while (p < end && !error) {
+			if (!quote && df_space_len(p, end))
+				break;
+			if (quote == '\'') {
+				if (*p == '\'')
+					quote = 0;
+				else
+					error = sp_buf_putc(&name, *p);
+			} else if (*p == '\\' && p + 1 < end &&
+			           (!quote || p[1] == '"' || p[1] == '\\' ||
+			            p[1] == '$')) {
+				p++;
+				error = sp_buf_putc(&name, *p);
+			} else if (quote && *p == '"') {
+				quote = 0;
+			} else if (!quote && (*p == '"' || *p == '\'')) {
+				quote = *p;
+			} else {
+				error = sp_buf_putc(&name, *p);
+			}
+			p++;
+		}
+		if (error < 0)
+			break;
+		wend = p--; /* the loop steps past the word's last byte */
+		if (name.size && name.ptr[0] == '<')
+			continue; /* "<<<": not a heredoc */
+		for (i = 0; i < name.size; i++) {
+			char c = name.ptr[i];
+
+			if (c == '#' || c == '\\' || c == '`')
+				bad = 1;
+			if (c != ' ' && c != '\t')
+				blank = 0;
+		}
+		n = df_ltrim(name.ptr, name.ptr + name.size);
+		if (n == name.ptr + name.size)
+			blank = 1;
+		if (!bad && !blank)
+			continue;
+		if ((error = df_quote(&msg, at, (size_t)(wend - at))) == 0 &&
+		    (error = sp_buf_puts(&msg, " cannot be checked: a heredoc "
+		                               "delimiter must be a plain word "
+		                               "such as EOF, without #, \\ or "
+		                               "`")) == 0)
+			df_error_off(ctx, (size_t)(at - ctx->line.ptr),
+			             msg.ptr);
+		sp_buf_clear(&msg);
+	}
+	sp_buf_dispose(&name);
+	sp_buf_dispose(&msg);
+	return error;
+}
+
 /* --- lines ------------------------------------------------------------- */
 
 static int df_seg_add(df_ctx *ctx, unsigned line, unsigned column)
@@ -1772,6 +1856,8 @@ static int df_read_lines(df_ctx *ctx, const char *data, const char *end)
 			df_error_at(ctx, lineno, 0, msg);
 			break;
 		}
+		if ((error = df_check_heredocs(ctx)) < 0)
+			break;
 		error = df_instruction(ctx, ctx->line.ptr,
 		                       ctx->line.ptr + ctx->line.size, 0);
 	}

@@ -262,6 +262,28 @@ static const struct {
      "FROM spacehook/alice--demo:1\nEOF\n",
      NULL, REFUSED(4, 6, "FROM spacehook/alice--demo:1", OTHER)},
 
+    {"heredoc delimiters",
+     "FROM alpine\nRUN cat <<\\EOF <<-\"EOT\" 3<<'A B'\n"
+     "EOF\nRUN cat << EOF\nRUN echo $((1<<2)) \"a <<b\"\n",
+     NULL, ""},
+    /* A delimiter line that would be read as a continuation or a comment
+     * could hide the instruction after it: refused. */
+    {"heredoc delimiter ending in an escape",
+     "FROM alpine\nRUN <<'E\\'\nbody\nE\\\nCOPY --from=spacehook/a--b / /\n",
+     NULL,
+     REFUSED(2, 5, "<<'E\\'",
+             "cannot be checked: a heredoc delimiter must be a plain word "
+             "such as EOF, without #, \\ or `")},
+    {"heredoc delimiter like a comment",
+     "FROM alpine\nRUN <<\"#E\"\nx \\\n#E\nCOPY --from=spacehook/a--b / /\n",
+     NULL,
+     REFUSED(2, 5, "<<\"#E\"",
+             "cannot be checked: a heredoc delimiter must be a plain word "
+             "such as EOF, without #, \\ or `")},
+    {"body line continued into the delimiter",
+     "FROM alpine\nRUN <<EOF\nx \\\nEOF\nCOPY --from=spacehook/a--b / /\n",
+     NULL, REFUSED(5, 6, "COPY --from=spacehook/a--b", OTHER)},
+
     /* Line endings and encodings. */
     {"CRLF", "FROM alpine\r\nRUN \\\r\n --network=host x\r\n", NULL,
      REFUSED(3, 2, "RUN --network=host", NO_HOST)},
