@@ -12,8 +12,8 @@
 #include "banned.h"
 
 #define DF_MAX_ERRORS 50      /* then one "too many problems" line */
-#define DF_MAX_VARS 1024      /* ARG declarations kept, globals and stage */
-#define DF_MAX_STAGES 1024    /* stage names kept */
+#define DF_MAX_VARS 256       /* ARG declarations kept, globals and stage */
+#define DF_MAX_STAGES 256     /* stage names kept */
 #define DF_MAX_LOOKUPS 256    /* variables one reference may name */
 #define DF_MAX_EXPANSION 8192 /* bytes an expanded reference may have */
 #define DF_MAX_DEPTH 16       /* nesting of ${a:-${b:-...}} and ONBUILD */
@@ -329,7 +329,7 @@ static int df_vars_set(df_ctx *ctx, df_vars *vars, const char *name, size_t n,
 
 	if (vars->count >= DF_MAX_VARS) {
 		df_error_at(ctx, 0, 0,
-		            "more than 1024 ARG declarations; the Dockerfile "
+		            "more than 256 ARG declarations; the Dockerfile "
 		            "cannot be checked");
 		ctx->stopped = 1;
 		return 0;
