@@ -8,6 +8,8 @@ source "$SP_SOURCE/tests/lib/pushlib.sh"
 cd "$SANDBOX"
 
 # The Space mallory/app: its own images are spacehook/mallory--app.
+git config --global spacehook.reposRoot "$SANDBOX/repos"
+git config --global spacehook.stateDir "$SANDBOX/state"
 mkdir -p repos/mallory
 make_checked_bare repos/mallory/app.git
 write_space work
@@ -118,5 +120,14 @@ expect_eq "another Space's push of it exits 1" 1 "$rc"
 expect_contains "another Space's push names the image" \
 	'remote: Dockerfile:5:6: error: "FROM spacehook/mallory--app:0123456789ab" names another Space'"'"'s image' "$out"
 expect_eq "another Space's push moves nothing" none "$(ref_of repos/eve/app.git main)"
+
+# A repository with no Space id (outside spacehook.reposRoot, checked only)
+# has no images of its own: every "spacehook/" image is refused.
+make_checked_bare loose.git
+git -C loose.git config spacehook.space true
+push work ../loose.git main
+expect_eq "a push without an id exits 1" 1 "$rc"
+expect_contains "a push without an id names the image" \
+	'remote: Dockerfile:5:6: error: "FROM spacehook/mallory--app:0123456789ab" names another Space'"'"'s image' "$out"
 
 finish
