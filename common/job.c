@@ -548,13 +548,16 @@ static int job_check_dockerfile(job_context *ctx, const job_entry *job, const sp
 	sp_dockerfile_options opts = { NULL, reserved, NULL };
 	const char **args = sp_calloc(variables->count + 1, sizeof(*args));
 	sp_buf *pairs = sp_calloc(variables->count + 1, sizeof(*pairs));
-	size_t i;
+	size_t i, n = 0;
 	int error;
 
+	/* The variables the build passes (reserved names are left out). */
 	for (i = 0; i < variables->count; i++) {
 		sp_buf_init(&pairs[i]);
+		if (sp_kv_name_reserved(variables->items[i].name))
+			continue;
 		sp_buf_printf(&pairs[i], "%s=%s", variables->items[i].name, variables->items[i].value);
-		args[i] = pairs[i].ptr;
+		args[n++] = pairs[i].ptr;
 	}
 	sp_buf_printf(&own, "%s%s", SP_DOCKERFILE_IMAGE_PREFIX, ctx->space->slug);
 	opts.own_repository = own.ptr;
