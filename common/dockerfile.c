@@ -62,6 +62,7 @@ typedef struct {
 	char **stages; /* lowercase stage names, earlier stages only */
 	size_t nstages, astages;
 	size_t stage_count; /* FROM lines seen */
+	size_t errors;      /* errors this check added */
 	int stopped;        /* too many errors: nothing more is added */
 	int failed;         /* a negative code: out of memory */
 } df_ctx;
@@ -265,7 +266,7 @@ static void df_error_at(df_ctx *ctx, unsigned line, unsigned column,
 
 	if (ctx->stopped || ctx->failed)
 		return;
-	if (ctx->diags->errors >= DF_MAX_ERRORS) {
+	if (ctx->errors++ >= DF_MAX_ERRORS) {
 		error = sp_diag_add(ctx->diags, SP_DIAG_ERROR, line, column,
 		                    "too many problems in the Dockerfile; fix "
 		                    "these first");
