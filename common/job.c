@@ -16,6 +16,7 @@
 #include "banned.h"
 #include "build.h"
 #include "deploy.h"
+#include "dockerfile.h"
 #include "engine.h"
 #include "error.h"
 #include "proc.h"
@@ -662,6 +663,62 @@ static void job_newest_commit(job_context *ctx, job_entry *job, job_log *log)
 	sp_buf_dispose(&ref);
 }
 
+/*
+ * The Dockerfile check again, as the build will read it: with the Space's
+ * variables as build arguments (they override ARG defaults), and for
+ * commits that never went through pre-receive (rebuilds of older pushes).
+ * Problems go to the log; returns SP_ECONFIG when the build must not run.
+ */
+static int job_check_dockerfile(job_context *ctx, const job_entry *job, const sp_kv *variables,
+				const sp_redact *redact, job_log *log)
+{
+	static const char *const reserved[] = { SP_DOCKERFILE_IMAGE_PREFIX, NULL };
+	sp_buf data = SP_BUF_INIT, own = SP_BUF_INIT, text = SP_BUF_INIT, clean = SP_BUF_INIT;
+	sp_diag_list diags = SP_DIAG_LIST_INIT;
+	sp_dockerfile_options opts = { NULL, reserved, NULL };
+	const char **args = sp_calloc(variables->count + 1, sizeof(*args));
+	sp_buf *pairs = sp_calloc(variables->count + 1, sizeof(*pairs));
+	size_t i, n = 0;
+	int error;
+
+	/* The variables the build passes (reserved names are left out). */
+	for (i = 0; i < variables->count; i++) {
+		sp_buf_init(&pairs[i]);
+		if (sp_kv_name_reserved(variables->items[i].name))
+			continue;
+		sp_buf_printf(&pairs[i], "%s=%s", variables->items[i].name, variables->items[i].value);
+		args[n++] = pairs[i].ptr;
+	}
+	sp_buf_printf(&own, "%s%s", SP_DOCKERFILE_IMAGE_PREFIX, ctx->space->slug);
+	opts.own_repository = own.ptr;
+	opts.build_args = args;
+	if ((error = sp_repo_read_blob(&data, ctx->repo, job->commit, "Dockerfile",
+				       SP_DOCKERFILE_MAX_SIZE)) < 0) {
+		job_say(log, "spacehook: error: %s", sp_error_last());
+		error = SP_ECONFIG;
+		goto done;
+	}
+	error = sp_dockerfile_check(&diags, data.ptr, data.size, &opts);
+	if (error < 0 && error != SP_ECONFIG) {
+		job_say(log, "spacehook: error: cannot check the Dockerfile: %s", sp_error_last());
+		goto done;
+	}
+	sp_diag_render(&text, &diags, "Dockerfile");
+	sp_redact_string(&clean, redact, text.ptr, text.size);
+	job_log_write(clean.ptr, clean.size, log);
+done:
+	for (i = 0; i < variables->count; i++)
+		sp_buf_dispose(&pairs[i]);
+	free(pairs);
+	free(args);
+	sp_diag_list_dispose(&diags);
+	sp_buf_dispose(&data);
+	sp_buf_dispose(&own);
+	sp_buf_dispose(&text);
+	sp_buf_dispose(&clean);
+	return error;
+}
+
 static void job_run(job_context *ctx, job_entry *job)
 {
 	const sp_settings *s = ctx->settings;
@@ -738,6 +795,11 @@ static void job_run(job_context *ctx, job_entry *job)
 		goto done;
 	}
 	sp_build_redact_secrets(&redact, &secrets);
+	if (!(job->flags & SP_JOB_RESTART) &&
+	    job_check_dockerfile(ctx, job, &variables, &redact, &log) < 0) {
+		job_finish(ctx, &state, job, &log, "CONFIG_ERROR", "the Dockerfile has errors");
+		goto done;
+	}
 
 	if (job->flags & SP_JOB_RESTART) {
 		if (!state.image) {
