@@ -4,12 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -251,9 +252,48 @@ static int build_env(sp_env *env, const sp_build_options *opts)
 	return error;
 }
 
+/* "1 h", "1 h 30 min", "45 s": a timeout in words. */
+static void build_duration(sp_buf *out, long seconds)
+{
+	const char *sep = "";
+
+	if (seconds >= 3600) {
+		sp_buf_printf(out, "%ld h", seconds / 3600);
+		sep = " ";
+	}
+	if (seconds % 3600 >= 60) {
+		sp_buf_printf(out, "%s%ld min", sep, seconds % 3600 / 60);
+		sep = " ";
+	}
+	if (seconds % 60 || !seconds)
+		sp_buf_printf(out, "%s%ld s", sep, seconds % 60);
+}
+
+/*
+ * Stop the client when canceled or past the timeout: its process group gets
+ * SIGTERM, then SIGKILL after the grace. `*stopping` is when that began.
+ */
+static void build_check_stop(time_t *stopping, int *timed_out, pid_t pid,
+                             time_t started, const sp_build_options *opts)
+{
+	time_t now = time(NULL);
+
+	if (!*stopping && opts->cancel && *opts->cancel) {
+		*stopping = now;
+		kill(-pid, SIGTERM);
+	} else if (!*stopping && opts->timeout > 0 &&
+	           now - started >= opts->timeout) {
+		*stopping = now;
+		*timed_out = 1;
+		kill(-pid, SIGTERM);
+	} else if (*stopping && now - *stopping > BUILD_CANCEL_GRACE) {
+		kill(-pid, SIGKILL);
+	}
+}
+
 int sp_build_run(const sp_build_options *opts)
 {
-	sp_buf strings[2] = { SP_BUF_INIT, SP_BUF_INIT };
+	sp_buf strings[2] = {SP_BUF_INIT, SP_BUF_INIT}, words = SP_BUF_INIT;
 	build_feeder feeder = { 0 };
 	build_sink sink = { opts, 0, 0 };
 	sp_proc_options popts = { 0 };
@@ -261,8 +301,9 @@ int sp_build_run(const sp_build_options *opts)
 	sp_redact redact;
 	const char **argv = NULL;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	int error = 0, status = 0, feeding = 0;
-	time_t canceled = 0;
+	int error = 0, status = 0, feeding = 0, exited = 0, timed_out = 0;
+	time_t started, stopping = 0;
+	unsigned long long start_time = 0;
 	pthread_t thread;
 	pid_t pid = -1;
 
@@ -284,11 +325,18 @@ int sp_build_run(const sp_build_options *opts)
 	popts.stdout_fd = out[1];
 	popts.stderr_fd = -2;
 	popts.new_session = 1;
+	popts.die_with_parent = 1;
 	if ((error = sp_proc_spawn(&pid, &popts)) < 0)
 		goto done;
+	started = time(NULL);
 	close(in[0]);
 	close(out[1]);
 	in[0] = out[1] = -1;
+	if (opts->started) {
+		if (sp_proc_start_time(&start_time, pid) < 0)
+			start_time = 0;
+		opts->started(pid, start_time, opts->started_payload);
+	}
 
 	feeder.repo = opts->repo;
 	feeder.commit = opts->commit;
@@ -304,27 +352,40 @@ int sp_build_run(const sp_build_options *opts)
 	}
 	feeding = 1;
 
-	for (;;) {
-		struct pollfd p = { out[0], POLLIN, 0 };
+	/*
+	 * Until the client has exited and its output ended. Whatever it
+	 * leaves running in its group is killed then: it would hold the
+	 * output (or the context pipe) open. Its pid, and so the group id,
+	 * stays ours until sp_proc_wait reaps it.
+	 */
+	while (!exited || out[0] >= 0) {
 		char chunk[16384];
+		struct pollfd p = {out[0], POLLIN, 0};
 		ssize_t n;
-		int r = poll(&p, 1, 250);
 
-		if (opts->cancel && *opts->cancel && !canceled) {
-			canceled = time(NULL);
-			kill(-pid, SIGTERM);
-		} else if (canceled && time(NULL) - canceled > BUILD_CANCEL_GRACE) {
-			kill(-pid, SIGKILL);
+		if (!exited) {
+			if ((error = sp_proc_exited(&exited, pid)) < 0)
+				break;
+			if (exited)
+				kill(-pid, SIGKILL);
+			else
+				build_check_stop(&stopping, &timed_out, pid,
+				                 started, opts);
 		}
-		if (r < 0 && errno == EINTR)
+		if (out[0] < 0) {
+			usleep(100 * 1000);
 			continue;
-		if (r == 0)
+		}
+		if (poll(&p, 1, 250) <= 0)
 			continue;
 		n = read(out[0], chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;
+		if (n <= 0) {
+			close(out[0]);
+			out[0] = -1;
+			continue;
+		}
 		sp_redact_write(&redact, chunk, (size_t)n);
 		sp_fault("build-output");
 	}
@@ -337,8 +398,14 @@ reap:
 		opts->output(feeder.warnings.ptr, feeder.warnings.size, opts->payload);
 	if (error < 0)
 		goto done;
-	if (canceled) {
+	if (stopping && !timed_out) {
 		error = sp_error_set(SP_ECANCELED, "build canceled");
+	} else if (timed_out) {
+		build_duration(&words, opts->timeout);
+		error = sp_error_set(SP_ETIMEOUT,
+		                     "build timed out after %s "
+		                     "(spacehook.buildTimeout)",
+		                     words.ptr);
 	} else if (feeder.error < 0 && status != 0) {
 		error = sp_error_set(SP_EBUILD, "cannot write the build context: %s", feeder.message);
 	} else if (status != 0) {
@@ -361,6 +428,7 @@ done:
 	sp_redact_dispose(&redact);
 	sp_buf_dispose(&strings[0]);
 	sp_buf_dispose(&strings[1]);
+	sp_buf_dispose(&words);
 	sp_buf_dispose(&feeder.warnings);
 	return error;
 }

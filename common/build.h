@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "redact.h"
 #include "repo.h"
@@ -41,6 +42,17 @@ typedef struct {
 	void *payload;
 	/* When set to non-zero (e.g. from a signal handler) the build is stopped. */
 	volatile sig_atomic_t *cancel;
+	/* Seconds the build may take (spacehook.buildTimeout); 0: no limit. */
+	long timeout;
+	/*
+	 * May be NULL. Called once the client runs, with its process group
+	 * (the client leads a session of its own; it dies with the caller's
+	 * thread) and the group leader's start time (sp_proc_start_time, 0
+	 * when unknown): e.g. to record it for sp_proc_kill_group.
+	 */
+	void (*started)(pid_t pgid, unsigned long long start_time,
+	                void *payload);
+	void *started_payload;
 } sp_build_options;
 
 /*
@@ -55,9 +67,11 @@ int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
 			const char *space_id, const sp_kv *secrets);
 
 /*
- * Build the image. Returns 0 when the client exited 0; SP_EBUILD when the
- * build failed (the output says why), SP_ECANCELED when stopped through
- * `cancel`, or another code when the client could not run at all.
+ * Build the image. Stopping (cancel or timeout) sends the client's process
+ * group SIGTERM, then SIGKILL 5 seconds later. Returns 0 when the client
+ * exited 0; SP_EBUILD when the build failed (the output says why),
+ * SP_ECANCELED when stopped through `cancel`, SP_ETIMEOUT when it ran past
+ * `timeout`, or another code when the client could not run at all.
  */
 int sp_build_run(const sp_build_options *opts);
 

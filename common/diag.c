@@ -26,8 +26,10 @@ void sp_diag_list_dispose(sp_diag_list *list)
 
 	if (!list)
 		return;
-	for (i = 0; i < list->count; i++)
+	for (i = 0; i < list->count; i++) {
 		free(list->items[i].message);
+		free(list->items[i].file);
+	}
 	free(list->items);
 	sp_diag_list_init(list);
 }
@@ -71,6 +73,7 @@ int sp_diag_add(sp_diag_list *list, sp_diag_severity severity, unsigned line,
 	item->line = line;
 	item->column = line ? column : 0;
 	item->message = sp_buf_detach(&msg);
+	item->file = NULL;
 	if (severity == SP_DIAG_ERROR)
 		list->errors++;
 	else if (severity == SP_DIAG_WARNING)
@@ -78,8 +81,44 @@ int sp_diag_add(sp_diag_list *list, sp_diag_severity severity, unsigned line,
 	return 0;
 }
 
+int sp_diag_list_move(sp_diag_list *dst, sp_diag_list *src, const char *file)
+{
+	size_t i;
+
+	if (dst->count + src->count > dst->alloc) {
+		size_t alloc = dst->count + src->count;
+		sp_diag *items;
+
+		if (alloc > ((size_t)-1) / sizeof(*items))
+			return sp_error_set(SP_ENOMEM, "too many diagnostics");
+		items = realloc(dst->items, alloc * sizeof(*items));
+		if (!items)
+			return sp_error_set(SP_ENOMEM, "out of memory");
+		dst->items = items;
+		dst->alloc = alloc;
+	}
+	for (i = 0; i < src->count; i++) {
+		sp_diag *d = &src->items[i];
+
+		if (!d->file && file && !(d->file = strdup(file)))
+			return sp_error_set(SP_ENOMEM, "out of memory");
+	}
+	memcpy(dst->items + dst->count, src->items,
+	       src->count * sizeof(*src->items));
+	dst->count += src->count;
+	dst->errors += src->errors;
+	dst->warnings += src->warnings;
+	free(src->items);
+	sp_diag_list_init(src);
+	return 0;
+}
+
 static int diag_before(const sp_diag *a, const sp_diag *b)
 {
+	if (!a->file != !b->file)
+		return !a->file;
+	if (a->file && strcmp(a->file, b->file))
+		return strcmp(a->file, b->file) < 0;
 	if (a->line != b->line)
 		return a->line < b->line;
 	return a->column < b->column;
@@ -153,7 +192,10 @@ int sp_diag_render(sp_buf *out, const sp_diag_list *list, const char *file)
 		const sp_diag *d = &list->items[i];
 		int prefixed = 0;
 
-		if (file && *file) {
+		if (d->file && *d->file) {
+			error = sp_buf_printf(out, "%s:", d->file);
+			prefixed = 1;
+		} else if (file && *file) {
 			error = sp_buf_printf(out, "%s:", file);
 			prefixed = 1;
 		}

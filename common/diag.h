@@ -17,6 +17,7 @@ typedef struct {
 	unsigned line;   /* 1-based; 0 when the problem has no position */
 	unsigned column; /* 1-based; 0 when the problem has no position */
 	char *message;   /* one line, owned by the list */
+	char *file;      /* owned; NULL: the file named to sp_diag_render */
 } sp_diag;
 
 typedef struct {
@@ -37,12 +38,22 @@ int sp_diag_add(sp_diag_list *list, sp_diag_severity severity, unsigned line,
 		unsigned column, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* Sort by line, then column, keeping the order of equal positions. */
+/*
+ * Move every item of `src` to the end of `dst`, each naming `file` (copied)
+ * when it names none; `src` is left empty.
+ */
+int sp_diag_list_move(sp_diag_list *dst, sp_diag_list *src, const char *file);
+
+/*
+ * Sort by file (items naming none first), then line, then column, keeping
+ * the order of equal positions.
+ */
 void sp_diag_sort(sp_diag_list *list);
 
 /*
  * Append every item as "FILE:LINE:COL: error: MESSAGE\n" (position parts
- * left out when 0), GCC style, to `out`.
+ * left out when 0), GCC style, to `out`; FILE is the item's own file when
+ * it names one, else `file`.
  */
 int sp_diag_render(sp_buf *out, const sp_diag_list *list, const char *file);
 

@@ -16,6 +16,7 @@
 #include "banned.h"
 #include "build.h"
 #include "deploy.h"
+#include "dockerfile.h"
 #include "engine.h"
 #include "error.h"
 #include "proc.h"
@@ -42,32 +43,20 @@ static void job_on_signal(int sig)
 	job_cancel = 1;
 }
 
-static int job_path(sp_buf *out, sp_store *store, const char *name)
+/* The name of a job's file in the Space's directory: logs/<id>.<ext>. */
+static int job_log_name(sp_buf *out, const char *id, const char *ext)
 {
 	sp_buf_clear(out);
-	return sp_buf_printf(out, "%s/%s", sp_store_dir(store), name);
-}
-
-static int job_log_path(sp_buf *out, sp_store *store, const char *id, const char *ext)
-{
-	sp_buf_clear(out);
-	return sp_buf_printf(out, "%s/logs/%s.%s", sp_store_dir(store), id, ext);
+	return sp_buf_printf(out, "logs/%s.%s", id, ext);
 }
 
 static int job_queue_lock(sp_store *store)
 {
-	sp_buf path = SP_BUF_INIT;
-	int fd;
+	int fd = sp_store_openat(store, "queue.lock", O_RDWR | O_CREAT, 0600);
 
-	job_path(&path, store, "queue.lock");
-	fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		sp_error_set_os(SP_EIO, "cannot open '%s'", path.ptr);
-	} else {
+	if (fd >= 0)
 		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 			;
-	}
-	sp_buf_dispose(&path);
 	return fd;
 }
 
@@ -80,20 +69,20 @@ static void job_queue_unlock(int fd)
 /* Read the queued job; SP_ENOTFOUND when none. Caller holds the queue lock. */
 static int job_queue_read(job_entry *out, sp_store *store)
 {
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
+	sp_buf text = SP_BUF_INIT;
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	job_path(&path, store, "queue");
-	if ((error = sp_buf_read_file(&text, path.ptr, 4096)) < 0)
+	if ((error = sp_store_readat(&text, store, "queue", 4096)) < 0)
 		goto done;
 	if (sscanf(text.ptr, "%63s %40s %u %lld", out->id, out->commit, &out->flags,
 		   &out->queued_at) != 4 || strlen(out->commit) != SP_OID_HEXSZ) {
-		error = sp_error_set(SP_EINVALID, "damaged queue file '%s'", path.ptr);
-		unlink(path.ptr);
+		error =
+		    sp_error_set(SP_EINVALID, "damaged queue file '%s/queue'",
+		                 sp_store_dir(store));
+		sp_store_unlinkat(store, "queue");
 	}
 done:
-	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
 	return error;
 }
@@ -103,9 +92,9 @@ static int job_write_status(sp_store *store, const char *id, const char *stage, 
 	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
 	int error;
 
-	job_log_path(&path, store, id, "status");
+	job_log_name(&path, id, "status");
 	sp_buf_printf(&text, "%s %s\n", stage, line ? line : "");
-	error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
+	error = sp_store_writeat(store, path.ptr, text.ptr, text.size, 0600);
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
 	return error;
@@ -116,10 +105,14 @@ static int job_append_log(sp_store *store, const char *id, const char *text)
 	sp_buf path = SP_BUF_INIT;
 	int fd, error = 0;
 
-	job_log_path(&path, store, id, "log");
-	fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, strlen(text)) < 0)
-		error = sp_error_set_os(SP_EIO, "cannot write '%s'", path.ptr);
+	job_log_name(&path, id, "log");
+	fd = sp_store_openat(store, path.ptr, O_WRONLY | O_APPEND | O_CREAT,
+	                     0600);
+	if (fd < 0)
+		error = fd;
+	else if (write(fd, text, strlen(text)) < 0)
+		error = sp_error_set_os(SP_EIO, "cannot write '%s/%s'",
+		                        sp_store_dir(store), path.ptr);
 	if (fd >= 0)
 		close(fd);
 	sp_buf_dispose(&path);
@@ -134,14 +127,13 @@ static int job_name_cmp(const void *a, const void *b)
 /* Keep the newest JOB_KEEP_LOGS job logs (ids sort by time). */
 static void job_rotate_logs(sp_store *store)
 {
-	sp_buf dir = SP_BUF_INIT, path = SP_BUF_INIT;
+	sp_buf path = SP_BUF_INIT;
 	char **names = NULL;
 	size_t count = 0, alloc = 0;
 	struct dirent *d;
 	DIR *dh;
 
-	sp_buf_printf(&dir, "%s/logs", sp_store_dir(store));
-	if (!(dh = opendir(dir.ptr)))
+	if (sp_store_opendirat(&dh, store, "logs") < 0)
 		goto done;
 	while ((d = readdir(dh))) {
 		size_t len = strlen(d->d_name);
@@ -163,25 +155,24 @@ static void job_rotate_logs(sp_store *store)
 		qsort(names, count, sizeof(*names), job_name_cmp);
 		for (size_t i = 0; i < count - JOB_KEEP_LOGS; i++) {
 			sp_buf_clear(&path);
-			sp_buf_printf(&path, "%s/%s", dir.ptr, names[i]);
-			unlink(path.ptr);
+			sp_buf_printf(&path, "logs/%s", names[i]);
+			sp_store_unlinkat(store, path.ptr);
 			sp_buf_truncate(&path, path.size - 4);
 			sp_buf_puts(&path, ".status");
-			unlink(path.ptr);
+			sp_store_unlinkat(store, path.ptr);
 		}
 	}
 done:
 	for (size_t i = 0; i < count; i++)
 		free(names[i]);
 	free(names);
-	sp_buf_dispose(&dir);
 	sp_buf_dispose(&path);
 }
 
 int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo_path,
 		   const char *commit, unsigned flags)
 {
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT, note = SP_BUF_INIT;
+	sp_buf text = SP_BUF_INIT, note = SP_BUF_INIT;
 	job_entry prev;
 	struct tm tm;
 	time_t now = time(NULL);
@@ -191,12 +182,7 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 	if (strlen(commit) != SP_OID_HEXSZ)
 		return sp_error_set(SP_EINVALID, "not a full commit id: '%s'", commit);
 	if ((lock = job_queue_lock(store)) < 0)
-		return SP_EIO;
-	job_path(&path, store, "logs");
-	if (mkdir(path.ptr, 0700) < 0 && errno != EEXIST) {
-		error = sp_error_set_os(SP_EIO, "cannot create '%s'", path.ptr);
-		goto done;
-	}
+		return lock;
 	/* A push from another repository mapping to the same id never builds. */
 	if (repo_path && (error = sp_store_bind(store, repo_path, 0)) < 0)
 		goto done;
@@ -217,14 +203,13 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(id_out, SP_JOB_ID_MAX, "%s-%.12s-%ld", stamp, commit, (long)getpid());
 	/* The log exists from the start, so a follower never waits on a missing file. */
-	job_append_log(store, id_out, "");
+	if ((error = job_append_log(store, id_out, "")) < 0)
+		goto done;
 	sp_buf_printf(&text, "%s %s %u %lld\n", id_out, commit, flags, (long long)now);
-	job_path(&path, store, "queue");
-	error = sp_store_write_file(path.ptr, text.ptr, text.size, 0600);
+	error = sp_store_writeat(store, "queue", text.ptr, text.size, 0600);
 	job_rotate_logs(store);
 done:
 	job_queue_unlock(lock);
-	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
 	sp_buf_dispose(&note);
 	return error;
@@ -258,18 +243,16 @@ done:
 /* The worker's own log, cut back to nothing past 1 MiB. */
 static int job_worker_log(sp_store *store)
 {
-	sp_buf path = SP_BUF_INIT;
 	struct stat st;
 	int fd;
 
-	job_path(&path, store, "worker.log");
-	fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	fd = sp_store_openat(store, "worker.log", O_WRONLY | O_APPEND | O_CREAT,
+	                     0600);
 	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > (1 << 20) && ftruncate(fd, 0) < 0) {
 		close(fd);
 		fd = -1;
 	}
-	sp_buf_dispose(&path);
-	return fd;
+	return fd < 0 ? -1 : fd;
 }
 
 int sp_job_start_worker(const sp_space *space, sp_store *store)
@@ -307,19 +290,6 @@ int sp_job_start_worker(const sp_space *space, sp_store *store)
 	return error;
 }
 
-static int job_pid_alive(sp_store *store)
-{
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
-	long pid = 0;
-
-	job_path(&path, store, "worker.pid");
-	if (sp_buf_read_file(&text, path.ptr, 64) == 0)
-		pid = strtol(text.ptr, NULL, 10);
-	sp_buf_dispose(&path);
-	sp_buf_dispose(&text);
-	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
-}
-
 static int job_still_queued(sp_store *store, const char *id)
 {
 	job_entry e;
@@ -352,17 +322,19 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 	sp_term term = SP_TERM_INIT;
 	time_t started = time(NULL), last_check = 0;
 	char stage[32] = "LOST";
+	struct stat st;
 	off_t offset = 0;
 	int logfd = -1, error = SP_ERROR, done = 0, client = 1;
 
-	job_log_path(&log, store, id, "log");
-	job_log_path(&status, store, id, "status");
+	job_log_name(&log, id, "log");
+	job_log_name(&status, id, "status");
 	for (;;) {
 		char chunk[8192];
 		ssize_t n;
 
-		if (logfd < 0)
-			logfd = open(log.ptr, O_RDONLY | O_CLOEXEC);
+		if (logfd < 0 &&
+		    (logfd = sp_store_openat(store, log.ptr, O_RDONLY, 0)) < 0)
+			logfd = -1;
 		n = logfd >= 0 ? pread(logfd, chunk, sizeof(chunk), offset) : 0;
 		if (n > 0) {
 			offset += n;
@@ -380,15 +352,16 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 		}
 		if (done)
 			break;
-		if (access(status.ptr, F_OK) == 0) {
+		if (sp_store_statat(&st, store, status.ptr) == 0) {
 			done = 1; /* read what was written before the status, then stop */
 			continue;
 		}
 		if (time(NULL) - last_check >= 2) {
 			last_check = time(NULL);
-			if (!job_pid_alive(store) &&
-			    (!job_still_queued(store, id) || time(NULL) - started > JOB_START_GRACE) &&
-			    access(status.ptr, F_OK) < 0) {
+			if (!sp_job_worker_pid(store) &&
+			    (!job_still_queued(store, id) ||
+			     time(NULL) - started > JOB_START_GRACE) &&
+			    sp_store_statat(&st, store, status.ptr) < 0) {
 				const char *msg = "spacehook: error: the worker stopped before the "
 						  "job ended; see 'spacehook status' and "
 						  "'spacehook rebuild'\n";
@@ -407,7 +380,7 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 	sp_term_finish(&shown, &term);
 	if (client && shown.size)
 		job_write_all(fd, shown.ptr, shown.size);
-	if (sp_buf_read_file(&text, status.ptr, 4096) == 0)
+	if (sp_store_readat(&text, store, status.ptr, 4096) == 0)
 		sscanf(text.ptr, "%31s", stage);
 finish:
 	if (stage_out)
@@ -450,36 +423,194 @@ static void job_say(job_log *log, const char *fmt, ...)
 	sp_buf_dispose(&line);
 }
 
-/* A build slot of spacehook.maxConcurrentBuilds: an flock on <state>/slots/<n>.lock. */
-static int job_take_slot(const sp_settings *s, job_log *log)
+/*
+ * The build slots a build holds: one of the owner's (an flock on
+ * <state>/slots/owner-<owner>.<k>.lock, k < spacehook.maxBuildsPerOwner)
+ * taken first, then one of the server's (<state>/slots/<n>.lock, n <
+ * spacehook.maxConcurrentBuilds). Both die with their holder. While a build
+ * runs, the server slot's file holds "<pgid> <leader start time>" of the
+ * build client's process group: whoever locks the slot next kills a group
+ * its holder left behind.
+ */
+typedef struct {
+	int owner;
+	int server;
+} job_slot;
+
+/*
+ * Lock `relpath` under the checked state root without waiting: the fd, -1
+ * when held elsewhere (or unopenable), SP_EINVALID when the state tree is
+ * one nobody else may change (said in the last error).
+ */
+static int job_slot_try(sp_store *store, const char *relpath)
+{
+	int fd = sp_store_root_openat(store, relpath, O_RDWR | O_CREAT, 0600);
+
+	if (fd == SP_EINVALID)
+		return fd;
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* A slot just locked: kill the build its last holder left running, if any. */
+static void job_slot_sweep(int fd, job_log *log)
+{
+	char text[96];
+	ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+	unsigned long long start = 0;
+	long pgid = 0;
+	int killed = 0;
+
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	if (sscanf(text, "%ld %llu", &pgid, &start) == 2 && pgid > 1 && start &&
+	    sp_proc_kill_group(&killed, (pid_t)pgid, start) == 0 && killed)
+		job_say(log,
+		        "spacehook: stopped the build (process group %ld) "
+		        "that a worker which died had left running",
+		        pgid);
+	if (ftruncate(fd, 0) < 0)
+		job_say(log,
+		        "spacehook: warning: cannot clear a build slot: %s",
+		        strerror(errno));
+}
+
+/*
+ * Lock a free server slot into `*out`, sweeping every free one: 1 when
+ * locked, 0 when all are held, SP_EINVALID for a bad state tree.
+ */
+static int job_slot_server(int *out, const sp_settings *s, sp_store *store, job_log *log)
 {
 	sp_buf path = SP_BUF_INIT;
-	int said = 0, fd = -1;
+	int max = s->max_concurrent_builds > 0 ? s->max_concurrent_builds : 1;
 
-	sp_buf_printf(&path, "%s/slots", s->state_dir);
-	mkdir(path.ptr, 0700);
-	while (!job_cancel) {
-		for (int i = 0; i < (s->max_concurrent_builds > 0 ? s->max_concurrent_builds : 1); i++) {
-			sp_buf_clear(&path);
-			sp_buf_printf(&path, "%s/slots/%d.lock", s->state_dir, i);
-			fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-			if (fd < 0)
-				continue;
-			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-				goto done;
-			close(fd);
-			fd = -1;
+	*out = -1;
+	for (int i = 0; i < max; i++) {
+		int fd;
+
+		sp_buf_clear(&path);
+		sp_buf_printf(&path, "slots/%d.lock", i);
+		if ((fd = job_slot_try(store, path.ptr)) == SP_EINVALID) {
+			if (*out >= 0)
+				close(*out);
+			*out = -1;
+			sp_buf_dispose(&path);
+			return SP_EINVALID;
 		}
-		if (!said) {
+		if (fd < 0)
+			continue;
+		job_slot_sweep(fd, log);
+		if (*out < 0)
+			*out = fd;
+		else
+			close(fd);
+	}
+	sp_buf_dispose(&path);
+	return *out >= 0;
+}
+
+/* Lock one of the owner's slots into `*out`: 1, 0 when all are held, SP_EINVALID. */
+static int job_slot_owner(int *out, const sp_settings *s, sp_store *store, const char *owner)
+{
+	sp_buf path = SP_BUF_INIT;
+	int max = s->max_builds_per_owner > 0 ? s->max_builds_per_owner : 1;
+	int fd = -1;
+
+	*out = -1;
+	for (int k = 0; k < max && fd < 0; k++) {
+		sp_buf_clear(&path);
+		sp_buf_printf(&path, "slots/owner-%s.%d.lock", owner, k);
+		if ((fd = job_slot_try(store, path.ptr)) == SP_EINVALID)
+			break;
+	}
+	sp_buf_dispose(&path);
+	if (fd == SP_EINVALID)
+		return fd;
+	*out = fd;
+	return fd >= 0;
+}
+
+/*
+ * Wait for the owner's slot, then a server slot, saying in the job log why
+ * it waits. SP_ECANCELED when canceled while waiting.
+ */
+static int job_slot_take(job_slot *out, const sp_settings *s, sp_store *store,
+                         const sp_space *space, job_log *log)
+{
+	int said = 0, error = 0;
+
+	for (;;) {
+		int why, got;
+
+		if (job_cancel) {
+			error = SP_ECANCELED;
+			break;
+		}
+		if (out->owner < 0 &&
+		    (got = job_slot_owner(&out->owner, s, store, space->owner)) <= 0)
+			why = 1;
+		else if ((got = job_slot_server(&out->server, s, store, log)) <= 0)
+			why = 2;
+		else
+			break;
+		if (got < 0) {
+			/* A state tree nobody else may change: said, and no build. */
+			job_say(log, "spacehook: error: %s", sp_error_last());
+			error = got;
+			break;
+		}
+		if (why == 1 && said != 1)
+			job_say(
+			    log,
+			    "spacehook: waiting for a build slot: %s already "
+			    "runs %d build%s (spacehook.maxBuildsPerOwner)",
+			    space->owner, s->max_builds_per_owner,
+			    s->max_builds_per_owner == 1 ? "" : "s");
+		else if (why == 2 && said != 2)
 			job_say(log, "spacehook: waiting for a build slot (%d builds run at "
 				"once: spacehook.maxConcurrentBuilds)", s->max_concurrent_builds);
-			said = 1;
-		}
+		said = why;
 		sleep(1);
 	}
-done:
-	sp_buf_dispose(&path);
-	return fd;
+	return error;
+}
+
+/* Release both slots; the server slot's record goes first. */
+static void job_slot_release(job_slot *slot)
+{
+	if (slot->server >= 0) {
+		/* Left uncleared, the next holder finds the group gone. */
+		int cleared = ftruncate(slot->server, 0);
+
+		(void)cleared;
+		close(slot->server);
+	}
+	if (slot->owner >= 0)
+		close(slot->owner);
+	slot->server = slot->owner = -1;
+}
+
+/* sp_build_options.started: record the build's process group in the slot. */
+static void job_slot_record(pid_t pgid, unsigned long long start_time,
+                            void *payload)
+{
+	job_slot *slot = payload;
+	char text[64];
+	int len;
+
+	if (!start_time)
+		return;
+	len =
+	    snprintf(text, sizeof(text), "%ld %llu\n", (long)pgid, start_time);
+	if (ftruncate(slot->server, 0) < 0 ||
+	    pwrite(slot->server, text, (size_t)len, 0) != len)
+		return; /* unrecorded: only PDEATHSIG covers this build */
 }
 
 typedef struct {
@@ -532,6 +663,62 @@ static void job_newest_commit(job_context *ctx, job_entry *job, job_log *log)
 	sp_buf_dispose(&ref);
 }
 
+/*
+ * The Dockerfile check again, as the build will read it: with the Space's
+ * variables as build arguments (they override ARG defaults), and for
+ * commits that never went through pre-receive (rebuilds of older pushes).
+ * Problems go to the log; returns SP_ECONFIG when the build must not run.
+ */
+static int job_check_dockerfile(job_context *ctx, const job_entry *job, const sp_kv *variables,
+				const sp_redact *redact, job_log *log)
+{
+	static const char *const reserved[] = { SP_DOCKERFILE_IMAGE_PREFIX, NULL };
+	sp_buf data = SP_BUF_INIT, own = SP_BUF_INIT, text = SP_BUF_INIT, clean = SP_BUF_INIT;
+	sp_diag_list diags = SP_DIAG_LIST_INIT;
+	sp_dockerfile_options opts = { NULL, reserved, NULL };
+	const char **args = sp_calloc(variables->count + 1, sizeof(*args));
+	sp_buf *pairs = sp_calloc(variables->count + 1, sizeof(*pairs));
+	size_t i, n = 0;
+	int error;
+
+	/* The variables the build passes (reserved names are left out). */
+	for (i = 0; i < variables->count; i++) {
+		sp_buf_init(&pairs[i]);
+		if (sp_kv_name_reserved(variables->items[i].name))
+			continue;
+		sp_buf_printf(&pairs[i], "%s=%s", variables->items[i].name, variables->items[i].value);
+		args[n++] = pairs[i].ptr;
+	}
+	sp_buf_printf(&own, "%s%s", SP_DOCKERFILE_IMAGE_PREFIX, ctx->space->slug);
+	opts.own_repository = own.ptr;
+	opts.build_args = args;
+	if ((error = sp_repo_read_blob(&data, ctx->repo, job->commit, "Dockerfile",
+				       SP_DOCKERFILE_MAX_SIZE)) < 0) {
+		job_say(log, "spacehook: error: %s", sp_error_last());
+		error = SP_ECONFIG;
+		goto done;
+	}
+	error = sp_dockerfile_check(&diags, data.ptr, data.size, &opts);
+	if (error < 0 && error != SP_ECONFIG) {
+		job_say(log, "spacehook: error: cannot check the Dockerfile: %s", sp_error_last());
+		goto done;
+	}
+	sp_diag_render(&text, &diags, "Dockerfile");
+	sp_redact_string(&clean, redact, text.ptr, text.size);
+	job_log_write(clean.ptr, clean.size, log);
+done:
+	for (i = 0; i < variables->count; i++)
+		sp_buf_dispose(&pairs[i]);
+	free(pairs);
+	free(args);
+	sp_diag_list_dispose(&diags);
+	sp_buf_dispose(&data);
+	sp_buf_dispose(&own);
+	sp_buf_dispose(&text);
+	sp_buf_dispose(&clean);
+	return error;
+}
+
 static void job_run(job_context *ctx, job_entry *job)
 {
 	const sp_settings *s = ctx->settings;
@@ -550,13 +737,16 @@ static void job_run(job_context *ctx, job_entry *job)
 	char stamp[32];
 	struct tm tm;
 	time_t queued = (time_t)job->queued_at;
-	int error, slot = -1;
+	job_slot slot = {-1, -1};
+	int error;
 
 	sp_state_init(&state);
 	sp_redact_init(&redact, NULL, NULL);
-	job_log_path(&path, ctx->store, job->id, "log");
-	log.fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	job_log_name(&path, job->id, "log");
+	log.fd = sp_store_openat(ctx->store, path.ptr,
+	                         O_WRONLY | O_APPEND | O_CREAT, 0600);
 	if (log.fd < 0) {
+		log.fd = -1;
 		job_write_status(ctx->store, job->id, "BUILD_ERROR", "cannot write the job log");
 		goto done;
 	}
@@ -605,10 +795,9 @@ static void job_run(job_context *ctx, job_entry *job)
 		goto done;
 	}
 	sp_build_redact_secrets(&redact, &secrets);
-
-	if ((error = sp_engine_new(&engine, s->docker_host)) < 0) {
-		job_say(&log, "spacehook: error: %s", sp_error_last());
-		job_finish(ctx, &state, job, &log, "BUILD_ERROR", sp_error_last());
+	if (!(job->flags & SP_JOB_RESTART) &&
+	    job_check_dockerfile(ctx, job, &variables, &redact, &log) < 0) {
+		job_finish(ctx, &state, job, &log, "CONFIG_ERROR", "the Dockerfile has errors");
 		goto done;
 	}
 
@@ -633,9 +822,14 @@ static void job_run(job_context *ctx, job_entry *job)
 			sp_webhook_notify(s, ctx->space->id, job->commit, old, stage, NULL);
 			free(old);
 		}
-		if ((slot = job_take_slot(s, &log)) < 0) {
-			job_finish(ctx, &state, job, &log, state.container ? "RUNNING" : "STOPPED",
-				   "build canceled by the administrator");
+		if ((error = job_slot_take(&slot, s, ctx->store, ctx->space, &log)) < 0) {
+			if (error == SP_ECANCELED)
+				job_finish(ctx, &state, job, &log,
+				           state.container ? "RUNNING" : "STOPPED",
+				           "build canceled by the administrator");
+			else
+				job_finish(ctx, &state, job, &log,
+				           "BUILD_ERROR", sp_error_last());
 			goto done;
 		}
 		sp_buf_printf(&image, "spacehook/%s:%.12s", ctx->space->slug, job->commit);
@@ -677,9 +871,17 @@ static void job_run(job_context *ctx, job_entry *job)
 		b.output = job_log_write;
 		b.payload = &log;
 		b.cancel = &job_cancel;
+		b.timeout = s->build_timeout;
+		b.started = job_slot_record;
+		b.started_payload = &slot;
 		error = sp_build_run(&b);
-		close(slot);
-		slot = -1;
+		job_slot_release(&slot);
+		if (error == SP_EBUILD) {
+			/* No engine there: say so rather than the client. */
+			sp_buf_sets(&text, sp_error_last());
+			if (sp_engine_new(&engine, s->docker_host) == 0)
+				sp_error_set(SP_EBUILD, "%s", text.ptr);
+		}
 		if (error < 0) {
 			sp_buf_clear(&clean);
 			sp_redact_string(&clean, &redact, sp_error_last(), strlen(sp_error_last()));
@@ -692,6 +894,13 @@ static void job_run(job_context *ctx, job_entry *job)
 		}
 	}
 
+	/* The engine API is needed from here on (the build uses the client). */
+	if (!engine && (error = sp_engine_new(&engine, s->docker_host)) < 0) {
+		job_say(&log, "spacehook: error: %s", sp_error_last());
+		job_finish(ctx, &state, job, &log, "BUILD_ERROR",
+		           sp_error_last());
+		goto done;
+	}
 	{
 		sp_deploy_options d = { 0 };
 
@@ -728,8 +937,7 @@ static void job_run(job_context *ctx, job_entry *job)
 	sp_engine_set_timeout(engine, 120);
 	sp_engine_build_prune(NULL, engine, JOB_BUILD_CACHE_KEEP);
 done:
-	if (slot >= 0)
-		close(slot);
+	job_slot_release(&slot);
 	if (log.fd >= 0)
 		close(log.fd);
 	sp_engine_free(engine);
@@ -753,15 +961,13 @@ done:
 /* Take the queued job, if any, under the queue lock. */
 static int job_dequeue(job_entry *out, sp_store *store)
 {
-	sp_buf path = SP_BUF_INIT;
 	int lock = job_queue_lock(store), error;
 
-	if ((error = job_queue_read(out, store)) == 0) {
-		job_path(&path, store, "queue");
-		unlink(path.ptr);
-	}
+	if (lock < 0)
+		return lock;
+	if ((error = job_queue_read(out, store)) == 0)
+		sp_store_unlinkat(store, "queue");
 	job_queue_unlock(lock);
-	sp_buf_dispose(&path);
 	return error;
 }
 
@@ -787,8 +993,6 @@ done:
 	return error;
 }
 
-static pid_t job_worker_pid(sp_store *store);
-
 /*
  * Take the Space lock for a worker. Another worker holding it runs the queue
  * (`*lock` stays -1); a short holder that is not a worker (status, gc, stop)
@@ -802,7 +1006,7 @@ static int job_lock_as_worker(int *lock, sp_store *store)
 	for (int i = 0; i < 600 && error == SP_ELOCKED; i++) {
 		if ((error = sp_store_lock(lock, store, 0)) != SP_ELOCKED)
 			break;
-		if (job_worker_pid(store) > 0)
+		if (sp_job_worker_pid(store) > 0)
 			return 0;
 		usleep(100 * 1000);
 	}
@@ -816,7 +1020,7 @@ int sp_job_work(const sp_space *space)
 	sp_settings base = { 0 }, settings = { 0 };
 	sp_store *store = NULL;
 	sp_repo *repo = NULL;
-	sp_buf pidpath = SP_BUF_INIT, pidtext = SP_BUF_INIT;
+	sp_buf pidtext = SP_BUF_INIT;
 	struct sigaction sa;
 	job_entry job;
 	int error, lock = -1;
@@ -831,20 +1035,20 @@ int sp_job_work(const sp_space *space)
 	if ((error = sp_settings_load(&base, NULL)) < 0 ||
 	    (error = job_open(&repo, &settings, &store, space, &base)) < 0)
 		goto done;
-	job_path(&pidpath, store, "worker.pid");
 	sp_buf_printf(&pidtext, "%ld\n", (long)getpid());
 	for (;;) {
 		if ((error = job_lock_as_worker(&lock, store)) < 0)
 			goto done;
 		if (lock < 0)
 			break; /* another worker runs the queue */
-		sp_store_write_file(pidpath.ptr, pidtext.ptr, pidtext.size, 0600);
+		sp_store_writeat(store, "worker.pid", pidtext.ptr, pidtext.size,
+		                 0600);
 		while (!job_cancel && job_dequeue(&job, store) == 0) {
 			job_context ctx = { &settings, store, repo, space };
 
 			job_run(&ctx, &job);
 		}
-		unlink(pidpath.ptr);
+		sp_store_unlinkat(store, "worker.pid");
 		sp_store_unlock(lock);
 		lock = -1;
 		/* A push may have queued a job after the last look: look again. */
@@ -853,14 +1057,13 @@ int sp_job_work(const sp_space *space)
 	}
 done:
 	if (lock >= 0) {
-		unlink(pidpath.ptr);
+		sp_store_unlinkat(store, "worker.pid");
 		sp_store_unlock(lock);
 	}
 	sp_repo_free(repo);
 	sp_store_free(store);
 	sp_settings_dispose(&settings);
 	sp_settings_dispose(&base);
-	sp_buf_dispose(&pidpath);
 	sp_buf_dispose(&pidtext);
 	return error;
 }
@@ -935,58 +1138,118 @@ done:
 	return error;
 }
 
-/* The worker's pid, when a live `spacehook worker` holds it; 0 otherwise. */
-static pid_t job_worker_pid(sp_store *store)
+/* The file `program` names (looked up on PATH when it has no slash). */
+static int job_program_stat(struct stat *out, const char *program)
 {
-	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
-	pid_t pid = 0;
+	const char *path = getenv("PATH"), *p, *end;
+	sp_buf full = SP_BUF_INIT;
+	int found = -1;
 
-	job_path(&path, store, "worker.pid");
-	if (sp_buf_read_file(&text, path.ptr, 64) == 0)
-		pid = (pid_t)strtol(text.ptr, NULL, 10);
-	if (pid > 0) {
-		/* A recycled pid is not ours: the command line must be a worker's. */
-		sp_buf_clear(&path);
-		sp_buf_printf(&path, "/proc/%ld/cmdline", (long)pid);
-		if (sp_buf_read_file(&text, path.ptr, 4096) < 0 ||
-		    !memmem(text.ptr, text.size, "worker", 7))
+	if (strchr(program, '/'))
+		return stat(program, out);
+	for (p = path ? path : "/usr/bin:/bin"; found < 0 && *p;
+	     p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		sp_buf_clear(&full);
+		sp_buf_put(&full, p, (size_t)(end - p));
+		sp_buf_printf(&full, "/%s", program);
+		if (access(full.ptr, X_OK) == 0 && stat(full.ptr, out) == 0 &&
+		    S_ISREG(out->st_mode))
+			found = 0;
+	}
+	sp_buf_dispose(&full);
+	return found;
+}
+
+/*
+ * Is `pid` the worker of `space_id`? Its executable must be the spacehook
+ * program (the same file: st_dev and st_ino) and its command line exactly
+ * "<program> worker <space id>" (the program as it was started: a name
+ * of the same file).
+ */
+static int job_is_worker(pid_t pid, const char *space_id)
+{
+	sp_buf path = SP_BUF_INIT, cmdline = SP_BUF_INIT, program = SP_BUF_INIT;
+	struct stat exe, prog, arg0;
+	const char *argv0, *verb, *id, *end;
+	int ok = 0;
+
+	job_program(&program);
+	sp_buf_printf(&path, "/proc/%ld/exe", (long)pid);
+	if (stat(path.ptr, &exe) < 0 ||
+	    job_program_stat(&prog, program.ptr) < 0 ||
+	    exe.st_dev != prog.st_dev || exe.st_ino != prog.st_ino)
+		goto done;
+	sp_buf_clear(&path);
+	sp_buf_printf(&path, "/proc/%ld/cmdline", (long)pid);
+	if (sp_buf_read_file(&cmdline, path.ptr, 4096) < 0)
+		goto done;
+	argv0 = cmdline.ptr;
+	end = cmdline.ptr + cmdline.size;
+	verb = argv0 + strnlen(argv0, (size_t)(end - argv0)) + 1;
+	if (verb >= end)
+		goto done;
+	id = verb + strnlen(verb, (size_t)(end - verb)) + 1;
+	if (id >= end || strcmp(verb, "worker") ||
+	    strnlen(id, (size_t)(end - id)) + 1 != (size_t)(end - id) ||
+	    strcmp(id, space_id))
+		goto done;
+	ok = !strcmp(argv0, program.ptr) ||
+	     (job_program_stat(&arg0, argv0) == 0 &&
+	      arg0.st_dev == prog.st_dev && arg0.st_ino == prog.st_ino);
+done:
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&cmdline);
+	sp_buf_dispose(&program);
+	return ok;
+}
+
+pid_t sp_job_worker_pid(sp_store *store)
+{
+	sp_buf text = SP_BUF_INIT;
+	char *end = NULL;
+	long pid = 0;
+
+	if (sp_store_readat(&text, store, "worker.pid", 64) == 0) {
+		errno = 0;
+		pid = strtol(text.ptr, &end, 10);
+		if (errno || end == text.ptr || (*end && strcmp(end, "\n")) ||
+		    pid <= 0 || pid > 4194304)
 			pid = 0;
 	}
-	sp_buf_dispose(&path);
 	sp_buf_dispose(&text);
-	return pid > 0 ? pid : 0;
+	if (pid > 0 && !job_is_worker((pid_t)pid, sp_store_space(store)->id))
+		pid = 0;
+	sp_error_clear();
+	return (pid_t)pid;
 }
 
 int sp_job_cancel(int *canceled, sp_store *store, int wait_seconds)
 {
 	job_entry queued;
-	sp_buf path = SP_BUF_INIT;
 	int lock, count = 0;
 	pid_t pid;
 
 	if ((lock = job_queue_lock(store)) < 0)
-		return SP_EIO;
+		return lock;
 	if (job_queue_read(&queued, store) == 0) {
-		job_path(&path, store, "queue");
-		unlink(path.ptr);
+		sp_store_unlinkat(store, "queue");
 		job_append_log(store, queued.id, "spacehook: canceled by the administrator before it started\n");
 		job_write_status(store, queued.id, "CANCELED", "canceled by the administrator");
 		count++;
 	}
 	job_queue_unlock(lock);
-	if ((pid = job_worker_pid(store)) > 0 && kill(pid, SIGTERM) == 0) {
+	if ((pid = sp_job_worker_pid(store)) > 0 && kill(pid, SIGTERM) == 0) {
 		count++;
 		for (int i = 0; i < wait_seconds * 10 && kill(pid, 0) == 0; i++)
 			usleep(100 * 1000);
 		if (kill(pid, 0) == 0) {
-			sp_buf_dispose(&path);
 			return sp_error_set(SP_ETIMEOUT, "the worker (pid %ld) is still stopping after %d s",
 					    (long)pid, wait_seconds);
 		}
 	}
 	if (canceled)
 		*canceled = count;
-	sp_buf_dispose(&path);
 	return 0;
 }
 

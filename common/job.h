@@ -2,6 +2,8 @@
 #ifndef SP_JOB_H
 #define SP_JOB_H
 
+#include <sys/types.h>
+
 #include "buf.h"
 #include "engine.h"
 #include "settings.h"
@@ -71,6 +73,14 @@ int sp_job_restart(const sp_settings *settings, const sp_space *space, sp_buf *m
  */
 int sp_job_submit(char id_out[SP_JOB_ID_MAX], const sp_settings *settings,
 		  const sp_space *space, unsigned flags);
+
+/*
+ * The pid of the Space's worker (worker.pid) when that process is really
+ * it: its executable is the spacehook program (same file) and its command
+ * line exactly "<program> worker <space id>"; 0 otherwise (no pid file, a
+ * dead or recycled pid, any other process).
+ */
+pid_t sp_job_worker_pid(sp_store *store);
 
 /*
  * Cancel what the Space's worker does (`spacehook cancel`): drop the queued

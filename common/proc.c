@@ -1,12 +1,16 @@
 /* Child processes from an argv, with a chosen environment. */
 #include "proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "banned.h"
@@ -86,14 +90,26 @@ static void proc_child_fd(int want, int target, int devnull)
 		fcntl(fd, F_SETFD, 0);
 }
 
-/* In the child, after fork: wire fds and exec; never returns. */
-static void proc_exec_child(const sp_proc_options *opts, int errpipe)
+/*
+ * In the child, after fork: wire fds and exec; never returns. `parent` is
+ * the pid of the process that forked.
+ */
+static void proc_exec_child(const sp_proc_options *opts, int errpipe,
+                            pid_t parent)
 {
 	int devnull = open("/dev/null", O_RDWR);
 	int err_fd = opts->stderr_fd == -2 ? opts->stdout_fd : opts->stderr_fd;
 	sigset_t none;
 	int e;
 
+	if (opts->die_with_parent) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			goto fail;
+		/* The parent may have died before prctl: then no signal comes.
+		 */
+		if (getppid() != parent)
+			_exit(127);
+	}
 	if (opts->new_session)
 		setsid();
 	signal(SIGPIPE, SIG_DFL);
@@ -128,8 +144,8 @@ fail:
 int sp_proc_spawn(pid_t *pid_out, const sp_proc_options *opts)
 {
 	int errpipe[2], child_errno = 0;
+	pid_t pid, self = getpid();
 	ssize_t n;
-	pid_t pid;
 
 	if (pipe2(errpipe, O_CLOEXEC) < 0)
 		return sp_error_set_os(SP_ERROR, "pipe failed");
@@ -141,7 +157,7 @@ int sp_proc_spawn(pid_t *pid_out, const sp_proc_options *opts)
 	}
 	if (pid == 0) {
 		close(errpipe[0]);
-		proc_exec_child(opts, errpipe[1]);
+		proc_exec_child(opts, errpipe[1], self);
 	}
 	close(errpipe[1]);
 	do
@@ -158,6 +174,16 @@ int sp_proc_spawn(pid_t *pid_out, const sp_proc_options *opts)
 	return 0;
 }
 
+/* An exit code, or 128 + signal. */
+static int proc_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
 int sp_proc_wait(int *status_out, pid_t pid)
 {
 	int status;
@@ -166,12 +192,121 @@ int sp_proc_wait(int *status_out, pid_t pid)
 		if (errno != EINTR)
 			return sp_error_set_os(SP_ERROR, "waitpid failed");
 	}
-	if (WIFEXITED(status))
-		*status_out = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		*status_out = 128 + WTERMSIG(status);
+	*status_out = proc_status(status);
+	return 0;
+}
+
+int sp_proc_exited(int *exited, pid_t pid)
+{
+	siginfo_t info;
+
+	*exited = 0;
+	memset(&info, 0, sizeof(info));
+	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) <
+	       0) {
+		if (errno != EINTR)
+			return sp_error_set_os(SP_ERROR, "waitid failed");
+	}
+	*exited = info.si_pid == pid;
+	return 0;
+}
+
+/* pgid, session and start time of `pid` from /proc/<pid>/stat. */
+static int proc_stat(pid_t *pgid, pid_t *sid, unsigned long long *start,
+                     pid_t pid)
+{
+	char path[64];
+	sp_buf text = SP_BUF_INIT;
+	const char *p;
+	long long group = 0, session = 0;
+	unsigned long long when = 0;
+	int error, n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((error = sp_buf_read_file(&text, path, 4096)) < 0)
+		goto done;
+	/* The command name (field 2) may hold anything: skip past its ')'. */
+	if (!(p = strrchr(text.ptr, ')')) ||
+	    sscanf(p + 1,
+	           " %*c %*d %lld %lld %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+	           "%*d %*d %*d %*d %*d %*d %llu%n",
+	           &group, &session, &when, &n) < 3 ||
+	    n == 0) {
+		error = sp_error_set(SP_EINVALID, "cannot parse '%s'", path);
+		goto done;
+	}
+	*pgid = (pid_t)group;
+	*sid = (pid_t)session;
+	*start = when;
+done:
+	sp_buf_dispose(&text);
+	return error;
+}
+
+int sp_proc_start_time(unsigned long long *out, pid_t pid)
+{
+	pid_t pgid, sid;
+
+	return proc_stat(&pgid, &sid, out, pid);
+}
+
+/* Is any process of group `pgid` in session `pgid`, started at `start` or
+ * later? */
+static int proc_group_members(pid_t pgid, unsigned long long start)
+{
+	struct dirent *d;
+	DIR *dir;
+	int found = 0;
+
+	if (!(dir = opendir("/proc")))
+		return 0;
+	while (!found && (d = readdir(dir))) {
+		unsigned long long when;
+		pid_t group, sid;
+		char *end;
+		long pid = strtol(d->d_name, &end, 10);
+
+		if (pid <= 0 || *end)
+			continue;
+		if (proc_stat(&group, &sid, &when, (pid_t)pid) == 0 &&
+		    group == pgid && sid == pgid && when >= start)
+			found = 1;
+	}
+	closedir(dir);
+	return found;
+}
+
+int sp_proc_kill_group(int *killed, pid_t pgid, unsigned long long start_time)
+{
+	unsigned long long when;
+	pid_t group, sid;
+	int verified;
+
+	if (killed)
+		*killed = 0;
+	if (pgid <= 1)
+		return sp_error_set(SP_EINVALID, "not a process group: %ld",
+		                    (long)pgid);
+	if (proc_stat(&group, &sid, &when, pgid) == 0)
+		/* The leader runs: it is ours only with the same start time. */
+		verified = when == start_time && group == pgid;
 	else
-		*status_out = 1;
+		verified = proc_group_members(pgid, start_time);
+	if (!verified)
+		return 0;
+	if (kill(-pgid, SIGKILL) < 0) {
+		if (errno == ESRCH)
+			return 0;
+		return sp_error_set_os(
+		    SP_ERROR, "cannot stop process group %ld", (long)pgid);
+	}
+	if (killed)
+		*killed = 1;
+	for (int i = 0; i < 200 && kill(-pgid, 0) == 0; i++) {
+		struct timespec pause = {0, 10 * 1000 * 1000};
+
+		nanosleep(&pause, NULL);
+	}
 	return 0;
 }
 
@@ -196,7 +331,7 @@ int sp_proc_detach(const sp_proc_options *opts)
 		close(errpipe[0]);
 		setsid();
 		if (fork() == 0)
-			proc_exec_child(&inner, errpipe[1]);
+			proc_exec_child(&inner, errpipe[1], getppid());
 		_exit(0);
 	}
 	close(errpipe[1]);

@@ -233,7 +233,7 @@ int sp_settings_parse_size(long long *out, const char *value)
 	return 0;
 }
 
-int sp_settings_parse_duration(long *out, const char *value)
+static int parse_duration(long *out, const char *value, int allow_zero)
 {
 	unsigned long long total = 0;
 	const char *p = value;
@@ -277,7 +277,7 @@ int sp_settings_parse_duration(long *out, const char *value)
 		total += v * mult;
 		p = end;
 	}
-	if (total == 0)
+	if (total == 0 && !allow_zero)
 		return sp_error_set(SP_EINVALID, "'%s' must be above zero",
 		                    value);
 	*out = (long)total;
@@ -287,6 +287,16 @@ bad:
 	    SP_EINVALID,
 	    "'%s' is not a duration (seconds, or e.g. 90s, 30m, 1h, 1h30m)",
 	    value);
+}
+
+int sp_settings_parse_duration(long *out, const char *value)
+{
+	return parse_duration(out, value, 0);
+}
+
+int sp_settings_parse_timeout(long *out, const char *value)
+{
+	return parse_duration(out, value, 1);
 }
 
 static int parse_int_in(long long *out, const char *value, long long min,
@@ -528,6 +538,8 @@ static const struct setting {
     {"spacehook.runAsUser", KIND_STRING, check_user, 0, 0},
     {"spacehook.startupTimeout", KIND_DURATION, NULL, 1, 0},
     {"spacehook.maxConcurrentBuilds", KIND_INT, NULL, 1, 64},
+    {"spacehook.maxBuildsPerOwner", KIND_INT, NULL, 1, 64},
+    {"spacehook.buildTimeout", KIND_DURATION, NULL, 0, 0},
     {"spacehook.maxCpus", KIND_CPUS, NULL, 0, 1024},
     {"spacehook.maxMemory", KIND_SIZE, NULL, 6LL * 1024 * 1024, LLONG_MAX},
     {"spacehook.pidsLimit", KIND_INT, NULL, 16, 4194304},
@@ -601,7 +613,12 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 		                                     value);
 		break;
 	case KIND_DURATION:
-		error = sp_settings_parse_duration(&s->startup_timeout, value);
+		if (!strcmp(def->key, "spacehook.buildTimeout"))
+			error =
+			    sp_settings_parse_timeout(&s->build_timeout, value);
+		else
+			error = sp_settings_parse_duration(&s->startup_timeout,
+			                                   value);
 		break;
 	case KIND_SIZE:
 		if ((error = sp_settings_parse_size(&n, value)) < 0)
@@ -634,6 +651,8 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 			break;
 		if (!strcmp(def->key, "spacehook.maxConcurrentBuilds"))
 			s->max_concurrent_builds = (int)n;
+		else if (!strcmp(def->key, "spacehook.maxBuildsPerOwner"))
+			s->max_builds_per_owner = (int)n;
 		else if (!strcmp(def->key, "spacehook.logMaxFiles"))
 			s->log_max_files = (int)n;
 		else
@@ -669,6 +688,8 @@ static void settings_defaults(sp_settings *s)
 	s->run_as_user = sp_strdup("1000");
 	s->startup_timeout = 1800;
 	s->max_concurrent_builds = 2;
+	s->max_builds_per_owner = 0; /* unset: from max_concurrent_builds */
+	s->build_timeout = 3600;
 	s->max_cpus = 2;
 	s->max_memory = 16LL * 1024 * 1024 * 1024;
 	s->pids_limit = 1024;
@@ -745,6 +766,9 @@ int sp_settings_load(sp_settings *out, sp_repo *repo)
 		if (!strcmp(def->key, "spacehook.dockerHost"))
 			docker_host_set = 1;
 	}
+	if (out->max_builds_per_owner == 0)
+		out->max_builds_per_owner =
+		    (out->max_concurrent_builds + 1) / 2;
 	if (!docker_host_set) {
 		const char *env = getenv("DOCKER_HOST");
 

@@ -17,6 +17,13 @@ typedef struct {
 	char *run_as_user;        /* spacehook.runAsUser, default "1000" */
 	long startup_timeout;     /* spacehook.startupTimeout seconds, default 1800: cap on a Space's own */
 	int max_concurrent_builds;/* spacehook.maxConcurrentBuilds, default 2 */
+	/*
+	 * spacehook.maxBuildsPerOwner: build slots one owner may hold at
+	 * once; default half of max_concurrent_builds rounded up
+	 */
+	int max_builds_per_owner;
+	/* spacehook.buildTimeout seconds, default 3600; 0 = none */
+	long build_timeout;
 	double max_cpus;          /* spacehook.maxCpus, default 2 */
 	long long max_memory;     /* spacehook.maxMemory bytes (k/m/g suffixes), default 16 GiB */
 	long pids_limit;          /* spacehook.pidsLimit, default 1024 */
@@ -60,6 +67,9 @@ int sp_settings_parse_size(long long *out, const char *value);
 
 /* Seconds, or units s/m/h, combined as in "1h30m"; above zero. */
 int sp_settings_parse_duration(long *out, const char *value);
+
+/* As sp_settings_parse_duration, but zero ("0", "0s") is allowed: none. */
+int sp_settings_parse_timeout(long *out, const char *value);
 
 /* true/false, yes/no, on/off, 1/0 (any case); NULL or "" (a bare key) is true. */
 int sp_settings_parse_bool(int *out, const char *value);

@@ -2,7 +2,9 @@
 #ifndef SP_STORE_H
 #define SP_STORE_H
 
+#include <dirent.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -24,6 +26,17 @@
  *   cache.key                     the key of build cache salts
  * No JSON file is read past SP_STORE_FILE_MAX; a damaged one is an error
  * naming the file (SP_EINVALID), never a crash. Errors never quote a value.
+ *
+ * Nobody else can plant anything in the tree: every use checks each level
+ * it goes through (the state dir, spaces/, spaces/<slug>/, logs/, slots/)
+ * is a real directory owned by the running user and not writable by group
+ * or others, and that the parents of the state dir up to / are owned by
+ * root or that user and not writable by group or others (a sticky shared
+ * directory such as /tmp only right above a directory the user or root
+ * owns: nobody else can rename or remove that one).
+ * Files are opened relative to the checked directories, never through a
+ * symbolic link: one found where a file or directory should be is refused
+ * (SP_EINVALID naming it), never followed. Refusals end in "; fix: CMD".
  */
 
 #define SP_STORE_FILE_MAX (1024 * 1024)
@@ -34,8 +47,10 @@ typedef struct sp_store sp_store;
 
 /*
  * Open (creating as needed, 0700) the state directory of `space` under
- * `state_dir`. SP_EEXISTS when the directory belongs to another id (slug
- * clash).
+ * `state_dir`, checked as above. SP_EEXISTS when the directory belongs to
+ * another id (slug clash); SP_EINVALID when a level is a symbolic link, is
+ * another user's or writable by others (the message names the path, what is
+ * wrong and the command that fixes it).
  */
 int sp_store_open(sp_store **out, const char *state_dir, const sp_space *space);
 
@@ -51,6 +66,49 @@ const char *sp_store_state_dir(const sp_store *store);
 
 /* Write `len` bytes to `path` whole: temp file in the same dir, fsync, rename, fsync dir. */
 int sp_store_write_file(const char *path, const void *data, size_t len, mode_t mode);
+
+/*
+ * Check the state directory as a process of `uid` would use it (the parents,
+ * the directory and every level below it that exists: spaces/, each
+ * spaces/<slug>/ and its logs/, slots/) without changing anything: 0 when
+ * all is well, SP_ENOTFOUND when it does not exist, SP_EINVALID with the
+ * problem as the last error and the command that fixes it in `fix`.
+ */
+int sp_store_check(sp_buf *fix, const char *state_dir, uid_t uid);
+
+/*
+ * Files in the Space's directory, by a name relative to it ("queue",
+ * "logs/<id>.log"): each directory on the way is opened as a checked level
+ * (made 0700 when missing and the call creates), the file itself with
+ * O_NOFOLLOW | O_CLOEXEC. A symbolic link is refused with SP_EINVALID naming
+ * it; a missing file is SP_ENOTFOUND.
+ */
+
+/* openat() of `relpath`: a new fd (the caller closes it) or a negative code. */
+int sp_store_openat(sp_store *store, const char *relpath, int flags,
+                    mode_t mode);
+
+/* The same under the state directory itself ("ports.lock", "slots/0.lock"). */
+int sp_store_root_openat(sp_store *store, const char *relpath, int flags,
+                         mode_t mode);
+
+/* Read `relpath` whole into `out` (at most `max` bytes, else SP_ETOOBIG). */
+int sp_store_readat(sp_buf *out, sp_store *store, const char *relpath,
+                    size_t max);
+
+/* Write `relpath` whole: temp file in its directory, fsync, renameat, fsync. */
+int sp_store_writeat(sp_store *store, const char *relpath, const void *data,
+                     size_t len, mode_t mode);
+
+/* Remove `relpath`; one already gone is fine. */
+int sp_store_unlinkat(sp_store *store, const char *relpath);
+
+/* lstat() of `relpath`; SP_ENOTFOUND when absent. */
+int sp_store_statat(struct stat *out, sp_store *store, const char *relpath);
+
+/* Open the directory `relpath` (a checked level) for reading; the caller
+ * closedir()s `*out`. */
+int sp_store_opendirat(DIR **out, sp_store *store, const char *relpath);
 
 /*
  * The repository `space` is bound to: the real path recorded in

@@ -51,6 +51,38 @@ static int verify_readme_entry(sp_diag_list *diags, sp_entry_kind kind,
 	return 0;
 }
 
+static const char *const verify_reserved[] = {SP_DOCKERFILE_IMAGE_PREFIX, NULL};
+
+/*
+ * Check the Dockerfile of `size` bytes whose bytes `read` brings into
+ * `data`; its problems go into `diags` naming `file`.
+ */
+static int verify_dockerfile(sp_diag_list *diags, const sp_buf *data,
+                             size_t size, const char *file,
+                             const sp_verify_options *opts)
+{
+	sp_diag_list found = SP_DIAG_LIST_INIT;
+	sp_dockerfile_options dopts = {NULL, verify_reserved, NULL};
+	int error;
+
+	if (opts) {
+		dopts.own_repository = opts->own_repository;
+		dopts.build_args = opts->build_args;
+	}
+	if (size > SP_DOCKERFILE_MAX_SIZE)
+		error = sp_diag_add(&found, SP_DIAG_ERROR, 0, 0,
+		                    "Dockerfile is %zu bytes; the limit is %u "
+		                    "bytes (1 MiB)",
+		                    size, SP_DOCKERFILE_MAX_SIZE);
+	else
+		error =
+		    sp_dockerfile_check(&found, data->ptr, data->size, &dopts);
+	if (error == 0 || error == SP_ECONFIG)
+		error = sp_diag_list_move(diags, &found, file);
+	sp_diag_list_dispose(&found);
+	return error;
+}
+
 /*
  * Parse the README and, when `dockerfile` is not NULL, check that sdk docker
  * has its Dockerfile. The result contract is sp_verify_commit's.
@@ -61,7 +93,8 @@ static int verify_readme(sp_spaceconfig **out, sp_diag_list *diags,
 	sp_spaceconfig *config = NULL;
 	int error;
 
-	error = sp_spaceconfig_parse_partial(&config, diags, readme->ptr, readme->size);
+	error = sp_spaceconfig_parse_partial(&config, diags, readme->ptr,
+	                                     readme->size);
 	if (error < 0 && error != SP_ECONFIG)
 		goto done;
 	if (config && dockerfile && config->sdk &&
@@ -95,9 +128,9 @@ done:
 }
 
 int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
-                     const char *commit)
+                     const char *commit, const sp_verify_options *opts)
 {
-	sp_buf readme = SP_BUF_INIT;
+	sp_buf readme = SP_BUF_INIT, dockerfile_data = SP_BUF_INIT;
 	sp_entry_kind kind, dockerfile;
 	size_t size;
 	int error;
@@ -117,9 +150,18 @@ int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
 	    (error = sp_repo_read_blob(&readme, repo, commit, "README.md",
 	                               SP_README_MAX_SIZE)) < 0)
 		goto done;
+	if (verify_is_file(dockerfile) &&
+	    ((size <= SP_DOCKERFILE_MAX_SIZE &&
+	      (error = sp_repo_read_blob(&dockerfile_data, repo, commit,
+	                                 "Dockerfile",
+	                                 SP_DOCKERFILE_MAX_SIZE)) < 0) ||
+	     (error = verify_dockerfile(diags, &dockerfile_data, size,
+	                                "Dockerfile", opts)) < 0))
+		goto done;
 	error = verify_readme(out, diags, &readme, &dockerfile);
 done:
 	sp_buf_dispose(&readme);
+	sp_buf_dispose(&dockerfile_data);
 	return error;
 }
 
@@ -151,9 +193,11 @@ static int verify_lstat(sp_entry_kind *out, size_t *size, const char *path)
 }
 
 static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
-                       const char *readme_path, const char *dockerfile_path)
+                       const char *readme_path, const char *dockerfile_path,
+                       const char *dockerfile_name,
+                       const sp_verify_options *opts)
 {
-	sp_buf readme = SP_BUF_INIT;
+	sp_buf readme = SP_BUF_INIT, dockerfile_data = SP_BUF_INIT;
 	sp_entry_kind kind, dockerfile = SP_ENTRY_NONE;
 	size_t size;
 	int error;
@@ -179,31 +223,54 @@ static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
 	    (error = sp_buf_read_file(&readme, readme_path,
 	                              SP_README_MAX_SIZE)) < 0)
 		goto done;
+	if (dockerfile_path && verify_is_file(dockerfile)) {
+		if (size <= SP_DOCKERFILE_MAX_SIZE &&
+		    (error = sp_buf_read_file(&dockerfile_data, dockerfile_path,
+		                              SP_DOCKERFILE_MAX_SIZE)) < 0) {
+			if (error != SP_ETOOBIG)
+				goto done;
+			size = SP_DOCKERFILE_MAX_SIZE + 1;
+		}
+		if ((error = verify_dockerfile(diags, &dockerfile_data, size,
+		                               dockerfile_name, opts)) < 0)
+			goto done;
+	}
 	error = verify_readme(out, diags, &readme,
 	                      dockerfile_path ? &dockerfile : NULL);
 done:
 	sp_buf_dispose(&readme);
+	sp_buf_dispose(&dockerfile_data);
 	return error;
 }
 
-int sp_verify_dir(sp_spaceconfig **out, sp_diag_list *diags, const char *dir)
+int sp_verify_dir(sp_spaceconfig **out, sp_diag_list *diags, const char *dir,
+                  const sp_verify_options *opts)
 {
-	sp_buf readme = SP_BUF_INIT, dockerfile = SP_BUF_INIT;
+	sp_buf readme = SP_BUF_INIT, dockerfile = SP_BUF_INIT,
+	       name = SP_BUF_INIT;
+	size_t len = strlen(dir);
 	int error;
 
 	if ((error = sp_buf_printf(&readme, "%s/README.md", dir)) < 0 ||
-	    (error = sp_buf_printf(&dockerfile, "%s/Dockerfile", dir)) < 0)
+	    (error = sp_buf_printf(&dockerfile, "%s/Dockerfile", dir)) < 0 ||
+	    (error = !strcmp(dir, ".")
+	                 ? sp_buf_sets(&name, "Dockerfile")
+	                 : sp_buf_printf(&name, "%s%sDockerfile", dir,
+	                                 len && dir[len - 1] == '/' ? ""
+	                                                            : "/")) < 0)
 		goto done;
-	error = verify_path(out, diags, readme.ptr, dockerfile.ptr);
+	error =
+	    verify_path(out, diags, readme.ptr, dockerfile.ptr, name.ptr, opts);
 done:
 	sp_buf_dispose(&readme);
 	sp_buf_dispose(&dockerfile);
+	sp_buf_dispose(&name);
 	return error;
 }
 
 int sp_verify_file(sp_spaceconfig **out, sp_diag_list *diags, const char *path)
 {
-	return verify_path(out, diags, path, NULL);
+	return verify_path(out, diags, path, NULL, NULL, NULL);
 }
 
 int sp_verify_report(sp_buf *out, const sp_diag_list *diags,

@@ -5,15 +5,31 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "dockerfile.h"
 #include "repo.h"
 #include "spaceconfig.h"
+
+/* What the caller knows about the Space a check is for. */
+typedef struct {
+	/*
+	 * The Space's own image repository, "spacehook/<slug>": its images
+	 * are allowed in its Dockerfile. NULL: every "spacehook/" image is
+	 * refused.
+	 */
+	const char *own_repository;
+	/* NULL-terminated "NAME=value" build arguments; NULL: none. */
+	const char *const *build_args;
+} sp_verify_options;
 
 /*
  * Check the Space in the tree of `commit`: README.md at the root must be a
  * regular file of at most SP_README_MAX_SIZE bytes (its size is read from
  * the object header, a bigger one is never loaded) holding a valid config;
  * with sdk "docker" a Dockerfile must be a regular file at the root too.
- * Every problem goes into `diags` (positions inside README.md).
+ * A Dockerfile at the root (at most SP_DOCKERFILE_MAX_SIZE bytes) goes
+ * through sp_dockerfile_check with the "spacehook/" images reserved and
+ * `opts` (may be NULL). Every problem goes into `diags`: positions inside
+ * README.md name no file, those of the Dockerfile name "Dockerfile".
  *
  * Returns 0 when no error was found and, when `out` is not NULL, sets `*out`
  * to the config (caller frees with sp_spaceconfig_free); SP_ECONFIG when
@@ -21,14 +37,16 @@
  * repository could not be read (message in sp_error_last()).
  */
 int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
-                     const char *commit);
+                     const char *commit, const sp_verify_options *opts);
 
 /*
  * The same checks on a directory of the file system: DIR/README.md and, for
- * sdk docker, DIR/Dockerfile. Symbolic links count as links, as git would
- * store them.
+ * sdk docker, DIR/Dockerfile (its problems name "DIR/Dockerfile", or
+ * "Dockerfile" for "."). Symbolic links count as links, as git would store
+ * them.
  */
-int sp_verify_dir(sp_spaceconfig **out, sp_diag_list *diags, const char *dir);
+int sp_verify_dir(sp_spaceconfig **out, sp_diag_list *diags, const char *dir,
+                  const sp_verify_options *opts);
 
 /* Only the README file at `path` (no Dockerfile check). */
 int sp_verify_file(sp_spaceconfig **out, sp_diag_list *diags, const char *path);

@@ -21,6 +21,7 @@
 #include "install.h"
 #include "proc.h"
 #include "settings.h"
+#include "store.h"
 
 #define USAGE "usage: spacehook doctor [--user USER] [REPO.git...]"
 #define DOCTOR_OUTPUT_MAX (64 * 1024)
@@ -53,7 +54,11 @@ static void doctor_help(void)
 	     "    tiny FROM scratch build is made, then its image removed)\n"
 	     "  - the state directory spacehook.stateDir exists, is 0700 and "
 	     "belongs to\n"
-	     "    the git user\n"
+	     "    the git user, as does every directory in it (none a "
+	     "symbolic link,\n"
+	     "    none writable by group or others), and its parents up to / "
+	     "belong to\n"
+	     "    root or the git user and are not writable by others\n"
 	     "  - spacehook.reposRoot is set (without it nothing deploys), and "
 	     "the\n"
 	     "    engine knows spacehook.runtime when one is set\n"
@@ -418,6 +423,12 @@ static void doctor_state(doctor *d)
 		            "state directory %s has mode %04o: it holds "
 		            "secrets, it must be 0700",
 		            dir, st.st_mode & 0777);
+		goto done;
+	}
+	/* The same checks every push makes: parents, links, every level. */
+	if (sp_store_check(&fix, dir, d->uid) < 0) {
+		doctor_fail(d, fix.size ? fix.ptr : NULL, "%s",
+		            sp_error_last());
 		goto done;
 	}
 	if (geteuid() == d->uid) {

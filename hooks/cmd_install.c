@@ -13,6 +13,7 @@
 #include "error.h"
 #include "install.h"
 #include "settings.h"
+#include "store.h"
 
 #define USAGE                                                                  \
 	"usage: spacehook install [--chain] [--user USER] [--hook-dir DIR] "   \
@@ -149,6 +150,7 @@ static int install_state(sp_buf *changes, install_run *run,
                          const char *config_file,
                          const sp_install_options *opts)
 {
+	sp_buf fix = SP_BUF_INIT, problem = SP_BUF_INIT;
 	char *dir = NULL;
 	int created = 0, error;
 
@@ -164,8 +166,17 @@ static int install_state(sp_buf *changes, install_run *run,
 		              dir ? dir : run->settings.state_dir,
 		              created == 1 ? "made" : "closed to others",
 		              (long)opts->uid);
+	/* What every push will check: its parents and the levels in it. */
+	if ((error = sp_store_check(&fix, dir ? dir : run->settings.state_dir,
+	                            opts->uid)) == SP_EINVALID) {
+		sp_buf_sets(&problem, sp_error_last());
+		error = sp_error_set(SP_EINVALID, "%s; fix: %s", problem.ptr,
+		                     fix.ptr);
+	}
 done:
 	free(dir);
+	sp_buf_dispose(&fix);
+	sp_buf_dispose(&problem);
 	return error;
 }
 

@@ -78,13 +78,11 @@ static int logs_cb(int stream, const char *data, size_t len, void *payload)
 /* The newest job log id of the Space ("" when none). */
 static void logs_newest(char out[SP_JOB_ID_MAX], sp_store *store)
 {
-	sp_buf dir = SP_BUF_INIT;
 	struct dirent *d;
 	DIR *dh;
 
 	out[0] = '\0';
-	sp_buf_printf(&dir, "%s/logs", sp_store_dir(store));
-	if ((dh = opendir(dir.ptr))) {
+	if (sp_store_opendirat(&dh, store, "logs") == 0) {
 		while ((d = readdir(dh))) {
 			size_t len = strlen(d->d_name);
 
@@ -97,7 +95,6 @@ static void logs_newest(char out[SP_JOB_ID_MAX], sp_store *store)
 		}
 		closedir(dh);
 	}
-	sp_buf_dispose(&dir);
 }
 
 static int logs_build(sp_store *store, int follow)
@@ -115,9 +112,9 @@ static int logs_build(sp_store *store, int follow)
 		sp_job_follow(NULL, store, id, STDOUT_FILENO);
 		return 0;
 	}
-	sp_buf_printf(&path, "%s/logs/%s.log", sp_store_dir(store), id);
+	sp_buf_printf(&path, "logs/%s.log", id);
 	/* Saved redacted; escaped for the terminal as it is shown. */
-	if ((error = sp_buf_read_file(&text, path.ptr, 64u << 20)) < 0 ||
+	if ((error = sp_store_readat(&text, store, path.ptr, 64u << 20)) < 0 ||
 	    (error = sp_term_escape_string(&shown, text.ptr, text.size)) < 0)
 		cmd_die_message("%s", sp_error_last());
 	else

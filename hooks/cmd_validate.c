@@ -17,7 +17,8 @@ static const char validate_usage[] =
     "       spacehook validate --rev REV\n"
     "\n"
     "Check a Space the way a push to the server checks it, and print the\n"
-    "same messages (GCC style: README.md:LINE:COLUMN: error: ...).\n"
+    "same messages (GCC style: README.md:LINE:COLUMN: error: ..., and\n"
+    "Dockerfile:LINE:COLUMN: error: ... for the Dockerfile).\n"
     "\n"
     "  DIR        DIR/README.md and, for sdk docker, DIR/Dockerfile\n"
     "  FILE       only that README file's YAML block\n"
@@ -50,7 +51,7 @@ static int validate_run(sp_spaceconfig **config, sp_diag_list *diags,
 		    (error = sp_repo_open(&repo, NULL)) < 0 ||
 		    (error = sp_repo_resolve(id, repo, rev)) < 0)
 			goto done;
-		error = sp_verify_commit(config, diags, repo, id);
+		error = sp_verify_commit(config, diags, repo, id, NULL);
 	} else if (!path || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
 		if (!path || !strcmp(path, "."))
 			error = sp_buf_sets(file, "README.md");
@@ -59,7 +60,8 @@ static int validate_run(sp_spaceconfig **config, sp_diag_list *diags,
 			    file, "%s%sREADME.md", path,
 			    path[strlen(path) - 1] == '/' ? "" : "/");
 		if (error == 0)
-			error = sp_verify_dir(config, diags, path ? path : ".");
+			error = sp_verify_dir(config, diags, path ? path : ".",
+			                      NULL);
 	} else {
 		if ((error = sp_buf_sets(file, path)) == 0)
 			error = sp_verify_file(config, diags, path);

@@ -126,7 +126,9 @@ int main(void)
 	sp_settings settings = {0};
 	sp_space space;
 	sp_space_role role;
-	sp_buf ref = SP_BUF_INIT, report = SP_BUF_INIT, sizes = SP_BUF_INIT;
+	sp_buf ref = SP_BUF_INIT, report = SP_BUF_INIT, own = SP_BUF_INIT;
+	sp_buf sizes = SP_BUF_INIT;
+	sp_verify_options opts = {NULL, NULL};
 	char line[REF_LINE_MAX], target[SP_OID_HEXSZ + 1] = "";
 	char *new_id, *name;
 	int status = 1, error = 0, deleting = 0, lineno = 0, len, too_big;
@@ -188,7 +190,16 @@ int main(void)
 		goto done;
 	}
 
-	error = sp_verify_commit(&config, &diags, repo, target);
+	/* Its own images are the only "spacehook/" ones its Dockerfile may
+	 * name; a Space without an id may name none. */
+	if (role == SP_SPACE_DEPLOY &&
+	    sp_buf_printf(&own, "%s%s", SP_DOCKERFILE_IMAGE_PREFIX,
+	                  space.slug) < 0) {
+		fprintf(stderr, "spacehook: %s\n", sp_error_last());
+		goto done;
+	}
+	opts.own_repository = own.size ? own.ptr : NULL;
+	error = sp_verify_commit(&config, &diags, repo, target, &opts);
 	if (error < 0 && error != SP_ECONFIG) {
 		fprintf(stderr, "spacehook: cannot check %.7s: %s\n", target,
 		        sp_error_last());
@@ -211,6 +222,7 @@ done:
 	sp_buf_dispose(&report);
 	sp_buf_dispose(&sizes);
 	sp_buf_dispose(&ref);
+	sp_buf_dispose(&own);
 	sp_settings_dispose(&settings);
 	sp_repo_free(repo);
 	return status;

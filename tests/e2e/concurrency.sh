@@ -80,7 +80,9 @@ check "no more builds than accepted pushes ($builds for $accepted)" test "$build
 check "pushes that came during a build were folded (newest wins)" test "$builds" -lt "$accepted"
 
 # Three Spaces with slow builds, two build slots: one waits, all end RUNNING.
+# (They share one owner: its limit is raised to the server's.)
 git config --global spacehook.maxConcurrentBuilds 2
+git config --global spacehook.maxBuildsPerOwner 2
 for n in s1 s2 s3; do
 	new_space "$n"
 	cat >"$SANDBOX/work/$n/Dockerfile" <<'EOF2'

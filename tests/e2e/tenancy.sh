@@ -236,7 +236,39 @@ expect_eq "log rotation configured" "json-file 262144 2" \
 check "the flood (~3.5 MB) kept at most 2 x 256 KiB on disk (kept: $total bytes)" test "$total" -le $((2 * 262144 + 4096))
 check "the flood ran to its end" grep -q flood-done <<<"$(spacehook logs "$MALLORY/flood" --tail 5 2>&1)"
 
-# --- 7. forget: alice's cache Space goes with its network and state. ---
+# --- 7. A multi-line secret printed by a build (BuildKit prefixes each line),
+# and escape sequences in build and app output. ---
+space "$ALICE" noisy
+dockerfile "$ALICE" noisy <<'EOF2'
+FROM spacehook-base:busybox
+ARG NONCE
+RUN --mount=type=secret,id=KEY,mode=0444,required=true cat /run/secrets/KEY; printf 'build \033]0;owned-title\007 \033[2J done\n'
+CMD ["/bin/sh", "-c", "printf 'app \\033[31mred\\033[0m \\033]0;owned\\007 \\302\\233 end\\n'; mkdir -p /tmp/w && echo up > /tmp/w/index.html && exec httpd -f -p 7860 -h /tmp/w"]
+EOF2
+printf -- '-----BEGIN KEY-----\nline-one-AAAAAAAA\nline-two-BBBBBBBB\n-----END KEY-----\n' |
+	spacehook secrets set "$ALICE/noisy" KEY --no-restart >/dev/null
+spacehook variables set "$ALICE/noisy" NONCE "$$-$RANDOM" --no-restart >/dev/null
+push_as "$ALICE" noisy
+expect_eq "alice/noisy served" 0 "$RC"
+saved=$(cat "$STATE/spaces/$ALICE--noisy/logs/"*.log)
+for line in line-one-AAAAAAAA line-two-BBBBBBBB; do
+	expect_not_contains "multi-line secret: '$line' not in the pusher's output" "$line" "$OUT"
+	expect_not_contains "multi-line secret: '$line' not in the saved log" "$line" "$saved"
+done
+expect_contains "multi-line secret: its lines show as ***" "***" "$OUT"
+check "no escape byte reaches the pusher" test "$(printf '%s' "$OUT" | tr -cd '\033' | wc -c)" -eq 0
+expect_contains "the pusher sees the escape spelled out" '\x1b]0;owned-title' "$OUT"
+for _ in $(seq 1 20); do
+	spacehook logs "$ALICE/noisy" 2>/dev/null | grep -q 'app ' && break
+	sleep 0.5
+done
+runlog=$(spacehook logs "$ALICE/noisy" 2>&1)
+buildlog=$(spacehook logs "$ALICE/noisy" --build 2>&1)
+check "no escape or C1 byte in spacehook logs" test "$(printf '%s%s' "$runlog" "$buildlog" | tr -cd '\033\233' | wc -c)" -eq 0
+expect_contains "spacehook logs spells the app's escapes out" '\x1b[31mred' "$runlog"
+expect_contains "spacehook logs spells a UTF-8 C1 control out" '\u009b' "$runlog"
+
+# --- 8. forget: alice's cache Space goes with its network and state. ---
 msg=$(spacehook forget "$ALICE/cache" 2>&1)
 expect_contains "forget says what went" "$ALICE/cache: removed 1 container" "$msg"
 check "forget: no state left" test ! -e "$STATE/spaces/$ALICE--cache"

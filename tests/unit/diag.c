@@ -98,6 +98,32 @@ START_TEST(test_render_many)
 }
 END_TEST
 
+START_TEST(test_move_names_the_file)
+{
+	sp_diag_list list = SP_DIAG_LIST_INIT, other = SP_DIAG_LIST_INIT;
+	sp_buf out = SP_BUF_INIT;
+
+	sp_diag_add(&other, SP_DIAG_ERROR, 1, 6, "from");
+	sp_diag_add(&list, SP_DIAG_WARNING, 9, 1, "late readme");
+	ck_assert_int_eq(sp_diag_list_move(&list, &other, "Dockerfile"), 0);
+	ck_assert_uint_eq(other.count, 0);
+	ck_assert_ptr_null(other.items);
+	sp_diag_add(&list, SP_DIAG_ERROR, 2, 3, "early readme");
+	ck_assert_uint_eq(list.count, 3);
+	ck_assert_uint_eq(list.errors, 2);
+	ck_assert_uint_eq(list.warnings, 1);
+	/* Items without a file first, by position; then each file's. */
+	sp_diag_sort(&list);
+	ck_assert_int_eq(sp_diag_render(&out, &list, "README.md"), 0);
+	ck_assert_str_eq(out.ptr, "README.md:2:3: error: early readme\n"
+	                          "README.md:9:1: warning: late readme\n"
+	                          "Dockerfile:1:6: error: from\n");
+	sp_buf_dispose(&out);
+	sp_diag_list_dispose(&list);
+	sp_diag_list_dispose(&other);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("diag");
@@ -111,6 +137,7 @@ int main(void)
 	tcase_add_loop_test(tc_render, test_render, 0,
 	                    sizeof(render_cases) / sizeof(render_cases[0]));
 	tcase_add_test(tc_render, test_render_many);
+	tcase_add_test(tc_render, test_move_names_the_file);
 	suite_add_tcase(s, tc_list);
 	suite_add_tcase(s, tc_render);
 	sr = srunner_create(s);

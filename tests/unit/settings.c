@@ -149,6 +149,42 @@ START_TEST(test_duration)
 }
 END_TEST
 
+START_TEST(test_timeout)
+{
+	static const struct {
+		const char *value;
+		int ok;
+		long seconds;
+	} cases[] = {
+	    {"0", 1, 0},
+	    {"0s", 1, 0},
+	    {"0h0m", 1, 0},
+	    {"45s", 1, 45},
+	    {"90m", 1, 5400},
+	    {"1h", 1, 3600},
+	    {"3", 1, 3},
+	    {"", 0, 0},
+	    {"-1", 0, 0},
+	    {"none", 0, 0},
+	    {"1h30", 0, 0},
+	    {"2d", 0, 0},
+	    {"99999999999999999999s", 0, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long v = -1;
+		int rc = sp_settings_parse_timeout(&v, cases[i].value);
+
+		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d",
+		              cases[i].value, rc);
+		if (cases[i].ok)
+			ck_assert_int_eq(v, cases[i].seconds);
+		else
+			ck_assert_int_eq(rc, SP_EINVALID);
+	}
+}
+END_TEST
+
 START_TEST(test_bool)
 {
 	static const struct {
@@ -192,6 +228,8 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(s.run_as_user, "1000");
 	ck_assert_int_eq(s.startup_timeout, 1800);
 	ck_assert_int_eq(s.max_concurrent_builds, 2);
+	ck_assert_int_eq(s.max_builds_per_owner, 1);
+	ck_assert_int_eq(s.build_timeout, 3600);
 	ck_assert(s.max_cpus == 2.0);
 	ck_assert_int_eq(s.max_memory, 16LL << 30);
 	ck_assert_int_eq(s.pids_limit, 1024);
@@ -241,6 +279,8 @@ START_TEST(test_global_config)
 	             "\trunAsUser = 1000:1000\n"
 	             "\tstartupTimeout = 1h30m\n"
 	             "\tmaxConcurrentBuilds = 4\n"
+	             "\tmaxBuildsPerOwner = 3\n"
+	             "\tbuildTimeout = 90m\n"
 	             "\tmaxCpus = 0.5\n"
 	             "\tmaxMemory = 512m\n"
 	             "\tpidsLimit = 256\n"
@@ -269,6 +309,8 @@ START_TEST(test_global_config)
 	ck_assert_str_eq(s.run_as_user, "1000:1000");
 	ck_assert_int_eq(s.startup_timeout, 5400);
 	ck_assert_int_eq(s.max_concurrent_builds, 4);
+	ck_assert_int_eq(s.max_builds_per_owner, 3);
+	ck_assert_int_eq(s.build_timeout, 5400);
 	ck_assert(s.max_cpus == 0.5);
 	ck_assert_int_eq(s.max_memory, 512LL << 20);
 	ck_assert_int_eq(s.pids_limit, 256);
@@ -330,6 +372,14 @@ START_TEST(test_bad_values)
 	    {"startupTimeout", "0"},
 	    {"maxConcurrentBuilds", "0"},
 	    {"maxConcurrentBuilds", "two"},
+	    {"maxBuildsPerOwner", "0"},
+	    {"maxBuildsPerOwner", "65"},
+	    {"maxBuildsPerOwner", "-1"},
+	    {"maxBuildsPerOwner", "one"},
+	    {"buildTimeout", "soon"},
+	    {"buildTimeout", "-5"},
+	    {"buildTimeout", "1d"},
+	    {"buildTimeout", ""},
 	    {"maxCpus", "0"},
 	    {"maxCpus", "-1"},
 	    {"maxCpus", "nan"},
@@ -401,6 +451,47 @@ START_TEST(test_context_limits)
 }
 END_TEST
 
+/* The per-owner limit follows maxConcurrentBuilds unless set. */
+START_TEST(test_build_limits)
+{
+	static const struct {
+		const char *config;
+		int concurrent, per_owner;
+		long timeout;
+	} cases[] = {
+	    {"", 2, 1, 3600},
+	    {"\tmaxConcurrentBuilds = 1\n", 1, 1, 3600},
+	    {"\tmaxConcurrentBuilds = 3\n", 3, 2, 3600},
+	    {"\tmaxConcurrentBuilds = 5\n", 5, 3, 3600},
+	    {"\tmaxConcurrentBuilds = 64\n", 64, 32, 3600},
+	    {"\tmaxConcurrentBuilds = 4\n\tmaxBuildsPerOwner = 4\n", 4, 4,
+	     3600},
+	    {"\tmaxBuildsPerOwner = 1\n\tmaxConcurrentBuilds = 8\n", 8, 1,
+	     3600},
+	    {"\tbuildTimeout = 0\n", 2, 1, 0},
+	    {"\tbuildTimeout = 45s\n", 2, 1, 45},
+	    {"\tbuildTimeout = 2h\n", 2, 1, 7200},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		sp_settings s;
+
+		snprintf(text, sizeof(text), "[spacehook]\n%s",
+		         cases[i].config);
+		write_global(text);
+		ck_assert_int_eq(sp_settings_load(&s, NULL), 0);
+		ck_assert_msg(s.max_concurrent_builds == cases[i].concurrent &&
+		                  s.max_builds_per_owner ==
+		                      cases[i].per_owner &&
+		                  s.build_timeout == cases[i].timeout,
+		              "case %zu: %d %d %ld", i, s.max_concurrent_builds,
+		              s.max_builds_per_owner, s.build_timeout);
+		sp_settings_dispose(&s);
+	}
+}
+END_TEST
+
 START_TEST(test_repository_config)
 {
 	char path[512], config[600];
@@ -465,11 +556,13 @@ int main(void)
 	tcase_add_test(parse, test_port_range);
 	tcase_add_test(parse, test_size);
 	tcase_add_test(parse, test_duration);
+	tcase_add_test(parse, test_timeout);
 	tcase_add_test(parse, test_bool);
 	suite_add_tcase(s, parse);
 	tcase_add_test(load, test_defaults);
 	tcase_add_test(load, test_global_config);
 	tcase_add_test(load, test_bad_values);
+	tcase_add_test(load, test_build_limits);
 	tcase_add_test(load, test_context_limits);
 	tcase_add_test(load, test_repository_config);
 	tcase_add_test(load, test_damaged_config);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -621,6 +622,304 @@ START_TEST(test_list)
 }
 END_TEST
 
+/* The state tree: a state dir nobody else can plant things in. */
+
+/* Run `cmd` (a fix a message printed) through the shell. */
+static int run_fix(const char *cmd)
+{
+	return system(cmd);
+}
+
+/* The text after "fix: " in the last error. */
+static const char *fix_of(const char *message)
+{
+	const char *fix = strstr(message, "; fix: ");
+
+	return fix ? fix + 7 : NULL;
+}
+
+START_TEST(test_tree_refusals)
+{
+	/* Each case damages one level of <tmp>/state after a first open. */
+	static const struct {
+		const char *what;
+		const char *cmd;     /* %1$s = the tmp dir, %2$s = state dir */
+		const char *level;   /* the level named, under the tmp dir */
+		const char *problem; /* in the message */
+		const char *fix;     /* in the fix, %1$s/%2$s as above */
+		int runnable;        /* does running the fix heal it? */
+		const char *open;    /* the state dir to open then, if moved */
+	} cases[] = {
+	    {"state dir of another uid", "chown 65534 '%2$s'", "/state",
+	     "is owned by uid 65534",
+	     "chown -R 0 '%2$s' && chmod -R go-w '%2$s'", 1, NULL},
+	    {"spaces/ of another uid", "chown 65534 '%2$s/spaces'",
+	     "/state/spaces", "not by you (uid 0)",
+	     "chown -R 0 '%2$s' && chmod -R go-w '%2$s'", 1, NULL},
+	    {"Space dir group-writable", "chmod 0770 '%2$s/spaces/alice--demo'",
+	     "/state/spaces/alice--demo",
+	     "is writable by group or others (mode 0770)",
+	     "chmod -R go-w '%2$s'", 1, NULL},
+	    {"logs/ writable by others",
+	     "chmod 0702 '%2$s/spaces/alice--demo/logs'",
+	     "/state/spaces/alice--demo/logs",
+	     "is writable by group or others (mode 0702)",
+	     "chmod -R go-w '%2$s'", 1, NULL},
+	    {"spaces/<slug> a symlink elsewhere",
+	     "mkdir -m 0700 '%1$s/elsewhere' && "
+	     "mv '%2$s/spaces/alice--demo' '%1$s/elsewhere/' && "
+	     "ln -s '%1$s/elsewhere/alice--demo' '%2$s/spaces/alice--demo'",
+	     "/state/spaces/alice--demo", "is a symbolic link",
+	     "rm '%2$s/spaces/alice--demo'", 1, NULL},
+	    {"logs a symlink",
+	     "mkdir -m 0700 '%1$s/logs2' && "
+	     "rmdir '%2$s/spaces/alice--demo/logs' && "
+	     "ln -s '%1$s/logs2' '%2$s/spaces/alice--demo/logs'",
+	     "/state/spaces/alice--demo/logs", "is a symbolic link",
+	     "rm '%2$s/spaces/alice--demo/logs'", 1, NULL},
+	    {"state dir a symlink",
+	     "mv '%2$s' '%1$s/real' && ln -s '%1$s/real' '%2$s'", "/state",
+	     "is a symbolic link",
+	     "git config --system spacehook.stateDir '%1$s/real'", 0, NULL},
+	    {"a level that is a file",
+	     "rm -rf '%2$s/spaces' && touch '%2$s/spaces'", "/state/spaces",
+	     "is not a directory", "mv '%2$s/spaces' '%2$s/spaces.moved'", 1,
+	     NULL},
+	    {"parent writable by others", "chmod 0777 '%1$s'", "",
+	     "a parent of state directory", "chmod go-w '%1$s'", 1, NULL},
+	    {"parent of another uid",
+	     "mkdir -m 0755 '%1$s/p' && mv '%2$s' '%1$s/p/state' && "
+	     "chown 65534 '%1$s/p'",
+	     "/p", "not by root or you (uid 0)",
+	     "chown root '%1$s/p' && chmod go-w '%1$s/p'", 1, "%s/p/state"},
+	    {"parent group-writable",
+	     "mkdir -m 0775 '%1$s/p' && mv '%2$s' '%1$s/p/state'", "/p",
+	     "a parent of state directory", "chmod go-w '%1$s/p'", 1,
+	     "%s/p/state"},
+	    {"a dir in a sticky shared parent not yours",
+	     "chmod 01777 '%1$s' && mkdir -m 0755 '%1$s/mid' && "
+	     "mv '%2$s' '%1$s/mid/state' && chown 65534 '%1$s/mid' && "
+	     "ln -s mid/state '%1$s/link'",
+	     "/mid", "is in the shared directory '", "chown 0 '%1$s/mid'", 1,
+	     "%s/link/state"},
+	};
+	char state[300], cmd[2048], level[400], fix[1024], dir[400];
+	sp_space space;
+	sp_store *store = NULL;
+	sp_buf check = SP_BUF_INIT;
+
+	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -m 0700 '%s'",
+		         state_dir, state_dir);
+		ck_assert_int_eq(system(cmd), 0);
+		snprintf(state, sizeof(state), "%s/state", state_dir);
+		ck_assert_msg(sp_store_open(&store, state, &space) == 0, "%s",
+		              sp_error_last());
+		sp_store_free(store);
+		store = NULL;
+		snprintf(cmd, sizeof(cmd), cases[i].cmd, state_dir, state);
+		ck_assert_msg(system(cmd) == 0, "%s: %s", cases[i].what, cmd);
+		if (cases[i].open)
+			snprintf(dir, sizeof(dir), cases[i].open, state_dir);
+		else
+			snprintf(dir, sizeof(dir), "%s", state);
+		ck_assert_msg(sp_store_open(&store, dir, &space) == SP_EINVALID,
+		              "%s: opened", cases[i].what);
+		ck_assert_ptr_null(store);
+		snprintf(level, sizeof(level), "'%s%s'", state_dir,
+		         cases[i].level);
+		ck_assert_msg(strstr(sp_error_last(), level), "%s: no %s in %s",
+		              cases[i].what, level, sp_error_last());
+		ck_assert_msg(strstr(sp_error_last(), cases[i].problem),
+		              "%s: %s", cases[i].what, sp_error_last());
+		snprintf(fix, sizeof(fix), cases[i].fix, state_dir, state);
+		ck_assert_msg(fix_of(sp_error_last()) &&
+		                  !strcmp(fix_of(sp_error_last()), fix),
+		              "%s: fix [%s] in %s", cases[i].what, fix,
+		              sp_error_last());
+
+		/* doctor's check says the same, the fix apart. */
+		ck_assert_int_eq(sp_store_check(&check, dir, geteuid()),
+		                 SP_EINVALID);
+		ck_assert_str_eq(check.ptr, fix);
+		ck_assert_ptr_null(strstr(sp_error_last(), "fix:"));
+
+		if (!cases[i].runnable)
+			continue;
+		ck_assert_msg(run_fix(fix) == 0, "%s: %s", cases[i].what, fix);
+		ck_assert_msg(sp_store_open(&store, dir, &space) == 0,
+		              "%s: after the fix: %s", cases[i].what,
+		              sp_error_last());
+		sp_store_free(store);
+		store = NULL;
+		ck_assert_int_eq(sp_store_check(&check, dir, geteuid()), 0);
+	}
+	sp_buf_dispose(&check);
+}
+END_TEST
+
+START_TEST(test_tree_every_use)
+{
+	char path[400], **ids = NULL;
+	size_t n = 0;
+	sp_store *store = open_space("alice/demo");
+	struct stat st;
+	int port = 0, fd;
+
+	/* Global files and listing refuse a bad level too. */
+	snprintf(path, sizeof(path), "%s/spaces", state_dir);
+	ck_assert_int_eq(chmod(path, 0777), 0);
+	ck_assert_int_eq(sp_store_list(&ids, &n, state_dir), SP_EINVALID);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "chmod -R go-w"));
+	ck_assert_int_eq(chmod(path, 0700), 0);
+	ck_assert_int_eq(sp_store_list(&ids, &n, state_dir), 0);
+	ck_assert_uint_eq(n, 1);
+	sp_store_list_free(ids, n);
+
+	ck_assert_int_eq(chmod(state_dir, 0770), 0);
+	ck_assert_int_eq(sp_store_port(&port, state_dir, "alice/demo",
+	                               "127.0.0.1", 20000, 20100),
+	                 SP_EINVALID);
+	ck_assert_int_eq(chmod(state_dir, 0700), 0);
+
+	/* slots/ as a symlink: no build slot through it. */
+	snprintf(path, sizeof(path), "%s/slots", state_dir);
+	ck_assert_int_eq(symlink("/tmp", path), 0);
+	fd =
+	    sp_store_root_openat(store, "slots/0.lock", O_RDWR | O_CREAT, 0600);
+	ck_assert_int_eq(fd, SP_EINVALID);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "slots' is a symbolic"));
+	ck_assert_int_eq(unlink(path), 0);
+	fd =
+	    sp_store_root_openat(store, "slots/0.lock", O_RDWR | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(mode_of(state_dir, "slots"), 0700);
+
+	/* Files by relative name; nested directories made 0700. */
+	ck_assert_int_eq(
+	    sp_store_writeat(store, "logs/a.status", "X\n", 2, 0600), 0);
+	ck_assert_int_eq(sp_store_statat(&st, store, "logs/a.status"), 0);
+	ck_assert_int_eq(sp_store_unlinkat(store, "logs/a.status"), 0);
+	ck_assert_int_eq(sp_store_unlinkat(store, "logs/a.status"), 0);
+	ck_assert_int_eq(sp_store_statat(&st, store, "logs/a.status"),
+	                 SP_ENOTFOUND);
+	ck_assert_int_eq(sp_store_openat(store, "../x", O_RDONLY, 0),
+	                 SP_EINVALID);
+	ck_assert_int_eq(sp_store_openat(store, "/etc/passwd", O_RDONLY, 0),
+	                 SP_EINVALID);
+
+	/* The binding and the cache key: read through the checked tree. */
+	{
+		sp_buf bound = SP_BUF_INIT;
+		unsigned char key[SP_STORE_KEY_SIZE];
+
+		ck_assert_int_eq(sp_store_bind(store, state_dir, 0), 0);
+		ck_assert_int_eq(
+		    sp_store_binding(&bound, state_dir, sp_store_space(store)),
+		    0);
+		snprintf(path, sizeof(path), "%s/spaces", state_dir);
+		ck_assert_int_eq(chmod(path, 0777), 0);
+		ck_assert_int_eq(
+		    sp_store_binding(&bound, state_dir, sp_store_space(store)),
+		    SP_EINVALID);
+		ck_assert_ptr_nonnull(strstr(sp_error_last(), "fix: chmod"));
+		ck_assert_int_eq(chmod(path, 0700), 0);
+		snprintf(path, sizeof(path), "%s/repo", sp_store_dir(store));
+		ck_assert_int_eq(unlink(path), 0);
+		ck_assert_int_eq(symlink("/etc/hostname", path), 0);
+		ck_assert_int_eq(
+		    sp_store_binding(&bound, state_dir, sp_store_space(store)),
+		    SP_EINVALID);
+		ck_assert_ptr_nonnull(strstr(sp_error_last(), "symbolic link"));
+		ck_assert_int_eq(sp_store_bind(store, state_dir, 0),
+		                 SP_EINVALID);
+
+		snprintf(path, sizeof(path), "%s/cache.key", state_dir);
+		ck_assert_int_eq(symlink("/etc/hostname", path), 0);
+		ck_assert_int_eq(sp_store_cache_key(key, state_dir),
+		                 SP_EINVALID);
+		ck_assert_int_eq(unlink(path), 0);
+		ck_assert_int_eq(sp_store_cache_key(key, state_dir), 0);
+		ck_assert_int_eq(mode_of(state_dir, "cache.key"), 0600);
+		sp_buf_dispose(&bound);
+	}
+	sp_store_free(store);
+}
+END_TEST
+
+START_TEST(test_tree_planted_files)
+{
+	static const char *const files[] = {"secrets.json", "state.json",
+	                                    "kv.lock", "lock"};
+	sp_store *alice = open_space("alice/demo");
+	sp_store *bob = open_space("bob/other");
+	char target[600], link[600];
+	sp_buf before = SP_BUF_INIT, after = SP_BUF_INIT;
+	sp_kv kv = {NULL, 0};
+	sp_state state;
+	int fd, existed;
+
+	ck_assert_int_eq(
+	    sp_store_kv_set(bob, SP_KV_SECRETS, "HF_TOKEN", "bob-token"), 0);
+	sp_state_init(&state);
+	sp_state_set(&state.stage, "RUNNING");
+	ck_assert_int_eq(sp_state_save(bob, &state), 0);
+	sp_state_dispose(&state);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(target, sizeof(target), "%s/%s", sp_store_dir(bob),
+		         files[i]);
+		snprintf(link, sizeof(link), "%s/%s", sp_store_dir(alice),
+		         files[i]);
+		existed = access(target, F_OK) == 0;
+		unlink(link); /* kv.lock: made by a refused set before */
+		ck_assert_int_eq(symlink(target, link), 0);
+		sp_buf_read_file(&before, target, 1 << 20);
+
+		if (!strcmp(files[i], "secrets.json")) {
+			ck_assert_int_eq(
+			    sp_store_kv_load(&kv, alice, SP_KV_SECRETS),
+			    SP_EINVALID);
+			ck_assert_uint_eq(kv.count, 0);
+			ck_assert_int_eq(
+			    sp_store_kv_set(alice, SP_KV_VARIABLES, "A", "b"),
+			    SP_EINVALID);
+		} else if (!strcmp(files[i], "state.json")) {
+			ck_assert_int_eq(sp_state_load(&state, alice),
+			                 SP_EINVALID);
+		} else if (!strcmp(files[i], "kv.lock")) {
+			ck_assert_int_eq(
+			    sp_store_kv_set(alice, SP_KV_SECRETS, "A", "b"),
+			    SP_EINVALID);
+		} else {
+			ck_assert_int_eq(sp_store_lock(&fd, alice, 0),
+			                 SP_EINVALID);
+		}
+		ck_assert_msg(strstr(sp_error_last(), link) &&
+		                  strstr(sp_error_last(), "is a symbolic link"),
+		              "%s: %s", files[i], sp_error_last());
+		ck_assert_ptr_null(strstr(sp_error_last(), "bob-token"));
+		sp_buf_read_file(&after, target, 1 << 20);
+		ck_assert_int_eq(access(target, F_OK) == 0, existed);
+		ck_assert_uint_eq(before.size, after.size);
+		ck_assert_int_eq(memcmp(before.ptr, after.ptr, before.size), 0);
+		ck_assert_int_eq(unlink(link), 0);
+	}
+	/* Removed, alice's own file is made again; bob's kept his. */
+	ck_assert_int_eq(
+	    sp_store_kv_set(alice, SP_KV_SECRETS, "HF_TOKEN", "alice-token"),
+	    0);
+	ck_assert_int_eq(sp_store_kv_load(&kv, bob, SP_KV_SECRETS), 0);
+	ck_assert_str_eq(kv.items[0].value, "bob-token");
+	sp_kv_dispose(&kv);
+	sp_buf_dispose(&before);
+	sp_buf_dispose(&after);
+	sp_store_free(alice);
+	sp_store_free(bob);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -637,6 +936,9 @@ int main(void)
 	    {"state", {test_state_round_trip, test_state_damaged, NULL, NULL}},
 	    {"lock", {test_lock, NULL, NULL, NULL}},
 	    {"ports", {test_ports, NULL, NULL, NULL}},
+	    {"tree",
+	     {test_tree_refusals, test_tree_every_use, test_tree_planted_files,
+	      NULL}},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

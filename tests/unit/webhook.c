@@ -251,7 +251,7 @@ static void sandbox_make(receiver *r)
 static void sandbox_remove(receiver *r)
 {
 	const char *argv[] = {"rm", "-rf", r->dir, NULL};
-	sp_proc_options opts = {argv, NULL, -1, -1, -1, 0, NULL};
+	sp_proc_options opts = {argv, NULL, -1, -1, -1, 0, NULL, 0};
 	pid_t pid;
 	int status;
 
@@ -268,7 +268,7 @@ static void receiver_start(receiver *r, const char *mode, int fail_first,
 	const char *argv[] = {"python3",    "-c",      receiver_script,
 	                      r->port_file, r->record, secret ? secret : "",
 	                      fail,         mode,      NULL};
-	sp_proc_options opts = {argv, NULL, -1, -1, 2, 0, NULL};
+	sp_proc_options opts = {argv, NULL, -1, -1, 2, 0, NULL, 0};
 	sp_buf port = SP_BUF_INIT;
 	long long deadline = now_ms() + 10000;
 
