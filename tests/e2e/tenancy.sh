@@ -268,7 +268,97 @@ check "no escape or C1 byte in spacehook logs" test "$(printf '%s%s' "$runlog" "
 expect_contains "spacehook logs spells the app's escapes out" '\x1b[31mred' "$runlog"
 expect_contains "spacehook logs spells a UTF-8 C1 control out" '\u009b' "$runlog"
 
-# --- 8. forget: alice's cache Space goes with its network and state. ---
+# --- 8. Another Space's image, a host network, a foreign frontend: refused at
+# push (the Dockerfile check), and by the worker when a variable chooses it. ---
+alice_image=$(field "$ALICE/model" image)
+check "alice/model has an image to steal" test -n "$alice_image"
+space "$MALLORY" thief
+attempt() { # DESCRIPTION DOCKERFILE-TEXT
+	printf '%s\n' "$2" >"$SANDBOX/work/$MALLORY-thief/Dockerfile"
+	push_as "$MALLORY" thief
+	expect_eq "$1: push refused" 1 "$RC"
+	expect_contains "$1: refused at its line in the Dockerfile" "remote: Dockerfile:" "$OUT"
+}
+attempt "FROM alice's image" "FROM $alice_image"
+attempt "COPY --from alice's image" "$(printf 'FROM spacehook-base:busybox\nCOPY --from=%s /srv/derived /stolen' "$alice_image")"
+attempt "RUN --mount from alice's image" "$(printf 'FROM spacehook-base:busybox\nRUN --mount=type=bind,from=%s,target=/a cat /a/srv/derived' "$alice_image")"
+attempt "FROM docker.io/ alice's image" "FROM docker.io/$alice_image"
+attempt "RUN --network=host" "$(printf 'FROM spacehook-base:busybox\nRUN --network=host true')"
+attempt "a foreign frontend" "$(printf '# syntax=%s\nFROM spacehook-base:busybox' "$alice_image")"
+expect_eq "nothing of mallory/thief was built" "" "$(field "$MALLORY/thief" image 2>/dev/null || true)"
+# The image chosen by a variable: pre-receive sees a public default, the
+# worker sees the variable and refuses before building.
+printf 'ARG BASE=spacehook-base:busybox\nFROM $BASE\nCMD ["httpd", "-f", "-p", "7860"]\n' \
+	>"$SANDBOX/work/$MALLORY-thief/Dockerfile"
+spacehook variables set "$MALLORY/thief" BASE "$alice_image" --no-restart >/dev/null
+push_as "$MALLORY" thief
+expect_eq "FROM \$BASE with BASE=alice's image: the push itself passes pre-receive" 0 "$(git -C "$REPOS/$MALLORY/thief.git" rev-parse -q --verify main >/dev/null; echo $?)"
+expect_contains "the worker refuses it, naming the line" "Dockerfile:2:" "$OUT"
+expect_eq "the worker's refusal is a CONFIG_ERROR" CONFIG_ERROR "$(field "$MALLORY/thief" stage)"
+expect_eq "and nothing was built from alice's image" "" "$(field "$MALLORY/thief" image)"
+
+# --- 9. A planted secrets.json symbolic link to alice's secrets. ---
+victim="$STATE/spaces/$ALICE--model/secrets.json"
+planted="$STATE/spaces/$MALLORY--copycat/secrets.json"
+rm -f "$planted"
+ln -s "$victim" "$planted"
+push_as "$MALLORY" copycat
+expect_contains "the planted link is refused, named" "secrets.json" "$OUT"
+expect_not_contains "alice's token never shows" "alice-private-token" "$OUT$(cat "$STATE/spaces/$MALLORY--copycat/logs/"*.log)"
+expect_eq "mallory's Space still serves her own layer, nothing of alice's" "$(sha16 mallory-own-token)" "$(http "$mallory_url/derived")"
+rm -f "$planted"
+printf 'mallory-own-token' | spacehook secrets set "$MALLORY/copycat" HF_TOKEN --no-restart >/dev/null
+
+# --- 10. Builds that never end hold no slot forever; one owner never holds
+# both slots while another waits. ---
+git config --global spacehook.buildTimeout 20s
+git config --global spacehook.maxConcurrentBuilds 2
+git config --global spacehook.maxBuildsPerOwner 1
+for n in 1 2; do
+	space "$MALLORY" "hang$n"
+	dockerfile "$MALLORY" "hang$n" <<EOF2
+FROM spacehook-base:busybox
+RUN sleep 360$n
+EOF2
+	git -C "$SANDBOX/work/$MALLORY-hang$n" add -A
+	git -C "$SANDBOX/work/$MALLORY-hang$n" commit -q -m hang
+	git -C "$SANDBOX/work/$MALLORY-hang$n" push -q -o spacehook.wait=no origin HEAD:main 2>/dev/null
+done
+# Wait until one of mallory's builds runs its sleep; the other waits for her slot.
+for _ in $(seq 1 60); do
+	pgrep -x -f 'sleep 360[12]' >/dev/null && break
+	sleep 0.5
+done
+check "one of mallory's hung builds runs" pgrep -x -f 'sleep 360[12]'
+expect_eq "only one of mallory's builds runs at a time" 1 "$(pgrep -c -x -f 'sleep 360[12]' || true)"
+space "$ALICE" quick
+dockerfile "$ALICE" quick <<'EOF2'
+FROM spacehook-base:busybox
+RUN mkdir -p /srv && echo quick > /srv/index.html
+CMD ["httpd", "-f", "-p", "7860", "-h", "/srv"]
+EOF2
+push_as "$ALICE" quick
+expect_eq "alice's build is not held up by mallory's hung builds" 0 "$RC"
+expect_eq "alice/quick RUNNING" RUNNING "$(field "$ALICE/quick" stage)"
+for n in 1 2; do
+	for _ in $(seq 1 150); do
+		case "$(field "$MALLORY/hang$n" stage)" in BUILD_ERROR) break ;; esac
+		sleep 0.5
+	done
+	expect_eq "mallory/hang$n ends BUILD_ERROR" BUILD_ERROR "$(field "$MALLORY/hang$n" stage)"
+	expect_contains "mallory/hang$n: the timeout says so" "build timed out after 20 " \
+		"$(spacehook logs "$MALLORY/hang$n" --build 2>&1)"
+done
+for _ in $(seq 1 20); do
+	pgrep -x -f 'sleep 360[12]' >/dev/null || break
+	sleep 0.5
+done
+expect_eq "no hung build step is left running on the host" "" "$(pgrep -x -f 'sleep 360[12]' || true)"
+git config --global --unset spacehook.buildTimeout
+git config --global --unset spacehook.maxBuildsPerOwner
+git config --global --unset spacehook.maxConcurrentBuilds
+
+# --- 11. forget: alice's cache Space goes with its network and state. ---
 msg=$(spacehook forget "$ALICE/cache" 2>&1)
 expect_contains "forget says what went" "$ALICE/cache: removed 1 container" "$msg"
 check "forget: no state left" test ! -e "$STATE/spaces/$ALICE--cache"
