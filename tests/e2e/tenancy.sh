@@ -358,7 +358,37 @@ git config --global --unset spacehook.buildTimeout
 git config --global --unset spacehook.maxBuildsPerOwner
 git config --global --unset spacehook.maxConcurrentBuilds
 
-# --- 11. forget: alice's cache Space goes with its network and state. ---
+# --- 11. The blob bomb: a ~1 MB push holding a 1 GiB blob of zeros. ---
+space "$MALLORY" bomb
+dockerfile "$MALLORY" bomb <<'EOF2'
+FROM spacehook-base:busybox
+CMD ["httpd", "-f", "-p", "7860"]
+EOF2
+head -c 1073741824 /dev/zero >"$SANDBOX/work/$MALLORY-bomb/zeros.bin"
+push_as "$MALLORY" bomb
+rm -f "$SANDBOX/work/$MALLORY-bomb/zeros.bin"
+expect_eq "the bomb is refused at push (default limits)" 1 "$RC"
+expect_contains "the refusal names the file and the setting" "zeros.bin" "$OUT"
+expect_contains "the refusal names spacehook.maxBlobSize" "spacehook.maxBlobSize" "$OUT"
+# With the limits raised, the worker streams it: its memory stays bounded.
+git -C "$REPOS/$MALLORY/bomb.git" config spacehook.maxBlobSize 2g
+git -C "$REPOS/$MALLORY/bomb.git" config spacehook.maxContextSize 2g
+git -C "$SANDBOX/work/$MALLORY-bomb" push -q -o spacehook.wait=no origin HEAD:main 2>/dev/null
+peak=0
+for _ in $(seq 1 1200); do
+	pid=$(cat "$STATE/spaces/$MALLORY--bomb/worker.pid" 2>/dev/null || true)
+	if [ -n "$pid" ]; then
+		kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+		[ -n "$kb" ] && [ "$kb" -gt "$peak" ] && peak=$kb
+	fi
+	case "$(field "$MALLORY/bomb" stage)" in RUNNING | BUILD_ERROR | RUNTIME_ERROR) break ;; esac
+	sleep 0.2
+done
+expect_eq "with the limits raised, the 1 GiB context is built and served" RUNNING "$(field "$MALLORY/bomb" stage)"
+check "the worker's peak memory was measured ($peak KiB)" test "$peak" -gt 0
+check "the worker's peak memory stays far below the blob (peak $peak KiB < 200 MiB)" test "$peak" -lt 204800
+
+# --- 12. forget: alice's cache Space goes with its network and state. ---
 msg=$(spacehook forget "$ALICE/cache" 2>&1)
 expect_contains "forget says what went" "$ALICE/cache: removed 1 container" "$msg"
 check "forget: no state left" test ! -e "$STATE/spaces/$ALICE--cache"
