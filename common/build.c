@@ -1,4 +1,5 @@
-/* The BuildKit build of a Space's image, fed by the tar of the pushed commit. */
+/* The BuildKit build of a Space's image, fed by the tar of the pushed commit.
+ */
 #include "build.h"
 
 #include <errno.h>
@@ -13,15 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "context.h"
 #include "error.h"
 #include "fault.h"
 #include "proc.h"
 #include "sha256.h"
-#include "banned.h"
 
 #define BUILD_SECRET_ENV "SPACEHOOK_SECRET_"
-#define BUILD_CANCEL_GRACE 5 /* seconds the client gets to stop before SIGKILL */
+#define BUILD_CANCEL_GRACE                                                     \
+	5 /* seconds the client gets to stop before SIGKILL */
 
 typedef struct {
 	sp_repo *repo;
@@ -55,9 +57,11 @@ static void *build_feed(void *arg)
 	copts.payload = feeder;
 	copts.max_blob = feeder->max_blob;
 	copts.max_total = feeder->max_context;
-	feeder->error = sp_context_write(feeder->repo, feeder->commit, feeder->fd, &copts, NULL);
+	feeder->error = sp_context_write(feeder->repo, feeder->commit,
+	                                 feeder->fd, &copts, NULL);
 	if (feeder->error < 0)
-		snprintf(feeder->message, sizeof(feeder->message), "%s", sp_error_last());
+		snprintf(feeder->message, sizeof(feeder->message), "%s",
+		         sp_error_last());
 	close(feeder->fd);
 	return NULL;
 }
@@ -68,8 +72,8 @@ static int build_output(const char *data, size_t len, void *payload)
 	build_sink *sink = payload;
 	const sp_build_options *opts = sink->opts;
 	static const char note[] =
-		"\nspacehook: build output cut here: it passed the size limit "
-		"(spacehook.buildLogMax); the build goes on\n";
+	    "\nspacehook: build output cut here: it passed the size limit "
+	    "(spacehook.buildLogMax); the build goes on\n";
 
 	if (sink->cut)
 		return 0;
@@ -98,7 +102,7 @@ int sp_build_redact_secrets(sp_redact *r, const sp_kv *secrets)
 }
 
 int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
-			const char *space_id, const sp_kv *secrets)
+                        const char *space_id, const sp_kv *secrets)
 {
 	sp_buf message = SP_BUF_INIT;
 	unsigned char mac[SP_SHA256_SIZE];
@@ -126,7 +130,8 @@ int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
 }
 
 /* The client's argv: no value of a secret ever appears in it. */
-static int build_argv(const char ***out, sp_buf *strings, const sp_build_options *opts)
+static int build_argv(const char ***out, sp_buf *strings,
+                      const sp_build_options *opts)
 {
 	size_t n = 0, max = 20;
 	const char **argv;
@@ -160,7 +165,8 @@ static int build_argv(const char ***out, sp_buf *strings, const sp_build_options
 
 		argv[n++] = "--secret";
 		argv[n++] = strings[1].ptr + strings[1].size;
-		sp_buf_printf(&strings[1], "id=%s,env=" BUILD_SECRET_ENV "%s", name, name);
+		sp_buf_printf(&strings[1], "id=%s,env=" BUILD_SECRET_ENV "%s",
+		              name, name);
 		sp_buf_putc(&strings[1], '\0');
 	}
 	if (opts->cache_salt) {
@@ -172,7 +178,8 @@ static int build_argv(const char ***out, sp_buf *strings, const sp_build_options
 	if (opts->cache_namespace) {
 		argv[n++] = "--build-arg";
 		argv[n++] = strings[1].ptr + strings[1].size;
-		sp_buf_printf(&strings[1], "BUILDKIT_CACHE_MOUNT_NS=%s", opts->cache_namespace);
+		sp_buf_printf(&strings[1], "BUILDKIT_CACHE_MOUNT_NS=%s",
+		              opts->cache_namespace);
 		sp_buf_putc(&strings[1], '\0');
 	}
 	if (opts->no_cache)
@@ -193,10 +200,10 @@ static void build_reserve(sp_buf strings[2], const sp_build_options *opts)
 
 	for (size_t i = 0; opts->variables && i < opts->variables->count; i++)
 		vars += strlen(opts->variables->items[i].name) +
-			strlen(opts->variables->items[i].value) + 2;
+		        strlen(opts->variables->items[i].value) + 2;
 	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++)
 		secrets += 2 * strlen(opts->secrets->items[i].name) +
-			   sizeof(BUILD_SECRET_ENV) + 16;
+		           sizeof(BUILD_SECRET_ENV) + 16;
 	if (opts->cache_salt)
 		secrets += strlen(opts->cache_salt) + 16;
 	if (opts->cache_namespace)
@@ -245,7 +252,8 @@ static int build_env(sp_env *env, const sp_build_options *opts)
 	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++) {
 		sp_buf_sets(&name, BUILD_SECRET_ENV);
 		sp_buf_puts(&name, opts->secrets->items[i].name);
-		if ((error = sp_env_set(env, name.ptr, opts->secrets->items[i].value)) < 0)
+		if ((error = sp_env_set(env, name.ptr,
+		                        opts->secrets->items[i].value)) < 0)
 			break;
 	}
 	sp_buf_dispose(&name);
@@ -294,13 +302,13 @@ static void build_check_stop(time_t *stopping, int *timed_out, pid_t pid,
 int sp_build_run(const sp_build_options *opts)
 {
 	sp_buf strings[2] = {SP_BUF_INIT, SP_BUF_INIT}, words = SP_BUF_INIT;
-	build_feeder feeder = { 0 };
-	build_sink sink = { opts, 0, 0 };
-	sp_proc_options popts = { 0 };
+	build_feeder feeder = {0};
+	build_sink sink = {opts, 0, 0};
+	sp_proc_options popts = {0};
 	sp_env env = SP_ENV_INIT;
 	sp_redact redact;
 	const char **argv = NULL;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	int in[2] = {-1, -1}, out[2] = {-1, -1};
 	int error = 0, status = 0, feeding = 0, exited = 0, timed_out = 0;
 	time_t started, stopping = 0;
 	unsigned long long start_time = 0;
@@ -346,7 +354,8 @@ int sp_build_run(const sp_build_options *opts)
 	in[1] = -1;
 	if (pthread_create(&thread, NULL, build_feed, &feeder) != 0) {
 		close(feeder.fd);
-		error = sp_error_set(SP_ERROR, "cannot start the context writer");
+		error =
+		    sp_error_set(SP_ERROR, "cannot start the context writer");
 		kill(-pid, SIGKILL);
 		goto reap;
 	}
@@ -395,7 +404,8 @@ reap:
 	if (feeding)
 		pthread_join(thread, NULL);
 	if (feeder.warnings.size)
-		opts->output(feeder.warnings.ptr, feeder.warnings.size, opts->payload);
+		opts->output(feeder.warnings.ptr, feeder.warnings.size,
+		             opts->payload);
 	if (error < 0)
 		goto done;
 	if (stopping && !timed_out) {
@@ -407,12 +417,17 @@ reap:
 		                     "(spacehook.buildTimeout)",
 		                     words.ptr);
 	} else if (feeder.error < 0 && status != 0) {
-		error = sp_error_set(SP_EBUILD, "cannot write the build context: %s", feeder.message);
+		error = sp_error_set(SP_EBUILD,
+		                     "cannot write the build context: %s",
+		                     feeder.message);
 	} else if (status != 0) {
-		error = sp_error_set(SP_EBUILD, "build failed: %s exited with status %d",
-				     opts->docker_cli, status);
+		error = sp_error_set(SP_EBUILD,
+		                     "build failed: %s exited with status %d",
+		                     opts->docker_cli, status);
 	} else if (feeder.error < 0) {
-		error = sp_error_set(SP_EBUILD, "cannot write the build context: %s", feeder.message);
+		error = sp_error_set(SP_EBUILD,
+		                     "cannot write the build context: %s",
+		                     feeder.message);
 	}
 done:
 	if (in[0] >= 0)

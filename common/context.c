@@ -1,4 +1,5 @@
-/* Streams the tree of a commit as a tar archive: small blobs read ahead by a second thread, big ones one at a time. */
+/* Streams the tree of a commit as a tar archive: small blobs read ahead by a
+ * second thread, big ones one at a time. */
 #include "context.h"
 
 #include <archive.h>
@@ -68,7 +69,7 @@ enum slot_state {
 
 /* One listed tree entry, waiting to be written. */
 struct slot {
-	sp_buf path;     /* relative, no trailing '/' */
+	sp_buf path; /* relative, no trailing '/' */
 	git_oid id;
 	git_filemode_t mode;
 	enum slot_state state;
@@ -96,18 +97,18 @@ struct context {
 	sp_context_stats *stats;
 	sp_context_write_fn write_fn;
 	void *payload;
-	int write_error;  /* what write_fn returned when it failed */
-	char *out;        /* CONTEXT_BLOCK_SIZE bytes waiting for write_fn */
+	int write_error; /* what write_fn returned when it failed */
+	char *out;       /* CONTEXT_BLOCK_SIZE bytes waiting for write_fn */
 	size_t out_len;
 	char *chunk; /* CONTEXT_STREAM_CHUNK bytes for a streamed blob */
 
 	/* The tree walk, the writer's alone. */
 	struct level *levels;
-	size_t depth;     /* levels in use */
+	size_t depth; /* levels in use */
 	size_t levels_cap;
-	sp_buf walk;      /* path of the tree being listed, trailing '/' */
-	size_t listing;   /* entries listed, some maybe not handed over */
-	int list_done;    /* the walk has ended, or failed: list_error */
+	sp_buf walk;    /* path of the tree being listed, trailing '/' */
+	size_t listing; /* entries listed, some maybe not handed over */
+	int list_done;  /* the walk has ended, or failed: list_error */
 	int list_error;
 	sp_buf list_message;
 
@@ -144,7 +145,7 @@ static int context_flush(struct context *ctx)
  * without a copy.
  */
 static la_ssize_t context_archive_write(struct archive *ar, void *data,
-					const void *buf, size_t len)
+                                        const void *buf, size_t len)
 {
 	struct context *ctx = data;
 	int error = ctx->write_error;
@@ -191,7 +192,7 @@ static int context_fd_write(const void *data, size_t len, void *payload)
 			if (errno == EINTR)
 				continue;
 			return sp_error_set_os(SP_EIO,
-					       "writing the build context");
+			                       "writing the build context");
 		}
 		p += n;
 		len -= (size_t)n;
@@ -205,16 +206,16 @@ static int context_check_name(struct context *ctx, const char *name)
 	if (!*name || !strcmp(name, ".") || !strcmp(name, "..") ||
 	    strchr(name, '/'))
 		return sp_error_set(SP_EINVALID,
-				    "tree entry '%s%s' is not a valid path",
-				    ctx->walk.ptr, name);
+		                    "tree entry '%s%s' is not a valid path",
+		                    ctx->walk.ptr, name);
 	return 0;
 }
 
 static int context_warn(struct context *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static int context_header(struct context *ctx, mode_t type, mode_t perm,
-			  uint64_t size)
+                          uint64_t size)
 {
 	struct archive_entry *e = ctx->entry;
 	int r;
@@ -235,9 +236,9 @@ static int context_header(struct context *ctx, mode_t type, mode_t perm,
 		return context_archive_error(ctx, "writing the header of");
 	if (r == ARCHIVE_WARN)
 		return context_warn(ctx, "%s",
-				    archive_error_string(ctx->ar) ?
-					    archive_error_string(ctx->ar) :
-					    "archive warning");
+		                    archive_error_string(ctx->ar)
+		                        ? archive_error_string(ctx->ar)
+		                        : "archive warning");
 	return 0;
 }
 
@@ -361,8 +362,8 @@ static void context_start(struct context *ctx)
 		return;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ctx->started = pthread_create(&ctx->thread, NULL, context_ahead_main,
-				      ctx) == 0;
+	ctx->started =
+	    pthread_create(&ctx->thread, NULL, context_ahead_main, ctx) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -424,10 +425,17 @@ static int context_cat_start(pid_t *pid, int *fd, struct context *ctx,
 	 * git streams a packed blob only above core.bigFileThreshold (512 MiB
 	 * by default) and reads smaller ones whole: lowered to 1 MiB here.
 	 */
-	const char *argv[] = {"git", "-c", "core.bigFileThreshold=1m", "-c",
-	                      "core.packedGitWindowSize=4m", "-c",
-	                      "core.packedGitLimit=16m", "cat-file", "blob",
-	                      hex, NULL};
+	const char *argv[] = {"git",
+	                      "-c",
+	                      "core.bigFileThreshold=1m",
+	                      "-c",
+	                      "core.packedGitWindowSize=4m",
+	                      "-c",
+	                      "core.packedGitLimit=16m",
+	                      "cat-file",
+	                      "blob",
+	                      hex,
+	                      NULL};
 	sp_proc_options popts = {0};
 	sp_buf alternates = SP_BUF_INIT;
 	sp_env env = SP_ENV_INIT;
@@ -656,9 +664,9 @@ static int context_blob(struct context *ctx, struct slot *s)
 		if (!size || size > SP_CONTEXT_MAX_LINK ||
 		    memchr(data, '\0', size)) {
 			error = sp_error_set(SP_EINVALID,
-					     "symbolic link '%s' has a target "
-					     "no file system takes",
-					     ctx->path);
+			                     "symbolic link '%s' has a target "
+			                     "no file system takes",
+			                     ctx->path);
 			goto done;
 		}
 		sp_buf_clear(&ctx->link);
@@ -714,13 +722,13 @@ static int context_entry(struct context *ctx, struct slot *s)
 		git_oid_tostr(hex, sizeof(hex), &s->id);
 		ctx->stats->submodules++;
 		return context_warn(ctx,
-				    "submodule '%s' (commit %.12s) is not part "
-				    "of the build context",
-				    ctx->path, hex);
+		                    "submodule '%s' (commit %.12s) is not part "
+		                    "of the build context",
+		                    ctx->path, hex);
 	default:
 		return sp_error_set(SP_EINVALID,
-				    "tree entry '%s' has unknown mode %06o",
-				    ctx->path, (unsigned)s->mode);
+		                    "tree entry '%s' has unknown mode %06o",
+		                    ctx->path, (unsigned)s->mode);
 	}
 }
 
@@ -779,9 +787,9 @@ static int context_list_one(struct context *ctx)
 	if (git_tree_entry_filemode(te) == GIT_FILEMODE_TREE &&
 	    ctx->depth - 1 >= SP_CONTEXT_MAX_DEPTH)
 		return sp_error_set(SP_EINVALID,
-				    "directory '%s' is nested more than %d "
-				    "deep",
-				    ctx->walk.ptr, SP_CONTEXT_MAX_DEPTH);
+		                    "directory '%s' is nested more than %d "
+		                    "deep",
+		                    ctx->walk.ptr, SP_CONTEXT_MAX_DEPTH);
 
 	s = &ctx->ring[ctx->listing % CONTEXT_RING];
 	sp_buf_clear(&s->path);
@@ -873,7 +881,7 @@ static int context_open(struct context *ctx)
 	if (archive_write_set_format_pax_restricted(ctx->ar) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(ctx->ar, 0) != ARCHIVE_OK ||
 	    archive_write_open(ctx->ar, ctx, NULL, context_archive_write,
-			       NULL) != ARCHIVE_OK)
+	                       NULL) != ARCHIVE_OK)
 		return context_archive_error(ctx, "starting the archive");
 	return 0;
 }
@@ -884,13 +892,13 @@ int sp_context_tune(void)
 
 	if ((error = git_libgit2_init()) < 0 ||
 	    (error = git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE,
-				      (size_t)CONTEXT_PACK_WINDOW)) < 0 ||
+	                              (size_t)CONTEXT_PACK_WINDOW)) < 0 ||
 	    (error = git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT,
-				      (size_t)CONTEXT_PACK_MAPPED)) < 0 ||
+	                              (size_t)CONTEXT_PACK_MAPPED)) < 0 ||
 	    (error = git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE,
-				      (ssize_t)CONTEXT_OBJECT_CACHE)) < 0 ||
+	                              (ssize_t)CONTEXT_OBJECT_CACHE)) < 0 ||
 	    (error = git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION,
-				      0)) < 0)
+	                              0)) < 0)
 		return sp_repo__git_error(SP_ERROR, "cannot set up libgit2");
 	return 0;
 }
@@ -913,11 +921,10 @@ void sp_context__stream_counts(size_t *loose, size_t *packed)
 }
 
 int sp_context_write_cb(sp_repo *repo, const char *commit,
-			sp_context_write_fn write_fn, void *payload,
-			const sp_context_options *opts,
-			sp_context_stats *stats)
+                        sp_context_write_fn write_fn, void *payload,
+                        const sp_context_options *opts, sp_context_stats *stats)
 {
-	struct context ctx = { 0 };
+	struct context ctx = {0};
 	sp_context_stats local_stats;
 	char hex[SP_OID_HEXSZ + 1];
 	git_oid id;
@@ -967,7 +974,7 @@ int sp_context_write_cb(sp_repo *repo, const char *commit,
 	ctx.mtime = (time_t)git_commit_time(c);
 	if (git_repository_odb(&ctx.odb, repo->git) < 0) {
 		error = sp_repo__git_error(SP_ERROR,
-					   "cannot open the object database");
+		                           "cannot open the object database");
 		goto done;
 	}
 	context_push(&ctx, tree);
@@ -1013,10 +1020,10 @@ done:
 }
 
 int sp_context_write(sp_repo *repo, const char *commit, int fd,
-		     const sp_context_options *opts, sp_context_stats *stats)
+                     const sp_context_options *opts, sp_context_stats *stats)
 {
 	sigset_t pipe_set, old_set, pending;
-	struct timespec zero = { 0, 0 };
+	struct timespec zero = {0, 0};
 	int was_pending, error;
 
 	/* Block SIGPIPE so a vanished reader is EPIPE, then drop our own. */
@@ -1028,7 +1035,7 @@ int sp_context_write(sp_repo *repo, const char *commit, int fd,
 	was_pending = sigismember(&pending, SIGPIPE);
 
 	error = sp_context_write_cb(repo, commit, context_fd_write, &fd, opts,
-				    stats);
+	                            stats);
 
 	if (!was_pending)
 		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 &&

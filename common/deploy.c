@@ -7,12 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "context.h"
 #include "error.h"
 #include "fault.h"
 #include "probe.h"
 #include "webhook.h"
-#include "banned.h"
 
 #define DEPLOY_STOP_TIMEOUT 10
 #define DEPLOY_LOG_TAIL 20
@@ -24,35 +24,36 @@ static const struct {
 	long long memory;
 	const char *accelerator;
 } flavours[] = {
-	{ "cpu-basic", 2, 16 * GIB, NULL },
-	{ "cpu-upgrade", 8, 32 * GIB, NULL },
-	{ "t4-small", 4, 15 * GIB, "t4" },
-	{ "t4-medium", 8, 30 * GIB, "t4" },
-	{ "l4x1", 8, 30 * GIB, "l4" },
-	{ "l4x4", 48, 186 * GIB, "l4" },
-	{ "l40sx1", 8, 62 * GIB, "l40s" },
-	{ "l40sx4", 48, 382 * GIB, "l40s" },
-	{ "l40sx8", 192, 1534 * GIB, "l40s" },
-	{ "a10g-small", 4, 15 * GIB, "a10g" },
-	{ "a10g-large", 12, 46 * GIB, "a10g" },
-	{ "a10g-largex2", 24, 92 * GIB, "a10g" },
-	{ "a10g-largex4", 48, 184 * GIB, "a10g" },
-	{ "a100-large", 12, 142 * GIB, "a100" },
-	{ "a100x4", 48, 568 * GIB, "a100" },
-	{ "a100x8", 96, 1136 * GIB, "a100" },
-	{ "zero-a10g", 2, 16 * GIB, "a10g" },
+    {"cpu-basic", 2, 16 * GIB, NULL},
+    {"cpu-upgrade", 8, 32 * GIB, NULL},
+    {"t4-small", 4, 15 * GIB, "t4"},
+    {"t4-medium", 8, 30 * GIB, "t4"},
+    {"l4x1", 8, 30 * GIB, "l4"},
+    {"l4x4", 48, 186 * GIB, "l4"},
+    {"l40sx1", 8, 62 * GIB, "l40s"},
+    {"l40sx4", 48, 382 * GIB, "l40s"},
+    {"l40sx8", 192, 1534 * GIB, "l40s"},
+    {"a10g-small", 4, 15 * GIB, "a10g"},
+    {"a10g-large", 12, 46 * GIB, "a10g"},
+    {"a10g-largex2", 24, 92 * GIB, "a10g"},
+    {"a10g-largex4", 48, 184 * GIB, "a10g"},
+    {"a100-large", 12, 142 * GIB, "a100"},
+    {"a100x4", 48, 568 * GIB, "a100"},
+    {"a100x8", 96, 1136 * GIB, "a100"},
+    {"zero-a10g", 2, 16 * GIB, "a10g"},
 };
 
 static size_t deploy_flavour(const char *hardware)
 {
-	for (size_t i = 0; hardware && i < sizeof(flavours) / sizeof(flavours[0]); i++)
+	for (size_t i = 0;
+	     hardware && i < sizeof(flavours) / sizeof(flavours[0]); i++)
 		if (!strcmp(flavours[i].name, hardware))
 			return i;
 	return 0;
 }
 
 void sp_deploy_limits(double *cpus, long long *memory, const char *hardware,
-		      const sp_settings *settings)
+                      const sp_settings *settings)
 {
 	size_t f = deploy_flavour(hardware);
 
@@ -65,7 +66,7 @@ void sp_deploy_limits(double *cpus, long long *memory, const char *hardware,
 }
 
 static void deploy_say(const sp_deploy_options *opts, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void deploy_say(const sp_deploy_options *opts, const char *fmt, ...)
 {
@@ -102,13 +103,15 @@ static void deploy_duration(char *out, size_t size, long seconds)
 		snprintf(out, size, "%ld sec", seconds);
 }
 
-static int deploy_collect_log(int stream, const char *data, size_t len, void *payload)
+static int deploy_collect_log(int stream, const char *data, size_t len,
+                              void *payload)
 {
 	return sp_buf_put(payload, data, len);
 }
 
 /* The last lines of a container's log, redacted, for the error record. */
-static void deploy_log_tail(sp_buf *out, const sp_deploy_options *opts, const char *id)
+static void deploy_log_tail(sp_buf *out, const sp_deploy_options *opts,
+                            const char *id)
 {
 	sp_buf raw = SP_BUF_INIT;
 	sp_redact r;
@@ -118,7 +121,8 @@ static void deploy_log_tail(sp_buf *out, const sp_deploy_options *opts, const ch
 		sp_redact_add(&r, opts->secrets->items[i].value);
 	sp_engine_set_timeout(opts->engine, 10);
 	if (sp_engine_container_logs(opts->engine, id, DEPLOY_LOG_TAIL, 0, 0,
-				     deploy_collect_log, &raw) == 0 && raw.size) {
+	                             deploy_collect_log, &raw) == 0 &&
+	    raw.size) {
 		sp_buf_puts(out, "\nContainer logs:\n");
 		sp_redact_string(out, &r, raw.ptr, raw.size);
 	}
@@ -127,9 +131,11 @@ static void deploy_log_tail(sp_buf *out, const sp_deploy_options *opts, const ch
 	sp_buf_dispose(&raw);
 }
 
-/* The container's environment: variables, secrets, then the SPACE_* variables. */
-static void deploy_env(sp_buf *strings, const char ***out, const sp_deploy_options *opts,
-		       int host_port, double cpus, long long memory)
+/* The container's environment: variables, secrets, then the SPACE_* variables.
+ */
+static void deploy_env(sp_buf *strings, const char ***out,
+                       const sp_deploy_options *opts, int host_port,
+                       double cpus, long long memory)
 {
 	const sp_space *space = sp_store_space(opts->store);
 	const sp_settings *s = opts->settings;
@@ -141,20 +147,24 @@ static void deploy_env(sp_buf *strings, const char ***out, const sp_deploy_optio
 	count += opts->secrets ? opts->secrets->count : 0;
 	env = sp_calloc(count, sizeof(*env));
 	offsets = sp_calloc(count, sizeof(*offsets));
-#define ENV_ADD(...)                                            \
-	do {                                                    \
-		offsets[n++] = strings->size;                   \
-		sp_buf_printf(strings, __VA_ARGS__);            \
-		sp_buf_putc(strings, '\0');                     \
+#define ENV_ADD(...)                                                           \
+	do {                                                                   \
+		offsets[n++] = strings->size;                                  \
+		sp_buf_printf(strings, __VA_ARGS__);                           \
+		sp_buf_putc(strings, '\0');                                    \
 	} while (0)
 	for (size_t i = 0; opts->variables && i < opts->variables->count; i++)
-		ENV_ADD("%s=%s", opts->variables->items[i].name, opts->variables->items[i].value);
+		ENV_ADD("%s=%s", opts->variables->items[i].name,
+		        opts->variables->items[i].value);
 	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++)
-		ENV_ADD("%s=%s", opts->secrets->items[i].name, opts->secrets->items[i].value);
+		ENV_ADD("%s=%s", opts->secrets->items[i].name,
+		        opts->secrets->items[i].value);
 	ENV_ADD("SPACE_ID=%s", space->id);
 	ENV_ADD("SPACE_AUTHOR_NAME=%s", space->owner);
 	ENV_ADD("SPACE_REPO_NAME=%s", space->name);
-	ENV_ADD("SPACE_TITLE=%s", opts->config && opts->config->title ? opts->config->title : space->name);
+	ENV_ADD("SPACE_TITLE=%s", opts->config && opts->config->title
+	                              ? opts->config->title
+	                              : space->name);
 	ENV_ADD("SPACE_HOST=%s:%d", s->bind_address, host_port);
 	ENV_ADD("CPU_CORES=%g", cpus);
 	if (memory % GIB == 0)
@@ -177,26 +187,30 @@ static void deploy_restore(const sp_deploy_options *opts, const char *old)
 	if (!old)
 		return;
 	if (sp_engine_container_start(opts->engine, old) < 0)
-		deploy_say(opts, "spacehook: could not start the previous version again: %s",
-			   sp_error_last());
+		deploy_say(
+		    opts,
+		    "spacehook: could not start the previous version again: %s",
+		    sp_error_last());
 	else
-		deploy_say(opts, "spacehook: the previous version serves again");
+		deploy_say(opts,
+		           "spacehook: the previous version serves again");
 }
 
 /*
  * Remove every container of the Space but `keep1` and `keep2`: what a crashed
  * or canceled deploy left behind. Returns how many were removed.
  */
-static int deploy_remove_others(const sp_deploy_options *opts, const char *keep1,
-				const char *keep2)
+static int deploy_remove_others(const sp_deploy_options *opts,
+                                const char *keep1, const char *keep2)
 {
-	return sp_deploy_gc_containers(opts->engine, sp_store_space(opts->store), keep1, keep2);
+	return sp_deploy_gc_containers(
+	    opts->engine, sp_store_space(opts->store), keep1, keep2);
 }
 
-int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space, const char *keep1,
-			    const char *keep2)
+int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space,
+                            const char *keep1, const char *keep2)
 {
-	sp_container_list list = { 0 };
+	sp_container_list list = {0};
 	sp_buf filter = SP_BUF_INIT;
 	int removed = 0;
 
@@ -205,7 +219,8 @@ int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space, const char
 		for (size_t i = 0; i < list.count; i++) {
 			const char *cid = list.items[i].id;
 
-			if ((keep1 && !strcmp(cid, keep1)) || (keep2 && !strcmp(cid, keep2)))
+			if ((keep1 && !strcmp(cid, keep1)) ||
+			    (keep2 && !strcmp(cid, keep2)))
 				continue;
 			if (sp_engine_container_remove(engine, cid, 1) == 0)
 				removed++;
@@ -217,8 +232,8 @@ int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space, const char
 }
 
 /* Move the record to `stage`, save it, and tell the webhooks. */
-static void deploy_stage(const sp_deploy_options *opts, sp_state *state, const char *stage,
-			 const char *error)
+static void deploy_stage(const sp_deploy_options *opts, sp_state *state,
+                         const char *stage, const char *error)
 {
 	char *old = state->stage ? sp_strdup(state->stage) : NULL;
 
@@ -227,8 +242,9 @@ static void deploy_stage(const sp_deploy_options *opts, sp_state *state, const c
 		sp_state_set(&state->error, error);
 	sp_state_save(opts->store, state);
 	if (!old || strcmp(old, stage))
-		sp_webhook_notify(opts->settings, sp_store_space(opts->store)->id, opts->commit,
-				  old, stage, state->error);
+		sp_webhook_notify(opts->settings,
+		                  sp_store_space(opts->store)->id, opts->commit,
+		                  old, stage, state->error);
 	free(old);
 }
 
@@ -267,28 +283,32 @@ static int deploy_numeric_user(unsigned *uid, unsigned *gid, const char *user)
  * owner. A volume that already holds files keeps its owner.
  */
 static void deploy_own_data(const sp_deploy_options *opts, const char *volume,
-			    const char *user, const char *const *labels)
+                            const char *user, const char *const *labels)
 {
-	static const char *cmd[] = { "/nothing-runs-here", NULL };
-	const char *helper_labels[4] = { labels[0], "spacehook.managed=true",
-					 "spacehook.helper=data-owner", NULL };
-	sp_container_spec spec = { 0 };
-	sp_image_info info = { 0 };
+	static const char *cmd[] = {"/nothing-runs-here", NULL};
+	const char *helper_labels[4] = {labels[0], "spacehook.managed=true",
+	                                "spacehook.helper=data-owner", NULL};
+	sp_container_spec spec = {0};
+	sp_image_info info = {0};
 	sp_buf image = SP_BUF_INIT, tar = SP_BUF_INIT;
 	unsigned uid, gid;
 	char *id = NULL;
 	int error;
 
 	if (deploy_numeric_user(&uid, &gid, user) < 0) {
-		deploy_say(opts, "spacehook: warning: /data stays owned by root: "
-			   "spacehook.runAsUser '%s' is not a numeric uid[:gid]", user);
+		deploy_say(
+		    opts,
+		    "spacehook: warning: /data stays owned by root: "
+		    "spacehook.runAsUser '%s' is not a numeric uid[:gid]",
+		    user);
 		return;
 	}
 	sp_buf_printf(&image, "spacehook/data-owner:%u-%u", uid, gid);
 	error = sp_engine_image_inspect(&info, opts->engine, image.ptr);
 	if (error == SP_ENOTFOUND &&
 	    (error = sp_context_dir_archive(&tar, "data", uid, gid, 0755)) == 0)
-		error = sp_engine_image_import(opts->engine, image.ptr, tar.ptr, tar.size);
+		error = sp_engine_image_import(opts->engine, image.ptr, tar.ptr,
+		                               tar.size);
 	if (error == 0) {
 		spec.image = image.ptr;
 		spec.cmd = cmd;
@@ -301,11 +321,15 @@ static void deploy_own_data(const sp_deploy_options *opts, const char *volume,
 		spec.cap_drop_all = 1;
 		spec.pids_limit = 16;
 		spec.memory = 16LL * 1024 * 1024;
-		error = sp_engine_container_create(&id, opts->engine, NULL, &spec);
+		error =
+		    sp_engine_container_create(&id, opts->engine, NULL, &spec);
 	}
 	if (error < 0)
-		deploy_say(opts, "spacehook: warning: could not give /data to user %u:%u (%s); "
-			   "the app may not be able to write there", uid, gid, sp_error_last());
+		deploy_say(opts,
+		           "spacehook: warning: could not give /data to user "
+		           "%u:%u (%s); "
+		           "the app may not be able to write there",
+		           uid, gid, sp_error_last());
 	if (id)
 		sp_engine_container_remove(opts->engine, id, 1);
 	free(id);
@@ -317,16 +341,21 @@ static void deploy_own_data(const sp_deploy_options *opts, const char *volume,
 /* Give a healthy container the restart policy unless-stopped. */
 static void deploy_keep_running(const sp_deploy_options *opts, const char *id)
 {
-	static const char body[] = "{\"RestartPolicy\":{\"Name\":\"unless-stopped\"}}";
+	static const char body[] =
+	    "{\"RestartPolicy\":{\"Name\":\"unless-stopped\"}}";
 	sp_buf path = SP_BUF_INIT, answer = SP_BUF_INIT;
 	long status = 0;
 
 	sp_buf_printf(&path, "/containers/%s/update", id);
-	if (sp_engine_request(&answer, &status, opts->engine, "POST", path.ptr, body) < 0 ||
+	if (sp_engine_request(&answer, &status, opts->engine, "POST", path.ptr,
+	                      body) < 0 ||
 	    status != 200)
-		deploy_say(opts, "spacehook: warning: the Space will not come back by itself "
-			   "after an engine restart (%s)",
-			   status ? "the engine refused the restart policy" : sp_error_last());
+		deploy_say(opts,
+		           "spacehook: warning: the Space will not come back "
+		           "by itself "
+		           "after an engine restart (%s)",
+		           status ? "the engine refused the restart policy"
+		                  : sp_error_last());
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&answer);
 }
@@ -344,11 +373,13 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 {
 	const sp_settings *s = opts->settings;
 	const sp_space *space = sp_store_space(opts->store);
-	sp_container_spec spec = { 0 };
-	sp_container_info info = { 0 };
+	sp_container_spec spec = {0};
+	sp_container_info info = {0};
 	sp_buf strings = SP_BUF_INIT, name = SP_BUF_INIT, url = SP_BUF_INIT,
-	       probe_url = SP_BUF_INIT, volume = SP_BUF_INIT, message = SP_BUF_INIT;
-	sp_buf label_space = SP_BUF_INIT, label_commit = SP_BUF_INIT, network = SP_BUF_INIT;
+	       probe_url = SP_BUF_INIT, volume = SP_BUF_INIT,
+	       message = SP_BUF_INIT;
+	sp_buf label_space = SP_BUF_INIT, label_commit = SP_BUF_INIT,
+	       network = SP_BUF_INIT;
 	const char **env = NULL;
 	const char *labels[4];
 	char *id = NULL, *old = NULL, *old_image = NULL;
@@ -366,10 +397,13 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	old = state->container ? sp_strdup(state->container) : NULL;
 	old_image = state->image ? sp_strdup(state->image) : NULL;
 
-	if ((error = sp_store_port(&port, s->state_dir, space->id, s->bind_address,
-				   s->port_min, s->port_max)) < 0)
+	if ((error = sp_store_port(&port, s->state_dir, space->id,
+	                           s->bind_address, s->port_min, s->port_max)) <
+	    0)
 		goto failed;
-	sp_deploy_limits(&cpus, &memory, opts->config ? opts->config->suggested_hardware : NULL, s);
+	sp_deploy_limits(&cpus, &memory,
+	                 opts->config ? opts->config->suggested_hardware : NULL,
+	                 s);
 	deploy_env(&strings, &env, opts, port, cpus, memory);
 	sp_buf_printf(&label_space, "spacehook.space=%s", space->id);
 	sp_buf_printf(&label_commit, "spacehook.commit=%s", opts->commit);
@@ -396,12 +430,14 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	spec.log_max_files = s->log_max_files;
 	/* A network of its own: no other Space's container can reach it. */
 	sp_deploy_network_name(&network, space);
-	if ((error = sp_engine_network_create(opts->engine, network.ptr, labels)) < 0)
+	if ((error = sp_engine_network_create(opts->engine, network.ptr,
+	                                      labels)) < 0)
 		goto failed;
 	spec.network_mode = network.ptr;
 	if (s->persistent_storage) {
 		sp_buf_printf(&volume, "spacehook-%s-data", space->slug);
-		if ((error = sp_engine_volume_create(opts->engine, volume.ptr, labels)) < 0)
+		if ((error = sp_engine_volume_create(opts->engine, volume.ptr,
+		                                     labels)) < 0)
 			goto failed;
 		spec.volume = volume.ptr;
 		deploy_own_data(opts, volume.ptr, s->run_as_user, labels);
@@ -412,21 +448,25 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 		struct timespec now;
 
 		clock_gettime(CLOCK_REALTIME, &now);
-		sp_buf_printf(&name, "spacehook-%s-%.7s-%lld%03ld", space->slug, opts->commit,
-			      (long long)now.tv_sec, now.tv_nsec / 1000000);
+		sp_buf_printf(&name, "spacehook-%s-%.7s-%lld%03ld", space->slug,
+		              opts->commit, (long long)now.tv_sec,
+		              now.tv_nsec / 1000000);
 	}
-	if ((error = sp_engine_container_create(&id, opts->engine, name.ptr, &spec)) < 0)
+	if ((error = sp_engine_container_create(&id, opts->engine, name.ptr,
+	                                        &spec)) < 0)
 		goto failed;
 
 	sp_buf_printf(&url, "http://%s:%d", s->bind_address, port);
-	sp_buf_printf(&probe_url, "http://%s:%d/", deploy_probe_host(s->bind_address), port);
+	sp_buf_printf(&probe_url, "http://%s:%d/",
+	              deploy_probe_host(s->bind_address), port);
 	sp_state_set(&state->error, NULL);
 	state->host_port = port;
 	sp_state_set(&state->url, url.ptr);
 	deploy_stage(opts, state, "APP_STARTING", NULL);
 
 	if (old) {
-		error = sp_engine_container_stop(opts->engine, old, DEPLOY_STOP_TIMEOUT);
+		error = sp_engine_container_stop(opts->engine, old,
+		                                 DEPLOY_STOP_TIMEOUT);
 		if (error < 0 && error != SP_ENOTFOUND)
 			goto failed;
 		stopped = error == 0;
@@ -444,10 +484,13 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 			error = sp_error_set(SP_ECANCELED, "deploy canceled");
 			goto failed;
 		}
-		if ((error = sp_engine_container_inspect(&info, opts->engine, id)) < 0)
+		if ((error = sp_engine_container_inspect(&info, opts->engine,
+		                                         id)) < 0)
 			goto failed;
 		if (!info.running && !info.restarting) {
-			sp_buf_printf(&message, "Space failed to start. Exit code: %d", info.exit_code);
+			sp_buf_printf(&message,
+			              "Space failed to start. Exit code: %d",
+			              info.exit_code);
 			if (info.oom_killed)
 				sp_buf_puts(&message, " (out of memory)");
 			sp_container_info_dispose(&info);
@@ -460,7 +503,10 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 			break;
 		if (time(NULL) >= deadline) {
 			deploy_duration(duration, sizeof(duration), timeout);
-			sp_buf_printf(&message, "Launch timed out, space was not healthy after %s", duration);
+			sp_buf_printf(
+			    &message,
+			    "Launch timed out, space was not healthy after %s",
+			    duration);
 			error = sp_error_set(SP_ERUNTIME, "%s", message.ptr);
 			goto failed;
 		}
@@ -477,8 +523,10 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	/* The new container serves; keep the old image for rollback. */
 	if (old && sp_engine_container_remove(opts->engine, old, 1) < 0 &&
 	    sp_error_last_code() != SP_ENOTFOUND)
-		deploy_say(opts, "spacehook: warning: could not remove the old container: %s",
-			   sp_error_last());
+		deploy_say(opts,
+		           "spacehook: warning: could not remove the old "
+		           "container: %s",
+		           sp_error_last());
 	deploy_remove_others(opts, id, NULL);
 	if (old_image && strcmp(old_image, opts->image))
 		sp_state_set(&state->prev_image, old_image);
@@ -489,7 +537,8 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	sp_state_set(&state->error, NULL);
 	state->started_at = (long long)time(NULL);
 	deploy_stage(opts, state, "RUNNING", NULL);
-	sp_deploy_gc_images(opts->engine, space, state->image, state->prev_image);
+	sp_deploy_gc_images(opts->engine, space, state->image,
+	                    state->prev_image);
 	error = 0;
 	goto done;
 
@@ -499,12 +548,14 @@ failed:
 	if (id && started)
 		deploy_log_tail(&message, opts, id);
 	{
-		/* An engine message may quote the environment: no secret leaves here. */
+		/* An engine message may quote the environment: no secret leaves
+		 * here. */
 		sp_buf clean = SP_BUF_INIT;
 		sp_redact r;
 
 		sp_redact_init(&r, NULL, NULL);
-		for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++)
+		for (size_t i = 0; opts->secrets && i < opts->secrets->count;
+		     i++)
 			sp_redact_add(&r, opts->secrets->items[i].value);
 		sp_redact_string(&clean, &r, message.ptr, message.size);
 		sp_buf_sets(&message, clean.ptr);
@@ -517,8 +568,11 @@ failed:
 	if (stopped)
 		deploy_restore(opts, old);
 	sp_state_set(&state->building_commit, NULL);
-	deploy_stage(opts, state, error != SP_ECANCELED ? "RUNTIME_ERROR" : old ? "RUNNING" : "STOPPED",
-		     message.ptr);
+	deploy_stage(opts, state,
+	             error != SP_ECANCELED ? "RUNTIME_ERROR"
+	             : old                 ? "RUNNING"
+	                                   : "STOPPED",
+	             message.ptr);
 	if (error == 0)
 		error = SP_ERROR;
 done:
@@ -544,10 +598,10 @@ int sp_deploy_network_name(sp_buf *out, const sp_space *space)
 	return sp_buf_printf(out, "spacehook-%s", space->slug);
 }
 
-int sp_deploy_gc_images(sp_engine *engine, const sp_space *space, const char *keep1,
-			const char *keep2)
+int sp_deploy_gc_images(sp_engine *engine, const sp_space *space,
+                        const char *keep1, const char *keep2)
 {
-	sp_image_list list = { 0 };
+	sp_image_list list = {0};
 	sp_buf filter = SP_BUF_INIT;
 	int error;
 
@@ -562,7 +616,8 @@ int sp_deploy_gc_images(sp_engine *engine, const sp_space *space, const char *ke
 			if ((keep1 && !strcmp(img->tags[t], keep1)) ||
 			    (keep2 && !strcmp(img->tags[t], keep2)))
 				keep = 1;
-		if ((keep1 && !strcmp(img->id, keep1)) || (keep2 && !strcmp(img->id, keep2)))
+		if ((keep1 && !strcmp(img->id, keep1)) ||
+		    (keep2 && !strcmp(img->id, keep2)))
 			keep = 1;
 		if (!keep)
 			sp_engine_image_remove(engine, img->id, 1);

@@ -979,8 +979,9 @@ static int spec_to_json(cJSON **out, const sp_container_spec *spec)
 		 * No copy of the image's /data into an empty volume: it would
 		 * also reset the volume's owner at every start while empty.
 		 */
-		cJSON_AddBoolToObject(cJSON_AddObjectToObject(bind, "VolumeOptions"),
-		                      "NoCopy", !spec->volume_copy);
+		cJSON_AddBoolToObject(
+		    cJSON_AddObjectToObject(bind, "VolumeOptions"), "NoCopy",
+		    !spec->volume_copy);
 		cJSON_AddItemToArray(item, bind);
 	}
 	if (spec->network_mode)
@@ -1319,8 +1320,9 @@ void sp_container_info_dispose(sp_container_info *info)
  * GET a list of `path` (with a label filter when not NULL): `*answer` gets the
  * JSON array (caller deletes), `*n` its length.
  */
-static int engine_list(cJSON **answer, size_t *n, sp_engine *engine, const char *path,
-                       const char *label_filter, const char *what)
+static int engine_list(cJSON **answer, size_t *n, sp_engine *engine,
+                       const char *path, const char *label_filter,
+                       const char *what)
 {
 	sp_buf url = SP_BUF_INIT;
 	int error;
@@ -1328,10 +1330,12 @@ static int engine_list(cJSON **answer, size_t *n, sp_engine *engine, const char 
 	*n = 0;
 	sp_buf_puts(&url, path);
 	if ((error = engine_filter(&url, engine, "label", label_filter)) < 0 ||
-	    (error = engine_call(answer, engine, "GET", url.ptr, NULL, 0, 0, what)) < 0)
+	    (error = engine_call(answer, engine, "GET", url.ptr, NULL, 0, 0,
+	                         what)) < 0)
 		goto done;
 	if (!cJSON_IsArray(*answer)) {
-		error = sp_error_set(SP_EENGINE, "%s: the answer is not a list", what);
+		error = sp_error_set(SP_EENGINE, "%s: the answer is not a list",
+		                     what);
 		goto done;
 	}
 	*n = (size_t)cJSON_GetArraySize(*answer);
@@ -1583,8 +1587,8 @@ int sp_engine_image_list(sp_image_list *out, sp_engine *engine,
 
 	out->items = NULL;
 	out->count = 0;
-	if ((error = engine_list(&answer, &n, engine, "/images/json", label_filter,
-	                         "list images")) < 0)
+	if ((error = engine_list(&answer, &n, engine, "/images/json",
+	                         label_filter, "list images")) < 0)
 		goto done;
 	out->items = n ? sp_calloc(n, sizeof(*out->items)) : NULL;
 	cJSON_ArrayForEach(item, answer)
@@ -1724,8 +1728,8 @@ int sp_engine_network_remove(sp_engine *engine, const char *name)
 		                    name);
 	sp_buf_printf(&path, "/networks/%s", name);
 	sp_buf_printf(&what, "remove network '%s'", name);
-	error = engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0,
-	                    what.ptr);
+	error =
+	    engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
 	if (error == SP_EENGINE && strstr(sp_error_last(), "active endpoints"))
 		error = sp_error_set(SP_EEXISTS, "%s", sp_error_last());
 	sp_buf_dispose(&path);
@@ -1760,8 +1764,9 @@ int sp_engine_image_import(sp_engine *engine, const char *name,
 	                              0, what.ptr)) < 0)
 		goto done;
 	if ((error = sp_engine_image_inspect(&info, engine, name)) < 0)
-		error = sp_error_set(error, "%s: the engine made no such image: %s",
-		                     what.ptr, sp_error_last());
+		error =
+		    sp_error_set(error, "%s: the engine made no such image: %s",
+		                 what.ptr, sp_error_last());
 done:
 	sp_image_info_dispose(&info);
 	sp_buf_dispose(&path);

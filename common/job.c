@@ -26,8 +26,10 @@
 #include "webhook.h"
 
 #define JOB_KEEP_LOGS 20
-#define JOB_BUILD_CACHE_KEEP "24h" /* build cache unused for longer is pruned after a deploy */
-#define JOB_START_GRACE 15 /* seconds a queued job may wait for its worker to appear */
+#define JOB_BUILD_CACHE_KEEP                                                   \
+	"24h" /* build cache unused for longer is pruned after a deploy */
+#define JOB_START_GRACE                                                        \
+	15 /* seconds a queued job may wait for its worker to appear */
 
 typedef struct {
 	char id[SP_JOB_ID_MAX];
@@ -75,8 +77,9 @@ static int job_queue_read(job_entry *out, sp_store *store)
 	memset(out, 0, sizeof(*out));
 	if ((error = sp_store_readat(&text, store, "queue", 4096)) < 0)
 		goto done;
-	if (sscanf(text.ptr, "%63s %40s %u %lld", out->id, out->commit, &out->flags,
-		   &out->queued_at) != 4 || strlen(out->commit) != SP_OID_HEXSZ) {
+	if (sscanf(text.ptr, "%63s %40s %u %lld", out->id, out->commit,
+	           &out->flags, &out->queued_at) != 4 ||
+	    strlen(out->commit) != SP_OID_HEXSZ) {
 		error =
 		    sp_error_set(SP_EINVALID, "damaged queue file '%s/queue'",
 		                 sp_store_dir(store));
@@ -87,7 +90,8 @@ done:
 	return error;
 }
 
-static int job_write_status(sp_store *store, const char *id, const char *stage, const char *line)
+static int job_write_status(sp_store *store, const char *id, const char *stage,
+                            const char *line)
 {
 	sp_buf path = SP_BUF_INIT, text = SP_BUF_INIT;
 	int error;
@@ -169,8 +173,8 @@ done:
 	sp_buf_dispose(&path);
 }
 
-int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo_path,
-		   const char *commit, unsigned flags)
+int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store,
+                   const char *repo_path, const char *commit, unsigned flags)
 {
 	sp_buf text = SP_BUF_INIT, note = SP_BUF_INIT;
 	job_entry prev;
@@ -180,20 +184,26 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 	int lock, error;
 
 	if (strlen(commit) != SP_OID_HEXSZ)
-		return sp_error_set(SP_EINVALID, "not a full commit id: '%s'", commit);
+		return sp_error_set(SP_EINVALID, "not a full commit id: '%s'",
+		                    commit);
 	if ((lock = job_queue_lock(store)) < 0)
 		return lock;
-	/* A push from another repository mapping to the same id never builds. */
+	/* A push from another repository mapping to the same id never builds.
+	 */
 	if (repo_path && (error = sp_store_bind(store, repo_path, 0)) < 0)
 		goto done;
 	if (job_queue_read(&prev, store) == 0) {
-		if ((flags & SP_JOB_RESTART) && !(prev.flags & SP_JOB_RESTART)) {
+		if ((flags & SP_JOB_RESTART) &&
+		    !(prev.flags & SP_JOB_RESTART)) {
 			memcpy(id_out, prev.id, SP_JOB_ID_MAX);
 			error = 0;
 			goto done;
 		}
-		sp_buf_printf(&note, "spacehook: superseded by a newer push (%.7s): only the "
-			      "newest queued commit is built\n", commit);
+		sp_buf_printf(
+		    &note,
+		    "spacehook: superseded by a newer push (%.7s): only the "
+		    "newest queued commit is built\n",
+		    commit);
 		job_append_log(store, prev.id, note.ptr);
 		sp_buf_clear(&note);
 		sp_buf_printf(&note, "by %.7s", commit);
@@ -201,11 +211,14 @@ int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo
 	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(id_out, SP_JOB_ID_MAX, "%s-%.12s-%ld", stamp, commit, (long)getpid());
-	/* The log exists from the start, so a follower never waits on a missing file. */
+	snprintf(id_out, SP_JOB_ID_MAX, "%s-%.12s-%ld", stamp, commit,
+	         (long)getpid());
+	/* The log exists from the start, so a follower never waits on a missing
+	 * file. */
 	if ((error = job_append_log(store, id_out, "")) < 0)
 		goto done;
-	sp_buf_printf(&text, "%s %s %u %lld\n", id_out, commit, flags, (long long)now);
+	sp_buf_printf(&text, "%s %s %u %lld\n", id_out, commit, flags,
+	              (long long)now);
 	error = sp_store_writeat(store, "queue", text.ptr, text.size, 0600);
 	job_rotate_logs(store);
 done:
@@ -248,7 +261,8 @@ static int job_worker_log(sp_store *store)
 
 	fd = sp_store_openat(store, "worker.log", O_WRONLY | O_APPEND | O_CREAT,
 	                     0600);
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > (1 << 20) && ftruncate(fd, 0) < 0) {
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > (1 << 20) &&
+	    ftruncate(fd, 0) < 0) {
 		close(fd);
 		fd = -1;
 	}
@@ -258,11 +272,22 @@ static int job_worker_log(sp_store *store)
 int sp_job_start_worker(const sp_space *space, sp_store *store)
 {
 	static const char *const pass[] = {
-		"PATH", "HOME", "LANG", "LC_ALL", "TZ", "XDG_CONFIG_HOME", "DOCKER_HOST",
-		"DOCKER_CONFIG", "SPACEHOOK_PROGRAM", "GIT_CONFIG_NOSYSTEM",
-		"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "SPACEHOOK_FAULT",
+	    "PATH",
+	    "HOME",
+	    "LANG",
+	    "LC_ALL",
+	    "TZ",
+	    "XDG_CONFIG_HOME",
+	    "DOCKER_HOST",
+	    "DOCKER_CONFIG",
+	    "SPACEHOOK_PROGRAM",
+	    "GIT_CONFIG_NOSYSTEM",
+	    "ASAN_OPTIONS",
+	    "UBSAN_OPTIONS",
+	    "LSAN_OPTIONS",
+	    "SPACEHOOK_FAULT",
 	};
-	sp_proc_options opts = { 0 };
+	sp_proc_options opts = {0};
 	sp_buf program = SP_BUF_INIT;
 	sp_env env = SP_ENV_INIT;
 	const char *argv[4];
@@ -277,7 +302,8 @@ int sp_job_start_worker(const sp_space *space, sp_store *store)
 	argv[3] = NULL;
 	opts.argv = argv;
 	opts.envp = sp_env_array(&env);
-	/* What the worker itself says (a crash report, say) goes to worker.log. */
+	/* What the worker itself says (a crash report, say) goes to worker.log.
+	 */
 	opts.stdin_fd = -1;
 	opts.stdout_fd = job_worker_log(store);
 	opts.stderr_fd = -2;
@@ -353,7 +379,8 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 		if (done)
 			break;
 		if (sp_store_statat(&st, store, status.ptr) == 0) {
-			done = 1; /* read what was written before the status, then stop */
+			done = 1; /* read what was written before the status,
+			             then stop */
 			continue;
 		}
 		if (time(NULL) - last_check >= 2) {
@@ -362,9 +389,11 @@ int sp_job_follow(sp_buf *stage_out, sp_store *store, const char *id, int fd)
 			    (!job_still_queued(store, id) ||
 			     time(NULL) - started > JOB_START_GRACE) &&
 			    sp_store_statat(&st, store, status.ptr) < 0) {
-				const char *msg = "spacehook: error: the worker stopped before the "
-						  "job ended; see 'spacehook status' and "
-						  "'spacehook rebuild'\n";
+				const char *msg =
+				    "spacehook: error: the worker stopped "
+				    "before the "
+				    "job ended; see 'spacehook status' and "
+				    "'spacehook rebuild'\n";
 				sp_buf_clear(&shown);
 				sp_term_finish(&shown, &term);
 				sp_buf_puts(&shown, msg);
@@ -408,7 +437,8 @@ static int job_log_write(const char *data, size_t len, void *payload)
 	return job_write_all(log->fd, data, len) < 0 ? SP_EIO : 0;
 }
 
-static void job_say(job_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void job_say(job_log *log, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void job_say(job_log *log, const char *fmt, ...)
 {
@@ -485,7 +515,8 @@ static void job_slot_sweep(int fd, job_log *log)
  * Lock a free server slot into `*out`, sweeping every free one: 1 when
  * locked, 0 when all are held, SP_EINVALID for a bad state tree.
  */
-static int job_slot_server(int *out, const sp_settings *s, sp_store *store, job_log *log)
+static int job_slot_server(int *out, const sp_settings *s, sp_store *store,
+                           job_log *log)
 {
 	sp_buf path = SP_BUF_INIT;
 	int max = s->max_concurrent_builds > 0 ? s->max_concurrent_builds : 1;
@@ -515,8 +546,10 @@ static int job_slot_server(int *out, const sp_settings *s, sp_store *store, job_
 	return *out >= 0;
 }
 
-/* Lock one of the owner's slots into `*out`: 1, 0 when all are held, SP_EINVALID. */
-static int job_slot_owner(int *out, const sp_settings *s, sp_store *store, const char *owner)
+/* Lock one of the owner's slots into `*out`: 1, 0 when all are held,
+ * SP_EINVALID. */
+static int job_slot_owner(int *out, const sp_settings *s, sp_store *store,
+                          const char *owner)
 {
 	sp_buf path = SP_BUF_INIT;
 	int max = s->max_builds_per_owner > 0 ? s->max_builds_per_owner : 1;
@@ -553,14 +586,17 @@ static int job_slot_take(job_slot *out, const sp_settings *s, sp_store *store,
 			break;
 		}
 		if (out->owner < 0 &&
-		    (got = job_slot_owner(&out->owner, s, store, space->owner)) <= 0)
+		    (got = job_slot_owner(&out->owner, s, store,
+		                          space->owner)) <= 0)
 			why = 1;
-		else if ((got = job_slot_server(&out->server, s, store, log)) <= 0)
+		else if ((got = job_slot_server(&out->server, s, store, log)) <=
+		         0)
 			why = 2;
 		else
 			break;
 		if (got < 0) {
-			/* A state tree nobody else may change: said, and no build. */
+			/* A state tree nobody else may change: said, and no
+			 * build. */
 			job_say(log, "spacehook: error: %s", sp_error_last());
 			error = got;
 			break;
@@ -573,8 +609,11 @@ static int job_slot_take(job_slot *out, const sp_settings *s, sp_store *store,
 			    space->owner, s->max_builds_per_owner,
 			    s->max_builds_per_owner == 1 ? "" : "s");
 		else if (why == 2 && said != 2)
-			job_say(log, "spacehook: waiting for a build slot (%d builds run at "
-				"once: spacehook.maxConcurrentBuilds)", s->max_concurrent_builds);
+			job_say(log,
+			        "spacehook: waiting for a build slot (%d "
+			        "builds run at "
+			        "once: spacehook.maxConcurrentBuilds)",
+			        s->max_concurrent_builds);
 		said = why;
 		sleep(1);
 	}
@@ -621,10 +660,11 @@ typedef struct {
 } job_context;
 
 static void job_finish(job_context *ctx, sp_state *state, const job_entry *job,
-		       job_log *log, const char *stage_in, const char *error_in)
+                       job_log *log, const char *stage_in, const char *error_in)
 {
 	/* The arguments may point into *state itself: copy them first. */
-	char *stage = sp_strdup(stage_in), *error = error_in ? sp_strdup(error_in) : NULL;
+	char *stage = sp_strdup(stage_in),
+	     *error = error_in ? sp_strdup(error_in) : NULL;
 	char *old = state->stage ? sp_strdup(state->stage) : NULL;
 
 	sp_state_set(&state->stage, stage);
@@ -633,12 +673,14 @@ static void job_finish(job_context *ctx, sp_state *state, const job_entry *job,
 		sp_state_set(&state->error, error);
 	sp_state_save(ctx->store, state);
 	if (!old || strcmp(old, stage))
-		sp_webhook_notify(ctx->settings, ctx->space->id, job->commit, old, stage, error);
+		sp_webhook_notify(ctx->settings, ctx->space->id, job->commit,
+		                  old, stage, error);
 	free(old);
 	if (strcmp(stage, "RUNNING") || error) {
 		job_say(log, "spacehook: %s is %s%s%s", ctx->space->id, stage,
-			state->container && state->commit ? "; still serving " : "",
-			state->container && state->commit ? state->url : "");
+		        state->container && state->commit ? "; still serving "
+		                                          : "",
+		        state->container && state->commit ? state->url : "");
 	}
 	job_write_status(ctx->store, job->id, stage, error);
 	free(stage);
@@ -655,9 +697,12 @@ static void job_newest_commit(job_context *ctx, job_entry *job, job_log *log)
 	char head[SP_OID_HEXSZ + 1];
 
 	sp_buf_printf(&ref, "refs/heads/%s", ctx->settings->deploy_branch);
-	if (sp_repo_resolve(head, ctx->repo, ref.ptr) == 0 && strcmp(head, job->commit)) {
-		job_say(log, "spacehook: building %.7s, the newest commit of %s (queued: %.7s)",
-			head, ctx->settings->deploy_branch, job->commit);
+	if (sp_repo_resolve(head, ctx->repo, ref.ptr) == 0 &&
+	    strcmp(head, job->commit)) {
+		job_say(log,
+		        "spacehook: building %.7s, the newest commit of %s "
+		        "(queued: %.7s)",
+		        head, ctx->settings->deploy_branch, job->commit);
 		memcpy(job->commit, head, sizeof(head));
 	}
 	sp_buf_dispose(&ref);
@@ -669,13 +714,16 @@ static void job_newest_commit(job_context *ctx, job_entry *job, job_log *log)
  * commits that never went through pre-receive (rebuilds of older pushes).
  * Problems go to the log; returns SP_ECONFIG when the build must not run.
  */
-static int job_check_dockerfile(job_context *ctx, const job_entry *job, const sp_kv *variables,
-				const sp_redact *redact, job_log *log)
+static int job_check_dockerfile(job_context *ctx, const job_entry *job,
+                                const sp_kv *variables, const sp_redact *redact,
+                                job_log *log)
 {
-	static const char *const reserved[] = { SP_DOCKERFILE_IMAGE_PREFIX, NULL };
-	sp_buf data = SP_BUF_INIT, own = SP_BUF_INIT, text = SP_BUF_INIT, clean = SP_BUF_INIT;
+	static const char *const reserved[] = {SP_DOCKERFILE_IMAGE_PREFIX,
+	                                       NULL};
+	sp_buf data = SP_BUF_INIT, own = SP_BUF_INIT, text = SP_BUF_INIT,
+	       clean = SP_BUF_INIT;
 	sp_diag_list diags = SP_DIAG_LIST_INIT;
-	sp_dockerfile_options opts = { NULL, reserved, NULL };
+	sp_dockerfile_options opts = {NULL, reserved, NULL};
 	const char **args = sp_calloc(variables->count + 1, sizeof(*args));
 	sp_buf *pairs = sp_calloc(variables->count + 1, sizeof(*pairs));
 	size_t i, n = 0;
@@ -686,21 +734,26 @@ static int job_check_dockerfile(job_context *ctx, const job_entry *job, const sp
 		sp_buf_init(&pairs[i]);
 		if (sp_kv_name_reserved(variables->items[i].name))
 			continue;
-		sp_buf_printf(&pairs[i], "%s=%s", variables->items[i].name, variables->items[i].value);
+		sp_buf_printf(&pairs[i], "%s=%s", variables->items[i].name,
+		              variables->items[i].value);
 		args[n++] = pairs[i].ptr;
 	}
-	sp_buf_printf(&own, "%s%s", SP_DOCKERFILE_IMAGE_PREFIX, ctx->space->slug);
+	sp_buf_printf(&own, "%s%s", SP_DOCKERFILE_IMAGE_PREFIX,
+	              ctx->space->slug);
 	opts.own_repository = own.ptr;
 	opts.build_args = args;
-	if ((error = sp_repo_read_blob(&data, ctx->repo, job->commit, "Dockerfile",
-				       SP_DOCKERFILE_MAX_SIZE)) < 0) {
+	if ((error = sp_repo_read_blob(&data, ctx->repo, job->commit,
+	                               "Dockerfile", SP_DOCKERFILE_MAX_SIZE)) <
+	    0) {
 		job_say(log, "spacehook: error: %s", sp_error_last());
 		error = SP_ECONFIG;
 		goto done;
 	}
 	error = sp_dockerfile_check(&diags, data.ptr, data.size, &opts);
 	if (error < 0 && error != SP_ECONFIG) {
-		job_say(log, "spacehook: error: cannot check the Dockerfile: %s", sp_error_last());
+		job_say(log,
+		        "spacehook: error: cannot check the Dockerfile: %s",
+		        sp_error_last());
 		goto done;
 	}
 	sp_diag_render(&text, &diags, "Dockerfile");
@@ -724,14 +777,14 @@ static void job_run(job_context *ctx, job_entry *job)
 	const sp_settings *s = ctx->settings;
 	sp_spaceconfig *config = NULL;
 	sp_diag_list diags = SP_DIAG_LIST_INIT;
-	sp_kv secrets = { 0 }, variables = { 0 };
+	sp_kv secrets = {0}, variables = {0};
 	sp_buf path = SP_BUF_INIT, readme = SP_BUF_INIT, text = SP_BUF_INIT,
 	       image = SP_BUF_INIT, lspace = SP_BUF_INIT, lcommit = SP_BUF_INIT,
 	       clean = SP_BUF_INIT, salt = SP_BUF_INIT, cache_ns = SP_BUF_INIT;
 	sp_state state;
 	sp_engine *engine = NULL;
 	sp_redact redact;
-	job_log log = { -1 };
+	job_log log = {-1};
 	sp_entry_kind kind;
 	size_t size;
 	char stamp[32];
@@ -747,92 +800,119 @@ static void job_run(job_context *ctx, job_entry *job)
 	                         O_WRONLY | O_APPEND | O_CREAT, 0600);
 	if (log.fd < 0) {
 		log.fd = -1;
-		job_write_status(ctx->store, job->id, "BUILD_ERROR", "cannot write the job log");
+		job_write_status(ctx->store, job->id, "BUILD_ERROR",
+		                 "cannot write the job log");
 		goto done;
 	}
 	if ((error = sp_state_load(&state, ctx->store)) < 0) {
-		job_say(&log, "spacehook: error: %s (the record starts again)", sp_error_last());
+		job_say(&log, "spacehook: error: %s (the record starts again)",
+		        sp_error_last());
 		sp_state_init(&state);
 	}
 	gmtime_r(&queued, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
 	job_say(&log, "===== %s queued at %s / Commit SHA: %.7s =====",
-		job->flags & SP_JOB_RESTART ? "Restart" : "Build", stamp, job->commit);
+	        job->flags & SP_JOB_RESTART ? "Restart" : "Build", stamp,
+	        job->commit);
 
 	if (state.paused) {
-		job_say(&log, "spacehook: %s is paused: the push is kept, nothing is built; "
-			"'spacehook start %s' builds and runs the newest commit",
-			ctx->space->id, ctx->space->id);
+		job_say(
+		    &log,
+		    "spacehook: %s is paused: the push is kept, nothing is "
+		    "built; "
+		    "'spacehook start %s' builds and runs the newest commit",
+		    ctx->space->id, ctx->space->id);
 		job_write_status(ctx->store, job->id, "PAUSED", NULL);
 		goto done;
 	}
 	if (!(job->flags & SP_JOB_RESTART))
 		job_newest_commit(ctx, job, &log);
 
-	/* The config of the commit: the pushed README decides port and timeout. */
-	if ((error = sp_repo_read_blob(&readme, ctx->repo, job->commit, "README.md",
-				       SP_README_MAX_SIZE)) < 0) {
+	/* The config of the commit: the pushed README decides port and timeout.
+	 */
+	if ((error = sp_repo_read_blob(&readme, ctx->repo, job->commit,
+	                               "README.md", SP_README_MAX_SIZE)) < 0) {
 		job_say(&log, "spacehook: error: %s", sp_error_last());
-		job_finish(ctx, &state, job, &log, "CONFIG_ERROR", sp_error_last());
+		job_finish(ctx, &state, job, &log, "CONFIG_ERROR",
+		           sp_error_last());
 		goto done;
 	}
-	if (sp_spaceconfig_parse(&config, &diags, readme.ptr, readme.size) < 0) {
+	if (sp_spaceconfig_parse(&config, &diags, readme.ptr, readme.size) <
+	    0) {
 		sp_diag_render(&text, &diags, "README.md");
 		job_log_write(text.ptr, text.size, &log);
-		job_finish(ctx, &state, job, &log, "CONFIG_ERROR", "the Space config of README.md has errors");
+		job_finish(ctx, &state, job, &log, "CONFIG_ERROR",
+		           "the Space config of README.md has errors");
 		goto done;
 	}
-	if (sp_repo_entry(&kind, &size, ctx->repo, job->commit, "Dockerfile") < 0 ||
+	if (sp_repo_entry(&kind, &size, ctx->repo, job->commit, "Dockerfile") <
+	        0 ||
 	    (kind != SP_ENTRY_BLOB && kind != SP_ENTRY_EXEC)) {
-		job_say(&log, "spacehook: error: no Dockerfile at the root of %.7s", job->commit);
-		job_finish(ctx, &state, job, &log, "NO_APP_FILE", "no Dockerfile at the root of the repository");
+		job_say(&log,
+		        "spacehook: error: no Dockerfile at the root of %.7s",
+		        job->commit);
+		job_finish(ctx, &state, job, &log, "NO_APP_FILE",
+		           "no Dockerfile at the root of the repository");
 		goto done;
 	}
-	if ((error = sp_store_kv_load(&secrets, ctx->store, SP_KV_SECRETS)) < 0 ||
-	    (error = sp_store_kv_load(&variables, ctx->store, SP_KV_VARIABLES)) < 0) {
+	if ((error = sp_store_kv_load(&secrets, ctx->store, SP_KV_SECRETS)) <
+	        0 ||
+	    (error = sp_store_kv_load(&variables, ctx->store,
+	                              SP_KV_VARIABLES)) < 0) {
 		job_say(&log, "spacehook: error: %s", sp_error_last());
-		job_finish(ctx, &state, job, &log, "BUILD_ERROR", sp_error_last());
+		job_finish(ctx, &state, job, &log, "BUILD_ERROR",
+		           sp_error_last());
 		goto done;
 	}
 	sp_build_redact_secrets(&redact, &secrets);
 	if (!(job->flags & SP_JOB_RESTART) &&
 	    job_check_dockerfile(ctx, job, &variables, &redact, &log) < 0) {
-		job_finish(ctx, &state, job, &log, "CONFIG_ERROR", "the Dockerfile has errors");
+		job_finish(ctx, &state, job, &log, "CONFIG_ERROR",
+		           "the Dockerfile has errors");
 		goto done;
 	}
 
 	if (job->flags & SP_JOB_RESTART) {
 		if (!state.image) {
-			job_say(&log, "spacehook: nothing to restart: %s has no image yet", ctx->space->id);
-			job_finish(ctx, &state, job, &log, state.stage ? state.stage : "STOPPED", NULL);
+			job_say(&log,
+			        "spacehook: nothing to restart: %s has no "
+			        "image yet",
+			        ctx->space->id);
+			job_finish(ctx, &state, job, &log,
+			           state.stage ? state.stage : "STOPPED", NULL);
 			goto done;
 		}
 		sp_buf_sets(&image, state.image);
 	} else {
-		sp_build_options b = { 0 };
+		sp_build_options b = {0};
 		const char *labels[3];
 
 		{
 			char *old = state.stage ? sp_strdup(state.stage) : NULL;
-			const char *stage = state.container ? "RUNNING_BUILDING" : "BUILDING";
+			const char *stage =
+			    state.container ? "RUNNING_BUILDING" : "BUILDING";
 
 			sp_state_set(&state.stage, stage);
 			sp_state_set(&state.building_commit, job->commit);
 			sp_state_save(ctx->store, &state);
-			sp_webhook_notify(s, ctx->space->id, job->commit, old, stage, NULL);
+			sp_webhook_notify(s, ctx->space->id, job->commit, old,
+			                  stage, NULL);
 			free(old);
 		}
-		if ((error = job_slot_take(&slot, s, ctx->store, ctx->space, &log)) < 0) {
+		if ((error = job_slot_take(&slot, s, ctx->store, ctx->space,
+		                           &log)) < 0) {
 			if (error == SP_ECANCELED)
-				job_finish(ctx, &state, job, &log,
-				           state.container ? "RUNNING" : "STOPPED",
-				           "build canceled by the administrator");
+				job_finish(
+				    ctx, &state, job, &log,
+				    state.container ? "RUNNING" : "STOPPED",
+				    "build canceled by the administrator");
 			else
 				job_finish(ctx, &state, job, &log,
 				           "BUILD_ERROR", sp_error_last());
 			goto done;
 		}
-		sp_buf_printf(&image, "spacehook/%s:%.12s", ctx->space->slug, job->commit);
+		sp_buf_printf(&image, "spacehook/%s:%.12s", ctx->space->slug,
+		              job->commit);
 		sp_buf_printf(&lspace, "spacehook.space=%s", ctx->space->id);
 		sp_buf_printf(&lcommit, "spacehook.commit=%s", job->commit);
 		labels[0] = lspace.ptr;
@@ -847,18 +927,22 @@ static void job_run(job_context *ctx, job_entry *job)
 		b.variables = &variables;
 		b.secrets = &secrets;
 		b.no_cache = !!(job->flags & SP_JOB_NO_CACHE);
-		/* No layer or cache mount crosses Spaces or outlives a secret. */
+		/* No layer or cache mount crosses Spaces or outlives a secret.
+		 */
 		{
 			unsigned char key[SP_STORE_KEY_SIZE];
 
 			error = sp_store_cache_key(key, s->state_dir);
 			if (error == 0)
-				error = sp_build_cache_salt(&salt, key, sizeof(key), ctx->space->id,
-							    &secrets);
+				error = sp_build_cache_salt(
+				    &salt, key, sizeof(key), ctx->space->id,
+				    &secrets);
 			memset(key, 0, sizeof(key));
 			if (error < 0) {
-				job_say(&log, "spacehook: error: %s", sp_error_last());
-				job_finish(ctx, &state, job, &log, "BUILD_ERROR", sp_error_last());
+				job_say(&log, "spacehook: error: %s",
+				        sp_error_last());
+				job_finish(ctx, &state, job, &log,
+				           "BUILD_ERROR", sp_error_last());
 				goto done;
 			}
 		}
@@ -884,12 +968,16 @@ static void job_run(job_context *ctx, job_entry *job)
 		}
 		if (error < 0) {
 			sp_buf_clear(&clean);
-			sp_redact_string(&clean, &redact, sp_error_last(), strlen(sp_error_last()));
+			sp_redact_string(&clean, &redact, sp_error_last(),
+			                 strlen(sp_error_last()));
 			job_say(&log, "spacehook: error: %s", clean.ptr);
 			job_finish(ctx, &state, job, &log,
-				   error != SP_ECANCELED ? "BUILD_ERROR"
-				   : state.container ? "RUNNING" : "STOPPED",
-				   error == SP_ECANCELED ? "build canceled by the administrator" : clean.ptr);
+			           error != SP_ECANCELED ? "BUILD_ERROR"
+			           : state.container     ? "RUNNING"
+			                                 : "STOPPED",
+			           error == SP_ECANCELED
+			               ? "build canceled by the administrator"
+			               : clean.ptr);
 			goto done;
 		}
 	}
@@ -902,7 +990,7 @@ static void job_run(job_context *ctx, job_entry *job)
 		goto done;
 	}
 	{
-		sp_deploy_options d = { 0 };
+		sp_deploy_options d = {0};
 
 		d.settings = s;
 		d.store = ctx->store;
@@ -919,15 +1007,18 @@ static void job_run(job_context *ctx, job_entry *job)
 	}
 	if (state.error) {
 		sp_buf_clear(&clean);
-		sp_redact_string(&clean, &redact, state.error, strlen(state.error));
+		sp_redact_string(&clean, &redact, state.error,
+		                 strlen(state.error));
 		sp_state_set(&state.error, clean.ptr);
 	}
 	if (error < 0) {
-		job_finish(ctx, &state, job, &log, state.stage ? state.stage : "RUNTIME_ERROR",
-			   state.error);
+		job_finish(ctx, &state, job, &log,
+		           state.stage ? state.stage : "RUNTIME_ERROR",
+		           state.error);
 		goto done;
 	}
-	job_say(&log, "spacehook: %s is RUNNING on %s (%.7s)", ctx->space->id, state.url, job->commit);
+	job_say(&log, "spacehook: %s is RUNNING on %s (%.7s)", ctx->space->id,
+	        state.url, job->commit);
 	job_finish(ctx, &state, job, &log, "RUNNING", NULL);
 	/*
 	 * After the pusher has been told: build cache nothing used for a day
@@ -973,12 +1064,14 @@ static int job_dequeue(job_entry *out, sp_store *store)
 
 static int job_repo_path(sp_buf *out, sp_store *store)
 {
-	return sp_store_binding(out, sp_store_state_dir(store), sp_store_space(store));
+	return sp_store_binding(out, sp_store_state_dir(store),
+	                        sp_store_space(store));
 }
 
 /* Settings as the Space's repository sees them (its own config included). */
-static int job_open(sp_repo **repo_out, sp_settings *settings, sp_store **store_out,
-		    const sp_space *space, const sp_settings *base)
+static int job_open(sp_repo **repo_out, sp_settings *settings,
+                    sp_store **store_out, const sp_space *space,
+                    const sp_settings *base)
 {
 	sp_buf repo_path = SP_BUF_INIT;
 	int error;
@@ -1017,7 +1110,7 @@ static int job_lock_as_worker(int *lock, sp_store *store)
 
 int sp_job_work(const sp_space *space)
 {
-	sp_settings base = { 0 }, settings = { 0 };
+	sp_settings base = {0}, settings = {0};
 	sp_store *store = NULL;
 	sp_repo *repo = NULL;
 	sp_buf pidtext = SP_BUF_INIT;
@@ -1044,14 +1137,15 @@ int sp_job_work(const sp_space *space)
 		sp_store_writeat(store, "worker.pid", pidtext.ptr, pidtext.size,
 		                 0600);
 		while (!job_cancel && job_dequeue(&job, store) == 0) {
-			job_context ctx = { &settings, store, repo, space };
+			job_context ctx = {&settings, store, repo, space};
 
 			job_run(&ctx, &job);
 		}
 		sp_store_unlinkat(store, "worker.pid");
 		sp_store_unlock(lock);
 		lock = -1;
-		/* A push may have queued a job after the last look: look again. */
+		/* A push may have queued a job after the last look: look again.
+		 */
 		if (job_cancel || job_queue_read(&job, store) < 0)
 			break;
 	}
@@ -1069,9 +1163,9 @@ done:
 }
 
 int sp_job_submit(char id_out[SP_JOB_ID_MAX], const sp_settings *settings,
-		  const sp_space *space, unsigned flags)
+                  const sp_space *space, unsigned flags)
 {
-	sp_settings repo_settings = { 0 };
+	sp_settings repo_settings = {0};
 	sp_store *store = NULL;
 	sp_repo *repo = NULL;
 	sp_state state;
@@ -1079,7 +1173,8 @@ int sp_job_submit(char id_out[SP_JOB_ID_MAX], const sp_settings *settings,
 	int error;
 
 	sp_state_init(&state);
-	if ((error = job_open(&repo, &repo_settings, &store, space, settings)) < 0 ||
+	if ((error = job_open(&repo, &repo_settings, &store, space, settings)) <
+	        0 ||
 	    (error = sp_state_load(&state, store)) < 0)
 		goto done;
 	if (state.commit && (flags & SP_JOB_RESTART)) {
@@ -1088,7 +1183,8 @@ int sp_job_submit(char id_out[SP_JOB_ID_MAX], const sp_settings *settings,
 	} else {
 		sp_buf ref = SP_BUF_INIT;
 
-		sp_buf_printf(&ref, "refs/heads/%s", repo_settings.deploy_branch);
+		sp_buf_printf(&ref, "refs/heads/%s",
+		              repo_settings.deploy_branch);
 		error = sp_repo_resolve(commit, repo, ref.ptr);
 		sp_buf_dispose(&ref);
 		if (error < 0)
@@ -1105,7 +1201,8 @@ done:
 	return error;
 }
 
-int sp_job_restart(const sp_settings *settings, const sp_space *space, sp_buf *message)
+int sp_job_restart(const sp_settings *settings, const sp_space *space,
+                   sp_buf *message)
 {
 	sp_store *store = NULL;
 	sp_state state;
@@ -1119,18 +1216,24 @@ int sp_job_restart(const sp_settings *settings, const sp_space *space, sp_buf *m
 		goto done;
 	if (!state.container || state.paused) {
 		if (message)
-			sp_buf_printf(message, "%s is not running: the change applies at its next start",
-				      space->id);
+			sp_buf_printf(message,
+			              "%s is not running: the change applies "
+			              "at its next start",
+			              space->id);
 		goto done;
 	}
 	if ((error = sp_job_submit(id, settings, space, SP_JOB_RESTART)) < 0)
 		goto done;
 	error = sp_job_follow(&stage, store, id, STDERR_FILENO);
 	if (error < 0)
-		error = sp_error_set(SP_ERUNTIME, "the restart of %s ended %s (see 'spacehook "
-				     "status %s')", space->id, stage.ptr, space->id);
+		error =
+		    sp_error_set(SP_ERUNTIME,
+		                 "the restart of %s ended %s (see 'spacehook "
+		                 "status %s')",
+		                 space->id, stage.ptr, space->id);
 	else if (message)
-		sp_buf_printf(message, "%s restarted: %s", space->id, stage.ptr);
+		sp_buf_printf(message, "%s restarted: %s", space->id,
+		              stage.ptr);
 done:
 	sp_state_dispose(&state);
 	sp_store_free(store);
@@ -1234,8 +1337,11 @@ int sp_job_cancel(int *canceled, sp_store *store, int wait_seconds)
 		return lock;
 	if (job_queue_read(&queued, store) == 0) {
 		sp_store_unlinkat(store, "queue");
-		job_append_log(store, queued.id, "spacehook: canceled by the administrator before it started\n");
-		job_write_status(store, queued.id, "CANCELED", "canceled by the administrator");
+		job_append_log(store, queued.id,
+		               "spacehook: canceled by the administrator "
+		               "before it started\n");
+		job_write_status(store, queued.id, "CANCELED",
+		                 "canceled by the administrator");
 		count++;
 	}
 	job_queue_unlock(lock);
@@ -1244,8 +1350,10 @@ int sp_job_cancel(int *canceled, sp_store *store, int wait_seconds)
 		for (int i = 0; i < wait_seconds * 10 && kill(pid, 0) == 0; i++)
 			usleep(100 * 1000);
 		if (kill(pid, 0) == 0) {
-			return sp_error_set(SP_ETIMEOUT, "the worker (pid %ld) is still stopping after %d s",
-					    (long)pid, wait_seconds);
+			return sp_error_set(
+			    SP_ETIMEOUT,
+			    "the worker (pid %ld) is still stopping after %d s",
+			    (long)pid, wait_seconds);
 		}
 	}
 	if (canceled)
@@ -1268,9 +1376,11 @@ int sp_job_pause(const sp_settings *settings, sp_store *store, int paused)
 	state.paused = paused;
 	if (paused) {
 		if (state.container) {
-			if ((error = sp_engine_new(&engine, settings->docker_host)) < 0)
+			if ((error = sp_engine_new(&engine,
+			                           settings->docker_host)) < 0)
 				goto done;
-			error = sp_engine_container_stop(engine, state.container, 10);
+			error = sp_engine_container_stop(engine,
+			                                 state.container, 10);
 			if (error < 0 && error != SP_ENOTFOUND)
 				goto done;
 		}
@@ -1283,8 +1393,8 @@ int sp_job_pause(const sp_settings *settings, sp_store *store, int paused)
 			sp_state_set(&state.stage, "PAUSED");
 		error = sp_state_save(store, &state);
 		if (error == 0 && paused && (!old || strcmp(old, "PAUSED")))
-			sp_webhook_notify(settings, sp_store_space(store)->id, state.commit, old,
-					  "PAUSED", NULL);
+			sp_webhook_notify(settings, sp_store_space(store)->id,
+			                  state.commit, old, "PAUSED", NULL);
 		free(old);
 	}
 done:
@@ -1295,24 +1405,27 @@ done:
 	return error;
 }
 
-int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers, int *images)
+int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers,
+              int *images)
 {
 	const sp_space *space = sp_store_space(store);
 	sp_engine *engine = NULL;
-	sp_image_list before = { 0 }, after = { 0 };
+	sp_image_list before = {0}, after = {0};
 	sp_buf filter = SP_BUF_INIT;
 	sp_state state;
 	int lock = -1, error;
 
 	sp_state_init(&state);
-	/* Not while a job runs: its new container and image are not recorded yet. */
+	/* Not while a job runs: its new container and image are not recorded
+	 * yet. */
 	if ((error = sp_store_lock(&lock, store, 0)) < 0 ||
 	    (error = sp_state_load(&state, store)) < 0 ||
 	    (error = sp_engine_new(&engine, settings->docker_host)) < 0)
 		goto done;
 	sp_buf_printf(&filter, "spacehook.space=%s", space->id);
 	sp_engine_image_list(&before, engine, filter.ptr);
-	*containers += sp_deploy_gc_containers(engine, space, state.container, NULL);
+	*containers +=
+	    sp_deploy_gc_containers(engine, space, state.container, NULL);
 	if (!state.container) {
 		/* Nothing serves: the Space's network goes too. */
 		sp_buf network = SP_BUF_INIT;
@@ -1344,12 +1457,14 @@ static int job_stage_is(const sp_state *state, const char *const *stages)
 	return 0;
 }
 
-int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine, sp_state *state)
+int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine,
+                     sp_state *state)
 {
-	static const char *const in_job[] = { "BUILDING", "RUNNING_BUILDING", "APP_STARTING",
-					      "RUNNING_APP_STARTING", NULL };
-	static const char *const serving[] = { "RUNNING", NULL };
-	sp_container_info info = { 0 };
+	static const char *const in_job[] = {"BUILDING", "RUNNING_BUILDING",
+	                                     "APP_STARTING",
+	                                     "RUNNING_APP_STARTING", NULL};
+	static const char *const serving[] = {"RUNNING", NULL};
+	sp_container_info info = {0};
 	sp_buf message = SP_BUF_INIT;
 	int lock = -1, error, running = 0, exists = 0, exit_code = 0, dirty = 0;
 
@@ -1362,7 +1477,8 @@ int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine, sp_state 
 	if ((error = sp_state_load(state, store)) < 0)
 		goto done;
 	if (state->container) {
-		error = sp_engine_container_inspect(&info, engine, state->container);
+		error = sp_engine_container_inspect(&info, engine,
+		                                    state->container);
 		if (error < 0 && error != SP_ENOTFOUND)
 			goto done;
 		exists = error == 0;
@@ -1371,18 +1487,28 @@ int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine, sp_state 
 		error = 0;
 	}
 	if (job_stage_is(state, in_job)) {
-		sp_buf_printf(&message, "the worker stopped during %s; 'spacehook rebuild %s' "
-			      "runs the job again", state->stage, sp_store_space(store)->id);
-		sp_state_set(&state->stage, running ? "RUNNING" : "RUNTIME_ERROR");
+		sp_buf_printf(
+		    &message,
+		    "the worker stopped during %s; 'spacehook rebuild %s' "
+		    "runs the job again",
+		    state->stage, sp_store_space(store)->id);
+		sp_state_set(&state->stage,
+		             running ? "RUNNING" : "RUNTIME_ERROR");
 		sp_state_set(&state->building_commit, NULL);
 		dirty = 1;
 	} else if (job_stage_is(state, serving) && !running && !state->paused) {
 		if (!state->container || !exists)
-			sp_buf_printf(&message, "the container is gone; 'spacehook restart %s' "
-				      "runs the Space again", sp_store_space(store)->id);
+			sp_buf_printf(
+			    &message,
+			    "the container is gone; 'spacehook restart %s' "
+			    "runs the Space again",
+			    sp_store_space(store)->id);
 		else
-			sp_buf_printf(&message, "Space stopped. Exit code: %d; 'spacehook restart %s' "
-				      "runs it again", exit_code, sp_store_space(store)->id);
+			sp_buf_printf(&message,
+			              "Space stopped. Exit code: %d; "
+			              "'spacehook restart %s' "
+			              "runs it again",
+			              exit_code, sp_store_space(store)->id);
 		sp_state_set(&state->stage, "RUNTIME_ERROR");
 		dirty = 1;
 	}
@@ -1400,13 +1526,14 @@ done:
 	return error;
 }
 
-int sp_job_forget(const sp_settings *settings, sp_store *store, int data, sp_buf *report)
+int sp_job_forget(const sp_settings *settings, sp_store *store, int data,
+                  sp_buf *report)
 {
 	const sp_space *space = sp_store_space(store);
 	sp_engine *engine = NULL;
 	sp_buf name = SP_BUF_INIT;
 	int lock = -1, error, containers, images = 0;
-	sp_image_list list = { 0 };
+	sp_image_list list = {0};
 
 	if ((error = sp_job_cancel(NULL, store, 60)) < 0 ||
 	    (error = sp_store_lock(&lock, store, 1)) < 0 ||
@@ -1422,8 +1549,10 @@ int sp_job_forget(const sp_settings *settings, sp_store *store, int data, sp_buf
 	error = sp_engine_network_remove(engine, name.ptr);
 	if (error < 0 && error != SP_ENOTFOUND)
 		goto done;
-	sp_buf_printf(report, "%s: removed %d container%s, %d image%s, its network", space->id,
-		      containers, containers == 1 ? "" : "s", images, images == 1 ? "" : "s");
+	sp_buf_printf(report,
+	              "%s: removed %d container%s, %d image%s, its network",
+	              space->id, containers, containers == 1 ? "" : "s", images,
+	              images == 1 ? "" : "s");
 	sp_buf_clear(&name);
 	sp_buf_printf(&name, "spacehook-%s-data", space->slug);
 	if (data) {
@@ -1434,9 +1563,13 @@ int sp_job_forget(const sp_settings *settings, sp_store *store, int data, sp_buf
 	}
 	if ((error = sp_store_remove(store)) < 0)
 		goto done;
-	sp_buf_puts(report, " and its state (record, secrets, variables, logs, binding)");
+	sp_buf_puts(
+	    report,
+	    " and its state (record, secrets, variables, logs, binding)");
 	if (!data)
-		sp_buf_printf(report, "; the volume %s is kept (--data removes it)", name.ptr);
+		sp_buf_printf(report,
+		              "; the volume %s is kept (--data removes it)",
+		              name.ptr);
 	error = 0;
 done:
 	if (lock >= 0)

@@ -59,7 +59,7 @@ int sp_env_pass(sp_env *env, const char *name)
 
 char *const *sp_env_array(sp_env *env)
 {
-	static char *empty[] = { NULL };
+	static char *empty[] = {NULL};
 
 	return env->count ? env->vars : empty;
 }
@@ -118,11 +118,17 @@ static void proc_exec_child(const sp_proc_options *opts, int errpipe,
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* dup2 order: a source may be 0..2 itself, so duplicate upwards first. */
+	/* dup2 order: a source may be 0..2 itself, so duplicate upwards first.
+	 */
 	{
-		int in = opts->stdin_fd >= 0 ? fcntl(opts->stdin_fd, F_DUPFD_CLOEXEC, 3) : devnull;
-		int out = opts->stdout_fd >= 0 ? fcntl(opts->stdout_fd, F_DUPFD_CLOEXEC, 3) : devnull;
-		int er = err_fd >= 0 ? fcntl(err_fd, F_DUPFD_CLOEXEC, 3) : devnull;
+		int in = opts->stdin_fd >= 0
+		             ? fcntl(opts->stdin_fd, F_DUPFD_CLOEXEC, 3)
+		             : devnull;
+		int out = opts->stdout_fd >= 0
+		              ? fcntl(opts->stdout_fd, F_DUPFD_CLOEXEC, 3)
+		              : devnull;
+		int er =
+		    err_fd >= 0 ? fcntl(err_fd, F_DUPFD_CLOEXEC, 3) : devnull;
 
 		proc_child_fd(in, 0, devnull);
 		proc_child_fd(out, 1, devnull);
@@ -167,8 +173,9 @@ int sp_proc_spawn(pid_t *pid_out, const sp_proc_options *opts)
 	if (n == sizeof(child_errno)) {
 		waitpid(pid, NULL, 0);
 		errno = child_errno;
-		return sp_error_set_os(errno == ENOENT ? SP_ENOTFOUND : SP_ERROR,
-				       "cannot run '%s'", opts->argv[0]);
+		return sp_error_set_os(errno == ENOENT ? SP_ENOTFOUND
+		                                       : SP_ERROR,
+		                       "cannot run '%s'", opts->argv[0]);
 	}
 	*pid_out = pid;
 	return 0;
@@ -342,12 +349,14 @@ int sp_proc_detach(const sp_proc_options *opts)
 	close(errpipe[0]);
 	if (n == sizeof(child_errno)) {
 		errno = child_errno;
-		return sp_error_set_os(SP_ERROR, "cannot run '%s'", opts->argv[0]);
+		return sp_error_set_os(SP_ERROR, "cannot run '%s'",
+		                       opts->argv[0]);
 	}
 	return 0;
 }
 
-int sp_proc_capture(int *status_out, sp_buf *out, size_t max, const sp_proc_options *opts)
+int sp_proc_capture(int *status_out, sp_buf *out, size_t max,
+                    const sp_proc_options *opts)
 {
 	sp_proc_options o = *opts;
 	int fds[2], error;

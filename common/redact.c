@@ -8,7 +8,8 @@
 #include "error.h"
 
 #define REDACT_MASK "***"
-#define REDACT_EXACT_KEEP_MAX 4096 /* longest secret whose prefixes are looked for exactly */
+#define REDACT_EXACT_KEEP_MAX                                                  \
+	4096 /* longest secret whose prefixes are looked for exactly */
 
 void sp_redact_init(sp_redact *r, sp_redact_sink sink, void *payload)
 {
@@ -80,14 +81,16 @@ int sp_redact_add(sp_redact *r, const char *value)
 }
 
 /* The length of the longest secret starting at data[i], or 0. */
-static size_t redact_match(const sp_redact *r, const char *data, size_t size, size_t i)
+static size_t redact_match(const sp_redact *r, const char *data, size_t size,
+                           size_t i)
 {
 	size_t best = 0;
 
 	for (size_t k = 0; k < r->count; k++) {
 		size_t len = r->lens[k];
 
-		if (len > best && i + len <= size && data[i] == r->values[k][0] &&
+		if (len > best && i + len <= size &&
+		    data[i] == r->values[k][0] &&
 		    !memcmp(data + i, r->values[k], len))
 			best = len;
 	}
@@ -99,7 +102,7 @@ static size_t redact_match(const sp_redact *r, const char *data, size_t size, si
  * it. Returns how many bytes of data were consumed.
  */
 static size_t redact_span(sp_buf *out, const sp_redact *r, const char *data,
-			  size_t size, size_t limit)
+                          size_t size, size_t limit)
 {
 	size_t i = 0, run = 0;
 
@@ -120,7 +123,8 @@ static size_t redact_span(sp_buf *out, const sp_redact *r, const char *data,
 	return i;
 }
 
-int sp_redact_string(sp_buf *out, const sp_redact *r, const char *data, size_t len)
+int sp_redact_string(sp_buf *out, const sp_redact *r, const char *data,
+                     size_t len)
 {
 	redact_span(out, r, data, len, len);
 	return 0;

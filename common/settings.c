@@ -503,8 +503,9 @@ static int collect_spaces(const char *value, void *payload)
 		if ((error = check_space_pattern(word.ptr)) < 0)
 			break;
 		if (list->count >= SETTINGS_SPACES_MAX)
-			error = sp_error_set(SP_EINVALID, "more than %d patterns",
-			                     SETTINGS_SPACES_MAX);
+			error =
+			    sp_error_set(SP_EINVALID, "more than %d patterns",
+			                 SETTINGS_SPACES_MAX);
 		else
 			list->items[list->count++] = sp_strdup(word.ptr);
 	}
@@ -641,10 +642,11 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 			s->build_log_max = (size_t)n;
 		break;
 	case KIND_BOOL:
-		error = sp_settings_parse_bool(
-		    !strcmp(def->key, "spacehook.space") ? &s->space
-		                                         : &s->persistent_storage,
-		    value);
+		error =
+		    sp_settings_parse_bool(!strcmp(def->key, "spacehook.space")
+		                               ? &s->space
+		                               : &s->persistent_storage,
+		                           value);
 		break;
 	case KIND_INT:
 		if ((error = parse_int_in(&n, value, def->min, def->max)) < 0)
@@ -679,7 +681,9 @@ static void settings_defaults(sp_settings *s)
 	 * lack buildx (`spacehook doctor` tells).
 	 */
 	if (!docker_cli || !*docker_cli)
-		docker_cli = access("/usr/bin/docker", X_OK) == 0 ? "/usr/bin/docker" : "docker";
+		docker_cli = access("/usr/bin/docker", X_OK) == 0
+		                 ? "/usr/bin/docker"
+		                 : "docker";
 	s->docker_cli = sp_strdup(docker_cli);
 	s->bind_address = sp_strdup("127.0.0.1");
 	s->port_min = 20000;

@@ -234,10 +234,11 @@ int sp_space_from_path(sp_space *out, const char *repos_root,
 	if (!slash || strchr(slash + 1, '/') || slash == rest || !slash[1] ||
 	    path.size - (size_t)(slash + 1 - path.ptr) <= 4 ||
 	    strcmp(path.ptr + path.size - 4, ".git")) {
-		error = sp_error_set(SP_ENOTFOUND,
-		                     "repository '%s' is not at "
-		                     "<reposRoot>/<owner>/<name>.git below '%s'",
-		                     path.ptr, root.size ? root.ptr : "/");
+		error =
+		    sp_error_set(SP_ENOTFOUND,
+		                 "repository '%s' is not at "
+		                 "<reposRoot>/<owner>/<name>.git below '%s'",
+		                 path.ptr, root.size ? root.ptr : "/");
 		goto done;
 	}
 	sp_buf_puts(&id, rest);

@@ -2,10 +2,10 @@
  * with the command that fixes it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,27 +211,35 @@ static void doctor_tenancy(doctor *d)
 	long status = 0;
 
 	if (!d->settings.repos_root)
-		doctor_fail(d, "git config --system spacehook.reposRoot /srv/git   (the "
-		               "directory holding <owner>/<name>.git)",
-		            "spacehook.reposRoot is not set: pushes are checked, but "
-		            "nothing deploys (a Space's id comes only from "
-		            "<reposRoot>/<owner>/<name>.git)");
+		doctor_fail(
+		    d,
+		    "git config --system spacehook.reposRoot /srv/git   (the "
+		    "directory holding <owner>/<name>.git)",
+		    "spacehook.reposRoot is not set: pushes are checked, but "
+		    "nothing deploys (a Space's id comes only from "
+		    "<reposRoot>/<owner>/<name>.git)");
 	else
-		doctor_ok("Spaces are the repositories at %s/<owner>/<name>.git",
-		          d->settings.repos_root);
+		doctor_ok(
+		    "Spaces are the repositories at %s/<owner>/<name>.git",
+		    d->settings.repos_root);
 	if (!d->settings.runtime || !d->engine)
 		goto done;
 	sp_buf_printf(&needle, "\"%s\"", d->settings.runtime);
-	if (sp_engine_request(&answer, &status, d->engine, "GET", "/info", NULL) == 0 &&
+	if (sp_engine_request(&answer, &status, d->engine, "GET", "/info",
+	                      NULL) == 0 &&
 	    status == 200 && strstr(answer.ptr, needle.ptr)) {
 		doctor_ok("the engine knows the runtime %s (spacehook.runtime)",
 		          d->settings.runtime);
 	} else {
-		sp_buf_printf(&fix, "register it in /etc/docker/daemon.json (\"runtimes\") and "
-		                    "restart the engine, or: git config --system --unset "
-		                    "spacehook.runtime");
-		doctor_fail(d, fix.ptr, "the engine has no runtime '%s' (spacehook.runtime)",
-		            d->settings.runtime);
+		sp_buf_printf(
+		    &fix,
+		    "register it in /etc/docker/daemon.json (\"runtimes\") and "
+		    "restart the engine, or: git config --system --unset "
+		    "spacehook.runtime");
+		doctor_fail(
+		    d, fix.ptr,
+		    "the engine has no runtime '%s' (spacehook.runtime)",
+		    d->settings.runtime);
 	}
 done:
 	sp_buf_dispose(&answer);
@@ -543,7 +551,8 @@ static void doctor_gitolite_hook(sp_hook_status *status, const char *dir,
 			const char *base = strrchr(found.gl_pathv[i], '/') + 1;
 			sp_hook_status one = SP_HOOK_MISSING;
 
-			if (sp_install_hook_status(&one, NULL, dir, base, program) < 0)
+			if (sp_install_hook_status(&one, NULL, dir, base,
+			                           program) < 0)
 				sp_error_clear();
 			if (one == SP_HOOK_OURS) {
 				*status = SP_HOOK_OURS;

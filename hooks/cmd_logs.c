@@ -1,4 +1,5 @@
-/* spacehook logs: the run log of a Space's container (through the Engine API) or its last build log. */
+/* spacehook logs: the run log of a Space's container (through the Engine API)
+ * or its last build log. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,8 @@ static void logs_newest(char out[SP_JOB_ID_MAX], sp_store *store)
 		while ((d = readdir(dh))) {
 			size_t len = strlen(d->d_name);
 
-			if (len < 5 || len - 4 >= SP_JOB_ID_MAX || strcmp(d->d_name + len - 4, ".log"))
+			if (len < 5 || len - 4 >= SP_JOB_ID_MAX ||
+			    strcmp(d->d_name + len - 4, ".log"))
 				continue;
 			if (strncmp(d->d_name, out, len - 4) > 0 || !out[0]) {
 				memcpy(out, d->d_name, len - 4);
@@ -105,7 +107,8 @@ static int logs_build(sp_store *store, int follow)
 
 	logs_newest(id, store);
 	if (!id[0]) {
-		cmd_die_message("%s has no build log yet", sp_store_space(store)->id);
+		cmd_die_message("%s has no build log yet",
+		                sp_store_space(store)->id);
 		return 1;
 	}
 	if (follow) {
@@ -127,10 +130,10 @@ static int logs_build(sp_store *store, int follow)
 
 int cmd_logs(int argc, char **argv)
 {
-	sp_settings settings = { 0 };
+	sp_settings settings = {0};
 	sp_store *store = NULL;
 	sp_engine *engine = NULL;
-	sp_kv secrets = { 0 };
+	sp_kv secrets = {0};
 	sp_state st;
 	sp_space space;
 	logs_stream streams[2];
@@ -160,18 +163,22 @@ int cmd_logs(int argc, char **argv)
 			long n = strtol(argv[++i], &end, 10);
 
 			if (*end || n < 0 || n > 1000000) {
-				cmd_die_message("--tail takes a number of lines (got '%s')", argv[i]);
+				cmd_die_message(
+				    "--tail takes a number of lines (got '%s')",
+				    argv[i]);
 				return 2;
 			}
 			tail = (int)n;
 		} else if (argv[i][0] == '-' || id) {
-			cmd_die_message("usage: spacehook logs SPACE [--build] [--follow] [--tail N]");
+			cmd_die_message("usage: spacehook logs SPACE [--build] "
+			                "[--follow] [--tail N]");
 			return 2;
 		} else
 			id = argv[i];
 	}
 	if (!id) {
-		cmd_die_message("usage: spacehook logs SPACE [--build] [--follow] [--tail N]");
+		cmd_die_message("usage: spacehook logs SPACE [--build] "
+		                "[--follow] [--tail N]");
 		return 2;
 	}
 	sp_state_init(&st);
@@ -190,8 +197,10 @@ int cmd_logs(int argc, char **argv)
 		goto done;
 	}
 	if (!st.container) {
-		cmd_die_message("%s has no container (stage %s); see 'spacehook logs %s --build'",
-				space.id, st.stage ? st.stage : "NO_DEPLOY", space.id);
+		cmd_die_message("%s has no container (stage %s); see "
+		                "'spacehook logs %s --build'",
+		                space.id, st.stage ? st.stage : "NO_DEPLOY",
+		                space.id);
 		goto done;
 	}
 	if (sp_store_kv_load(&secrets, store, SP_KV_SECRETS) < 0 ||

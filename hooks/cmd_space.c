@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "banned.h"
 #include "buf.h"
 #include "commands.h"
 #include "error.h"
@@ -10,11 +11,10 @@
 #include "settings.h"
 #include "space.h"
 #include "store.h"
-#include "banned.h"
 
 int cmd_rebind(int argc, char **argv)
 {
-	sp_settings settings = { 0 };
+	sp_settings settings = {0};
 	sp_store *store = NULL;
 	sp_repo *repo = NULL;
 	sp_space space, at;
@@ -22,11 +22,16 @@ int cmd_rebind(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook rebind SPACE REPO\n\n"
-		     "Binds the Space to the bare repository REPO, which must be at\n"
-		     "<spacehook.reposRoot>/<owner>/<name>.git for that Space. A Space is\n"
-		     "bound to the repository that first deployed it; pushes from any\n"
-		     "other repository that maps to the same id are refused until the\n"
-		     "administrator rebinds it (a moved repository, a changed reposRoot).");
+		     "Binds the Space to the bare repository REPO, which must "
+		     "be at\n"
+		     "<spacehook.reposRoot>/<owner>/<name>.git for that Space. "
+		     "A Space is\n"
+		     "bound to the repository that first deployed it; pushes "
+		     "from any\n"
+		     "other repository that maps to the same id are refused "
+		     "until the\n"
+		     "administrator rebinds it (a moved repository, a changed "
+		     "reposRoot).");
 		return 0;
 	}
 	if (argc != 3 || argv[1][0] == '-' || argv[2][0] == '-') {
@@ -37,16 +42,19 @@ int cmd_rebind(int argc, char **argv)
 		cmd_die_message("%s", sp_error_last());
 		return 2;
 	}
-	if (sp_settings_load(&settings, NULL) < 0 || sp_repo_open(&repo, argv[2]) < 0) {
+	if (sp_settings_load(&settings, NULL) < 0 ||
+	    sp_repo_open(&repo, argv[2]) < 0) {
 		cmd_die_message("%s", sp_error_last());
 		goto done;
 	}
-	if (sp_space_from_path(&at, settings.repos_root, sp_repo_path(repo)) < 0) {
+	if (sp_space_from_path(&at, settings.repos_root, sp_repo_path(repo)) <
+	    0) {
 		cmd_die_message("%s", sp_error_last());
 		goto done;
 	}
 	if (strcmp(at.id, space.id)) {
-		cmd_die_message("'%s' is the repository of %s, not of %s", argv[2], at.id, space.id);
+		cmd_die_message("'%s' is the repository of %s, not of %s",
+		                argv[2], at.id, space.id);
 		goto done;
 	}
 	if (sp_store_open(&store, settings.state_dir, &space) < 0 ||
@@ -54,7 +62,8 @@ int cmd_rebind(int argc, char **argv)
 		cmd_die_message("%s", sp_error_last());
 		goto done;
 	}
-	printf("%s is bound to %s: pushes there deploy\n", space.id, sp_repo_path(repo));
+	printf("%s is bound to %s: pushes there deploy\n", space.id,
+	       sp_repo_path(repo));
 	status = 0;
 done:
 	sp_store_free(store);
@@ -65,7 +74,7 @@ done:
 
 int cmd_forget(int argc, char **argv)
 {
-	sp_settings settings = { 0 };
+	sp_settings settings = {0};
 	sp_store *store = NULL;
 	sp_buf report = SP_BUF_INIT;
 	sp_space space;
@@ -74,10 +83,14 @@ int cmd_forget(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook forget SPACE [--data]\n\n"
-		     "Removes the Space from this server: cancels its job, removes its\n"
-		     "containers, images and network, then its state: record, secrets,\n"
-		     "variables, logs and the binding to its repository. The repository\n"
-		     "itself is not touched; its next push starts the Space anew. The\n"
+		     "Removes the Space from this server: cancels its job, "
+		     "removes its\n"
+		     "containers, images and network, then its state: record, "
+		     "secrets,\n"
+		     "variables, logs and the binding to its repository. The "
+		     "repository\n"
+		     "itself is not touched; its next push starts the Space "
+		     "anew. The\n"
 		     "/data volume is kept unless --data is given.");
 		return 0;
 	}
@@ -87,7 +100,8 @@ int cmd_forget(int argc, char **argv)
 		} else if (argv[i][0] != '-' && !id) {
 			id = argv[i];
 		} else {
-			cmd_die_message("usage: spacehook forget SPACE [--data]");
+			cmd_die_message(
+			    "usage: spacehook forget SPACE [--data]");
 			return 2;
 		}
 	}
@@ -104,7 +118,8 @@ int cmd_forget(int argc, char **argv)
 		goto done;
 	}
 	if (!sp_store_exists(settings.state_dir, &space)) {
-		cmd_die_message("no Space '%s' here (see 'spacehook status')", space.id);
+		cmd_die_message("no Space '%s' here (see 'spacehook status')",
+		                space.id);
 		goto done;
 	}
 	if (sp_store_open(&store, settings.state_dir, &space) < 0 ||

@@ -1,4 +1,5 @@
-/* spacehook status: the stage of every Space, or of one, as a table or as JSON. */
+/* spacehook status: the stage of every Space, or of one, as a table or as JSON.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,9 @@ static void status_json(sp_buf *out, const char *id, const sp_state *st)
 	json_string(out, st->url);
 	sp_buf_puts(out, ",\"error\":");
 	json_string(out, st->error);
-	sp_buf_printf(out, ",\"updated_at\":%lld,\"started_at\":%lld,\"paused\":%s}",
-		      st->updated_at, st->started_at, st->paused ? "true" : "false");
+	sp_buf_printf(
+	    out, ",\"updated_at\":%lld,\"started_at\":%lld,\"paused\":%s}",
+	    st->updated_at, st->started_at, st->paused ? "true" : "false");
 }
 
 static void status_row(sp_buf *out, const char *id, const sp_state *st)
@@ -72,8 +74,9 @@ static void status_row(sp_buf *out, const char *id, const sp_state *st)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	}
 	sp_buf_printf(out, "%-28s %-22s %-8.7s %-28s %s\n", id,
-		      st->stage ? st->stage : "NO_DEPLOY", st->commit ? st->commit : "-",
-		      st->url ? st->url : "-", when);
+	              st->stage ? st->stage : "NO_DEPLOY",
+	              st->commit ? st->commit : "-", st->url ? st->url : "-",
+	              when);
 	if (err && *err && st->stage && strcmp(st->stage, "RUNNING")) {
 		sp_buf line = SP_BUF_INIT;
 
@@ -88,7 +91,7 @@ static void status_row(sp_buf *out, const char *id, const sp_state *st)
 
 int cmd_status(int argc, char **argv)
 {
-	sp_settings settings = { 0 };
+	sp_settings settings = {0};
 	sp_engine *engine = NULL;
 	sp_buf out = SP_BUF_INIT;
 	char **ids = NULL;
@@ -98,9 +101,12 @@ int cmd_status(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook status [SPACE] [--json]\n\n"
-		     "Shows each Space's stage (Hugging Face's names: BUILDING, RUNNING,\n"
-		     "BUILD_ERROR, RUNTIME_ERROR, ...), the commit serving, its URL and\n"
-		     "when it last changed, with the last error under a failed one.\n"
+		     "Shows each Space's stage (Hugging Face's names: "
+		     "BUILDING, RUNNING,\n"
+		     "BUILD_ERROR, RUNTIME_ERROR, ...), the commit serving, "
+		     "its URL and\n"
+		     "when it last changed, with the last error under a failed "
+		     "one.\n"
 		     "--json prints one JSON array instead of the table.");
 		return 0;
 	}
@@ -108,7 +114,8 @@ int cmd_status(int argc, char **argv)
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else if (argv[i][0] == '-' || only) {
-			cmd_die_message("usage: spacehook status [SPACE] [--json]");
+			cmd_die_message(
+			    "usage: spacehook status [SPACE] [--json]");
 			return 2;
 		} else
 			only = argv[i];
@@ -134,14 +141,15 @@ int cmd_status(int argc, char **argv)
 	}
 	/* The record is compared with what the engine runs, when it answers. */
 	if (count && sp_engine_new(&engine, settings.docker_host) < 0) {
-		cmd_die_message("%s; stages are shown as last recorded", sp_error_last());
+		cmd_die_message("%s; stages are shown as last recorded",
+		                sp_error_last());
 		engine = NULL;
 	}
 	if (json)
 		sp_buf_putc(&out, '[');
 	else
-		sp_buf_printf(&out, "%-28s %-22s %-8s %-28s %s\n", "SPACE", "STAGE", "COMMIT",
-			      "URL", "UPDATED (UTC)");
+		sp_buf_printf(&out, "%-28s %-22s %-8s %-28s %s\n", "SPACE",
+		              "STAGE", "COMMIT", "URL", "UPDATED (UTC)");
 	for (size_t i = 0; i < count; i++) {
 		sp_store *store = NULL;
 		sp_space space;
@@ -157,8 +165,9 @@ int cmd_status(int argc, char **argv)
 			goto done;
 		}
 		if (engine && sp_job_reconcile(NULL, store, engine, &st) < 0)
-			cmd_die_message("%s: cannot compare with the engine: %s", space.id,
-					sp_error_last());
+			cmd_die_message(
+			    "%s: cannot compare with the engine: %s", space.id,
+			    sp_error_last());
 		if (json) {
 			if (i)
 				sp_buf_putc(&out, ',');

@@ -1,16 +1,17 @@
-/* post-receive: queue the build and deploy of the pushed deploy branch, start the worker, and show its log to the pusher. */
+/* post-receive: queue the build and deploy of the pushed deploy branch, start
+ * the worker, and show its log to the pusher. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "error.h"
 #include "job.h"
 #include "repo.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
-#include "banned.h"
 
 #define LINE_MAX_LEN 4096
 #define ZERO_OID "0000000000000000000000000000000000000000"
@@ -28,13 +29,14 @@ static int push_option_no_wait(void)
 		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
 		value = getenv(name);
 		if (value && (!strcmp(value, "spacehook.wait=no") ||
-			      !strcmp(value, "spacehook.wait=false")))
+		              !strcmp(value, "spacehook.wait=false")))
 			return 1;
 	}
 	return 0;
 }
 
-/* The new commit of the deploy branch in this push, if it moved (not deleted). */
+/* The new commit of the deploy branch in this push, if it moved (not deleted).
+ */
 static int read_deploy_update(char out[SP_OID_HEXSZ + 1], const char *branch)
 {
 	char line[LINE_MAX_LEN], old[64], new[64], ref[LINE_MAX_LEN];
@@ -45,7 +47,8 @@ static int read_deploy_update(char out[SP_OID_HEXSZ + 1], const char *branch)
 	while (fgets(line, sizeof(line), stdin)) {
 		if (sscanf(line, "%63s %63s %4095s", old, new, ref) != 3)
 			continue;
-		if (strcmp(ref, want) || !strcmp(new, ZERO_OID) || strlen(new) != SP_OID_HEXSZ)
+		if (strcmp(ref, want) || !strcmp(new, ZERO_OID) ||
+		    strlen(new) != SP_OID_HEXSZ)
 			continue;
 		memcpy(out, new, SP_OID_HEXSZ + 1);
 		found = 1;
@@ -55,7 +58,7 @@ static int read_deploy_update(char out[SP_OID_HEXSZ + 1], const char *branch)
 
 int main(void)
 {
-	sp_settings settings = { 0 };
+	sp_settings settings = {0};
 	sp_space space;
 	sp_space_role role;
 	sp_store *store = NULL;
@@ -63,7 +66,8 @@ int main(void)
 	char commit[SP_OID_HEXSZ + 1], id[SP_JOB_ID_MAX];
 	int status = 0, error;
 
-	if (sp_repo_open(&repo, NULL) < 0 || sp_settings_load(&settings, repo) < 0) {
+	if (sp_repo_open(&repo, NULL) < 0 ||
+	    sp_settings_load(&settings, repo) < 0) {
 		fprintf(stderr, "spacehook: error: %s\n", sp_error_last());
 		goto done;
 	}
@@ -73,37 +77,49 @@ int main(void)
 	if (!read_deploy_update(commit, settings.deploy_branch))
 		goto done;
 	if (error < 0) {
-		fprintf(stderr, "spacehook: error: cannot queue the deploy: %s\n", sp_error_last());
+		fprintf(stderr,
+		        "spacehook: error: cannot queue the deploy: %s\n",
+		        sp_error_last());
 		status = 1;
 		goto done;
 	}
 	if (role == SP_SPACE_CHECK) {
-		fprintf(stderr, "spacehook: checked %.7s; nothing deploys: the server administrator "
-			"sets spacehook.reposRoot, and Spaces are the repositories at "
-			"<reposRoot>/<owner>/<name>.git\n", commit);
+		fprintf(stderr,
+		        "spacehook: checked %.7s; nothing deploys: the server "
+		        "administrator "
+		        "sets spacehook.reposRoot, and Spaces are the "
+		        "repositories at "
+		        "<reposRoot>/<owner>/<name>.git\n",
+		        commit);
 		goto done;
 	}
 	/* Several pushes may race to here: queue what the branch holds now. */
 	{
 		char ref[LINE_MAX_LEN], head[SP_OID_HEXSZ + 1];
 
-		snprintf(ref, sizeof(ref), "refs/heads/%s", settings.deploy_branch);
+		snprintf(ref, sizeof(ref), "refs/heads/%s",
+		         settings.deploy_branch);
 		if (sp_repo_resolve(head, repo, ref) == 0)
 			memcpy(commit, head, sizeof(head));
 	}
 	if (sp_store_open(&store, settings.state_dir, &space) < 0 ||
 	    sp_job_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||
 	    sp_job_start_worker(&space, store) < 0) {
-		fprintf(stderr, "spacehook: error: cannot queue the deploy: %s\n", sp_error_last());
+		fprintf(stderr,
+		        "spacehook: error: cannot queue the deploy: %s\n",
+		        sp_error_last());
 		status = 1;
 		goto done;
 	}
 	if (push_option_no_wait()) {
-		fprintf(stderr, "spacehook: %s: build of %.7s queued; see 'spacehook status %s'\n",
-			space.id, commit, space.id);
+		fprintf(stderr,
+		        "spacehook: %s: build of %.7s queued; see 'spacehook "
+		        "status %s'\n",
+		        space.id, commit, space.id);
 		goto done;
 	}
-	/* The log goes to the pusher as remote: lines; a disconnect leaves the worker going. */
+	/* The log goes to the pusher as remote: lines; a disconnect leaves the
+	 * worker going. */
 	if (sp_job_follow(NULL, store, id, STDERR_FILENO) < 0)
 		status = 1;
 done:

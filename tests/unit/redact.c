@@ -14,14 +14,14 @@ static const struct {
 	const char *input;
 	const char *expected;
 } cases[] = {
-	{ "token=hunter2\n", "token=***\n" },
-	{ "hunter2hunter2", "******" },
-	{ "no secret here", "no secret here" },
-	{ "hunterhunter2", "hunter***" },
-	{ "prefix s3cr3t-long-value suffix", "prefix *** suffix" },
-	{ "s3cr3t-long-value is longer than s3cr3t", "*** is longer than ***" },
-	{ "", "" },
-	{ "h", "h" },
+    {"token=hunter2\n", "token=***\n"},
+    {"hunter2hunter2", "******"},
+    {"no secret here", "no secret here"},
+    {"hunterhunter2", "hunter***"},
+    {"prefix s3cr3t-long-value suffix", "prefix *** suffix"},
+    {"s3cr3t-long-value is longer than s3cr3t", "*** is longer than ***"},
+    {"", ""},
+    {"h", "h"},
 };
 
 static void run_case(size_t i, size_t chunk)
@@ -43,8 +43,8 @@ static void run_case(size_t i, size_t chunk)
 	}
 	ck_assert_int_eq(sp_redact_flush(&r), 0);
 	ck_assert_msg(!strcmp(out.ptr, cases[i].expected),
-		      "case %zu chunk %zu: got [%s] want [%s]", i, chunk,
-		      out.ptr, cases[i].expected);
+	              "case %zu chunk %zu: got [%s] want [%s]", i, chunk,
+	              out.ptr, cases[i].expected);
 	sp_redact_dispose(&r);
 	sp_buf_dispose(&out);
 }
@@ -85,7 +85,8 @@ START_TEST(test_binary_stream)
 	sp_redact_init(&r, collect, &out);
 	sp_redact_add(&r, "secret");
 	for (size_t off = 0; off < in.size; off += 333)
-		sp_redact_write(&r, in.ptr + off, in.size - off < 333 ? in.size - off : 333);
+		sp_redact_write(&r, in.ptr + off,
+		                in.size - off < 333 ? in.size - off : 333);
 	sp_redact_flush(&r);
 	ck_assert_ptr_null(memmem(out.ptr, out.size, "secret", 6));
 	ck_assert_ptr_nonnull(memmem(out.ptr, out.size, "X***X", 5));
@@ -102,7 +103,8 @@ START_TEST(test_holds_back_only_a_possible_start)
 
 	sp_redact_init(&r, collect, &out);
 	sp_redact_add(&r, "hunter2");
-	/* A followed log shows a whole line at once: nothing could start a secret. */
+	/* A followed log shows a whole line at once: nothing could start a
+	 * secret. */
 	ck_assert_int_eq(sp_redact_write(&r, "GET / response:200\n", 19), 0);
 	ck_assert_str_eq(out.ptr, "GET / response:200\n");
 	/* "hun" may begin the secret: held back until more comes. */
@@ -221,7 +223,8 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_loop_test(tc, test_every_chunk_size, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_every_chunk_size, 0,
+	                    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_no_secrets_passes_through);
 	tcase_add_test(tc, test_binary_stream);
 	tcase_add_test(tc, test_string);

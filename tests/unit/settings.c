@@ -220,7 +220,9 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(s.state_dir, "/var/lib/spacehook");
 	ck_assert_str_eq(s.deploy_branch, "main");
 	ck_assert_str_eq(s.docker_host, "unix:///var/run/docker.sock");
-	ck_assert_str_eq(s.docker_cli, access("/usr/bin/docker", X_OK) == 0 ? "/usr/bin/docker" : "docker");
+	ck_assert_str_eq(s.docker_cli, access("/usr/bin/docker", X_OK) == 0
+	                                   ? "/usr/bin/docker"
+	                                   : "docker");
 	ck_assert_str_eq(s.bind_address, "127.0.0.1");
 	ck_assert_int_eq(s.port_min, 20000);
 	ck_assert_int_eq(s.port_max, 29999);

@@ -195,7 +195,8 @@ START_TEST(test_from_path)
 	    {"/srv/git", "/srv/git/alice/.git", NULL, SP_ENOTFOUND},
 	    {"/srv/git", "/srv/git/demo.git", NULL, SP_ENOTFOUND},
 	    {"/srv/git", "/srv/git/a/b/c.git", NULL, SP_ENOTFOUND},
-	    {"/srv/git", "/srv/git/mallory/x/alice/demo.git", NULL, SP_ENOTFOUND},
+	    {"/srv/git", "/srv/git/mallory/x/alice/demo.git", NULL,
+	     SP_ENOTFOUND},
 	    {"/srv/git", "/srv/gitx/alice/demo.git", NULL, SP_ENOTFOUND},
 	    {"/srv/git", "/elsewhere/alice/demo.git", NULL, SP_ENOTFOUND},
 	    {"/srv/git", "/srv/git/../x/alice/demo.git", NULL, SP_ENOTFOUND},
@@ -225,7 +226,8 @@ END_TEST
 
 START_TEST(test_resolve)
 {
-	static char any[] = "*/*", spaces[] = "spaces/*", demo[] = "alice/demo*";
+	static char any[] = "*/*", spaces[] = "spaces/*",
+	            demo[] = "alice/demo*";
 	static char *patterns_any[] = {any, NULL};
 	static char *patterns_some[] = {spaces, demo, NULL};
 	static const struct {
@@ -243,8 +245,8 @@ START_TEST(test_resolve)
 	     SP_SPACE_NONE, 0, ""},
 	    {NULL, patterns_any, -1, "/srv/git/alice/demo.git", SP_SPACE_CHECK,
 	     0, ""},
-	    {NULL, patterns_any, 0, "/srv/git/alice/demo.git", SP_SPACE_NONE,
-	     0, ""},
+	    {NULL, patterns_any, 0, "/srv/git/alice/demo.git", SP_SPACE_NONE, 0,
+	     ""},
 	    {"/srv/git", patterns_any, -1, "/srv/git/mallory/x/alice/demo.git",
 	     SP_SPACE_NONE, 0, ""},
 	    {"/srv/git", patterns_any, 1, "/srv/git/mallory/x/alice/demo.git",
