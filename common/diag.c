@@ -103,8 +103,9 @@ int sp_diag_list_move(sp_diag_list *dst, sp_diag_list *src, const char *file)
 		if (!d->file && file && !(d->file = strdup(file)))
 			return sp_error_set(SP_ENOMEM, "out of memory");
 	}
-	memcpy(dst->items + dst->count, src->items,
-	       src->count * sizeof(*src->items));
+	if (src->count) /* both may be NULL while empty */
+		memcpy(dst->items + dst->count, src->items,
+		       src->count * sizeof(*src->items));
 	dst->count += src->count;
 	dst->errors += src->errors;
 	dst->warnings += src->warnings;

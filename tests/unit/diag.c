@@ -103,6 +103,9 @@ START_TEST(test_move_names_the_file)
 	sp_diag_list list = SP_DIAG_LIST_INIT, other = SP_DIAG_LIST_INIT;
 	sp_buf out = SP_BUF_INIT;
 
+	/* Both empty (no items at all): nothing moves, nothing breaks. */
+	ck_assert_int_eq(sp_diag_list_move(&list, &other, "Dockerfile"), 0);
+	ck_assert_uint_eq(list.count, 0);
 	sp_diag_add(&other, SP_DIAG_ERROR, 1, 6, "from");
 	sp_diag_add(&list, SP_DIAG_WARNING, 9, 1, "late readme");
 	ck_assert_int_eq(sp_diag_list_move(&list, &other, "Dockerfile"), 0);
