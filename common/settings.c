@@ -15,6 +15,7 @@
 #include "banned.h"
 #include "buf.h"
 #include "error.h"
+#include "proc.h"
 
 #define SETTINGS_VALUE_MAX 4096
 #define SETTINGS_WEBHOOKS_MAX 64
@@ -833,4 +834,69 @@ void sp_settings_dispose(sp_settings *s)
 	free_list(s->spaces);
 	free(s->runtime);
 	memset(s, 0, sizeof(*s));
+}
+
+int sp_settings_load_identity(sp_settings *out)
+{
+	static const char *const argv[] = {
+	    "git", "config", "-z", "--get-regexp",
+	    "^spacehook\\.(reposroot|spaces|space)$", NULL};
+	sp_proc_options opts = {0};
+	string_list spaces = {NULL, 0};
+	sp_buf text = SP_BUF_INIT;
+	const char *p, *end;
+	int status = 0, error;
+
+	settings_defaults(out);
+	opts.argv = argv;
+	opts.stdin_fd = -1;
+	opts.stderr_fd = -1;
+	if ((error = sp_proc_capture(&status, &text, 64 * 1024, &opts)) < 0)
+		goto done;
+	/* Exit 1: none of the keys is set, the defaults stand. */
+	if (status != 0 && status != 1) {
+		error = sp_error_set(SP_ERROR, "git config exited with %d",
+		                     status);
+		goto done;
+	}
+	spaces.items = sp_calloc(SETTINGS_SPACES_MAX + 1, sizeof(char *));
+	for (p = text.ptr, end = text.ptr + text.size; p < end;) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+		const char *nl = memchr(p, '\n', (size_t)((nul ? nul : end) - p));
+		sp_buf key = SP_BUF_INIT;
+		const char *value = nl ? nl + 1 : NULL;
+
+		if (!nul) {
+			error = sp_error_set(SP_EINVALID, "git config: cut short");
+			break;
+		}
+		sp_buf_put(&key, p, (size_t)((nl ? nl : nul) - p));
+		if (!strcmp(key.ptr, "spacehook.reposroot"))
+			error = value ? set_string(&out->repos_root, value,
+			                           check_absolute)
+			              : SP_EINVALID;
+		else if (!strcmp(key.ptr, "spacehook.spaces"))
+			error = collect_spaces(value ? value : "", &spaces);
+		else if (!strcmp(key.ptr, "spacehook.space"))
+			error = sp_settings_parse_bool(&out->space, value);
+		sp_buf_dispose(&key);
+		if (error < 0)
+			break;
+		p = nul + 1;
+	}
+	if (error == 0 && spaces.count) {
+		free_list(out->spaces);
+		out->spaces = spaces.items;
+		spaces.items = NULL;
+	}
+done:
+	if (spaces.items) {
+		for (size_t i = 0; i < spaces.count; i++)
+			free(spaces.items[i]);
+		free(spaces.items);
+	}
+	sp_buf_dispose(&text);
+	if (error < 0)
+		sp_settings_dispose(out);
+	return error;
 }

@@ -51,6 +51,16 @@ typedef struct {
  */
 int sp_settings_load(sp_settings *out, sp_repo *repo);
 
+/*
+ * Only what tells whether the repository in the current directory is a
+ * Space (spacehook.reposRoot, spacehook.spaces, spacehook.space), the rest
+ * left at the defaults, read through `git config` as the hook's git sees
+ * it: the hooks' fast way out for a repository that is no Space, without
+ * libgit2's start-up (which parses the system's CA bundle). Any failure is
+ * an error, and the caller then takes the full way.
+ */
+int sp_settings_load_identity(sp_settings *out);
+
 /* Release the strings of `settings` (safe on a zeroed or disposed struct). */
 void sp_settings_dispose(sp_settings *settings);
 

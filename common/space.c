@@ -288,3 +288,21 @@ int sp_space_resolve(sp_space_role *role, sp_space *out,
 		memset(out, 0, sizeof(*out));
 	return 0;
 }
+
+int sp_space_quick_none(void)
+{
+	const char *git_dir = getenv("GIT_DIR");
+	sp_space_role role = SP_SPACE_DEPLOY;
+	sp_settings settings;
+	sp_space space;
+
+	if (sp_settings_load_identity(&settings) < 0) {
+		sp_error_clear();
+		return 0;
+	}
+	sp_space_resolve(&role, &space, &settings,
+	                 git_dir && *git_dir ? git_dir : ".");
+	sp_settings_dispose(&settings);
+	sp_error_clear();
+	return role == SP_SPACE_NONE;
+}

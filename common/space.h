@@ -73,4 +73,12 @@ typedef enum {
 int sp_space_resolve(sp_space_role *role, sp_space *out,
                      const sp_settings *settings, const char *repo_path);
 
+/*
+ * 1 when the repository of the running hook ($GIT_DIR, else the current
+ * directory) is surely no Space, from sp_settings_load_identity (no
+ * libgit2): the hook passes the push untouched. 0 when it may be one, or
+ * when that could not be told: the hook then takes the full way.
+ */
+int sp_space_quick_none(void);
+
 #endif

@@ -66,6 +66,9 @@ int main(void)
 	char commit[SP_OID_HEXSZ + 1], id[SP_JOB_ID_MAX];
 	int status = 0, error;
 
+	/* No Space: out at once, before libgit2's start-up. */
+	if (sp_space_quick_none())
+		return 0;
 	if (sp_repo_open(&repo, NULL) < 0 ||
 	    sp_settings_load(&settings, repo) < 0) {
 		fprintf(stderr, "spacehook: error: %s\n", sp_error_last());

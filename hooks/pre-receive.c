@@ -133,6 +133,11 @@ int main(void)
 	char *new_id, *name;
 	int status = 1, error = 0, deleting = 0, lineno = 0, len, too_big;
 
+	/* No Space: out at once, before libgit2's start-up. */
+	if (sp_space_quick_none()) {
+		drain(stdin);
+		return 0;
+	}
 	if ((error = sp_repo_open(&repo, NULL)) < 0 ||
 	    (error = sp_settings_load(&settings, repo)) < 0) {
 		fprintf(stderr, "spacehook: %s\n", sp_error_last());
