@@ -839,8 +839,12 @@ void sp_settings_dispose(sp_settings *s)
 int sp_settings_load_identity(sp_settings *out)
 {
 	static const char *const argv[] = {
-	    "git", "config", "-z", "--get-regexp",
-	    "^spacehook\\.(reposroot|spaces|space)$", NULL};
+	    "git",
+	    "config",
+	    "-z",
+	    "--get-regexp",
+	    "^spacehook\\.(reposroot|spaces|space)$",
+	    NULL};
 	sp_proc_options opts = {0};
 	string_list spaces = {NULL, 0};
 	sp_buf text = SP_BUF_INIT;
@@ -855,19 +859,21 @@ int sp_settings_load_identity(sp_settings *out)
 		goto done;
 	/* Exit 1: none of the keys is set, the defaults stand. */
 	if (status != 0 && status != 1) {
-		error = sp_error_set(SP_ERROR, "git config exited with %d",
-		                     status);
+		error =
+		    sp_error_set(SP_ERROR, "git config exited with %d", status);
 		goto done;
 	}
 	spaces.items = sp_calloc(SETTINGS_SPACES_MAX + 1, sizeof(char *));
 	for (p = text.ptr, end = text.ptr + text.size; p < end;) {
 		const char *nul = memchr(p, '\0', (size_t)(end - p));
-		const char *nl = memchr(p, '\n', (size_t)((nul ? nul : end) - p));
+		const char *nl =
+		    memchr(p, '\n', (size_t)((nul ? nul : end) - p));
 		sp_buf key = SP_BUF_INIT;
 		const char *value = nl ? nl + 1 : NULL;
 
 		if (!nul) {
-			error = sp_error_set(SP_EINVALID, "git config: cut short");
+			error =
+			    sp_error_set(SP_EINVALID, "git config: cut short");
 			break;
 		}
 		sp_buf_put(&key, p, (size_t)((nl ? nl : nul) - p));

@@ -16,6 +16,7 @@ trap docs_cleanup EXIT
 docs_cleanup_volumes() {
 	local v
 	for v in $("$DOCKER" volume ls -q --filter "label=spacehook.space=$(space_id data)" 2>/dev/null); do
+		# shellcheck disable=SC2046 # one argument per container id
 		"$DOCKER" rm -f $("$DOCKER" ps -aq --filter "volume=$v") >/dev/null 2>&1 || true
 		"$DOCKER" volume rm -f "$v" >/dev/null 2>&1 || true
 	done
