@@ -1,4 +1,5 @@
-/* Functions that invite overflows or hidden state, made compile errors (git's banned.h). */
+/* Functions that invite overflows or hidden state, made compile errors (git's
+ * banned.h). */
 #ifndef SP_BANNED_H
 #define SP_BANNED_H
 

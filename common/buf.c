@@ -50,7 +50,8 @@ int sp_buf_grow(sp_buf *buf, size_t extra)
 		alloc = alloc > SIZE_MAX / 2 ? need : alloc * 2;
 	ptr = realloc(buf->asize ? buf->ptr : NULL, alloc);
 	if (!ptr)
-		return sp_error_set(SP_ENOMEM, "out of memory (%zu bytes)", alloc);
+		return sp_error_set(SP_ENOMEM, "out of memory (%zu bytes)",
+		                    alloc);
 	if (!buf->asize)
 		ptr[0] = '\0';
 	buf->ptr = ptr;
@@ -150,7 +151,8 @@ int sp_buf_read_fd(sp_buf *buf, int fd, size_t max)
 		buf->size += (size_t)n;
 		buf->ptr[buf->size] = '\0';
 		if (buf->size > max)
-			return sp_error_set(SP_ETOOBIG, "input is larger than %zu bytes", max);
+			return sp_error_set(
+			    SP_ETOOBIG, "input is larger than %zu bytes", max);
 	}
 }
 
@@ -161,7 +163,7 @@ int sp_buf_read_file(sp_buf *buf, const char *path, size_t max)
 	sp_buf_clear(buf);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return sp_error_set_os(errno == ENOENT ? SP_ENOTFOUND : SP_EIO,
-				       "cannot open '%s'", path);
+		                       "cannot open '%s'", path);
 	error = sp_buf_read_fd(buf, fd, max);
 	close(fd);
 	return error;

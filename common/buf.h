@@ -1,4 +1,5 @@
-/* A growable byte buffer (git's strbuf, libgit2's git_str): ptr is never NULL and always NUL-terminated. */
+/* A growable byte buffer (git's strbuf, libgit2's git_str): ptr is never NULL
+ * and always NUL-terminated. */
 #ifndef SP_BUF_H
 #define SP_BUF_H
 
@@ -12,7 +13,10 @@ typedef struct {
 } sp_buf;
 
 extern char sp_buf__empty[];
-#define SP_BUF_INIT { sp_buf__empty, 0, 0 }
+#define SP_BUF_INIT                                                            \
+	{                                                                      \
+		sp_buf__empty, 0, 0                                            \
+	}
 
 /* Initialise to empty. */
 void sp_buf_init(sp_buf *buf);
@@ -31,7 +35,7 @@ int sp_buf_put(sp_buf *buf, const void *data, size_t len);
 int sp_buf_puts(sp_buf *buf, const char *str);
 int sp_buf_putc(sp_buf *buf, char c);
 int sp_buf_printf(sp_buf *buf, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int sp_buf_vprintf(sp_buf *buf, const char *fmt, va_list ap);
 
 /* Replace the contents with a copy of `str`. */
@@ -53,7 +57,8 @@ int sp_buf_read_fd(sp_buf *buf, int fd, size_t max);
 /* Read a whole file, at most `max` bytes, into `buf` (replacing it). */
 int sp_buf_read_file(sp_buf *buf, const char *path, size_t max);
 
-/* Duplicate a string; aborts on allocation failure (for small, bounded strings). */
+/* Duplicate a string; aborts on allocation failure (for small, bounded
+ * strings). */
 char *sp_strdup(const char *s);
 
 /* Allocate zeroed memory; aborts on allocation failure. */

@@ -114,7 +114,7 @@ int sp_context_set_threads(int on);
  * name of ".."), SP_ETOOBIG, SP_EIO, or another negative code.
  */
 int sp_context_write(sp_repo *repo, const char *commit, int fd,
-		     const sp_context_options *opts, sp_context_stats *stats);
+                     const sp_context_options *opts, sp_context_stats *stats);
 
 /*
  * Like sp_context_write, handing the bytes to `write_fn` instead of an fd
@@ -122,9 +122,9 @@ int sp_context_write(sp_repo *repo, const char *commit, int fd,
  * the calling thread. A negative return of `write_fn` is returned as is.
  */
 int sp_context_write_cb(sp_repo *repo, const char *commit,
-			sp_context_write_fn write_fn, void *payload,
-			const sp_context_options *opts,
-			sp_context_stats *stats);
+                        sp_context_write_fn write_fn, void *payload,
+                        const sp_context_options *opts,
+                        sp_context_stats *stats);
 
 /*
  * Measure the build context of `commit` without writing it: the counts and

@@ -1,4 +1,5 @@
-/* The deployment of a built image: create, swap, health-check and roll back the Space's container. */
+/* The deployment of a built image: create, swap, health-check and roll back the
+ * Space's container. */
 #ifndef SP_DEPLOY_H
 #define SP_DEPLOY_H
 
@@ -14,9 +15,10 @@ typedef struct {
 	const sp_settings *settings;
 	sp_store *store;
 	sp_engine *engine;
-	const char *image;            /* the image to run */
-	const char *commit;           /* the commit it was built from */
-	const sp_spaceconfig *config; /* app_port, startup timeout, hardware, title */
+	const char *image;  /* the image to run */
+	const char *commit; /* the commit it was built from */
+	const sp_spaceconfig
+	    *config; /* app_port, startup timeout, hardware, title */
 	const sp_kv *variables;
 	const sp_kv *secrets;
 	/* Progress lines for the job log (already free of secrets). */
@@ -38,20 +40,22 @@ typedef struct {
  */
 int sp_deploy_run(sp_state *state, const sp_deploy_options *opts);
 
-/* Resource limits of a suggested_hardware flavour (NULL = cpu-basic), capped by the settings. */
+/* Resource limits of a suggested_hardware flavour (NULL = cpu-basic), capped by
+ * the settings. */
 void sp_deploy_limits(double *cpus, long long *memory, const char *hardware,
-		      const sp_settings *settings);
+                      const sp_settings *settings);
 
-/* Remove the Space's images other than `keep1` and `keep2` (ids or references; may be NULL). */
-int sp_deploy_gc_images(sp_engine *engine, const sp_space *space, const char *keep1,
-			const char *keep2);
+/* Remove the Space's images other than `keep1` and `keep2` (ids or references;
+ * may be NULL). */
+int sp_deploy_gc_images(sp_engine *engine, const sp_space *space,
+                        const char *keep1, const char *keep2);
 
 /*
  * Remove every container of the Space but `keep1` and `keep2` (full ids; may
  * be NULL): leftovers of crashed or canceled deploys. Returns how many.
  */
-int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space, const char *keep1,
-			    const char *keep2);
+int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space,
+                            const char *keep1, const char *keep2);
 
 /* The name of the Space's own network: "spacehook-<slug>". */
 int sp_deploy_network_name(sp_buf *out, const sp_space *space);

@@ -1,4 +1,5 @@
-/* Diagnostics: problems found in a file, each with severity, line and column, rendered GCC style. */
+/* Diagnostics: problems found in a file, each with severity, line and column,
+ * rendered GCC style. */
 #ifndef SP_DIAG_H
 #define SP_DIAG_H
 
@@ -28,15 +29,18 @@ typedef struct {
 	size_t warnings; /* how many items are SP_DIAG_WARNING */
 } sp_diag_list;
 
-#define SP_DIAG_LIST_INIT { NULL, 0, 0, 0, 0 }
+#define SP_DIAG_LIST_INIT                                                      \
+	{                                                                      \
+		NULL, 0, 0, 0, 0                                               \
+	}
 
 void sp_diag_list_init(sp_diag_list *list);
 void sp_diag_list_dispose(sp_diag_list *list);
 
 /* Add a problem at line:column (printf-style message). */
 int sp_diag_add(sp_diag_list *list, sp_diag_severity severity, unsigned line,
-		unsigned column, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+                unsigned column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /*
  * Move every item of `src` to the end of `dst`, each naming `file` (copied)

@@ -105,15 +105,18 @@ typedef struct {
 	long pids_limit;       /* most processes */
 	int no_new_privileges; /* SecurityOpt no-new-privileges */
 	int cap_drop_all;      /* CapDrop ["ALL"] */
-	const char *volume;    /* named volume at /data (no copy of the image's /data) */
+	const char
+	    *volume; /* named volume at /data (no copy of the image's /data) */
 	/*
 	 * With `volume`: an empty volume takes the content, owner and mode of
 	 * the image's /data when the container is created (the engine's
 	 * copy-up). 0: no copy (NoCopy), the default for Spaces.
 	 */
 	int volume_copy;
-	const char *runtime;   /* the engine's runtime (HostConfig.Runtime); NULL = default */
-	/* json-file logs rotated at this many bytes, this many files kept; 0 = engine default */
+	const char *runtime; /* the engine's runtime (HostConfig.Runtime); NULL
+	                        = default */
+	/* json-file logs rotated at this many bytes, this many files kept; 0 =
+	 * engine default */
 	long long log_max_size;
 	int log_max_files;
 	/* "bridge", "none", ...; NULL = the engine's default */
@@ -304,7 +307,8 @@ int sp_engine_volume_remove(sp_engine *engine, const char *name, int force);
 int sp_engine_network_create(sp_engine *engine, const char *name,
                              const char **labels);
 
-/* Remove network `name`; SP_ENOTFOUND when there is none, SP_EEXISTS when a container still uses it. */
+/* Remove network `name`; SP_ENOTFOUND when there is none, SP_EEXISTS when a
+ * container still uses it. */
 int sp_engine_network_remove(sp_engine *engine, const char *name);
 
 /*

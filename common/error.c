@@ -18,7 +18,7 @@ static int error_vset(int code, int with_errno, const char *fmt, va_list ap)
 
 	if (with_errno && n >= 0 && (size_t)n < sizeof(last_message))
 		snprintf(last_message + n, sizeof(last_message) - (size_t)n,
-			 ": %s", strerror(saved));
+		         ": %s", strerror(saved));
 	last_code = code;
 	errno = saved;
 	return code;
@@ -63,8 +63,8 @@ void sp_error_clear(void)
 const char *sp_error_name(int code)
 {
 	switch (code) {
-#define SP_ERRNO_NAME(name, value, text) \
-	case value:                      \
+#define SP_ERRNO_NAME(name, value, text)                                       \
+	case value:                                                            \
 		return #name;
 		SP_ERRNO_MAP(SP_ERRNO_NAME)
 #undef SP_ERRNO_NAME

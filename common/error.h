@@ -1,4 +1,5 @@
-/* Error codes and the last-error slot: a code a caller can act on, a message a human can read. */
+/* Error codes and the last-error slot: a code a caller can act on, a message a
+ * human can read. */
 #ifndef SP_ERROR_H
 #define SP_ERROR_H
 
@@ -7,22 +8,22 @@
  * UV_ERRNO_MAP). Functions return 0 on success and one of these (all
  * negative) on failure; SP_ERROR is the generic one.
  */
-#define SP_ERRNO_MAP(X)                                              \
-	X(ERROR, -1, "failure")                                      \
-	X(ENOTFOUND, -2, "not found")                                \
-	X(EINVALID, -3, "invalid input")                             \
-	X(ETOOBIG, -4, "too big")                                    \
-	X(ECONFIG, -5, "bad space config")                           \
-	X(EUSAGE, -6, "usage")                                       \
-	X(EIO, -7, "input/output error")                             \
-	X(ENOMEM, -8, "out of memory")                               \
-	X(EENGINE, -9, "docker engine error")                        \
-	X(EUNREACHABLE, -10, "docker engine unreachable")            \
-	X(ELOCKED, -11, "locked")                                    \
-	X(ETIMEOUT, -12, "timed out")                                \
-	X(EEXISTS, -13, "already exists")                            \
-	X(EBUILD, -14, "build failed")                               \
-	X(ERUNTIME, -15, "app failed")                               \
+#define SP_ERRNO_MAP(X)                                                        \
+	X(ERROR, -1, "failure")                                                \
+	X(ENOTFOUND, -2, "not found")                                          \
+	X(EINVALID, -3, "invalid input")                                       \
+	X(ETOOBIG, -4, "too big")                                              \
+	X(ECONFIG, -5, "bad space config")                                     \
+	X(EUSAGE, -6, "usage")                                                 \
+	X(EIO, -7, "input/output error")                                       \
+	X(ENOMEM, -8, "out of memory")                                         \
+	X(EENGINE, -9, "docker engine error")                                  \
+	X(EUNREACHABLE, -10, "docker engine unreachable")                      \
+	X(ELOCKED, -11, "locked")                                              \
+	X(ETIMEOUT, -12, "timed out")                                          \
+	X(EEXISTS, -13, "already exists")                                      \
+	X(EBUILD, -14, "build failed")                                         \
+	X(ERUNTIME, -15, "app failed")                                         \
 	X(ECANCELED, -16, "canceled")
 
 typedef enum {
@@ -37,11 +38,11 @@ typedef enum {
  * Messages are one line, lowercase, no full stop.
  */
 int sp_error_set(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Like sp_error_set, appending ": strerror(errno)" of the current errno. */
 int sp_error_set_os(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* The last message set on this thread, or "" when none; never NULL. */
 const char *sp_error_last(void);

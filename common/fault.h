@@ -1,4 +1,5 @@
-/* Fault injection for the crash tests: die at a named point when $SPACEHOOK_FAULT names it. */
+/* Fault injection for the crash tests: die at a named point when
+ * $SPACEHOOK_FAULT names it. */
 #ifndef SP_FAULT_H
 #define SP_FAULT_H
 

@@ -16,9 +16,9 @@
 
 #include "banned.h"
 #include "error.h"
-#include "store.h"
 #include "install.h"
 #include "proc.h"
+#include "store.h"
 
 #define WRAPPER_MARK "# spacehook chained hook"
 #define WRAPPER_MAX (64 * 1024)

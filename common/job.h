@@ -1,4 +1,5 @@
-/* Jobs of a Space: the queue (newest push wins), the detached worker that runs them one at a time, and the log a pusher follows. */
+/* Jobs of a Space: the queue (newest push wins), the detached worker that runs
+ * them one at a time, and the log a pusher follows. */
 #ifndef SP_JOB_H
 #define SP_JOB_H
 
@@ -12,20 +13,22 @@
 
 /*
  * Files in the Space's state directory (see store.h):
- *   queue           "<job id> <commit> <flags> <queued at>": the one job waiting
- *   queue.lock      flock taken around every change of the queue
- *   repo            path of the Space's bare repository (written by post-receive)
- *   worker.pid      pid of the worker holding the Space lock
- *   worker.log      what the worker process itself printed (crash reports)
- *   logs/<id>.log   the job's output, as the pusher sees it (secrets redacted)
+ *   queue         "<job id> <commit> <flags> <queued at>": the one job waiting
+ *   queue.lock    flock taken around every change of the queue
+ *   repo          path of the Space's bare repository (see store.h)
+ *   worker.pid    pid of the worker holding the Space lock
+ *   worker.log    what the worker process itself printed (crash reports)
+ *   logs/<id>.log     the job's output as the pusher sees it (redacted)
  *   logs/<id>.status  "<STAGE> <one line>" once the job has ended
  */
 
 #define SP_JOB_ID_MAX 64
 
 /* Job flags. */
-#define SP_JOB_NO_CACHE 0x1 /* build without the build cache (factory rebuild) */
-#define SP_JOB_RESTART 0x2  /* no build: run the serving image again (new environment) */
+#define SP_JOB_NO_CACHE                                                        \
+	0x1 /* build without the build cache (factory rebuild) */
+#define SP_JOB_RESTART                                                         \
+	0x2 /* no build: run the serving image again (new environment) */
 
 /*
  * Queue a job for `commit` of the Space, replacing a job queued before (its
@@ -34,8 +37,8 @@
  * already queued, nothing is added and `id_out` gets that build's id (it
  * will run with the new environment anyway).
  */
-int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store, const char *repo_path,
-		   const char *commit, unsigned flags);
+int sp_job_enqueue(char id_out[SP_JOB_ID_MAX], sp_store *store,
+                   const char *repo_path, const char *commit, unsigned flags);
 
 /*
  * Start `spacehook worker SPACE` detached (own session, not a child of the
@@ -64,7 +67,8 @@ int sp_job_work(const sp_space *space);
  * the job's log on stderr. A Space with nothing serving is left alone and 0
  * is returned; `message` (may be NULL) gets one line saying what was done.
  */
-int sp_job_restart(const sp_settings *settings, const sp_space *space, sp_buf *message);
+int sp_job_restart(const sp_settings *settings, const sp_space *space,
+                   sp_buf *message);
 
 /*
  * Queue a job for the Space's current commit (or its repository's deploy
@@ -72,7 +76,7 @@ int sp_job_restart(const sp_settings *settings, const sp_space *space, sp_buf *m
  * gets the job id.
  */
 int sp_job_submit(char id_out[SP_JOB_ID_MAX], const sp_settings *settings,
-		  const sp_space *space, unsigned flags);
+                  const sp_space *space, unsigned flags);
 
 /*
  * The pid of the Space's worker (worker.pid) when that process is really
@@ -102,7 +106,8 @@ int sp_job_pause(const sp_settings *settings, sp_store *store, int paused);
  * one, images other than the serving and the previous one. Adds counts to
  * `*containers` and `*images`.
  */
-int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers, int *images);
+int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers,
+              int *images);
 
 /*
  * Make the Space's record match what the engine runs, when no worker holds
@@ -111,7 +116,8 @@ int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers, int
  * that is true, with an error saying what happened. `state` is updated and
  * saved; `*changed` (may be NULL) says whether anything changed.
  */
-int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine, sp_state *state);
+int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine,
+                     sp_state *state);
 
 /*
  * Forget the Space: cancel its job, remove its containers, images and
@@ -120,6 +126,7 @@ int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine, sp_state 
  * next push to an id that maps there starts anew. What was removed is
  * appended to `report` as one line.
  */
-int sp_job_forget(const sp_settings *settings, sp_store *store, int data, sp_buf *report);
+int sp_job_forget(const sp_settings *settings, sp_store *store, int data,
+                  sp_buf *report);
 
 #endif

@@ -4,8 +4,8 @@
 #include <curl/curl.h>
 #include <pthread.h>
 
-#include "error.h"
 #include "banned.h"
+#include "error.h"
 
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
@@ -44,5 +44,5 @@ int sp_probe_http(long *status, const char *url, long timeout_ms)
 		return 0;
 	}
 	return sp_error_set(SP_EUNREACHABLE, "no answer at %s: %s", url,
-			    curl_easy_strerror(rc));
+	                    curl_easy_strerror(rc));
 }

@@ -1,4 +1,5 @@
-/* Child processes: spawned from an argv (never a shell string), with a chosen environment and wired file descriptors. */
+/* Child processes: spawned from an argv (never a shell string), with a chosen
+ * environment and wired file descriptors. */
 #ifndef SP_PROC_H
 #define SP_PROC_H
 
@@ -13,7 +14,10 @@ typedef struct {
 	size_t alloc;
 } sp_env;
 
-#define SP_ENV_INIT { NULL, 0, 0 }
+#define SP_ENV_INIT                                                            \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 /* Add or replace NAME=value. */
 int sp_env_set(sp_env *env, const char *name, const char *value);
@@ -27,13 +31,14 @@ char *const *sp_env_array(sp_env *env);
 void sp_env_dispose(sp_env *env);
 
 typedef struct {
-	const char *const *argv; /* argv[0] is looked up in PATH when it has no '/' */
-	char *const *envp;       /* NULL: inherit this process's environment */
-	int stdin_fd;            /* -1: /dev/null */
-	int stdout_fd;           /* -1: /dev/null */
-	int stderr_fd;           /* -1: /dev/null; -2: same as stdout */
-	int new_session;         /* setsid() in the child */
-	const char *cwd;         /* NULL: unchanged */
+	const char *const
+	    *argv;         /* argv[0] is looked up in PATH when it has no '/' */
+	char *const *envp; /* NULL: inherit this process's environment */
+	int stdin_fd;      /* -1: /dev/null */
+	int stdout_fd;     /* -1: /dev/null */
+	int stderr_fd;     /* -1: /dev/null; -2: same as stdout */
+	int new_session;   /* setsid() in the child */
+	const char *cwd;   /* NULL: unchanged */
 	/*
 	 * The child gets SIGKILL when the thread that spawned it ends (even
 	 * by SIGKILL): spawn from the main thread for "when this process
@@ -42,7 +47,8 @@ typedef struct {
 	int die_with_parent;
 } sp_proc_options;
 
-/* Start a child; `*pid_out` gets its pid. The fds given are dup'ed in the child; the caller keeps its own. */
+/* Start a child; `*pid_out` gets its pid. The fds given are dup'ed in the
+ * child; the caller keeps its own. */
 int sp_proc_spawn(pid_t *pid_out, const sp_proc_options *opts);
 
 /* Wait for a child; `*status_out` gets its exit code, or 128 + signal. */
@@ -78,8 +84,10 @@ int sp_proc_kill_group(int *killed, pid_t pgid, unsigned long long start_time);
  */
 int sp_proc_detach(const sp_proc_options *opts);
 
-/* Run a child to completion, collecting its stdout (at most `max` bytes) into `out`. */
-int sp_proc_capture(int *status_out, sp_buf *out, size_t max, const sp_proc_options *opts);
+/* Run a child to completion, collecting its stdout (at most `max` bytes) into
+ * `out`. */
+int sp_proc_capture(int *status_out, sp_buf *out, size_t max,
+                    const sp_proc_options *opts);
 
 /* The directory of the running executable (from /proc/self/exe). */
 int sp_proc_self_dir(sp_buf *out);

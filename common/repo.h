@@ -1,4 +1,5 @@
-/* A git repository as the hooks see it: opened from the hook environment (quarantine included), blobs read at a path of a commit. */
+/* A git repository as the hooks see it: opened from the hook environment
+ * (quarantine included), blobs read at a path of a commit. */
 #ifndef SP_REPO_H
 #define SP_REPO_H
 
@@ -35,15 +36,18 @@ const char *sp_repo_path(const sp_repo *repo);
 /* Resolve a revision (sha, ref, "HEAD~1", ...) to the hex id of a commit. */
 int sp_repo_resolve(char out[SP_OID_HEXSZ + 1], sp_repo *repo, const char *rev);
 
-/* What is at `path` in the tree of `commit`; `*size` gets a blob's size read from its header (0 otherwise). */
+/* What is at `path` in the tree of `commit`; `*size` gets a blob's size read
+ * from its header (0 otherwise). */
 int sp_repo_entry(sp_entry_kind *out, size_t *size, sp_repo *repo,
-		  const char *commit, const char *path);
+                  const char *commit, const char *path);
 
-/* Read the blob at `path` of `commit` into `out`; SP_ENOTFOUND, or SP_ETOOBIG past `max` (checked on the header before loading). */
+/* Read the blob at `path` of `commit` into `out`; SP_ENOTFOUND, or SP_ETOOBIG
+ * past `max` (checked on the header before loading). */
 int sp_repo_read_blob(sp_buf *out, sp_repo *repo, const char *commit,
-		      const char *path, size_t max);
+                      const char *path, size_t max);
 
-/* A git config value as the repository sees it (repository, global, system); SP_ENOTFOUND when unset. Caller frees. */
+/* A git config value as the repository sees it (repository, global, system);
+ * SP_ENOTFOUND when unset. Caller frees. */
 int sp_repo_config_get(char **out, sp_repo *repo, const char *key);
 
 /*
@@ -52,7 +56,7 @@ int sp_repo_config_get(char **out, sp_repo *repo, const char *key);
  * stops the walk and is returned.
  */
 int sp_repo_config_foreach(sp_repo *repo, const char *key,
-			   int (*cb)(const char *value, void *payload),
-			   void *payload);
+                           int (*cb)(const char *value, void *payload),
+                           void *payload);
 
 #endif

@@ -1,4 +1,5 @@
-/* The inside of sp_repo, shared by the modules that work on git objects (repo, context). */
+/* The inside of sp_repo, shared by the modules that work on git objects (repo,
+ * context). */
 #ifndef SP_REPO_PRIVATE_H
 #define SP_REPO_PRIVATE_H
 

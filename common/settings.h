@@ -7,16 +7,24 @@
 #include "repo.h"
 
 typedef struct {
-	char *state_dir;          /* spacehook.stateDir, default /var/lib/spacehook */
-	char *deploy_branch;      /* spacehook.deployBranch, default "main" (a leading refs/heads/ is dropped) */
-	char *docker_host;        /* spacehook.dockerHost, default unix:///var/run/docker.sock ($DOCKER_HOST when unset) */
-	char *docker_cli;         /* spacehook.dockerCli, default /usr/bin/docker when present, else "docker" (a client that runs BuildKit builds) */
-	char *bind_address;       /* spacehook.bindAddress, default 127.0.0.1 */
-	int port_min, port_max;   /* spacehook.portRange, default 20000-29999 */
-	char *repos_root;         /* spacehook.reposRoot; NULL = parent of the owner directory */
-	char *run_as_user;        /* spacehook.runAsUser, default "1000" */
-	long startup_timeout;     /* spacehook.startupTimeout seconds, default 1800: cap on a Space's own */
-	int max_concurrent_builds;/* spacehook.maxConcurrentBuilds, default 2 */
+	char *state_dir; /* spacehook.stateDir, default /var/lib/spacehook */
+	char *deploy_branch; /* spacehook.deployBranch, default "main" (a
+	                        leading refs/heads/ is dropped) */
+	char *docker_host;   /* spacehook.dockerHost, default
+	                        unix:///var/run/docker.sock ($DOCKER_HOST when
+	                        unset) */
+	char *docker_cli;   /* spacehook.dockerCli, default /usr/bin/docker when
+	                       present, else "docker" (a client that runs BuildKit
+	                       builds) */
+	char *bind_address; /* spacehook.bindAddress, default 127.0.0.1 */
+	int port_min, port_max; /* spacehook.portRange, default 20000-29999 */
+	char *repos_root;     /* spacehook.reposRoot; NULL = parent of the owner
+	                         directory */
+	char *run_as_user;    /* spacehook.runAsUser, default "1000" */
+	long startup_timeout; /* spacehook.startupTimeout seconds, default 1800:
+	                         cap on a Space's own */
+	int max_concurrent_builds; /* spacehook.maxConcurrentBuilds, default 2
+	                            */
 	/*
 	 * spacehook.maxBuildsPerOwner: build slots one owner may hold at
 	 * once; default half of max_concurrent_builds rounded up
@@ -24,20 +32,35 @@ typedef struct {
 	int max_builds_per_owner;
 	/* spacehook.buildTimeout seconds, default 3600; 0 = none */
 	long build_timeout;
-	double max_cpus;          /* spacehook.maxCpus, default 2 */
-	long long max_memory;     /* spacehook.maxMemory bytes (k/m/g suffixes), default 16 GiB */
-	long pids_limit;          /* spacehook.pidsLimit, default 1024 */
-	int persistent_storage;   /* spacehook.persistentStorage bool, default false: /data volume */
-	size_t build_log_max;     /* spacehook.buildLogMax bytes, default 8 MiB: output beyond is cut with a note */
-	long long max_blob_size;  /* spacehook.maxBlobSize bytes, default 100 MiB: the largest file of a build context; 0 = no limit */
-	long long max_context_size; /* spacehook.maxContextSize bytes, default 1 GiB: all files of a build context; 0 = no limit */
-	char **webhooks;          /* spacehook.webhook (multivar), NULL-terminated; may be empty */
-	char *webhook_secret;     /* spacehook.webhookSecret, or NULL */
-	char **spaces;            /* spacehook.spaces (multivar; values split at spaces and commas): id patterns (fnmatch, '/' matched only by '/'); default: the one pattern "any owner, any name"; NULL-terminated */
-	int space;                /* spacehook.space bool: 1 a Space whatever the patterns, 0 never one, -1 unset (the default) */
-	char *runtime;            /* spacehook.runtime: the engine's container runtime for Spaces (e.g. runsc), or NULL = the engine's default */
-	long long log_max_size;   /* spacehook.logMaxSize bytes, default 10 MiB: one container log file's cap */
-	int log_max_files;        /* spacehook.logMaxFiles, default 3: container log files kept per container */
+	double max_cpus;        /* spacehook.maxCpus, default 2 */
+	long long max_memory;   /* spacehook.maxMemory bytes (k/m/g suffixes),
+	                           default 16 GiB */
+	long pids_limit;        /* spacehook.pidsLimit, default 1024 */
+	int persistent_storage; /* spacehook.persistentStorage bool, default
+	                           false: /data volume */
+	size_t build_log_max;   /* spacehook.buildLogMax bytes, default 8 MiB:
+	                           output beyond is cut with a note */
+	long long
+	    max_blob_size; /* spacehook.maxBlobSize bytes, default 100 MiB: the
+	                      largest file of a build context; 0 = no limit */
+	long long
+	    max_context_size; /* spacehook.maxContextSize bytes, default 1 GiB:
+	                         all files of a build context; 0 = no limit */
+	char **webhooks; /* spacehook.webhook (multivar), NULL-terminated; may
+	                    be empty */
+	char *webhook_secret; /* spacehook.webhookSecret, or NULL */
+	char **spaces; /* spacehook.spaces (multivar; values split at spaces and
+	                  commas): id patterns (fnmatch, '/' matched only by
+	                  '/'); default: the one pattern "any owner, any name";
+	                  NULL-terminated */
+	int space; /* spacehook.space bool: 1 a Space whatever the patterns, 0
+	              never one, -1 unset (the default) */
+	char *runtime; /* spacehook.runtime: the engine's container runtime for
+	                  Spaces (e.g. runsc), or NULL = the engine's default */
+	long long log_max_size; /* spacehook.logMaxSize bytes, default 10 MiB:
+	                           one container log file's cap */
+	int log_max_files; /* spacehook.logMaxFiles, default 3: container log
+	                      files kept per container */
 } sp_settings;
 
 /*
@@ -81,7 +104,8 @@ int sp_settings_parse_duration(long *out, const char *value);
 /* As sp_settings_parse_duration, but zero ("0", "0s") is allowed: none. */
 int sp_settings_parse_timeout(long *out, const char *value);
 
-/* true/false, yes/no, on/off, 1/0 (any case); NULL or "" (a bare key) is true. */
+/* true/false, yes/no, on/off, 1/0 (any case); NULL or "" (a bare key) is true.
+ */
 int sp_settings_parse_bool(int *out, const char *value);
 
 #endif

@@ -1,4 +1,5 @@
-/* Space identity: owner/name from the repository path, and the Docker names derived from it. */
+/* Space identity: owner/name from the repository path, and the Docker names
+ * derived from it. */
 #ifndef SP_SPACE_H
 #define SP_SPACE_H
 
@@ -9,8 +10,8 @@
 #define SP_SPACE_NAME_MAX 96
 
 typedef struct {
-	char owner[SP_SPACE_NAME_MAX + 1]; /* as in the path, e.g. "Alice" */
-	char name[SP_SPACE_NAME_MAX + 1];  /* without ".git", e.g. "demo" */
+	char owner[SP_SPACE_NAME_MAX + 1];  /* as in the path, e.g. "Alice" */
+	char name[SP_SPACE_NAME_MAX + 1];   /* without ".git", e.g. "demo" */
 	char id[2 * SP_SPACE_NAME_MAX + 2]; /* "Alice/demo" */
 	/*
 	 * Docker-safe, lowercase and collision-free; used for image repository,
@@ -50,7 +51,8 @@ int sp_space_parse(sp_space *out, const char *id);
  * "<root>/mallory/x/alice/demo.git" is no Space); SP_EINVALID when owner or
  * name break sp_space_parse's rules.
  */
-int sp_space_from_path(sp_space *out, const char *repos_root, const char *repo_path);
+int sp_space_from_path(sp_space *out, const char *repos_root,
+                       const char *repo_path);
 
 typedef enum {
 	SP_SPACE_NONE,   /* not a Space: pushes pass untouched */

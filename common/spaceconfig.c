@@ -936,7 +936,7 @@ static int emoji_element(const uint32_t *cps, size_t n, size_t *i)
 /* Is the text one emoji (one grapheme: ZWJ sequences, flags, keycaps)? */
 static int is_single_emoji(const char *s, size_t len)
 {
-	uint32_t cps[32] = { 0 };
+	uint32_t cps[32] = {0};
 	size_t n = 0, pos = 0, i = 0;
 
 	while (pos < len) {

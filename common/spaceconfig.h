@@ -1,4 +1,5 @@
-/* The Space config: the YAML block at the top of README.md, parsed and checked against every rule. */
+/* The Space config: the YAML block at the top of README.md, parsed and checked
+ * against every rule. */
 #ifndef SP_SPACECONFIG_H
 #define SP_SPACECONFIG_H
 
@@ -7,16 +8,16 @@
 #include "diag.h"
 
 /* Bounds on untrusted input (ours). */
-#define SP_README_MAX_SIZE (16u * 1024 * 1024)  /* README.md blob */
-#define SP_FRONTMATTER_MAX_SIZE (64u * 1024)    /* the YAML block */
+#define SP_README_MAX_SIZE (16u * 1024 * 1024) /* README.md blob */
+#define SP_FRONTMATTER_MAX_SIZE (64u * 1024)   /* the YAML block */
 
 /*
  * What the rest of spacehook needs from a valid config. Strings are owned by
  * the struct and NULL when the key is absent.
  */
 typedef struct {
-	char *sdk;                /* "docker", ... */
-	unsigned sdk_line;        /* position of the sdk value, for messages */
+	char *sdk;         /* "docker", ... */
+	unsigned sdk_line; /* position of the sdk value, for messages */
 	unsigned sdk_column;
 	char *title;
 	char *emoji;
@@ -28,12 +29,12 @@ typedef struct {
 	char *suggested_hardware; /* NULL = cpu-basic */
 	char *suggested_storage;  /* NULL, "small", "medium", "large" */
 	char *base_path;
-	char *header;             /* NULL, "mini", "default" */
-	char *thumbnail;          /* an http(s) URL */
+	char *header;    /* NULL, "mini", "default" */
+	char *thumbnail; /* an http(s) URL */
 	char *app_file;
-	char *python_version;     /* as written, even when unquoted */
+	char *python_version; /* as written, even when unquoted */
 	char *sdk_version;
-	int pinned;               /* booleans: 0 when absent */
+	int pinned; /* booleans: 0 when absent */
 	int full_width;
 	int disable_embedding;
 	int hf_oauth;
@@ -49,7 +50,7 @@ typedef struct {
  * NUL bytes in `data` are input, not terminators.
  */
 int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
-			 const char *data, size_t size);
+                         const char *data, size_t size);
 
 /*
  * Like sp_spaceconfig_parse, but when the block could be read and has errors
@@ -59,7 +60,7 @@ int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
  * parsed at all. Free it with sp_spaceconfig_free either way.
  */
 int sp_spaceconfig_parse_partial(sp_spaceconfig **out, sp_diag_list *diags,
-				 const char *data, size_t size);
+                                 const char *data, size_t size);
 
 void sp_spaceconfig_free(sp_spaceconfig *config);
 

@@ -1,4 +1,5 @@
-/* The per-Space state directory: state.json, secrets (0600), variables, lock, ports; every file written whole. */
+/* The per-Space state directory: state.json, secrets (0600), variables, lock,
+ * ports; every file written whole. */
 #ifndef SP_STORE_H
 #define SP_STORE_H
 
@@ -12,18 +13,20 @@
 #include "space.h"
 
 /*
- * Layout under the state dir (spacehook.stateDir), directories 0700, files 0600:
- *   spaces/<slug>/space           the id ("owner/name"), for listing and to catch slug clashes
- *   spaces/<slug>/repo            the real path of the repository the Space is bound to
- *   spaces/<slug>/state.json      the stage record (sp_state)
- *   spaces/<slug>/secrets.json    {"NAME": "value"}
- *   spaces/<slug>/variables.json  {"NAME": "value"}
- *   spaces/<slug>/kv.lock         flock held while secrets/variables change
- *   spaces/<slug>/lock            flock: one worker per Space
- *   spaces/<slug>/queue, logs/    the job queue and job logs (see job.h)
- *   ports.json                    {"owner/name": port}, allocated once
- *   ports.lock                    flock held while ports.json changes
- *   cache.key                     the key of build cache salts
+ * Layout under the state dir (spacehook.stateDir), directories 0700, files
+ * 0600; in spaces/<slug>/:
+ *   space           the id ("owner/name"), for listing and to catch clashes
+ *   repo            the real path of the repository the Space is bound to
+ *   state.json      the stage record (sp_state)
+ *   secrets.json    {"NAME": "value"}
+ *   variables.json  {"NAME": "value"}
+ *   kv.lock         flock held while secrets/variables change
+ *   lock            flock: one worker per Space
+ *   queue, logs/    the job queue and job logs (see job.h)
+ * and at the top:
+ *   ports.json      {"owner/name": port}, allocated once
+ *   ports.lock      flock held while ports.json changes
+ *   cache.key       the key of build cache salts
  * No JSON file is read past SP_STORE_FILE_MAX; a damaged one is an error
  * naming the file (SP_EINVALID), never a crash. Errors never quote a value.
  *
@@ -54,7 +57,8 @@ typedef struct sp_store sp_store;
  */
 int sp_store_open(sp_store **out, const char *state_dir, const sp_space *space);
 
-/* 1 when `space` has a state directory under `state_dir`, else 0 (nothing is created). */
+/* 1 when `space` has a state directory under `state_dir`, else 0 (nothing is
+ * created). */
 int sp_store_exists(const char *state_dir, const sp_space *space);
 void sp_store_free(sp_store *store);
 
@@ -64,8 +68,10 @@ const sp_space *sp_store_space(const sp_store *store);
 /* The state directory the store was opened under (owned by the store). */
 const char *sp_store_state_dir(const sp_store *store);
 
-/* Write `len` bytes to `path` whole: temp file in the same dir, fsync, rename, fsync dir. */
-int sp_store_write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* Write `len` bytes to `path` whole: temp file in the same dir, fsync, rename,
+ * fsync dir. */
+int sp_store_write_file(const char *path, const void *data, size_t len,
+                        mode_t mode);
 
 /*
  * Check the state directory as a process of `uid` would use it (the parents,
@@ -149,7 +155,8 @@ int sp_store_remove(sp_store *store);
  * <state_dir>/cache.key, SP_STORE_KEY_SIZE random bytes made at first use
  * (0600). Never shown to a build or in a log.
  */
-int sp_store_cache_key(unsigned char key[SP_STORE_KEY_SIZE], const char *state_dir);
+int sp_store_cache_key(unsigned char key[SP_STORE_KEY_SIZE],
+                       const char *state_dir);
 
 /* Secrets and variables. */
 typedef enum { SP_KV_SECRETS, SP_KV_VARIABLES } sp_kv_kind;
@@ -166,7 +173,8 @@ typedef struct {
 
 void sp_kv_dispose(sp_kv *kv);
 
-/* Is `name` a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*, at most 256)? */
+/* Is `name` a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*, at most
+ * 256)? */
 int sp_kv_name_valid(const char *name);
 
 /*
@@ -182,7 +190,8 @@ const char *sp_kv_name_reserved(const char *name);
  */
 int sp_kv_name_settable(const char *name);
 
-/* Load the secrets or variables (an absent file is an empty set); the caller disposes `out`. */
+/* Load the secrets or variables (an absent file is an empty set); the caller
+ * disposes `out`. */
 int sp_store_kv_load(sp_kv *out, sp_store *store, sp_kv_kind kind);
 
 /*
@@ -190,26 +199,29 @@ int sp_store_kv_load(sp_kv *out, sp_store *store, sp_kv_kind kind);
  * not UTF-8 or over 64 KiB; SP_EEXISTS when the name is already used by the
  * other kind; SP_ETOOBIG when the file would pass SP_STORE_FILE_MAX.
  */
-int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name, const char *value);
+int sp_store_kv_set(sp_store *store, sp_kv_kind kind, const char *name,
+                    const char *value);
 
 /* Remove NAME; SP_ENOTFOUND when it was not set. */
 int sp_store_kv_unset(sp_store *store, sp_kv_kind kind, const char *name);
 
 /* The stage record. Strings are owned by the struct; NULL when unknown. */
 typedef struct {
-	char *stage;          /* Hugging Face's names: BUILDING, RUNNING, ... NULL = never deployed */
-	char *commit;         /* commit serving (or being deployed) */
-	char *image;          /* image serving */
-	char *container;      /* container id serving */
-	char *prev_image;     /* image kept for rollback */
-	char *building_commit;/* commit of the build under way, if any */
-	int host_port;        /* 0 = none yet */
-	char *url;            /* http://bind:port */
-	char *error;          /* last error, Hugging Face's wording, may hold the log tail */
+	char *stage;      /* Hugging Face's names: BUILDING, RUNNING, ... NULL =
+	                     never deployed */
+	char *commit;     /* commit serving (or being deployed) */
+	char *image;      /* image serving */
+	char *container;  /* container id serving */
+	char *prev_image; /* image kept for rollback */
+	char *building_commit; /* commit of the build under way, if any */
+	int host_port;         /* 0 = none yet */
+	char *url;             /* http://bind:port */
+	char *error; /* last error, Hugging Face's wording, may hold the log
+	                tail */
 	long long updated_at; /* unix seconds */
 	long long started_at; /* when the serving container started */
-	int worker_pid;       /* worker running a job for this Space, 0 = none */
-	int paused;           /* stopped by the admin: stays stopped across pushes */
+	int worker_pid; /* worker running a job for this Space, 0 = none */
+	int paused;     /* stopped by the admin: stays stopped across pushes */
 } sp_state;
 
 void sp_state_init(sp_state *state);
@@ -242,7 +254,7 @@ void sp_store_unlock(int fd);
  * not an address of this host.
  */
 int sp_store_port(int *out, const char *state_dir, const char *space_id,
-		  const char *bind_address, int min, int max);
+                  const char *bind_address, int min, int max);
 
 /*
  * 1 when TCP `port` is taken on `address` (an IP address of this host) right
@@ -251,7 +263,8 @@ int sp_store_port(int *out, const char *state_dir, const char *space_id,
  */
 int sp_store_port_in_use(const char *address, int port);
 
-/* Every Space that has a state directory under `state_dir` (ids, caller frees with sp_store_list_free). */
+/* Every Space that has a state directory under `state_dir` (ids, caller frees
+ * with sp_store_list_free). */
 int sp_store_list(char ***out, size_t *count, const char *state_dir);
 void sp_store_list_free(char **ids, size_t count);
 

@@ -1,4 +1,5 @@
-/* spacehook context: write the build context of a commit (its tree as a tar) to stdout. */
+/* spacehook context: write the build context of a commit (its tree as a tar) to
+ * stdout. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,17 +12,17 @@
 #include "banned.h"
 
 static const char context_usage[] =
-	"usage: spacehook context <repository> <revision> > context.tar\n"
-	"\n"
-	"Write the tree of <revision> of <repository> (bare or not) to stdout\n"
-	"as a tar archive: the build context that 'docker build -' gets.\n"
-	"Files keep their executable bit, symbolic links stay links,\n"
-	"submodules are left out with a warning on stderr. Nothing is\n"
-	"checked out.\n"
-	"\n"
-	"  spacehook context /srv/git/alice/demo.git main | tar -t\n"
-	"\n"
-	"Exit status: 0 written, 1 failure, 2 usage.\n";
+    "usage: spacehook context <repository> <revision> > context.tar\n"
+    "\n"
+    "Write the tree of <revision> of <repository> (bare or not) to stdout\n"
+    "as a tar archive: the build context that 'docker build -' gets.\n"
+    "Files keep their executable bit, symbolic links stay links,\n"
+    "submodules are left out with a warning on stderr. Nothing is\n"
+    "checked out.\n"
+    "\n"
+    "  spacehook context /srv/git/alice/demo.git main | tar -t\n"
+    "\n"
+    "Exit status: 0 written, 1 failure, 2 usage.\n";
 
 static void context_warn(const char *msg, void *payload)
 {
@@ -44,7 +45,8 @@ int cmd_context(int argc, char **argv)
 		if (!dashdash && !strcmp(argv[i], "--")) {
 			dashdash = 1;
 		} else if (!dashdash && argv[i][0] == '-' && argv[i][1]) {
-			cmd_die_message("context: unknown option '%s'", argv[i]);
+			cmd_die_message("context: unknown option '%s'",
+			                argv[i]);
 			fputs(context_usage, stderr);
 			return 2;
 		} else if (nargs < 2) {
@@ -58,8 +60,9 @@ int cmd_context(int argc, char **argv)
 		return 2;
 	}
 	if (isatty(STDOUT_FILENO)) {
-		cmd_die_message("context: refusing to write a tar archive to a "
-				"terminal; redirect stdout to a file or a pipe");
+		cmd_die_message(
+		    "context: refusing to write a tar archive to a "
+		    "terminal; redirect stdout to a file or a pipe");
 		return 2;
 	}
 

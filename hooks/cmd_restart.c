@@ -1,20 +1,21 @@
-/* spacehook restart and rebuild: run the Space again, from its image or from a new build. */
+/* spacehook restart and rebuild: run the Space again, from its image or from a
+ * new build. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "commands.h"
 #include "error.h"
 #include "job.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
-#include "banned.h"
 
 /* Queue a job for SPACE, then show its log until it ends. */
 static int run_job(const char *id_arg, unsigned flags)
 {
-	sp_settings settings = { 0 };
+	sp_settings settings = {0};
 	sp_store *store = NULL;
 	sp_buf stage = SP_BUF_INIT;
 	sp_space space;
@@ -34,8 +35,8 @@ static int run_job(const char *id_arg, unsigned flags)
 	if (sp_job_follow(&stage, store, id, STDOUT_FILENO) == 0)
 		status = 0;
 	else
-		cmd_die_message("%s ended %s (see 'spacehook status %s')", space.id,
-				stage.ptr, space.id);
+		cmd_die_message("%s ended %s (see 'spacehook status %s')",
+		                space.id, stage.ptr, space.id);
 done:
 	sp_buf_dispose(&stage);
 	sp_store_free(store);
@@ -50,10 +51,14 @@ int cmd_restart(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook restart SPACE [--factory]\n\n"
-		     "Runs the Space's current image again in a new container, with its\n"
-		     "current secrets and variables. --factory instead builds the head\n"
-		     "of the deploy branch again without the build cache, then runs it\n"
-		     "(Hugging Face's factory reboot). Shows the job's log until the\n"
+		     "Runs the Space's current image again in a new container, "
+		     "with its\n"
+		     "current secrets and variables. --factory instead builds "
+		     "the head\n"
+		     "of the deploy branch again without the build cache, then "
+		     "runs it\n"
+		     "(Hugging Face's factory reboot). Shows the job's log "
+		     "until the\n"
 		     "Space serves.");
 		return 0;
 	}
@@ -61,7 +66,8 @@ int cmd_restart(int argc, char **argv)
 		if (!strcmp(argv[i], "--factory"))
 			flags = SP_JOB_NO_CACHE;
 		else if (argv[i][0] == '-' || space) {
-			cmd_die_message("usage: spacehook restart SPACE [--factory]");
+			cmd_die_message(
+			    "usage: spacehook restart SPACE [--factory]");
 			return 2;
 		} else
 			space = argv[i];
@@ -77,7 +83,8 @@ int cmd_rebuild(int argc, char **argv)
 {
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook rebuild SPACE\n\n"
-		     "Builds the head of the Space's deploy branch again and deploys it,\n"
+		     "Builds the head of the Space's deploy branch again and "
+		     "deploys it,\n"
 		     "as a push would. Shows the job's log until it ends.");
 		return 0;
 	}

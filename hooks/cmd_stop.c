@@ -1,8 +1,10 @@
-/* spacehook stop, start, cancel and gc: the admin's hands on a Space's lifecycle and disk. */
+/* spacehook stop, start, cancel and gc: the admin's hands on a Space's
+ * lifecycle and disk. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "banned.h"
 #include "commands.h"
 #include "engine.h"
 #include "error.h"
@@ -10,11 +12,11 @@
 #include "settings.h"
 #include "space.h"
 #include "store.h"
-#include "banned.h"
 
-/* Parse the one SPACE argument and open its store; exit status on failure, else -1. */
+/* Parse the one SPACE argument and open its store; exit status on failure, else
+ * -1. */
 static int open_space(sp_settings *settings, sp_store **store, sp_space *space,
-		      int argc, char **argv, const char *usage)
+                      int argc, char **argv, const char *usage)
 {
 	if (argc != 2 || argv[1][0] == '-') {
 		cmd_die_message("usage: %s", usage);
@@ -29,7 +31,8 @@ static int open_space(sp_settings *settings, sp_store **store, sp_space *space,
 		return 1;
 	}
 	if (!sp_store_exists(settings->state_dir, space)) {
-		cmd_die_message("no Space '%s' here (see 'spacehook status')", space->id);
+		cmd_die_message("no Space '%s' here (see 'spacehook status')",
+		                space->id);
 		return 1;
 	}
 	if (sp_store_open(store, settings->state_dir, space) < 0) {
@@ -42,25 +45,30 @@ static int open_space(sp_settings *settings, sp_store **store, sp_space *space,
 int cmd_stop(int argc, char **argv)
 {
 	static const char usage[] = "spacehook stop SPACE";
-	sp_settings settings = { 0 };
+	sp_settings settings = {0};
 	sp_store *store = NULL;
 	sp_space space;
 	int status;
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook stop SPACE\n\n"
-		     "Stops the Space's container and marks it PAUSED: it stays stopped\n"
-		     "across pushes (they are kept, nothing is built) until 'spacehook\n"
-		     "start SPACE'. A build or deploy under way is canceled first.");
+		     "Stops the Space's container and marks it PAUSED: it "
+		     "stays stopped\n"
+		     "across pushes (they are kept, nothing is built) until "
+		     "'spacehook\n"
+		     "start SPACE'. A build or deploy under way is canceled "
+		     "first.");
 		return 0;
 	}
-	if ((status = open_space(&settings, &store, &space, argc, argv, usage)) >= 0)
+	if ((status =
+	         open_space(&settings, &store, &space, argc, argv, usage)) >= 0)
 		goto done;
 	if (sp_job_pause(&settings, store, 1) < 0) {
 		cmd_die_message("%s: %s", space.id, sp_error_last());
 		status = 1;
 	} else {
-		printf("%s is PAUSED; 'spacehook start %s' runs it again\n", space.id, space.id);
+		printf("%s is PAUSED; 'spacehook start %s' runs it again\n",
+		       space.id, space.id);
 		status = 0;
 	}
 done:
@@ -72,7 +80,7 @@ done:
 int cmd_start(int argc, char **argv)
 {
 	static const char usage[] = "spacehook start SPACE";
-	sp_settings settings = { 0 };
+	sp_settings settings = {0};
 	sp_store *store = NULL;
 	sp_buf stage = SP_BUF_INIT;
 	sp_space space;
@@ -81,11 +89,14 @@ int cmd_start(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook start SPACE\n\n"
-		     "Clears the PAUSED mark of a stopped Space, then builds and runs the\n"
-		     "newest commit of its deploy branch, showing the job's log.");
+		     "Clears the PAUSED mark of a stopped Space, then builds "
+		     "and runs the\n"
+		     "newest commit of its deploy branch, showing the job's "
+		     "log.");
 		return 0;
 	}
-	if ((status = open_space(&settings, &store, &space, argc, argv, usage)) >= 0)
+	if ((status =
+	         open_space(&settings, &store, &space, argc, argv, usage)) >= 0)
 		goto done;
 	status = 1;
 	if (sp_job_pause(&settings, store, 0) < 0 ||
@@ -96,7 +107,8 @@ int cmd_start(int argc, char **argv)
 	if (sp_job_follow(&stage, store, id, STDOUT_FILENO) == 0)
 		status = 0;
 	else
-		cmd_die_message("%s ended %s (see 'spacehook status %s')", space.id, stage.ptr, space.id);
+		cmd_die_message("%s ended %s (see 'spacehook status %s')",
+		                space.id, stage.ptr, space.id);
 done:
 	sp_buf_dispose(&stage);
 	sp_store_free(store);
@@ -107,27 +119,32 @@ done:
 int cmd_cancel(int argc, char **argv)
 {
 	static const char usage[] = "spacehook cancel SPACE";
-	sp_settings settings = { 0 };
+	sp_settings settings = {0};
 	sp_store *store = NULL;
 	sp_space space;
 	int status, canceled = 0;
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook cancel SPACE\n\n"
-		     "Stops the build or deploy under way for the Space and drops the one\n"
-		     "queued after it. The previous version keeps serving; the job's log\n"
-		     "and the Space's state record the cancel. Waits up to 60 s for the\n"
+		     "Stops the build or deploy under way for the Space and "
+		     "drops the one\n"
+		     "queued after it. The previous version keeps serving; the "
+		     "job's log\n"
+		     "and the Space's state record the cancel. Waits up to 60 "
+		     "s for the\n"
 		     "worker to leave.");
 		return 0;
 	}
-	if ((status = open_space(&settings, &store, &space, argc, argv, usage)) >= 0)
+	if ((status =
+	         open_space(&settings, &store, &space, argc, argv, usage)) >= 0)
 		goto done;
 	if (sp_job_cancel(&canceled, store, 60) < 0) {
 		cmd_die_message("%s: %s", space.id, sp_error_last());
 		status = 1;
 	} else {
 		if (canceled)
-			printf("%s: canceled (%d job%s)\n", space.id, canceled, canceled == 1 ? "" : "s");
+			printf("%s: canceled (%d job%s)\n", space.id, canceled,
+			       canceled == 1 ? "" : "s");
 		else
 			printf("%s: nothing to cancel\n", space.id);
 		status = 0;
@@ -140,7 +157,7 @@ done:
 
 int cmd_gc(int argc, char **argv)
 {
-	sp_settings settings = { 0 };
+	sp_settings settings = {0};
 	sp_engine *engine = NULL;
 	char **ids = NULL;
 	size_t count = 0;
@@ -149,9 +166,12 @@ int cmd_gc(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook gc\n\n"
-		     "For every Space: removes its containers other than the serving one\n"
-		     "and its images other than the serving and the previous one (kept for\n"
-		     "rollback); then prunes the engine's build cache unused for 24 hours.\n"
+		     "For every Space: removes its containers other than the "
+		     "serving one\n"
+		     "and its images other than the serving and the previous "
+		     "one (kept for\n"
+		     "rollback); then prunes the engine's build cache unused "
+		     "for 24 hours.\n"
 		     "A Space whose worker is busy is skipped and said so.");
 		return 0;
 	}
@@ -190,9 +210,11 @@ int cmd_gc(int argc, char **argv)
 		cmd_die_message("%s", sp_error_last());
 		goto done;
 	}
-	printf("removed %d container%s and %d image%s; build cache: %lld bytes reclaimed%s\n",
-	       containers, containers == 1 ? "" : "s", images, images == 1 ? "" : "s",
-	       reclaimed, busy ? " (busy Spaces skipped)" : "");
+	printf("removed %d container%s and %d image%s; build cache: %lld bytes "
+	       "reclaimed%s\n",
+	       containers, containers == 1 ? "" : "s", images,
+	       images == 1 ? "" : "s", reclaimed,
+	       busy ? " (busy Spaces skipped)" : "");
 	status = 0;
 done:
 	sp_engine_free(engine);

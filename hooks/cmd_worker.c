@@ -1,13 +1,14 @@
-/* spacehook worker: run the queued jobs of one Space (started detached by post-receive). */
+/* spacehook worker: run the queued jobs of one Space (started detached by
+ * post-receive). */
 #include <stdio.h>
 #include <string.h>
 
+#include "banned.h"
 #include "commands.h"
 #include "context.h"
 #include "error.h"
 #include "job.h"
 #include "space.h"
-#include "banned.h"
 
 int cmd_worker(int argc, char **argv)
 {
@@ -15,8 +16,10 @@ int cmd_worker(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook worker SPACE\n\n"
-		     "Runs the queued build and deploy jobs of SPACE (owner/name) one at a\n"
-		     "time, then exits. post-receive starts it detached; it returns at once\n"
+		     "Runs the queued build and deploy jobs of SPACE "
+		     "(owner/name) one at a\n"
+		     "time, then exits. post-receive starts it detached; it "
+		     "returns at once\n"
 		     "when another worker already holds the Space's lock.");
 		return 0;
 	}
@@ -28,7 +31,8 @@ int cmd_worker(int argc, char **argv)
 		cmd_die_message("%s", sp_error_last());
 		return 2;
 	}
-	/* Pack windows and caches sized for streaming whole trees (process-wide). */
+	/* Pack windows and caches sized for streaming whole trees
+	 * (process-wide). */
 	if (sp_context_tune() < 0 || sp_job_work(&space) < 0) {
 		cmd_die_message("worker: %s", sp_error_last());
 		return 1;

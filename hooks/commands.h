@@ -1,4 +1,5 @@
-/* The subcommands of the spacehook admin command, one file each (cmd_<name>.c). */
+/* The subcommands of the spacehook admin command, one file each (cmd_<name>.c).
+ */
 #ifndef SP_COMMANDS_H
 #define SP_COMMANDS_H
 
@@ -25,7 +26,8 @@ int cmd_rebind(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
 
 /* Print "spacehook: <message>" to stderr (printf-style). */
-void cmd_die_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_die_message(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 /* True when argv holds -h or --help. */
 int cmd_wants_help(int argc, char **argv);

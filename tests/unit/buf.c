@@ -66,20 +66,23 @@ START_TEST(test_read_fd_cap)
 
 	ck_assert_int_eq(pipe(fds), 0);
 	memset(chunk, 'a', sizeof(chunk));
-	ck_assert_int_eq(write(fds[1], chunk, sizeof(chunk)), (int)sizeof(chunk));
+	ck_assert_int_eq(write(fds[1], chunk, sizeof(chunk)),
+	                 (int)sizeof(chunk));
 	close(fds[1]);
 	ck_assert_int_eq(sp_buf_read_fd(&buf, fds[0], 1000), SP_ETOOBIG);
 	ck_assert_str_eq(sp_error_name(sp_error_last_code()), "ETOOBIG");
 	close(fds[0]);
 	sp_buf_dispose(&buf);
-	ck_assert_int_eq(sp_buf_read_file(&buf, "/nonexistent/x", 10), SP_ENOTFOUND);
+	ck_assert_int_eq(sp_buf_read_file(&buf, "/nonexistent/x", 10),
+	                 SP_ENOTFOUND);
 	ck_assert_ptr_nonnull(strstr(sp_error_last(), "/nonexistent/x"));
 }
 END_TEST
 
 START_TEST(test_error_names)
 {
-	ck_assert_int_eq(sp_error_set(SP_EINVALID, "bad '%s'", "x"), SP_EINVALID);
+	ck_assert_int_eq(sp_error_set(SP_EINVALID, "bad '%s'", "x"),
+	                 SP_EINVALID);
 	ck_assert_str_eq(sp_error_last(), "bad 'x'");
 	ck_assert_str_eq(sp_error_name(SP_ENOTFOUND), "ENOTFOUND");
 	ck_assert_str_eq(sp_error_name(12345), "UNKNOWN");
