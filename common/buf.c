@@ -59,61 +59,55 @@ int sp_buf_grow(sp_buf *buf, size_t extra)
 	return 0;
 }
 
-int sp_buf_put(sp_buf *buf, const void *data, size_t len)
+void sp_buf_put(sp_buf *buf, const void *data, size_t len)
 {
-	int error;
-
-	if ((error = sp_buf_grow(buf, len)) < 0)
-		return error;
+	if (sp_buf_grow(buf, len) < 0)
+		sp_die_oom(len);
 	if (len)
 		memmove(buf->ptr + buf->size, data, len);
 	buf->size += len;
 	buf->ptr[buf->size] = '\0';
-	return 0;
 }
 
-int sp_buf_puts(sp_buf *buf, const char *str)
+void sp_buf_puts(sp_buf *buf, const char *str)
 {
-	return sp_buf_put(buf, str, strlen(str));
+	sp_buf_put(buf, str, strlen(str));
 }
 
-int sp_buf_putc(sp_buf *buf, char c)
+void sp_buf_putc(sp_buf *buf, char c)
 {
-	return sp_buf_put(buf, &c, 1);
+	sp_buf_put(buf, &c, 1);
 }
 
-int sp_buf_vprintf(sp_buf *buf, const char *fmt, va_list ap)
+void sp_buf_vprintf(sp_buf *buf, const char *fmt, va_list ap)
 {
 	va_list copy;
-	int n, error;
+	int n;
 
 	va_copy(copy, ap);
 	n = vsnprintf(NULL, 0, fmt, copy);
 	va_end(copy);
 	if (n < 0)
-		return sp_error_set(SP_EINVALID, "bad format string");
-	if ((error = sp_buf_grow(buf, (size_t)n)) < 0)
-		return error;
+		sp_die_oom(SIZE_MAX);
+	if (sp_buf_grow(buf, (size_t)n) < 0)
+		sp_die_oom((size_t)n);
 	vsnprintf(buf->ptr + buf->size, (size_t)n + 1, fmt, ap);
 	buf->size += (size_t)n;
-	return 0;
 }
 
-int sp_buf_printf(sp_buf *buf, const char *fmt, ...)
+void sp_buf_printf(sp_buf *buf, const char *fmt, ...)
 {
 	va_list ap;
-	int error;
 
 	va_start(ap, fmt);
-	error = sp_buf_vprintf(buf, fmt, ap);
+	sp_buf_vprintf(buf, fmt, ap);
 	va_end(ap);
-	return error;
 }
 
-int sp_buf_sets(sp_buf *buf, const char *str)
+void sp_buf_sets(sp_buf *buf, const char *str)
 {
 	sp_buf_clear(buf);
-	return sp_buf_puts(buf, str);
+	sp_buf_puts(buf, str);
 }
 
 void sp_buf_truncate(sp_buf *buf, size_t len)
@@ -169,12 +163,23 @@ int sp_buf_read_file(sp_buf *buf, const char *path, size_t max)
 	return error;
 }
 
+void sp_die_oom(size_t size)
+{
+	static const char msg[] = "spacehook: fatal: out of memory\n";
+	ssize_t n;
+
+	(void)size;
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+	abort();
+}
+
 char *sp_strdup(const char *s)
 {
 	char *copy = strdup(s ? s : "");
 
 	if (!copy)
-		abort();
+		sp_die_oom(strlen(s ? s : "") + 1);
 	return copy;
 }
 
@@ -183,6 +188,6 @@ void *sp_calloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (!p)
-		abort();
+		sp_die_oom(size);
 	return p;
 }

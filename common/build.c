@@ -130,86 +130,39 @@ int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
 }
 
 /* The client's argv: no value of a secret ever appears in it. */
-static int build_argv(const char ***out, sp_buf *strings,
-                      const sp_build_options *opts)
+static void build_argv(sp_strvec *argv, const sp_build_options *opts)
 {
-	size_t n = 0, max = 20;
-	const char **argv;
-
+	sp_strvec_pushl(argv, opts->docker_cli, "build", "--progress=plain",
+	                "--tag", opts->image, NULL);
 	for (size_t i = 0; opts->labels && opts->labels[i]; i++)
-		max += 2;
-	max += 2 * (opts->variables ? opts->variables->count : 0);
-	max += 2 * (opts->secrets ? opts->secrets->count : 0);
-	argv = sp_calloc(max, sizeof(*argv));
-	argv[n++] = opts->docker_cli;
-	argv[n++] = "build";
-	argv[n++] = "--progress=plain";
-	argv[n++] = "--tag";
-	argv[n++] = opts->image;
-	for (size_t i = 0; opts->labels && opts->labels[i]; i++) {
-		argv[n++] = "--label";
-		argv[n++] = opts->labels[i];
-	}
+		sp_strvec_pushl(argv, "--label", opts->labels[i], NULL);
 	for (size_t i = 0; opts->variables && i < opts->variables->count; i++) {
 		const sp_kv_entry *v = &opts->variables->items[i];
 
 		if (sp_kv_name_reserved(v->name))
 			continue; /* build_warn_reserved said so */
-		argv[n++] = "--build-arg";
-		argv[n++] = strings[0].ptr + strings[0].size;
-		sp_buf_printf(&strings[0], "%s=%s", v->name, v->value);
-		sp_buf_putc(&strings[0], '\0');
+		sp_strvec_push(argv, "--build-arg");
+		sp_strvec_pushf(argv, "%s=%s", v->name, v->value);
 	}
 	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++) {
 		const char *name = opts->secrets->items[i].name;
 
-		argv[n++] = "--secret";
-		argv[n++] = strings[1].ptr + strings[1].size;
-		sp_buf_printf(&strings[1], "id=%s,env=" BUILD_SECRET_ENV "%s",
-		              name, name);
-		sp_buf_putc(&strings[1], '\0');
+		sp_strvec_push(argv, "--secret");
+		sp_strvec_pushf(argv, "id=%s,env=" BUILD_SECRET_ENV "%s", name,
+		                name);
 	}
 	if (opts->cache_salt) {
-		argv[n++] = "--add-host";
-		argv[n++] = strings[1].ptr + strings[1].size;
-		sp_buf_printf(&strings[1], "%s:127.0.0.1", opts->cache_salt);
-		sp_buf_putc(&strings[1], '\0');
+		sp_strvec_push(argv, "--add-host");
+		sp_strvec_pushf(argv, "%s:127.0.0.1", opts->cache_salt);
 	}
 	if (opts->cache_namespace) {
-		argv[n++] = "--build-arg";
-		argv[n++] = strings[1].ptr + strings[1].size;
-		sp_buf_printf(&strings[1], "BUILDKIT_CACHE_MOUNT_NS=%s",
-		              opts->cache_namespace);
-		sp_buf_putc(&strings[1], '\0');
+		sp_strvec_push(argv, "--build-arg");
+		sp_strvec_pushf(argv, "BUILDKIT_CACHE_MOUNT_NS=%s",
+		                opts->cache_namespace);
 	}
 	if (opts->no_cache)
-		argv[n++] = "--no-cache";
-	argv[n++] = "-";
-	argv[n] = NULL;
-	*out = argv;
-	return 0;
-}
-
-/*
- * The argv strings point into two buffers that must not move while being
- * filled: size them first.
- */
-static void build_reserve(sp_buf strings[2], const sp_build_options *opts)
-{
-	size_t vars = 1, secrets = 1;
-
-	for (size_t i = 0; opts->variables && i < opts->variables->count; i++)
-		vars += strlen(opts->variables->items[i].name) +
-		        strlen(opts->variables->items[i].value) + 2;
-	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++)
-		secrets += 2 * strlen(opts->secrets->items[i].name) +
-		           sizeof(BUILD_SECRET_ENV) + 16;
-	if (opts->cache_salt)
-		secrets += strlen(opts->cache_salt) + 16;
-	if (opts->cache_namespace)
-		secrets += strlen(opts->cache_namespace) + 32;
-	sp_buf_grow(&strings[0], vars);
-	sp_buf_grow(&strings[1], secrets);
+		sp_strvec_push(argv, "--no-cache");
+	sp_strvec_push(argv, "-");
 }
 
 /*
@@ -238,26 +191,22 @@ static void build_warn_reserved(const sp_build_options *opts)
 	sp_buf_dispose(&line);
 }
 
-static int build_env(sp_env *env, const sp_build_options *opts)
+static void build_env(sp_strvec *env, const sp_build_options *opts)
 {
 	sp_buf name = SP_BUF_INIT;
-	int error = 0;
 
-	sp_env_pass(env, "PATH");
-	sp_env_pass(env, "HOME");
-	sp_env_pass(env, "DOCKER_CONFIG");
-	sp_env_set(env, "DOCKER_BUILDKIT", "1");
+	sp_strvec_passenv(env, "PATH");
+	sp_strvec_passenv(env, "HOME");
+	sp_strvec_passenv(env, "DOCKER_CONFIG");
+	sp_strvec_setenv(env, "DOCKER_BUILDKIT", "1");
 	if (opts->docker_host)
-		sp_env_set(env, "DOCKER_HOST", opts->docker_host);
+		sp_strvec_setenv(env, "DOCKER_HOST", opts->docker_host);
 	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++) {
 		sp_buf_sets(&name, BUILD_SECRET_ENV);
 		sp_buf_puts(&name, opts->secrets->items[i].name);
-		if ((error = sp_env_set(env, name.ptr,
-		                        opts->secrets->items[i].value)) < 0)
-			break;
+		sp_strvec_setenv(env, name.ptr, opts->secrets->items[i].value);
 	}
 	sp_buf_dispose(&name);
-	return error;
 }
 
 /* "1 h", "1 h 30 min", "45 s": a timeout in words. */
@@ -301,13 +250,12 @@ static void build_check_stop(time_t *stopping, int *timed_out, pid_t pid,
 
 int sp_build_run(const sp_build_options *opts)
 {
-	sp_buf strings[2] = {SP_BUF_INIT, SP_BUF_INIT}, words = SP_BUF_INIT;
+	sp_buf words = SP_BUF_INIT;
 	build_feeder feeder = {0};
 	build_sink sink = {opts, 0, 0};
 	sp_proc_options popts = {0};
-	sp_env env = SP_ENV_INIT;
+	sp_strvec env = SP_STRVEC_INIT, argv = SP_STRVEC_INIT;
 	sp_redact redact;
-	const char **argv = NULL;
 	int in[2] = {-1, -1}, out[2] = {-1, -1};
 	int error = 0, status = 0, feeding = 0, exited = 0, timed_out = 0;
 	time_t started, stopping = 0;
@@ -317,18 +265,17 @@ int sp_build_run(const sp_build_options *opts)
 
 	sp_redact_init(&redact, build_output, &sink);
 	sp_buf_init(&feeder.warnings);
-	build_reserve(strings, opts);
-	if ((error = sp_build_redact_secrets(&redact, opts->secrets)) < 0 ||
-	    (error = build_argv(&argv, strings, opts)) < 0 ||
-	    (error = build_env(&env, opts)) < 0)
+	if ((error = sp_build_redact_secrets(&redact, opts->secrets)) < 0)
 		goto done;
+	build_argv(&argv, opts);
+	build_env(&env, opts);
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
 		error = sp_error_set_os(SP_ERROR, "pipe failed");
 		goto done;
 	}
 	build_warn_reserved(opts);
-	popts.argv = argv;
-	popts.envp = sp_env_array(&env);
+	popts.argv = argv.v;
+	popts.envp = sp_strvec_array(&env);
 	popts.stdin_fd = in[0];
 	popts.stdout_fd = out[1];
 	popts.stderr_fd = -2;
@@ -438,11 +385,9 @@ done:
 		close(out[0]);
 	if (out[1] >= 0)
 		close(out[1]);
-	free((void *)argv);
-	sp_env_dispose(&env);
+	sp_strvec_clear(&argv);
+	sp_strvec_clear(&env);
 	sp_redact_dispose(&redact);
-	sp_buf_dispose(&strings[0]);
-	sp_buf_dispose(&strings[1]);
 	sp_buf_dispose(&words);
 	sp_buf_dispose(&feeder.warnings);
 	return error;

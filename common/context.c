@@ -245,16 +245,13 @@ static int context_header(struct context *ctx, mode_t type, mode_t perm,
 static int context_warn(struct context *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	int error;
 
 	if (!ctx->opts || !ctx->opts->warn)
 		return 0;
 	sp_buf_clear(&ctx->warning);
 	va_start(ap, fmt);
-	error = sp_buf_vprintf(&ctx->warning, fmt, ap);
+	sp_buf_vprintf(&ctx->warning, fmt, ap);
 	va_end(ap);
-	if (error < 0)
-		return error;
 	ctx->opts->warn(ctx->warning.ptr, ctx->opts->payload);
 	return 0;
 }
@@ -438,13 +435,12 @@ static int context_cat_start(pid_t *pid, int *fd, struct context *ctx,
 	                      NULL};
 	sp_proc_options popts = {0};
 	sp_buf alternates = SP_BUF_INIT;
-	sp_env env = SP_ENV_INIT;
+	sp_strvec env = SP_STRVEC_INIT;
 	int fds[2] = {-1, -1}, error = 0;
 
 	git_oid_tostr(hex, sizeof(hex), id);
 	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
-		if ((error = sp_env_pass(&env, pass[i])) < 0)
-			goto done;
+		sp_strvec_passenv(&env, pass[i]);
 	/* Each quarantine directory C-quoted, as git reads the list. */
 	for (size_t i = 0; i < 2; i++) {
 		const char *dir = getenv(quarantine[i]);
@@ -461,18 +457,17 @@ static int context_cat_start(pid_t *pid, int *fd, struct context *ctx,
 		}
 		sp_buf_putc(&alternates, '"');
 	}
-	if ((error = sp_env_set(&env, "GIT_DIR", ctx->repo_path)) < 0 ||
-	    (error = sp_env_set(&env, "GIT_NO_REPLACE_OBJECTS", "1")) < 0 ||
-	    (alternates.size &&
-	     (error = sp_env_set(&env, "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-	                         alternates.ptr)) < 0))
-		goto done;
+	sp_strvec_setenv(&env, "GIT_DIR", ctx->repo_path);
+	sp_strvec_setenv(&env, "GIT_NO_REPLACE_OBJECTS", "1");
+	if (alternates.size)
+		sp_strvec_setenv(&env, "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+		                 alternates.ptr);
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		error = sp_error_set_os(SP_ERROR, "pipe failed");
 		goto done;
 	}
 	popts.argv = argv;
-	popts.envp = sp_env_array(&env);
+	popts.envp = sp_strvec_array(&env);
 	popts.stdin_fd = -1;
 	popts.stdout_fd = fds[1];
 	popts.stderr_fd = -1;
@@ -486,7 +481,7 @@ done:
 	if (fds[1] >= 0)
 		close(fds[1]);
 	sp_buf_dispose(&alternates);
-	sp_env_dispose(&env);
+	sp_strvec_clear(&env);
 	return error;
 }
 
@@ -670,8 +665,8 @@ static int context_blob(struct context *ctx, struct slot *s)
 			goto done;
 		}
 		sp_buf_clear(&ctx->link);
-		if ((error = sp_buf_put(&ctx->link, data, size)) < 0 ||
-		    (error = context_header(ctx, AE_IFLNK, 0777, 0)) < 0)
+		sp_buf_put(&ctx->link, data, size);
+		if ((error = context_header(ctx, AE_IFLNK, 0777, 0)) < 0)
 			goto done;
 		ctx->stats->symlinks++;
 		goto done;
@@ -781,9 +776,9 @@ static int context_list_one(struct context *ctx)
 	te = git_tree_entry_byindex(l->tree, l->next++);
 	name = git_tree_entry_name(te);
 	sp_buf_truncate(&ctx->walk, l->base);
-	if ((error = context_check_name(ctx, name)) < 0 ||
-	    (error = sp_buf_puts(&ctx->walk, name)) < 0)
+	if ((error = context_check_name(ctx, name)) < 0)
 		return error;
+	sp_buf_puts(&ctx->walk, name);
 	if (git_tree_entry_filemode(te) == GIT_FILEMODE_TREE &&
 	    ctx->depth - 1 >= SP_CONTEXT_MAX_DEPTH)
 		return sp_error_set(SP_EINVALID,
@@ -793,8 +788,7 @@ static int context_list_one(struct context *ctx)
 
 	s = &ctx->ring[ctx->listing % CONTEXT_RING];
 	sp_buf_clear(&s->path);
-	if ((error = sp_buf_put(&s->path, ctx->walk.ptr, ctx->walk.size)) < 0)
-		return error;
+	sp_buf_put(&s->path, ctx->walk.ptr, ctx->walk.size);
 	git_oid_cpy(&s->id, git_tree_entry_id(te));
 	s->mode = git_tree_entry_filemode(te);
 	s->state = SLOT_LISTED;
@@ -808,10 +802,7 @@ static int context_list_one(struct context *ctx)
 		return sp_repo__git_error(error == GIT_ENOTFOUND ? SP_ENOTFOUND
 		                                                 : SP_ERROR,
 		                          "reading a tree of the commit");
-	if ((error = sp_buf_putc(&ctx->walk, '/')) < 0) {
-		git_tree_free(tree);
-		return error;
-	}
+	sp_buf_putc(&ctx->walk, '/');
 	context_push(ctx, tree);
 	return 0;
 }
@@ -833,9 +824,7 @@ static void context_list(struct context *ctx)
 	while (!ctx->list_done && ctx->listing - ctx->head < CONTEXT_RING) {
 		if ((error = context_list_one(ctx)) < 0) {
 			ctx->list_error = error;
-			if (sp_buf_sets(&ctx->list_message, sp_error_last()) <
-			    0)
-				ctx->list_error = SP_ENOMEM;
+			sp_buf_sets(&ctx->list_message, sp_error_last());
 			ctx->list_done = 1;
 		}
 		if (ctx->listing - ctx->listed >= CONTEXT_PUBLISH)

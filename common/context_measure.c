@@ -523,9 +523,7 @@ static int measure_walk(struct measure *m)
 		}
 		te = git_tree_entry_byindex(l->tree, l->next++);
 		sp_buf_truncate(&m->walk, l->base);
-		if ((error = sp_buf_puts(&m->walk, git_tree_entry_name(te))) <
-		    0)
-			return error;
+		sp_buf_puts(&m->walk, git_tree_entry_name(te));
 		switch (git_tree_entry_filemode(te)) {
 		case GIT_FILEMODE_BLOB:
 		case GIT_FILEMODE_BLOB_EXECUTABLE:
@@ -546,8 +544,7 @@ static int measure_walk(struct measure *m)
 			m->stats->dirs++;
 			if (l->height < 1)
 				l->height = 1;
-			if ((error = sp_buf_putc(&m->walk, '/')) < 0)
-				return error;
+			sp_buf_putc(&m->walk, '/');
 			ts = size_table_get(&m->cache, git_tree_entry_id(te));
 			if (ts && measure_can_skip(m, ts, m->depth)) {
 				measure_add_cached(m, ts, l);

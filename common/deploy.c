@@ -12,6 +12,7 @@
 #include "error.h"
 #include "fault.h"
 #include "probe.h"
+#include "strvec.h"
 #include "webhook.h"
 
 #define DEPLOY_STOP_TIMEOUT 10
@@ -106,7 +107,9 @@ static void deploy_duration(char *out, size_t size, long seconds)
 static int deploy_collect_log(int stream, const char *data, size_t len,
                               void *payload)
 {
-	return sp_buf_put(payload, data, len);
+	(void)stream;
+	sp_buf_put(payload, data, len);
+	return 0;
 }
 
 /* The last lines of a container's log, redacted, for the error record. */
@@ -133,52 +136,33 @@ static void deploy_log_tail(sp_buf *out, const sp_deploy_options *opts,
 
 /* The container's environment: variables, secrets, then the SPACE_* variables.
  */
-static void deploy_env(sp_buf *strings, const char ***out,
-                       const sp_deploy_options *opts, int host_port,
-                       double cpus, long long memory)
+static void deploy_env(sp_strvec *env, const sp_deploy_options *opts,
+                       int host_port, double cpus, long long memory)
 {
 	const sp_space *space = sp_store_space(opts->store);
 	const sp_settings *s = opts->settings;
-	size_t n = 0, count = 16;
-	const char **env;
-	size_t *offsets;
 
-	count += opts->variables ? opts->variables->count : 0;
-	count += opts->secrets ? opts->secrets->count : 0;
-	env = sp_calloc(count, sizeof(*env));
-	offsets = sp_calloc(count, sizeof(*offsets));
-#define ENV_ADD(...)                                                           \
-	do {                                                                   \
-		offsets[n++] = strings->size;                                  \
-		sp_buf_printf(strings, __VA_ARGS__);                           \
-		sp_buf_putc(strings, '\0');                                    \
-	} while (0)
 	for (size_t i = 0; opts->variables && i < opts->variables->count; i++)
-		ENV_ADD("%s=%s", opts->variables->items[i].name,
-		        opts->variables->items[i].value);
+		sp_strvec_pushf(env, "%s=%s", opts->variables->items[i].name,
+		                opts->variables->items[i].value);
 	for (size_t i = 0; opts->secrets && i < opts->secrets->count; i++)
-		ENV_ADD("%s=%s", opts->secrets->items[i].name,
-		        opts->secrets->items[i].value);
-	ENV_ADD("SPACE_ID=%s", space->id);
-	ENV_ADD("SPACE_AUTHOR_NAME=%s", space->owner);
-	ENV_ADD("SPACE_REPO_NAME=%s", space->name);
-	ENV_ADD("SPACE_TITLE=%s", opts->config && opts->config->title
-	                              ? opts->config->title
-	                              : space->name);
-	ENV_ADD("SPACE_HOST=%s:%d", s->bind_address, host_port);
-	ENV_ADD("CPU_CORES=%g", cpus);
+		sp_strvec_pushf(env, "%s=%s", opts->secrets->items[i].name,
+		                opts->secrets->items[i].value);
+	sp_strvec_pushf(env, "SPACE_ID=%s", space->id);
+	sp_strvec_pushf(env, "SPACE_AUTHOR_NAME=%s", space->owner);
+	sp_strvec_pushf(env, "SPACE_REPO_NAME=%s", space->name);
+	sp_strvec_pushf(env, "SPACE_TITLE=%s",
+	                opts->config && opts->config->title
+	                    ? opts->config->title
+	                    : space->name);
+	sp_strvec_pushf(env, "SPACE_HOST=%s:%d", s->bind_address, host_port);
+	sp_strvec_pushf(env, "CPU_CORES=%g", cpus);
 	if (memory % GIB == 0)
-		ENV_ADD("MEMORY=%lldGi", memory / GIB);
+		sp_strvec_pushf(env, "MEMORY=%lldGi", memory / GIB);
 	else
-		ENV_ADD("MEMORY=%lld", memory);
-	ENV_ADD("ACCELERATOR=%s", "none");
-	ENV_ADD("SYSTEM=spaces");
-#undef ENV_ADD
-	for (size_t i = 0; i < n; i++)
-		env[i] = strings->ptr + offsets[i];
-	env[n] = NULL;
-	free(offsets);
-	*out = env;
+		sp_strvec_pushf(env, "MEMORY=%lld", memory);
+	sp_strvec_pushf(env, "ACCELERATOR=%s", "none");
+	sp_strvec_push(env, "SYSTEM=spaces");
 }
 
 /* Start the container the state recorded as serving again (rollback). */
@@ -375,12 +359,11 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	const sp_space *space = sp_store_space(opts->store);
 	sp_container_spec spec = {0};
 	sp_container_info info = {0};
-	sp_buf strings = SP_BUF_INIT, name = SP_BUF_INIT, url = SP_BUF_INIT,
-	       probe_url = SP_BUF_INIT, volume = SP_BUF_INIT,
-	       message = SP_BUF_INIT;
+	sp_buf name = SP_BUF_INIT, url = SP_BUF_INIT, probe_url = SP_BUF_INIT,
+	       volume = SP_BUF_INIT, message = SP_BUF_INIT;
 	sp_buf label_space = SP_BUF_INIT, label_commit = SP_BUF_INIT,
 	       network = SP_BUF_INIT;
-	const char **env = NULL;
+	sp_strvec env = SP_STRVEC_INIT;
 	const char *labels[4];
 	char *id = NULL, *old = NULL, *old_image = NULL;
 	char stamp[32], duration[32];
@@ -404,7 +387,7 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	sp_deploy_limits(&cpus, &memory,
 	                 opts->config ? opts->config->suggested_hardware : NULL,
 	                 s);
-	deploy_env(&strings, &env, opts, port, cpus, memory);
+	deploy_env(&env, opts, port, cpus, memory);
 	sp_buf_printf(&label_space, "spacehook.space=%s", space->id);
 	sp_buf_printf(&label_commit, "spacehook.commit=%s", opts->commit);
 	labels[0] = label_space.ptr;
@@ -413,7 +396,7 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 	labels[3] = NULL;
 
 	spec.image = opts->image;
-	spec.env = env;
+	spec.env = env.v;
 	spec.labels = labels;
 	spec.user = s->run_as_user;
 	spec.container_port = app_port;
@@ -576,11 +559,10 @@ failed:
 	if (error == 0)
 		error = SP_ERROR;
 done:
-	free((void *)env);
+	sp_strvec_clear(&env);
 	free(id);
 	free(old);
 	free(old_image);
-	sp_buf_dispose(&strings);
 	sp_buf_dispose(&name);
 	sp_buf_dispose(&url);
 	sp_buf_dispose(&probe_url);
@@ -592,10 +574,10 @@ done:
 	return error;
 }
 
-int sp_deploy_network_name(sp_buf *out, const sp_space *space)
+void sp_deploy_network_name(sp_buf *out, const sp_space *space)
 {
 	sp_buf_clear(out);
-	return sp_buf_printf(out, "spacehook-%s", space->slug);
+	sp_buf_printf(out, "spacehook-%s", space->slug);
 }
 
 int sp_deploy_gc_images(sp_engine *engine, const sp_space *space,

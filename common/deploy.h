@@ -58,6 +58,6 @@ int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space,
                             const char *keep1, const char *keep2);
 
 /* The name of the Space's own network: "spacehook-<slug>". */
-int sp_deploy_network_name(sp_buf *out, const sp_space *space);
+void sp_deploy_network_name(sp_buf *out, const sp_space *space);
 
 #endif

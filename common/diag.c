@@ -41,7 +41,6 @@ int sp_diag_add(sp_diag_list *list, sp_diag_severity severity, unsigned line,
 	sp_diag *item;
 	va_list ap;
 	size_t i;
-	int error;
 
 	if (list->count == list->alloc) {
 		size_t alloc = list->alloc ? list->alloc * 2 : 16;
@@ -57,12 +56,8 @@ int sp_diag_add(sp_diag_list *list, sp_diag_severity severity, unsigned line,
 	}
 
 	va_start(ap, fmt);
-	error = sp_buf_vprintf(&msg, fmt, ap);
+	sp_buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	if (error < 0) {
-		sp_buf_dispose(&msg);
-		return error;
-	}
 	/* One line each: a stray line break would forge another diagnostic. */
 	for (i = 0; i < msg.size; i++)
 		if (msg.ptr[i] == '\n' || msg.ptr[i] == '\r')
@@ -184,32 +179,28 @@ static const char *diag_severity_name(sp_diag_severity severity)
 	}
 }
 
-int sp_diag_render(sp_buf *out, const sp_diag_list *list, const char *file)
+void sp_diag_render(sp_buf *out, const sp_diag_list *list, const char *file)
 {
 	size_t i;
-	int error = 0;
 
-	for (i = 0; i < list->count && !error; i++) {
+	for (i = 0; i < list->count; i++) {
 		const sp_diag *d = &list->items[i];
 		int prefixed = 0;
 
 		if (d->file && *d->file) {
-			error = sp_buf_printf(out, "%s:", d->file);
+			sp_buf_printf(out, "%s:", d->file);
 			prefixed = 1;
 		} else if (file && *file) {
-			error = sp_buf_printf(out, "%s:", file);
+			sp_buf_printf(out, "%s:", file);
 			prefixed = 1;
 		}
-		if (!error && d->line) {
-			error = sp_buf_printf(out, "%u:", d->line);
+		if (d->line) {
+			sp_buf_printf(out, "%u:", d->line);
 			prefixed = 1;
 		}
-		if (!error && d->line && d->column)
-			error = sp_buf_printf(out, "%u:", d->column);
-		if (!error)
-			error = sp_buf_printf(
-			    out, "%s%s: %s\n", prefixed ? " " : "",
-			    diag_severity_name(d->severity), d->message);
+		if (d->line && d->column)
+			sp_buf_printf(out, "%u:", d->column);
+		sp_buf_printf(out, "%s%s: %s\n", prefixed ? " " : "",
+		              diag_severity_name(d->severity), d->message);
 	}
-	return error;
 }

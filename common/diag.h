@@ -59,6 +59,6 @@ void sp_diag_sort(sp_diag_list *list);
  * left out when 0), GCC style, to `out`; FILE is the item's own file when
  * it names one, else `file`.
  */
-int sp_diag_render(sp_buf *out, const sp_diag_list *list, const char *file);
+void sp_diag_render(sp_buf *out, const sp_diag_list *list, const char *file);
 
 #endif

@@ -220,19 +220,19 @@ static void df_lower(char *s, size_t n)
 }
 
 /* `text` quoted for a message: printable ASCII only, cut at DF_SUBJECT_MAX. */
-static int df_quote(sp_buf *out, const char *text, size_t n)
+static void df_quote(sp_buf *out, const char *text, size_t n)
 {
 	size_t i;
-	int error = sp_buf_putc(out, '"');
 
-	for (i = 0; i < n && i < DF_SUBJECT_MAX && !error; i++) {
+	sp_buf_putc(out, '"');
+	for (i = 0; i < n && i < DF_SUBJECT_MAX; i++) {
 		unsigned char c = (unsigned char)text[i];
 
-		error = sp_buf_putc(out, c >= 0x20 && c < 0x7f ? (char)c : '?');
+		sp_buf_putc(out, c >= 0x20 && c < 0x7f ? (char)c : '?');
 	}
-	if (!error && n > DF_SUBJECT_MAX)
-		error = sp_buf_puts(out, "...");
-	return error ? error : sp_buf_putc(out, '"');
+	if (n > DF_SUBJECT_MAX)
+		sp_buf_puts(out, "...");
+	sp_buf_putc(out, '"');
 }
 
 /* --- diagnostics ------------------------------------------------------- */
@@ -386,7 +386,8 @@ static int df_lex_put(df_lex *lx, sp_buf *out, const char *p, size_t n)
 	(void)lx;
 	if (out->size + n > DF_MAX_EXPANSION)
 		return DF_LEX_LONG;
-	return sp_buf_put(out, p, n);
+	sp_buf_put(out, p, n);
+	return 0;
 }
 
 static const df_var *df_lex_lookup(df_lex *lx, const char *name, size_t n)
@@ -666,10 +667,9 @@ static int df_is_own(const df_ctx *ctx, const char *repo, size_t n)
 	size_t olen;
 	int same;
 
-	if (!own || !*own || sp_buf_sets(&lower, own) < 0) {
-		sp_buf_dispose(&lower);
+	if (!own || !*own)
 		return 0;
-	}
+	sp_buf_sets(&lower, own);
 	df_lower(lower.ptr, lower.size);
 	df_ref_repository(&orepo, &olen, lower.ptr, lower.size);
 	same = olen == n && !memcmp(orepo, repo, n);
@@ -678,20 +678,16 @@ static int df_is_own(const df_ctx *ctx, const char *repo, size_t n)
 }
 
 /* Append `subject`, and the expanded form in parentheses when it differs. */
-static int df_subject(sp_buf *msg, const char *subject, size_t slen,
-                      const char *raw, size_t rlen, const char *value,
-                      size_t vlen)
+static void df_subject(sp_buf *msg, const char *subject, size_t slen,
+                       const char *raw, size_t rlen, const char *value,
+                       size_t vlen)
 {
-	int error = df_quote(msg, subject, slen);
-
-	if (!error && (rlen != vlen || memcmp(raw, value, vlen))) {
-		error = sp_buf_puts(msg, " (");
-		if (!error)
-			error = df_quote(msg, value, vlen);
-		if (!error)
-			error = sp_buf_putc(msg, ')');
+	df_quote(msg, subject, slen);
+	if (rlen != vlen || memcmp(raw, value, vlen)) {
+		sp_buf_puts(msg, " (");
+		df_quote(msg, value, vlen);
+		sp_buf_putc(msg, ')');
 	}
-	return error;
 }
 
 /*
@@ -706,41 +702,35 @@ static int df_check_ref(df_ctx *ctx, size_t off, const char *subject,
 	const char *const *prefix;
 	const char *repo;
 	size_t i, rn, hex = 0;
-	int error = 0, bad = 0;
+	int bad = 0;
 
 	for (i = 0; i < vlen; i++)
 		if (!df_ref_char(value[i]))
 			bad = 1;
 	if (vlen == 0 || bad) {
-		if ((error = df_subject(&msg, subject, slen, raw, rlen, value,
-		                        vlen)) < 0 ||
-		    (error = sp_buf_puts(
-		         &msg, vlen ? " is not a valid image reference; write "
-		                      "a public image name such as "
-		                      "python:3.10-slim"
-		                    : " names no image; write a public image "
-		                      "name such as python:3.10-slim")) < 0)
-			goto done;
+		df_subject(&msg, subject, slen, raw, rlen, value, vlen);
+		sp_buf_puts(&msg,
+		            vlen ? " is not a valid image reference; write "
+		                   "a public image name such as "
+		                   "python:3.10-slim"
+		                 : " names no image; write a public image "
+		                   "name such as python:3.10-slim");
 		df_error_off(ctx, off, msg.ptr);
 		goto done;
 	}
 	if (vlen == 7 && !memcmp(value, "scratch", 7))
 		goto done;
-	if ((error = sp_buf_put(&lower, value, vlen)) < 0)
-		goto done;
+	sp_buf_put(&lower, value, vlen);
 	df_lower(lower.ptr, lower.size);
 	df_ref_repository(&repo, &rn, lower.ptr, lower.size);
 	for (i = 0; i < rn && strchr("0123456789abcdef", repo[i]); i++)
 		hex++;
 	if ((lower.size > 7 && !memcmp(lower.ptr, "sha256:", 7)) ||
 	    (hex == rn && rn >= 12 && !memchr(lower.ptr, '/', lower.size))) {
-		if ((error = df_subject(&msg, subject, slen, raw, rlen, value,
-		                        vlen)) < 0 ||
-		    (error = sp_buf_puts(
-		         &msg, " names a local image by its ID; a Space "
-		               "builds only from public images and its own "
-		               "stages")) < 0)
-			goto done;
+		df_subject(&msg, subject, slen, raw, rlen, value, vlen);
+		sp_buf_puts(&msg, " names a local image by its ID; a Space "
+		                  "builds only from public images and its own "
+		                  "stages");
 		df_error_off(ctx, off, msg.ptr);
 		goto done;
 	}
@@ -754,17 +744,15 @@ static int df_check_ref(df_ctx *ctx, size_t off, const char *subject,
 	}
 	if (!*prefix)
 		goto done;
-	if ((error = df_subject(&msg, subject, slen, raw, rlen, value, vlen)) <
-	        0 ||
-	    (error = sp_buf_puts(&msg, " names another Space's image; a Space "
-	                               "builds only from public images and "
-	                               "its own stages")) < 0)
-		goto done;
+	df_subject(&msg, subject, slen, raw, rlen, value, vlen);
+	sp_buf_puts(&msg, " names another Space's image; a Space "
+	                  "builds only from public images and "
+	                  "its own stages");
 	df_error_off(ctx, off, msg.ptr);
 done:
 	sp_buf_dispose(&msg);
 	sp_buf_dispose(&lower);
-	return error;
+	return 0;
 }
 
 /*
@@ -792,30 +780,28 @@ static int df_check_word(df_ctx *ctx, size_t off, const char *subject,
 	if (error > 0) {
 		int why = error;
 
-		if ((error = df_quote(&msg, subject, slen)) < 0 ||
-		    (error = sp_buf_puts(&msg, " cannot be checked: ")) < 0)
-			goto done;
+		error = 0;
+		df_quote(&msg, subject, slen);
+		sp_buf_puts(&msg, " cannot be checked: ");
 		if (why == DF_LEX_LONG)
-			error =
-			    sp_buf_puts(&msg, "it is longer than 8192 bytes "
-			                      "once expanded; write a "
-			                      "public image name such as "
-			                      "python:3.10-slim");
+			sp_buf_puts(&msg, "it is longer than 8192 bytes "
+			                  "once expanded; write a "
+			                  "public image name such as "
+			                  "python:3.10-slim");
 		else if (lx.name[0])
-			error = sp_buf_printf(
+			sp_buf_printf(
 			    &msg,
 			    "the value of \"%s\" is not known before the "
 			    "build; write the image name out",
 			    lx.name);
 		else
-			error = sp_buf_puts(
+			sp_buf_puts(
 			    &msg,
 			    "only $NAME, ${NAME}, ${NAME:-word}, "
 			    "${NAME:+word}, ${NAME-word} and ${NAME+word} "
 			    "with closed quotes are read; write the image "
 			    "name out");
-		if (error == 0)
-			df_error_off(ctx, off, msg.ptr);
+		df_error_off(ctx, off, msg.ptr);
 		goto done;
 	}
 	if (stage_ok) {
@@ -828,8 +814,7 @@ static int df_check_word(df_ctx *ctx, size_t off, const char *subject,
 			;
 		if (value.size && i == value.size && value.size <= 9)
 			goto done; /* a stage index */
-		if ((error = sp_buf_put(&lower, value.ptr, value.size)) < 0)
-			goto done;
+		sp_buf_put(&lower, value.ptr, value.size);
 		df_lower(lower.ptr, lower.size);
 		for (i = 0; i < ctx->nstages && !found; i++)
 			found = !strcmp(ctx->stages[i], lower.ptr) &&
@@ -885,8 +870,7 @@ static int df_flags_add(df_flags *flags, const sp_buf *word, size_t off)
 	f = &flags->items[flags->count];
 	sp_buf_init(&f->text);
 	f->off = off;
-	if (sp_buf_put(&f->text, word->ptr, word->size) < 0)
-		return SP_ENOMEM;
+	sp_buf_put(&f->text, word->ptr, word->size);
 	flags->count++;
 	return 0;
 }
@@ -968,7 +952,7 @@ static int df_read_flags(df_flags *flags, const char **rest, const char *base,
 					continue;
 				c = (unsigned char)*++p;
 			}
-			error = sp_buf_putc(&word, (char)c);
+			sp_buf_putc(&word, (char)c);
 			continue;
 		}
 		/* IN_QUOTE */
@@ -983,7 +967,7 @@ static int df_read_flags(df_flags *flags, const char **rest, const char *base,
 			}
 			c = (unsigned char)*++p;
 		}
-		error = sp_buf_putc(&word, (char)c);
+		sp_buf_putc(&word, (char)c);
 	}
 done:
 	sp_buf_dispose(&word);
@@ -1018,13 +1002,12 @@ static int df_instruction(df_ctx *ctx, const char *p, const char *end,
                           int depth);
 
 /* Build "PREFIX TEXT" for messages. */
-static int df_subject_text(sp_buf *out, const char *prefix, const char *text,
-                           size_t n)
+static void df_subject_text(sp_buf *out, const char *prefix, const char *text,
+                            size_t n)
 {
 	sp_buf_clear(out);
-	if (sp_buf_puts(out, prefix) < 0 || sp_buf_put(out, text, n) < 0)
-		return SP_ENOMEM;
-	return 0;
+	sp_buf_puts(out, prefix);
+	sp_buf_put(out, text, n);
 }
 
 /* RUN --mount=a=b,from=x,...: a CSV record as Go's encoding/csv reads it. */
@@ -1054,8 +1037,7 @@ static int df_check_mount(df_ctx *ctx, const df_flag *f, const char *value,
 						break;
 					}
 				}
-				if ((error = sp_buf_putc(&field, *p)) < 0)
-					goto done;
+				sp_buf_putc(&field, *p);
 			}
 			if (p < end && *p != ',')
 				goto malformed;
@@ -1063,8 +1045,7 @@ static int df_check_mount(df_ctx *ctx, const df_flag *f, const char *value,
 			while (p < end && *p != ',') {
 				if (*p == '"')
 					goto malformed;
-				if ((error = sp_buf_putc(&field, *p++)) < 0)
-					goto done;
+				sp_buf_putc(&field, *p++);
 			}
 		}
 		eq = memchr(field.ptr, '=', field.size);
@@ -1072,10 +1053,9 @@ static int df_check_mount(df_ctx *ctx, const df_flag *f, const char *value,
 		    df_lower_eq(field.ptr, (size_t)(eq - field.ptr), "from")) {
 			size_t vlen = field.size - (size_t)(eq + 1 - field.ptr);
 
-			if ((error = df_subject_text(&subject, prefix,
-			                             field.ptr, field.size)) <
-			        0 ||
-			    (error = df_check_word(ctx, f->off, subject.ptr,
+			df_subject_text(&subject, prefix, field.ptr,
+			                field.size);
+			if ((error = df_check_word(ctx, f->off, subject.ptr,
 			                           subject.size, eq + 1, vlen,
 			                           in_stage, 1)) < 0)
 				goto done;
@@ -1086,15 +1066,15 @@ static int df_check_mount(df_ctx *ctx, const df_flag *f, const char *value,
 	}
 	goto done;
 malformed:
-	if ((error = df_subject_text(&subject, prefix, f->text.ptr,
-	                             f->text.size)) == 0) {
+	df_subject_text(&subject, prefix, f->text.ptr, f->text.size);
+	{
 		sp_buf msg = SP_BUF_INIT;
 
-		if ((error = df_quote(&msg, subject.ptr, subject.size)) == 0 &&
-		    (error = sp_buf_puts(&msg, " cannot be checked: the mount "
-		                               "options are not valid "
-		                               "comma-separated values")) == 0)
-			df_error_off(ctx, f->off, msg.ptr);
+		df_quote(&msg, subject.ptr, subject.size);
+		sp_buf_puts(&msg, " cannot be checked: the mount "
+		                  "options are not valid "
+		                  "comma-separated values");
+		df_error_off(ctx, f->off, msg.ptr);
 		sp_buf_dispose(&msg);
 	}
 done:
@@ -1119,10 +1099,8 @@ static int df_check_run_flags(df_ctx *ctx, const df_flags *flags,
 		sp_buf_clear(&msg);
 		if ((v = df_flag_value(f, "mount", &has_value, &vlen)) &&
 		    has_value) {
-			if ((error = df_subject_text(&prefix, instr,
-			                             " --mount=", 9)) == 0)
-				error = df_check_mount(ctx, f, v, prefix.ptr,
-				                       in_stage);
+			df_subject_text(&prefix, instr, " --mount=", 9);
+			error = df_check_mount(ctx, f, v, prefix.ptr, in_stage);
 			continue;
 		}
 		if ((v = df_flag_value(f, "network", &has_value, &vlen))) {
@@ -1150,12 +1128,10 @@ static int df_check_run_flags(df_ctx *ctx, const df_flags *flags,
 		}
 		if (!why)
 			continue;
-		if ((error = df_subject_text(&prefix, instr, " ", 1)) < 0 ||
-		    (error = sp_buf_put(&prefix, f->text.ptr, f->text.size)) <
-		        0 ||
-		    (error = df_quote(&msg, prefix.ptr, prefix.size)) < 0 ||
-		    (error = sp_buf_puts(&msg, why)) < 0)
-			break;
+		df_subject_text(&prefix, instr, " ", 1);
+		sp_buf_put(&prefix, f->text.ptr, f->text.size);
+		df_quote(&msg, prefix.ptr, prefix.size);
+		sp_buf_puts(&msg, why);
 		df_error_off(ctx, f->off, msg.ptr);
 	}
 	sp_buf_dispose(&prefix);
@@ -1178,10 +1154,8 @@ static int df_check_copy_flags(df_ctx *ctx, const df_flags *flags,
 
 		if (!v || !has_value)
 			continue;
-		if ((error = df_subject_text(&subject, instr, " ", 1)) < 0 ||
-		    (error = sp_buf_put(&subject, f->text.ptr, f->text.size)) <
-		        0)
-			break;
+		df_subject_text(&subject, instr, " ", 1);
+		sp_buf_put(&subject, f->text.ptr, f->text.size);
 		error = df_check_word(ctx, f->off, subject.ptr, subject.size, v,
 		                      vlen, in_stage, stage_ok);
 	}
@@ -1283,10 +1257,8 @@ static int df_from(df_ctx *ctx, const char *p, const char *end, int onbuild,
 	}
 	if (nwords == 0)
 		goto done;
-	if ((error =
-	         df_subject_text(&subject, onbuild ? "ONBUILD FROM " : "FROM ",
-	                         words[0].p, words[0].n)) < 0)
-		goto done;
+	df_subject_text(&subject, onbuild ? "ONBUILD FROM " : "FROM ",
+	                words[0].p, words[0].n);
 	/* FROM <earlier stage> uses that stage. */
 	if ((onbuild || !df_is_stage(ctx, words[0].p, words[0].n)) &&
 	    (error = df_check_word(ctx, (size_t)(words[0].p - ctx->line.ptr),
@@ -1300,12 +1272,10 @@ static int df_from(df_ctx *ctx, const char *p, const char *end, int onbuild,
 	if (nwords == 3 && df_lower_eq(words[1].p, words[1].n, "as")) {
 		sp_buf lower = SP_BUF_INIT;
 
-		if ((error = sp_buf_put(&lower, words[2].p, words[2].n)) == 0) {
-			df_lower(lower.ptr, lower.size);
-			if (df_is_valid_stage_name(lower.ptr, lower.size))
-				error =
-				    df_add_stage(ctx, lower.ptr, lower.size);
-		}
+		sp_buf_put(&lower, words[2].p, words[2].n);
+		df_lower(lower.ptr, lower.size);
+		if (df_is_valid_stage_name(lower.ptr, lower.size))
+			error = df_add_stage(ctx, lower.ptr, lower.size);
 		sp_buf_dispose(&lower);
 	}
 done:
@@ -1485,9 +1455,8 @@ static int df_check_heredocs(df_ctx *ctx)
 {
 	const char *p = ctx->line.ptr, *end = p + ctx->line.size;
 	sp_buf name = SP_BUF_INIT, msg = SP_BUF_INIT;
-	int error = 0;
 
-	for (; !error && p + 1 < end; p++) {
+	for (; p + 1 < end; p++) {
 		const char *at = p, *n, *wend;
 		char quote = 0;
 		size_t i, blank = 1, bad = 0;
@@ -1503,30 +1472,28 @@ static int df_check_heredocs(df_ctx *ctx)
 		}
 		sp_buf_clear(&name);
 		/* One shell word, quotes and \ escapes removed. */
-		while (p < end && !error) {
+		while (p < end) {
 			if (!quote && df_space_len(p, end))
 				break;
 			if (quote == '\'') {
 				if (*p == '\'')
 					quote = 0;
 				else
-					error = sp_buf_putc(&name, *p);
+					sp_buf_putc(&name, *p);
 			} else if (*p == '\\' && p + 1 < end &&
 			           (!quote || p[1] == '"' || p[1] == '\\' ||
 			            p[1] == '$')) {
 				p++;
-				error = sp_buf_putc(&name, *p);
+				sp_buf_putc(&name, *p);
 			} else if (quote && *p == '"') {
 				quote = 0;
 			} else if (!quote && (*p == '"' || *p == '\'')) {
 				quote = *p;
 			} else {
-				error = sp_buf_putc(&name, *p);
+				sp_buf_putc(&name, *p);
 			}
 			p++;
 		}
-		if (error < 0)
-			break;
 		wend = p--; /* the loop steps past the word's last byte */
 		if (name.size && name.ptr[0] == '<')
 			continue; /* "<<<": not a heredoc */
@@ -1543,18 +1510,17 @@ static int df_check_heredocs(df_ctx *ctx)
 			blank = 1;
 		if (!bad && !blank)
 			continue;
-		if ((error = df_quote(&msg, at, (size_t)(wend - at))) == 0 &&
-		    (error = sp_buf_puts(&msg, " cannot be checked: a heredoc "
-		                               "delimiter must be a plain word "
-		                               "such as EOF, without #, \\ or "
-		                               "`")) == 0)
-			df_error_off(ctx, (size_t)(at - ctx->line.ptr),
-			             msg.ptr);
+		df_quote(&msg, at, (size_t)(wend - at));
+		sp_buf_puts(&msg, " cannot be checked: a heredoc "
+		                  "delimiter must be a plain word "
+		                  "such as EOF, without #, \\ or "
+		                  "`");
+		df_error_off(ctx, (size_t)(at - ctx->line.ptr), msg.ptr);
 		sp_buf_clear(&msg);
 	}
 	sp_buf_dispose(&name);
 	sp_buf_dispose(&msg);
-	return error;
+	return 0;
 }
 
 /* --- lines ------------------------------------------------------------- */
@@ -1622,14 +1588,12 @@ static void df_check_syntax(df_ctx *ctx, const char *value, const char *vend,
 				return;
 		}
 	}
-	if (df_subject_text(&subject, label, ref, n) == 0 &&
-	    df_quote(&msg, subject.ptr, subject.size) == 0 &&
-	    sp_buf_puts(&msg, " is not allowed: a Space builds with the "
-	                      "official Dockerfile frontend only "
-	                      "(docker/dockerfile, any version)") == 0)
-		df_error_at(ctx, line, column, msg.ptr);
-	else
-		ctx->failed = SP_ENOMEM;
+	df_subject_text(&subject, label, ref, n);
+	df_quote(&msg, subject.ptr, subject.size);
+	sp_buf_puts(&msg, " is not allowed: a Space builds with the "
+	                  "official Dockerfile frontend only "
+	                  "(docker/dockerfile, any version)");
+	df_error_at(ctx, line, column, msg.ptr);
 	sp_buf_dispose(&msg);
 	sp_buf_dispose(&subject);
 }
@@ -1823,9 +1787,9 @@ static int df_read_lines(df_ctx *ctx, const char *data, const char *end)
 		n = (size_t)(le - s);
 		cont = df_continues(s, &n, ctx->esc);
 		if ((error = df_seg_add(ctx, lineno, (unsigned)(s - p) + 1)) <
-		        0 ||
-		    (error = sp_buf_put(&ctx->line, s, n)) < 0)
+		    0)
 			break;
+		sp_buf_put(&ctx->line, s, n);
 		p = next;
 		while (cont > 0 && p < end) {
 			lineno++;
@@ -1840,9 +1804,9 @@ static int df_read_lines(df_ctx *ctx, const char *data, const char *end)
 			}
 			n = (size_t)(le - p);
 			cont = df_continues(p, &n, ctx->esc);
-			if ((error = df_seg_add(ctx, lineno, 1)) < 0 ||
-			    (error = sp_buf_put(&ctx->line, p, n)) < 0)
+			if ((error = df_seg_add(ctx, lineno, 1)) < 0)
 				return error;
+			sp_buf_put(&ctx->line, p, n);
 			p = next;
 		}
 		if (cont < 0) {

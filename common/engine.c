@@ -54,7 +54,6 @@ typedef struct {
 	sp_engine *engine;
 	sp_buf *body;
 	int toobig;
-	int nomem;
 	log_decoder *log;
 } transfer;
 
@@ -215,10 +214,7 @@ static size_t transfer_write(char *data, size_t size, size_t nmemb, void *p)
 		t->toobig = 1;
 		return 0;
 	}
-	if (sp_buf_put(t->body, data, len) < 0) {
-		t->nomem = 1;
-		return 0;
-	}
+	sp_buf_put(t->body, data, len);
 	return len;
 }
 
@@ -289,7 +285,7 @@ static int engine_perform_body(long *status, sp_engine *e, const char *method,
 {
 	struct curl_slist *headers = NULL, *h;
 	sp_buf url = SP_BUF_INIT;
-	transfer t = {e, out, 0, 0, log};
+	transfer t = {e, out, 0, log};
 	CURLcode rc;
 	long os_errno = 0;
 	int error = 0;
@@ -298,8 +294,7 @@ static int engine_perform_body(long *status, sp_engine *e, const char *method,
 	sp_buf_clear(out);
 	e->api_header[0] = '\0';
 	e->errbuf[0] = '\0';
-	if ((error = sp_buf_printf(&url, "http://localhost%s", full_path)) < 0)
-		goto done;
+	sp_buf_printf(&url, "http://localhost%s", full_path);
 	headers = curl_slist_append(NULL, "Expect:");
 	if (headers && body) {
 		sp_buf type = SP_BUF_INIT;
@@ -395,10 +390,6 @@ static int engine_perform_body(long *status, sp_engine *e, const char *method,
 			                     SP_ENGINE_MAX_ANSWER);
 			break;
 		}
-		if (t.nomem) {
-			error = sp_error_set(SP_ENOMEM, "out of memory");
-			break;
-		}
 		/* fall through */
 	default:
 		error = sp_error_set(
@@ -454,8 +445,8 @@ static int engine_call_body(cJSON **out, sp_engine *e, const char *method,
 	cJSON *json = NULL;
 	int error;
 
-	if ((error = sp_buf_printf(&full, "/v%s%s", e->version, path)) < 0 ||
-	    (error = engine_perform_body(&status, e, method, full.ptr, request,
+	sp_buf_printf(&full, "/v%s%s", e->version, path);
+	if ((error = engine_perform_body(&status, e, method, full.ptr, request,
 	                                 timeout ? timeout : e->timeout, &body,
 	                                 NULL)) < 0)
 		goto done;
@@ -666,10 +657,9 @@ int sp_engine_request(sp_buf *out, long *status, sp_engine *engine,
 		                    "invalid API path '%.64s': expected '/' "
 		                    "and printable ASCII",
 		                    path ? path : "(null)");
-	if ((error = sp_buf_printf(&full, "/v%s%s", engine->version, path)) ==
-	    0)
-		error = engine_perform(status, engine, method, full.ptr,
-		                       json_body, engine->timeout, out, NULL);
+	sp_buf_printf(&full, "/v%s%s", engine->version, path);
+	error = engine_perform(status, engine, method, full.ptr, json_body,
+	                       engine->timeout, out, NULL);
 	sp_buf_dispose(&full);
 	return error;
 }
@@ -859,8 +849,8 @@ static int engine_filter(sp_buf *path, sp_engine *e, const char *key,
 		error = sp_error_set(SP_ENOMEM, "out of memory");
 		goto done;
 	}
-	error = sp_buf_printf(path, "%cfilters=%s",
-	                      strchr(path->ptr, '?') ? '&' : '?', escaped);
+	sp_buf_printf(path, "%cfilters=%s", strchr(path->ptr, '?') ? '&' : '?',
+	              escaped);
 done:
 	curl_free(escaped);
 	free(text);
@@ -872,14 +862,13 @@ static int engine_escape_param(sp_buf *path, sp_engine *e, const char *name,
                                const char *value)
 {
 	char *escaped = curl_easy_escape(e->curl, value, 0);
-	int error;
 
 	if (!escaped)
 		return sp_error_set(SP_ENOMEM, "out of memory");
-	error = sp_buf_printf(
-	    path, "%c%s=%s", strchr(path->ptr, '?') ? '&' : '?', name, escaped);
+	sp_buf_printf(path, "%c%s=%s", strchr(path->ptr, '?') ? '&' : '?', name,
+	              escaped);
 	curl_free(escaped);
-	return error;
+	return 0;
 }
 
 static int spec_to_json(cJSON **out, const sp_container_spec *spec)

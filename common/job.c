@@ -46,10 +46,10 @@ static void job_on_signal(int sig)
 }
 
 /* The name of a job's file in the Space's directory: logs/<id>.<ext>. */
-static int job_log_name(sp_buf *out, const char *id, const char *ext)
+static void job_log_name(sp_buf *out, const char *id, const char *ext)
 {
 	sp_buf_clear(out);
-	return sp_buf_printf(out, "logs/%s.%s", id, ext);
+	sp_buf_printf(out, "logs/%s.%s", id, ext);
 }
 
 static int job_queue_lock(sp_store *store)
@@ -289,19 +289,15 @@ int sp_job_start_worker(const sp_space *space, sp_store *store)
 	};
 	sp_proc_options opts = {0};
 	sp_buf program = SP_BUF_INIT;
-	sp_env env = SP_ENV_INIT;
-	const char *argv[4];
+	sp_strvec env = SP_STRVEC_INIT;
 	int error;
 
 	job_program(&program);
 	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
-		sp_env_pass(&env, pass[i]);
-	argv[0] = program.ptr;
-	argv[1] = "worker";
-	argv[2] = space->id;
-	argv[3] = NULL;
+		sp_strvec_passenv(&env, pass[i]);
+	const char *argv[] = {program.ptr, "worker", space->id, NULL};
 	opts.argv = argv;
-	opts.envp = sp_env_array(&env);
+	opts.envp = sp_strvec_array(&env);
 	/* What the worker itself says (a crash report, say) goes to worker.log.
 	 */
 	opts.stdin_fd = -1;
@@ -311,7 +307,7 @@ int sp_job_start_worker(const sp_space *space, sp_store *store)
 	error = sp_proc_detach(&opts);
 	if (opts.stdout_fd >= 0)
 		close(opts.stdout_fd);
-	sp_env_dispose(&env);
+	sp_strvec_clear(&env);
 	sp_buf_dispose(&program);
 	return error;
 }

@@ -18,68 +18,6 @@
 
 extern char **environ;
 
-int sp_env_set(sp_env *env, const char *name, const char *value)
-{
-	size_t namelen = strlen(name);
-	sp_buf var = SP_BUF_INIT;
-	int error;
-
-	if ((error = sp_buf_printf(&var, "%s=%s", name, value)) < 0)
-		return error;
-	for (size_t i = 0; i < env->count; i++) {
-		if (!strncmp(env->vars[i], name, namelen) &&
-		    env->vars[i][namelen] == '=') {
-			free(env->vars[i]);
-			env->vars[i] = sp_buf_detach(&var);
-			return 0;
-		}
-	}
-	if (env->count + 2 > env->alloc) {
-		size_t alloc = env->alloc ? env->alloc * 2 : 16;
-		char **vars = realloc(env->vars, alloc * sizeof(*vars));
-
-		if (!vars) {
-			sp_buf_dispose(&var);
-			return sp_error_set(SP_ENOMEM, "out of memory");
-		}
-		env->vars = vars;
-		env->alloc = alloc;
-	}
-	env->vars[env->count++] = sp_buf_detach(&var);
-	env->vars[env->count] = NULL;
-	return 0;
-}
-
-int sp_env_pass(sp_env *env, const char *name)
-{
-	const char *value = getenv(name);
-
-	return value ? sp_env_set(env, name, value) : 0;
-}
-
-char *const *sp_env_array(sp_env *env)
-{
-	static char *empty[] = {NULL};
-
-	return env->count ? env->vars : empty;
-}
-
-void sp_env_dispose(sp_env *env)
-{
-	for (size_t i = 0; i < env->count; i++) {
-		/* The values may be secrets: wipe them before freeing. */
-		char *v = env->vars[i];
-		volatile char *p = v;
-
-		while (*p)
-			*p++ = '\0';
-		free(v);
-	}
-	free(env->vars);
-	env->vars = NULL;
-	env->count = env->alloc = 0;
-}
-
 static void proc_child_fd(int want, int target, int devnull)
 {
 	int fd = want >= 0 ? want : devnull;
@@ -390,5 +328,6 @@ int sp_proc_self_dir(sp_buf *out)
 	path[n] = '\0';
 	if ((slash = strrchr(path, '/')))
 		*slash = '\0';
-	return sp_buf_sets(out, path);
+	sp_buf_sets(out, path);
+	return 0;
 }

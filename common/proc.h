@@ -6,29 +6,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
-
-/* An environment under construction: "NAME=value" strings, NULL-terminated. */
-typedef struct {
-	char **vars;
-	size_t count;
-	size_t alloc;
-} sp_env;
-
-#define SP_ENV_INIT                                                            \
-	{                                                                      \
-		NULL, 0, 0                                                     \
-	}
-
-/* Add or replace NAME=value. */
-int sp_env_set(sp_env *env, const char *name, const char *value);
-
-/* Copy NAME from this process's environment when it is set. */
-int sp_env_pass(sp_env *env, const char *name);
-
-/* The NULL-terminated array for execve (owned by env; never NULL). */
-char *const *sp_env_array(sp_env *env);
-
-void sp_env_dispose(sp_env *env);
+#include "strvec.h"
 
 typedef struct {
 	const char *const

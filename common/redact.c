@@ -175,10 +175,8 @@ static size_t redact_keep(const sp_redact *r)
 int sp_redact_write(sp_redact *r, const char *data, size_t len)
 {
 	size_t keep;
-	int error;
 
-	if ((error = sp_buf_put(&r->pending, data, len)) < 0)
-		return error;
+	sp_buf_put(&r->pending, data, len);
 	keep = redact_keep(r);
 	if (r->pending.size <= keep)
 		return 0;

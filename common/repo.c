@@ -327,8 +327,7 @@ int sp_repo_read_blob(sp_buf *out, sp_repo *repo, const char *commit,
 		                 path, git_odb_object_size(obj), max);
 		goto done;
 	}
-	error =
-	    sp_buf_put(out, git_odb_object_data(obj), git_odb_object_size(obj));
+	sp_buf_put(out, git_odb_object_data(obj), git_odb_object_size(obj));
 done:
 	git_odb_object_free(obj);
 	git_odb_free(odb);

@@ -86,8 +86,8 @@ static void ctx_vdiag(parse_ctx *ctx, sp_diag_severity severity, unsigned line,
 		ctx->hidden++;
 		return;
 	}
-	if (sp_buf_vprintf(&msg, fmt, ap) == 0)
-		sp_diag_add(&ctx->diags, severity, line, column, "%s", msg.ptr);
+	sp_buf_vprintf(&msg, fmt, ap);
+	sp_diag_add(&ctx->diags, severity, line, column, "%s", msg.ptr);
 	sp_buf_dispose(&msg);
 }
 

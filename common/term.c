@@ -25,44 +25,40 @@ static int term_plain(unsigned char c)
 static int term_run(sp_buf *out, sp_term *t, const char *b, size_t n, int final)
 {
 	size_t i = 0, run = 0, m;
-	int error = 0;
 
-	while (i < n && !error) {
+	while (i < n) {
 		unsigned char c = (unsigned char)b[i];
 
 		if (term_plain(c)) {
 			i++;
 			continue;
 		}
-		if ((error = sp_buf_put(out, b + run, i - run)) < 0)
-			break;
+		sp_buf_put(out, b + run, i - run);
 		if (c == '\r' && i + 1 == n && !final) {
 			break;
 		} else if (c == '\r' && i + 1 < n && b[i + 1] == '\n') {
 			i++; /* a CRLF line end shows as a plain one */
 		} else if (c < 0x80) {
-			error = sp_buf_printf(out, "\\x%02x", c);
+			sp_buf_printf(out, "\\x%02x", c);
 			i++;
 		} else if ((m = sp_utf8_len(b + i, n - i))) {
 			if (m == 2 && c == 0xc2 &&
 			    (unsigned char)b[i + 1] < 0xa0)
-				error = sp_buf_printf(out, "\\u%04x",
-				                      (unsigned char)b[i + 1]);
+				sp_buf_printf(out, "\\u%04x",
+				              (unsigned char)b[i + 1]);
 			else
-				error = sp_buf_put(out, b + i, m);
+				sp_buf_put(out, b + i, m);
 			i += m;
 		} else if (!final && sp_utf8_incomplete(b + i, n - i)) {
 			break;
 		} else {
-			error = sp_buf_printf(out, "\\x%02x", c);
+			sp_buf_printf(out, "\\x%02x", c);
 			i++;
 		}
 		run = i;
 	}
-	if (error < 0)
-		return error;
-	if (i == n && (error = sp_buf_put(out, b + run, i - run)) < 0)
-		return error;
+	if (i == n)
+		sp_buf_put(out, b + run, i - run);
 	/* What is left (at most 3 bytes) waits for the next chunk. */
 	t->nheld = n - i;
 	memmove(t->held, b + i, t->nheld);
@@ -77,9 +73,9 @@ int sp_term_escape(sp_buf *out, sp_term *t, const char *data, size_t len)
 	if (!t->nheld)
 		return term_run(out, t, data, len, 0);
 	/* Rare: a chunk ended inside a character or on a CR. */
-	if ((error = sp_buf_put(&joint, t->held, t->nheld)) == 0 &&
-	    (error = sp_buf_put(&joint, data, len)) == 0)
-		error = term_run(out, t, joint.ptr, joint.size, 0);
+	sp_buf_put(&joint, t->held, t->nheld);
+	sp_buf_put(&joint, data, len);
+	error = term_run(out, t, joint.ptr, joint.size, 0);
 	sp_buf_dispose(&joint);
 	return error;
 }

@@ -251,17 +251,16 @@ int sp_verify_dir(sp_spaceconfig **out, sp_diag_list *diags, const char *dir,
 	size_t len = strlen(dir);
 	int error;
 
-	if ((error = sp_buf_printf(&readme, "%s/README.md", dir)) < 0 ||
-	    (error = sp_buf_printf(&dockerfile, "%s/Dockerfile", dir)) < 0 ||
-	    (error = !strcmp(dir, ".")
-	                 ? sp_buf_sets(&name, "Dockerfile")
-	                 : sp_buf_printf(&name, "%s%sDockerfile", dir,
-	                                 len && dir[len - 1] == '/' ? ""
-	                                                            : "/")) < 0)
-		goto done;
+	sp_buf_printf(&readme, "%s/README.md", dir);
+	sp_buf_printf(&dockerfile, "%s/Dockerfile", dir);
+	if (!strcmp(dir, "."))
+		sp_buf_sets(&name, "Dockerfile");
+	else
+		sp_buf_printf(&name, "%s%sDockerfile", dir,
+		              len && dir[len - 1] == '/' ? "" : "/");
 	error =
 	    verify_path(out, diags, readme.ptr, dockerfile.ptr, name.ptr, opts);
-done:
+
 	sp_buf_dispose(&readme);
 	sp_buf_dispose(&dockerfile);
 	sp_buf_dispose(&name);
@@ -273,27 +272,22 @@ int sp_verify_file(sp_spaceconfig **out, sp_diag_list *diags, const char *path)
 	return verify_path(out, diags, path, NULL, NULL, NULL);
 }
 
-int sp_verify_report(sp_buf *out, const sp_diag_list *diags,
-                     const sp_spaceconfig *config, const char *file,
-                     sp_verify_report_style style)
+void sp_verify_report(sp_buf *out, const sp_diag_list *diags,
+                      const sp_spaceconfig *config, const char *file,
+                      sp_verify_report_style style)
 {
-	int error = 0;
-
-	if (diags->errors && style == SP_VERIFY_REPORT_PUSH &&
-	    (error = sp_buf_puts(out, SP_VERIFY_REFUSED "\n")) < 0)
-		return error;
-	if ((error = sp_diag_render(out, diags, file)) < 0)
-		return error;
+	if (diags->errors && style == SP_VERIFY_REPORT_PUSH)
+		sp_buf_puts(out, SP_VERIFY_REFUSED "\n");
+	sp_diag_render(out, diags, file);
 	if (diags->errors && style == SP_VERIFY_REPORT_LOCAL)
-		return sp_buf_printf(
-		    out,
-		    "spacehook: %s: %zu error%s, %zu warning%s; "
-		    "a push of this would be rejected\n",
-		    file, diags->errors, diags->errors == 1 ? "" : "s",
-		    diags->warnings, diags->warnings == 1 ? "" : "s");
-	if (!diags->errors && config)
-		return sp_buf_printf(
-		    out, "spacehook: %s ok (sdk: %s, app_port: %d)\n", file,
-		    config->sdk ? config->sdk : "?", config->app_port);
-	return 0;
+		sp_buf_printf(out,
+		              "spacehook: %s: %zu error%s, %zu warning%s; "
+		              "a push of this would be rejected\n",
+		              file, diags->errors,
+		              diags->errors == 1 ? "" : "s", diags->warnings,
+		              diags->warnings == 1 ? "" : "s");
+	else if (!diags->errors && config)
+		sp_buf_printf(out, "spacehook: %s ok (sdk: %s, app_port: %d)\n",
+		              file, config->sdk ? config->sdk : "?",
+		              config->app_port);
 }

@@ -69,8 +69,8 @@ typedef enum {
  * error; otherwise the warnings and then
  * `spacehook: <file> ok (sdk: docker, app_port: 7860)` (config not NULL).
  */
-int sp_verify_report(sp_buf *out, const sp_diag_list *diags,
-                     const sp_spaceconfig *config, const char *file,
-                     sp_verify_report_style style);
+void sp_verify_report(sp_buf *out, const sp_diag_list *diags,
+                      const sp_spaceconfig *config, const char *file,
+                      sp_verify_report_style style);
 
 #endif

@@ -36,48 +36,48 @@ int sp_webhook_json_string(sp_buf *out, const char *str, size_t len)
 	size_t i = 0, n;
 	int error = 0;
 
-	if (!str)
-		return sp_buf_puts(out, "null");
-	if ((error = sp_buf_grow(out, len + 2)) < 0 ||
-	    (error = sp_buf_putc(out, '"')) < 0)
+	if (!str) {
+		sp_buf_puts(out, "null");
+		return 0;
+	}
+	if ((error = sp_buf_grow(out, len + 2)) < 0)
 		return error;
-	while (i < len && !error) {
+	sp_buf_putc(out, '"');
+	while (i < len) {
 		unsigned char c = s[i];
 
 		n = sp_utf8_len(str + i, len - i);
 		if (c == '"' || c == '\\') {
-			error = sp_buf_putc(out, '\\');
-			if (!error)
-				error = sp_buf_putc(out, (char)c);
+			sp_buf_putc(out, '\\');
+			sp_buf_putc(out, (char)c);
 		} else if (c == '\n') {
-			error = sp_buf_puts(out, "\\n");
+			sp_buf_puts(out, "\\n");
 		} else if (c == '\r') {
-			error = sp_buf_puts(out, "\\r");
+			sp_buf_puts(out, "\\r");
 		} else if (c == '\t') {
-			error = sp_buf_puts(out, "\\t");
+			sp_buf_puts(out, "\\t");
 		} else if (c == '\b') {
-			error = sp_buf_puts(out, "\\b");
+			sp_buf_puts(out, "\\b");
 		} else if (c == '\f') {
-			error = sp_buf_puts(out, "\\f");
+			sp_buf_puts(out, "\\f");
 		} else if (c < 0x20 || c == 0x7f) {
-			error = sp_buf_printf(out, "\\u%04x", c);
+			sp_buf_printf(out, "\\u%04x", c);
 		} else if (n == 0) {
-			error = sp_buf_puts(out, "\\ufffd");
+			sp_buf_puts(out, "\\ufffd");
 			n = 1;
 		} else if (n == 3 && c == 0xe2 && s[i + 1] == 0x80 &&
 		           (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
 			/* U+2028 and U+2029 break JavaScript string literals.
 			 */
-			error = sp_buf_printf(
-			    out, "\\u%s", s[i + 2] == 0xa8 ? "2028" : "2029");
+			sp_buf_printf(out, "\\u%s",
+			              s[i + 2] == 0xa8 ? "2028" : "2029");
 		} else {
-			error = sp_buf_put(out, s + i, n);
+			sp_buf_put(out, s + i, n);
 		}
 		i += n ? n : 1;
 	}
-	if (!error)
-		error = sp_buf_putc(out, '"');
-	return error;
+	sp_buf_putc(out, '"');
+	return 0;
 }
 
 /* Append "2024-05-01T12:00:00.123Z". */
@@ -91,7 +91,8 @@ static int webhook_time(sp_buf *out, long long when_ms)
 	    !strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm))
 		return sp_error_set(SP_EINVALID, "cannot format time %lld",
 		                    when_ms);
-	return sp_buf_printf(out, "%s.%03dZ", text, (int)(when_ms % 1000));
+	sp_buf_printf(out, "%s.%03dZ", text, (int)(when_ms % 1000));
+	return 0;
 }
 
 static long long webhook_now_ms(void)
@@ -108,15 +109,13 @@ static int webhook_member(sp_buf *out, const char *key, const char *value,
                           size_t max)
 {
 	size_t len = value ? strlen(value) : 0;
-	int error;
 
 	if (len > max) {
 		len = max;
 		while (len > 0 && ((unsigned char)value[len] & 0xc0) == 0x80)
 			len--;
 	}
-	if ((error = sp_buf_printf(out, ",\"%s\":", key)) < 0)
-		return error;
+	sp_buf_printf(out, ",\"%s\":", key);
 	return sp_webhook_json_string(out, value, len);
 }
 
@@ -126,17 +125,19 @@ int sp_webhook_body(sp_buf *out, const char *space_id, const char *commit,
 {
 	int error;
 
-	if ((error = sp_buf_puts(out, "{\"event\":\"space.stage\"")) < 0 ||
-	    (error = webhook_member(out, "space", space_id, 1024)) < 0 ||
+	sp_buf_puts(out, "{\"event\":\"space.stage\"");
+	if ((error = webhook_member(out, "space", space_id, 1024)) < 0 ||
 	    (error = webhook_member(out, "commit", commit, 1024)) < 0 ||
 	    (error = webhook_member(out, "old_stage", old_stage, 1024)) < 0 ||
 	    (error = webhook_member(out, "stage", new_stage, 1024)) < 0 ||
 	    (error = webhook_member(out, "error", error_text,
-	                            SP_WEBHOOK_ERROR_MAX)) < 0 ||
-	    (error = sp_buf_puts(out, ",\"time\":\"")) < 0 ||
-	    (error = webhook_time(out, when_ms)) < 0)
+	                            SP_WEBHOOK_ERROR_MAX)) < 0)
 		return error;
-	return sp_buf_puts(out, "\"}");
+	sp_buf_puts(out, ",\"time\":\"");
+	if ((error = webhook_time(out, when_ms)) < 0)
+		return error;
+	sp_buf_puts(out, "\"}");
+	return 0;
 }
 
 int sp_webhook_signature(sp_buf *out, const char *secret, const char *body,
@@ -146,8 +147,8 @@ int sp_webhook_signature(sp_buf *out, const char *secret, const char *body,
 	int error;
 
 	sp_sha256_hmac(mac, secret, strlen(secret), body, len);
-	if ((error = sp_buf_puts(out, "sha256=")) == 0)
-		error = sp_sha256_hex(out, mac, sizeof(mac));
+	sp_buf_puts(out, "sha256=");
+	error = sp_sha256_hex(out, mac, sizeof(mac));
 	explicit_bzero(mac, sizeof(mac));
 	return error;
 }
@@ -222,8 +223,8 @@ static void webhook_log(const char *path, const char *fmt, ...)
 		    fst.st_size == 0)
 			break;
 		sp_buf_clear(&rotated);
-		if (sp_buf_printf(&rotated, "%s.1", path) < 0 ||
-		    rename(path, rotated.ptr) < 0)
+		sp_buf_printf(&rotated, "%s.1", path);
+		if (rename(path, rotated.ptr) < 0)
 			break; /* cannot rotate: keep appending */
 		close(fd);
 		fd = -1;
@@ -303,18 +304,16 @@ static int webhook_headers(struct curl_slist **out, const char *secret,
 	    (error = webhook_header(out, "User-Agent: spacehook/" SP_VERSION)) <
 	        0 ||
 	    (error = webhook_header(out, "Expect:")) < 0 ||
-	    (error = webhook_header(out, "X-Spacehook-Event: space.stage")) <
-	        0 ||
-	    (error = sp_buf_puts(&line, "X-Spacehook-Delivery: ")) < 0)
+	    (error = webhook_header(out, "X-Spacehook-Event: space.stage")) < 0)
 		goto done;
+	sp_buf_puts(&line, "X-Spacehook-Delivery: ");
 	webhook_delivery_id(&line);
 	if ((error = webhook_header(out, line.ptr)) < 0)
 		goto done;
 	if (secret && *secret) {
 		sp_buf_clear(&line);
-		if ((error = sp_buf_puts(&line, SP_WEBHOOK_SIGNATURE_HEADER
-		                         ": ")) < 0 ||
-		    (error = sp_webhook_signature(&line, secret, body,
+		sp_buf_puts(&line, SP_WEBHOOK_SIGNATURE_HEADER ": ");
+		if ((error = sp_webhook_signature(&line, secret, body,
 		                                  strlen(body))) < 0 ||
 		    (error = webhook_header(out, line.ptr)) < 0)
 			goto done;
@@ -487,11 +486,11 @@ int sp_webhook_notify_timed(const sp_settings *settings,
 
 	if ((error = sp_webhook_body(&body, space_id, commit, old_stage,
 	                             new_stage, error_text, webhook_now_ms())) <
-	        0 ||
-	    (settings->state_dir &&
-	     (error = sp_buf_printf(&log_path, "%s/webhooks.log",
-	                            settings->state_dir)) < 0))
+	    0)
 		goto done;
+	if (settings->state_dir)
+		sp_buf_printf(&log_path, "%s/webhooks.log",
+		              settings->state_dir);
 
 	pid = fork();
 	if (pid < 0) {

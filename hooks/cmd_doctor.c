@@ -303,7 +303,7 @@ static void doctor_client(doctor *d)
 {
 	sp_buf cli = SP_BUF_INIT, out = SP_BUF_INIT, line = SP_BUF_INIT;
 	sp_buf tag = SP_BUF_INIT;
-	sp_env env = SP_ENV_INIT;
+	sp_strvec env = SP_STRVEC_INIT;
 	char dir[] = "/tmp/spacehook-doctor-XXXXXX";
 	int status = 0, made = 0;
 
@@ -312,16 +312,16 @@ static void doctor_client(doctor *d)
 		            d->settings.docker_cli);
 		goto done;
 	}
-	sp_env_pass(&env, "PATH");
-	sp_env_pass(&env, "HOME");
-	sp_env_pass(&env, "DOCKER_CONFIG");
-	sp_env_set(&env, "DOCKER_BUILDKIT", "1");
-	sp_env_set(&env, "DOCKER_HOST", d->settings.docker_host);
-	sp_env_set(&env, "SPACEHOOK_DOCTOR", "probe");
+	sp_strvec_passenv(&env, "PATH");
+	sp_strvec_passenv(&env, "HOME");
+	sp_strvec_passenv(&env, "DOCKER_CONFIG");
+	sp_strvec_setenv(&env, "DOCKER_BUILDKIT", "1");
+	sp_strvec_setenv(&env, "DOCKER_HOST", d->settings.docker_host);
+	sp_strvec_setenv(&env, "SPACEHOOK_DOCTOR", "probe");
 	{
 		const char *argv[] = {cli.ptr, "build", "--help", NULL};
 
-		if (doctor_run(&status, &out, argv, sp_env_array(&env), "/",
+		if (doctor_run(&status, &out, argv, sp_strvec_array(&env), "/",
 		               30) < 0 ||
 		    !strstr(out.ptr, "--secret")) {
 			doctor_reason(&line,
@@ -365,14 +365,14 @@ static void doctor_client(doctor *d)
 		const char *rm[] = {cli.ptr,   "image", "rm",
 		                    "--force", tag.ptr, NULL};
 		sp_buf ignored = SP_BUF_INIT;
-		int rc = doctor_run(&status, &out, argv, sp_env_array(&env),
+		int rc = doctor_run(&status, &out, argv, sp_strvec_array(&env),
 		                    "/", DOCTOR_BUILD_TIMEOUT);
 
 		if (rc == 0 && status == 0) {
 			doctor_ok("docker client %s runs BuildKit builds with "
 			          "secrets",
 			          cli.ptr);
-			doctor_run(&status, &ignored, rm, sp_env_array(&env),
+			doctor_run(&status, &ignored, rm, sp_strvec_array(&env),
 			           "/", 60);
 		} else {
 			doctor_reason(&line,
@@ -387,7 +387,7 @@ static void doctor_client(doctor *d)
 done:
 	if (made)
 		doctor_remove_probe(dir);
-	sp_env_dispose(&env);
+	sp_strvec_clear(&env);
 	sp_buf_dispose(&cli);
 	sp_buf_dispose(&out);
 	sp_buf_dispose(&line);

@@ -197,12 +197,9 @@ int main(void)
 
 	/* Its own images are the only "spacehook/" ones its Dockerfile may
 	 * name; a Space without an id may name none. */
-	if (role == SP_SPACE_DEPLOY &&
-	    sp_buf_printf(&own, "%s%s", SP_DOCKERFILE_IMAGE_PREFIX,
-	                  space.slug) < 0) {
-		fprintf(stderr, "spacehook: %s\n", sp_error_last());
-		goto done;
-	}
+	if (role == SP_SPACE_DEPLOY)
+		sp_buf_printf(&own, "%s%s", SP_DOCKERFILE_IMAGE_PREFIX,
+		              space.slug);
 	opts.own_repository = own.size ? own.ptr : NULL;
 	error = sp_verify_commit(&config, &diags, repo, target, &opts);
 	if (error < 0 && error != SP_ECONFIG) {
@@ -210,11 +207,8 @@ int main(void)
 		        sp_error_last());
 		goto done;
 	}
-	if (sp_verify_report(&report, &diags, config, "README.md",
-	                     SP_VERIFY_REPORT_PUSH) < 0) {
-		fprintf(stderr, "spacehook: %s\n", sp_error_last());
-		goto done;
-	}
+	sp_verify_report(&report, &diags, config, "README.md",
+	                 SP_VERIFY_REPORT_PUSH);
 	/* Too big: the problem, without an "ok" line for the config. */
 	too_big = check_sizes(&sizes, repo, &settings, target);
 	if (error < 0 || !too_big)

@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int output_collect(const char *data, size_t len, void *payload)
 {
-	return sp_buf_put(payload, data, len);
+	sp_buf_put(payload, data, len);
+	return 0;
 }
 
 /*

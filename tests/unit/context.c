@@ -108,8 +108,7 @@ static void read_tar(struct listing *out, const char *path)
 		if (archive_entry_symlink_utf8(ae))
 			e->link = sp_strdup(archive_entry_symlink_utf8(ae));
 		while ((n = archive_read_data(ar, chunk, sizeof(chunk))) > 0)
-			ck_assert_int_eq(sp_buf_put(&e->data, chunk, (size_t)n),
-			                 0);
+			sp_buf_put(&e->data, chunk, (size_t)n);
 		ck_assert_int_ge(n, 0);
 	}
 	ck_assert_msg(r == ARCHIVE_EOF, "reading %s: %s", path,
@@ -557,7 +556,8 @@ END_TEST
 
 static int collect_bytes(const void *data, size_t len, void *payload)
 {
-	return sp_buf_put(payload, data, len);
+	sp_buf_put(payload, data, len);
+	return 0;
 }
 
 struct failing {

@@ -32,7 +32,7 @@ static int check_text(sp_buf *out, const char *text, size_t len,
 	sp_dockerfile_options opts = {own, reserved, build_args};
 	int error = sp_dockerfile_check(&diags, text, len, &opts);
 
-	ck_assert_int_eq(sp_diag_render(out, &diags, "Dockerfile"), 0);
+	sp_diag_render(out, &diags, "Dockerfile");
 	ck_assert_int_eq(error, diags.errors ? SP_ECONFIG : 0);
 	sp_diag_list_dispose(&diags);
 	return error;

@@ -7,7 +7,8 @@
 
 static int collect(const char *data, size_t len, void *payload)
 {
-	return sp_buf_put(payload, data, len);
+	sp_buf_put(payload, data, len);
+	return 0;
 }
 
 static const struct {
