@@ -6,7 +6,7 @@ packages=(
 	build-essential cmake pkg-config git clang
 	libgit2-dev libyaml-dev libcurl4-openssl-dev libcjson-dev libarchive-dev check
 	docker.io busybox-static iproute2 iptables curl python3 python3-yaml openssh-server bc
-	gitolite3 time
+	gitolite3 time clang-format shellcheck
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Webhooks through a real push: the stage changes of a Space whose build fails
 # (no engine answers) reach a receiver on 127.0.0.1, signed, with the pushed
 # commit; the push itself is not held up by a receiver that fails.
@@ -64,6 +65,7 @@ set +e
 out=$(timeout 120 git -C "$SANDBOX/work" push "$REPOS/alice/demo.git" HEAD:main 2>&1)
 set -e
 elapsed=$(($(date +%s) - start))
+expect_contains "the push is accepted" "HEAD -> main" "$out"
 check "the push is not held up by the webhooks (${elapsed}s)" test "$elapsed" -lt 30
 
 # The final stage arrives; the first try got a 500 and was retried.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the pre-receive push tests (sourced after testlib.sh): bare
 # repositories with only the built pre-receive hook, and a push that keeps
 # what the pusher read.
@@ -15,8 +16,10 @@ push() {
 	shift
 	set +e
 	raw=$(git -C "$dir" push "$@" 2>&1)
+	# shellcheck disable=SC2034 # rc and out are what the callers read
 	rc=$?
 	set -e
+	# shellcheck disable=SC2034
 	out=$(printf '%s\n' "$raw" | sed -n 's/[[:space:]]*$//; /^remote: /p')
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # OpenSSH's sshd for the e2e tests (sourced after e2elib.sh): on 127.0.0.1 at a
 # free port, with its host key, config and log in $SSH_DIR, stopped by its PID.
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the shell tests (sourced). A sandbox per test, git with
 # pinned identity and dates (git's test-lib.sh), and assertions that fail.
 set -euo pipefail

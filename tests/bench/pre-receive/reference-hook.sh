@@ -4,7 +4,7 @@ set -euo pipefail
 
 branch=$(git config spacehook.deployBranch || echo main)
 status=0
-while read -r old new ref; do
+while read -r _old new ref; do
 	[ "$ref" = "refs/heads/$branch" ] || continue
 	[ "$new" != 0000000000000000000000000000000000000000 ] || { echo "refusing to delete $branch" >&2; exit 1; }
 	has_dockerfile=0
