@@ -1,4 +1,4 @@
-/* Tests of the growable buffer and the last-error slot. */
+/* Tests of the growable buffer. */
 #include <check.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -79,18 +79,6 @@ START_TEST(test_read_fd_cap)
 }
 END_TEST
 
-START_TEST(test_error_names)
-{
-	ck_assert_int_eq(sp_error_set(SP_EINVALID, "bad '%s'", "x"),
-	                 SP_EINVALID);
-	ck_assert_str_eq(sp_error_last(), "bad 'x'");
-	ck_assert_str_eq(sp_error_name(SP_ENOTFOUND), "ENOTFOUND");
-	ck_assert_str_eq(sp_error_name(12345), "UNKNOWN");
-	sp_error_clear();
-	ck_assert_str_eq(sp_error_last(), "");
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("buf");
@@ -102,7 +90,6 @@ int main(void)
 	tcase_add_test(tc, test_binary_and_growth);
 	tcase_add_test(tc, test_detach);
 	tcase_add_test(tc, test_read_fd_cap);
-	tcase_add_test(tc, test_error_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
