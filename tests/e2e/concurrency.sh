@@ -9,6 +9,9 @@ new_space c
 id=$(space_id c)
 bare="$REPOS/e2e-concurrency/c.git"
 set_app c 'mkdir -p /tmp/w; cp /home/user/app/version.txt /tmp/w/; trap "exit 0" TERM; httpd -f -p 7860 -h /tmp/w & wait'
+# Every build lasts a few seconds however fast the machine, so that pushes
+# arrive while one runs: their folding is what this test is about.
+echo 'RUN sleep 3' >>"$SANDBOX/work/c/Dockerfile"
 echo "$$-$RANDOM" >"$SANDBOX/work/c/nonce.txt"
 echo 0 >"$SANDBOX/work/c/version.txt"
 push c
