@@ -80,6 +80,16 @@ int sp_redact_add(sp_redact *r, const char *value)
 	return 0;
 }
 
+int sp_redact_add_secrets(sp_redact *r, const sp_kv *secrets)
+{
+	int error;
+
+	for (size_t i = 0; secrets && i < secrets->count; i++)
+		if ((error = sp_redact_add(r, secrets->items[i].value)) < 0)
+			return error;
+	return 0;
+}
+
 /* The length of the longest secret starting at data[i], or 0. */
 static size_t redact_match(const sp_redact *r, const char *data, size_t size,
                            size_t i)
@@ -196,6 +206,6 @@ void sp_redact_dispose(sp_redact *r)
 	}
 	free(r->values);
 	free(r->lens);
-	sp_buf_dispose(&r->pending);
+	sp_buf_dispose_wipe(&r->pending);
 	memset(r, 0, sizeof(*r));
 }
