@@ -2,7 +2,6 @@
  * Space, on the Space's host port, network and volume. */
 #include "backend.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,23 +22,9 @@ typedef struct {
 	void *payload;
 } backend_docker;
 
-static void docker_say(backend_docker *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void docker_say(backend_docker *d, const char *fmt, ...)
-{
-	sp_buf line = SP_BUF_INIT;
-	va_list ap;
-
-	if (!d->log)
-		return;
-	va_start(ap, fmt);
-	sp_buf_vprintf(&line, fmt, ap);
-	va_end(ap);
-	sp_buf_putc(&line, '\n');
-	d->log(line.ptr, line.size, d->payload);
-	sp_buf_dispose(&line);
-}
+/* A warning for the job log. */
+#define docker_say(d, ...)                                                     \
+	sp_redact_sink_line((d)->log, (d)->payload, __VA_ARGS__)
 
 /* "1000" or "1000:1000" as numbers; -1 when `user` is a name. */
 static int docker_numeric_user(unsigned *uid, unsigned *gid, const char *user)

@@ -65,23 +65,9 @@ void sp_deploy_limits(double *cpus, long long *memory, const char *hardware,
 		*memory = settings->max_memory;
 }
 
-static void deploy_say(const sp_deploy_options *opts, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void deploy_say(const sp_deploy_options *opts, const char *fmt, ...)
-{
-	sp_buf line = SP_BUF_INIT;
-	va_list ap;
-
-	if (!opts->log)
-		return;
-	va_start(ap, fmt);
-	sp_buf_vprintf(&line, fmt, ap);
-	va_end(ap);
-	sp_buf_putc(&line, '\n');
-	opts->log(line.ptr, line.size, opts->payload);
-	sp_buf_dispose(&line);
-}
+/* A line for the job log. */
+#define deploy_say(opts, ...)                                                  \
+	sp_redact_sink_line((opts)->log, (opts)->payload, __VA_ARGS__)
 
 static void deploy_stamp(char *out, size_t size)
 {

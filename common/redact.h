@@ -10,6 +10,13 @@
 
 typedef int (*sp_redact_sink)(const char *data, size_t len, void *payload);
 
+/*
+ * Write one formatted line, a newline added, to `sink` (NULL: nowhere): for
+ * progress and warning lines that are free of secrets already.
+ */
+void sp_redact_sink_line(sp_redact_sink sink, void *payload, const char *fmt,
+                         ...) __attribute__((format(printf, 3, 4)));
+
 typedef struct {
 	char **values; /* the secrets (copies, wiped on dispose) */
 	size_t *lens;

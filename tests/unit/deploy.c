@@ -306,12 +306,43 @@ static const struct {
      {"DELETE /v1.40/containers/" NEW}},
 };
 
+/*
+ * Start the mock with `first` (ended by a NULL match) before engine_ok's
+ * answers; the settings of a test server; the Space alice/demo's store.
+ */
+static sp_store *deploy_setup(mock *m, mock_reply *replies,
+                              const mock_reply *first, sp_settings *settings)
+{
+	sp_space space;
+	sp_store *store = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; first[i].match; i++)
+		replies[n++] = first[i];
+	for (size_t i = 0; engine_ok[i].match; i++)
+		replies[n++] = engine_ok[i];
+	memset(&replies[n], 0, sizeof(replies[n]));
+	mock_start(m, replies);
+	memset(settings, 0, sizeof(*settings));
+	settings->state_dir = state_dir;
+	settings->bind_address = loopback;
+	settings->port_min = 39100;
+	settings->port_max = 39999;
+	settings->run_as_user = uid;
+	settings->max_cpus = 2;
+	settings->max_memory = 16LL << 30;
+	settings->pids_limit = 64;
+	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
+	ck_assert_msg(sp_store_open(&store, state_dir, &space) == 0, "%s",
+	              sp_error_last());
+	return store;
+}
+
 START_TEST(test_phases)
 {
 	const __typeof__(cases[0]) *c = &cases[_i];
 	mock_reply replies[32];
 	sp_settings settings = {0};
-	sp_space space;
 	sp_store *store = NULL;
 	sp_state state = {0}, saved = {0};
 	sp_kv_entry entry = {token_name, token_value};
@@ -320,31 +351,15 @@ START_TEST(test_phases)
 	sp_buf log = SP_BUF_INIT;
 	volatile sig_atomic_t cancel = c->cancel;
 	listener l;
-	size_t n = 0;
 	mock m;
 	int port = 0, error;
 
-	for (size_t i = 0; i < 3 && c->override[i].match; i++)
-		replies[n++] = c->override[i];
-	for (size_t i = 0; engine_ok[i].match; i++)
-		replies[n++] = engine_ok[i];
-	memset(&replies[n], 0, sizeof(replies[n]));
-	mock_start(&m, replies);
-
-	settings.state_dir = state_dir;
-	settings.bind_address = loopback;
-	settings.port_min = 39100;
-	settings.port_max = 39999;
+	store = deploy_setup(&m, replies, c->override, &settings);
 	settings.run_as_user = user_name;
 	settings.startup_timeout = 1;
-	settings.max_cpus = 2;
-	settings.pids_limit = 64;
 	settings.persistent_storage = c->persistent;
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_msg(sp_store_open(&store, state_dir, &space) == 0, "%s",
-	              sp_error_last());
-	ck_assert_int_eq(sp_store_port(&port, state_dir, space.id, "127.0.0.1",
-	                               39100, 39999),
+	ck_assert_int_eq(sp_store_port(&port, state_dir, "alice/demo",
+	                               "127.0.0.1", 39100, 39999),
 	                 0);
 	if (c->serve)
 		listener_start(&l, port);
@@ -421,13 +436,11 @@ START_TEST(test_container_spec)
 {
 	mock_reply replies[32];
 	sp_settings settings = {0};
-	sp_space space;
 	sp_store *store = NULL;
 	sp_state state = {0};
 	sp_kv_entry var = {var_name, var_value};
 	sp_kv variables = {&var, 1};
 	sp_deploy_options opts = {0};
-	size_t n = 0;
 	mock m;
 	int port = 0;
 	static const char *const want[] = {
@@ -447,23 +460,11 @@ START_TEST(test_container_spec)
 	    "\"HostIp\":\"127.0.0.1\"",
 	    "\"7860/tcp\"",
 	};
+	static const mock_reply exited[] = {
+	    EXITED(0, false), {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	char host[64];
 
-	replies[n++] = (mock_reply)EXITED(0, false);
-	for (size_t i = 0; engine_ok[i].match; i++)
-		replies[n++] = engine_ok[i];
-	memset(&replies[n], 0, sizeof(replies[n]));
-	mock_start(&m, replies);
-	settings.state_dir = state_dir;
-	settings.bind_address = loopback;
-	settings.port_min = 39100;
-	settings.port_max = 39999;
-	settings.run_as_user = uid;
-	settings.max_cpus = 2;
-	settings.max_memory = 16LL << 30;
-	settings.pids_limit = 64;
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
+	store = deploy_setup(&m, replies, exited, &settings);
 	opts.settings = &settings;
 	opts.store = store;
 	opts.engine = engine_for(&m);
