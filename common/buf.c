@@ -28,6 +28,13 @@ void sp_buf_dispose(sp_buf *buf)
 	sp_buf_init(buf);
 }
 
+void sp_buf_dispose_wipe(sp_buf *buf)
+{
+	if (buf->asize)
+		explicit_bzero(buf->ptr, buf->asize);
+	sp_buf_dispose(buf);
+}
+
 void sp_buf_clear(sp_buf *buf)
 {
 	buf->size = 0;

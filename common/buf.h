@@ -24,6 +24,12 @@ void sp_buf_init(sp_buf *buf);
 /* Release the memory; the buffer is empty and reusable afterwards. */
 void sp_buf_dispose(sp_buf *buf);
 
+/*
+ * sp_buf_dispose for a buffer that held a secret: every allocated byte is
+ * zeroed (explicit_bzero, never optimised away) before the memory is freed.
+ */
+void sp_buf_dispose_wipe(sp_buf *buf);
+
 /* Empty the buffer, keeping its memory. */
 void sp_buf_clear(sp_buf *buf);
 

@@ -91,16 +91,6 @@ static int build_output(const char *data, size_t len, void *payload)
 	return opts->output(data, len, opts->payload);
 }
 
-int sp_build_redact_secrets(sp_redact *r, const sp_kv *secrets)
-{
-	int error;
-
-	for (size_t i = 0; secrets && i < secrets->count; i++)
-		if ((error = sp_redact_add(r, secrets->items[i].value)) < 0)
-			return error;
-	return 0;
-}
-
 int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
                         const char *space_id, const sp_kv *secrets)
 {
@@ -124,8 +114,7 @@ int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
 	sp_buf_puts(out, "spacehook-cache-");
 	error = sp_sha256_hex(out, mac, 16);
 	memset(mac, 0, sizeof(mac));
-	memset(message.ptr, 0, message.size);
-	sp_buf_dispose(&message);
+	sp_buf_dispose_wipe(&message);
 	return error;
 }
 
@@ -265,7 +254,7 @@ int sp_build_run(const sp_build_options *opts)
 
 	sp_redact_init(&redact, build_output, &sink);
 	sp_buf_init(&feeder.warnings);
-	if ((error = sp_build_redact_secrets(&redact, opts->secrets)) < 0)
+	if ((error = sp_redact_add_secrets(&redact, opts->secrets)) < 0)
 		goto done;
 	build_argv(&argv, opts);
 	build_env(&env, opts);

@@ -82,7 +82,4 @@ int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
  */
 int sp_build_run(const sp_build_options *opts);
 
-/* Add every secret value of `secrets` to a redactor. */
-int sp_build_redact_secrets(sp_redact *r, const sp_kv *secrets);
-
 #endif

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include "backend.h"
 #include "engine.h"
 #include "redact.h"
 #include "settings.h"
@@ -14,6 +15,7 @@
 typedef struct {
 	const sp_settings *settings;
 	sp_store *store;
+	sp_backend *backend; /* what runs it; NULL: the Docker `engine` */
 	sp_engine *engine;
 	const char *image;  /* the image to run */
 	const char *commit; /* the commit it was built from */
@@ -28,15 +30,17 @@ typedef struct {
 } sp_deploy_options;
 
 /*
- * Run `image` as the Space's container, replacing the one `state` records:
- * create the new container, stop the old, start the new, and probe
- * http://<bind>:<host port>/ until it answers within the startup timeout.
- * On success the old container is removed, its image kept for rollback and
- * older images of the Space removed; `state` says RUNNING. On failure the new
- * container is removed and the old one started again; `state` says
- * RUNTIME_ERROR with Hugging Face's wording and the log tail. `state` is
- * saved at each stage. Returns 0, SP_ERUNTIME (the app failed), or another
- * error (engine trouble, recorded in state too).
+ * Run `image` as the Space's new version, replacing the one `state` records,
+ * in phases (backend.h): create the new instance; swap (the old one stops,
+ * the new one starts); probe http://<bind>:<host port>/ until it answers
+ * within the startup timeout; then promote (the old instance is removed,
+ * its image kept for rollback and older images of the Space removed;
+ * `state` says RUNNING) or, when any phase failed, roll back (the new
+ * instance is removed and the old one started again; `state` says
+ * RUNTIME_ERROR with Hugging Face's wording and the log tail, secrets
+ * redacted). `state` is saved at each stage. Returns 0, SP_ERUNTIME (the
+ * app failed), SP_ECANCELED, or another error (engine trouble, recorded in
+ * state too).
  */
 int sp_deploy_run(sp_state *state, const sp_deploy_options *opts);
 

@@ -1044,6 +1044,9 @@ int sp_engine_container_create(char **id_out, sp_engine *engine,
 	}
 	*id_out = sp_strdup(id);
 done:
+	/* The body holds the environment, secrets included. */
+	if (text)
+		explicit_bzero(text, strlen(text));
 	free(text);
 	cJSON_Delete(body);
 	cJSON_Delete(answer);
@@ -1115,6 +1118,51 @@ int sp_engine_container_kill(sp_engine *engine, const char *id,
 	sp_buf_printf(&query, "?signal=%s", signal ? signal : "SIGKILL");
 	error = container_action(engine, id, "/kill", "POST", query.ptr, 0);
 	sp_buf_dispose(&query);
+	return error;
+}
+
+int sp_engine_container_update(sp_engine *engine, const char *id,
+                               const sp_container_update *update)
+{
+	static const char *const policies[] = {"no", "unless-stopped",
+	                                       "on-failure", "always"};
+	cJSON *body = NULL, *policy;
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	char *text = NULL;
+	size_t i;
+	int error;
+
+	if ((error = engine_check_name("container", id)) < 0)
+		return error;
+	if (!update->restart_policy)
+		return sp_error_set(SP_EINVALID,
+		                    "update container '%s': nothing to change",
+		                    id);
+	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
+		if (!strcmp(update->restart_policy, policies[i]))
+			break;
+	if (i == sizeof(policies) / sizeof(policies[0]))
+		return sp_error_set(SP_EINVALID,
+		                    "update container '%s': unknown restart "
+		                    "policy '%.32s'",
+		                    id, update->restart_policy);
+	body = cJSON_CreateObject();
+	policy = cJSON_AddObjectToObject(body, "RestartPolicy");
+	if (!policy ||
+	    !cJSON_AddStringToObject(policy, "Name", update->restart_policy) ||
+	    !(text = cJSON_PrintUnformatted(body))) {
+		error = sp_error_set(SP_ENOMEM, "out of memory");
+		goto done;
+	}
+	sp_buf_printf(&path, "/containers/%s/update", id);
+	sp_buf_printf(&what, "update container '%s'", id);
+	error =
+	    engine_call(NULL, engine, "POST", path.ptr, text, 0, 0, what.ptr);
+done:
+	free(text);
+	cJSON_Delete(body);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
 	return error;
 }
 

@@ -148,6 +148,24 @@ int sp_engine_container_kill(sp_engine *engine, const char *id,
                              const char *signal);
 
 /*
+ * A change to a container's host settings (POST /containers/<id>/update);
+ * what is NULL or 0 stays as it is.
+ */
+typedef struct {
+	/* "no", "unless-stopped", "on-failure", "always" */
+	const char *restart_policy;
+} sp_container_update;
+
+/*
+ * Change a running or stopped container's settings. An unknown restart
+ * policy or nothing to change: SP_EINVALID, before anything is sent; a
+ * container that does not exist: SP_ENOTFOUND; the engine refusing the
+ * change: SP_EENGINE with its message.
+ */
+int sp_engine_container_update(sp_engine *engine, const char *id,
+                               const sp_container_update *update);
+
+/*
  * Remove with its anonymous volumes (named volumes stay). `force` also kills
  * a running one. A container that does not exist: SP_ENOTFOUND.
  */

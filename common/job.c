@@ -860,7 +860,7 @@ static void job_run(job_context *ctx, job_entry *job)
 		           sp_error_last());
 		goto done;
 	}
-	sp_build_redact_secrets(&redact, &secrets);
+	sp_redact_add_secrets(&redact, &secrets);
 	if (!(job->flags & SP_JOB_RESTART) &&
 	    job_check_dockerfile(ctx, job, &variables, &redact, &log) < 0) {
 		job_finish(ctx, &state, job, &log, "CONFIG_ERROR",

@@ -1,6 +1,7 @@
 /* Streaming redaction of secret values. */
 #include "redact.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,22 @@
 #define REDACT_MASK "***"
 #define REDACT_EXACT_KEEP_MAX                                                  \
 	4096 /* longest secret whose prefixes are looked for exactly */
+
+void sp_redact_sink_line(sp_redact_sink sink, void *payload, const char *fmt,
+                         ...)
+{
+	sp_buf line = SP_BUF_INIT;
+	va_list ap;
+
+	if (!sink)
+		return;
+	va_start(ap, fmt);
+	sp_buf_vprintf(&line, fmt, ap);
+	va_end(ap);
+	sp_buf_putc(&line, '\n');
+	sink(line.ptr, line.size, payload);
+	sp_buf_dispose(&line);
+}
 
 void sp_redact_init(sp_redact *r, sp_redact_sink sink, void *payload)
 {
@@ -77,6 +94,16 @@ int sp_redact_add(sp_redact *r, const char *value)
 		    (error = redact_push(r, line, n)) < 0)
 			return error;
 	}
+	return 0;
+}
+
+int sp_redact_add_secrets(sp_redact *r, const sp_kv *secrets)
+{
+	int error;
+
+	for (size_t i = 0; secrets && i < secrets->count; i++)
+		if ((error = sp_redact_add(r, secrets->items[i].value)) < 0)
+			return error;
 	return 0;
 }
 
@@ -196,6 +223,6 @@ void sp_redact_dispose(sp_redact *r)
 	}
 	free(r->values);
 	free(r->lens);
-	sp_buf_dispose(&r->pending);
+	sp_buf_dispose_wipe(&r->pending);
 	memset(r, 0, sizeof(*r));
 }

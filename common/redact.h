@@ -6,8 +6,16 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "store.h"
 
 typedef int (*sp_redact_sink)(const char *data, size_t len, void *payload);
+
+/*
+ * Write one formatted line, a newline added, to `sink` (NULL: nowhere): for
+ * progress and warning lines that are free of secrets already.
+ */
+void sp_redact_sink_line(sp_redact_sink sink, void *payload, const char *fmt,
+                         ...) __attribute__((format(printf, 3, 4)));
 
 typedef struct {
 	char **values; /* the secrets (copies, wiped on dispose) */
@@ -41,6 +49,12 @@ void sp_redact_init(sp_redact *r, sp_redact_sink sink, void *payload);
  * dropped) of at least SP_REDACT_LINE_MIN bytes becomes a pattern too.
  */
 int sp_redact_add(sp_redact *r, const char *value);
+
+/*
+ * Add the value of every entry of `secrets` (NULL: none), as sp_redact_add
+ * does: the one way a redactor learns a Space's secrets.
+ */
+int sp_redact_add_secrets(sp_redact *r, const sp_kv *secrets);
 
 /* Feed bytes; what cannot hold the start of a secret any more goes to the sink.
  */

@@ -210,8 +210,8 @@ int cmd_logs(int argc, char **argv)
 	}
 	logs_stream_init(&streams[0], STDOUT_FILENO);
 	logs_stream_init(&streams[1], STDERR_FILENO);
-	sp_build_redact_secrets(&streams[0].redact, &secrets);
-	sp_build_redact_secrets(&streams[1].redact, &secrets);
+	sp_redact_add_secrets(&streams[0].redact, &secrets);
+	sp_redact_add_secrets(&streams[1].redact, &secrets);
 	if (sp_engine_container_logs(engine, st.container, tail, follow, 0,
 	                             logs_cb, streams) < 0)
 		cmd_die_message("%s", sp_error_last());

@@ -19,259 +19,7 @@
 #include "engine.h"
 #include "error.h"
 
-typedef enum {
-	REPLY_NORMAL,  /* head, Content-Length, body */
-	REPLY_CHUNKED, /* body in chunks of `chunk` bytes, a pause between */
-	REPLY_CUT,     /* Content-Length larger than the body, then close */
-	REPLY_BIG,     /* a body larger than the client's cap */
-	REPLY_HANG     /* read the request, never answer */
-} reply_mode;
-
-typedef struct {
-	const char
-	    *match; /* substring of the request line; NULL ends a table */
-	const char
-	    *head; /* status line and headers (CRLF each); NULL = 200 JSON */
-	const char *body;
-	size_t body_len; /* 0 = strlen(body) */
-	reply_mode mode;
-	size_t chunk;
-} mock_reply;
-
-typedef struct {
-	char dir[64];
-	char path[96];
-	int lfd;
-	pthread_t thread;
-	atomic_int stop;
-	const mock_reply *replies;
-	pthread_mutex_t lock;
-	sp_buf log; /* request lines and bodies, one per line */
-} mock;
-
-static const mock_reply ping_140 = {
-    "/_ping",
-    "HTTP/1.1 200 OK\r\nApi-Version: 1.40\r\nContent-Type: text/plain\r\n",
-    "OK",
-    0,
-    REPLY_NORMAL,
-    0};
-
-static int send_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Wait until `fd` is readable or the mock stops; 1 readable, 0 stop. */
-static int mock_wait(mock *m, int fd)
-{
-	struct pollfd pfd = {fd, POLLIN, 0};
-
-	while (!atomic_load(&m->stop)) {
-		if (poll(&pfd, 1, 50) > 0)
-			return 1;
-	}
-	return 0;
-}
-
-static const mock_reply *mock_find(mock *m, const char *line)
-{
-	const mock_reply *r;
-
-	for (r = m->replies; r && r->match; r++)
-		if (strstr(line, r->match))
-			return r;
-	if (strstr(line, ping_140.match))
-		return &ping_140;
-	return NULL;
-}
-
-static void mock_send(mock *m, int fd, const mock_reply *r)
-{
-	const char *head =
-	    r->head ? r->head
-	            : "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
-	size_t len =
-	    r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
-	char line[128];
-	sp_buf out = SP_BUF_INIT;
-	size_t off, n;
-
-	sp_buf_puts(&out, head);
-	switch (r->mode) {
-	case REPLY_NORMAL:
-		sp_buf_printf(&out, "Content-Length: %zu\r\n\r\n", len);
-		sp_buf_put(&out, r->body, len);
-		send_all(fd, out.ptr, out.size);
-		break;
-	case REPLY_CUT:
-		sp_buf_printf(&out, "Content-Length: %zu\r\n\r\n", len + 100);
-		sp_buf_put(&out, r->body, len);
-		send_all(fd, out.ptr, out.size);
-		break;
-	case REPLY_CHUNKED:
-		sp_buf_puts(&out, "Transfer-Encoding: chunked\r\n\r\n");
-		send_all(fd, out.ptr, out.size);
-		for (off = 0; off < len; off += n) {
-			n = len - off < r->chunk ? len - off : r->chunk;
-			snprintf(line, sizeof(line), "%zx\r\n", n);
-			if (send_all(fd, line, strlen(line)) < 0 ||
-			    send_all(fd, r->body + off, n) < 0 ||
-			    send_all(fd, "\r\n", 2) < 0)
-				break;
-			usleep(500);
-		}
-		send_all(fd, "0\r\n\r\n", 5);
-		break;
-	case REPLY_BIG: {
-		static char block[65536];
-		size_t total = SP_ENGINE_MAX_ANSWER + sizeof(block);
-
-		memset(block, ' ', sizeof(block));
-		sp_buf_printf(&out, "Content-Length: %zu\r\n\r\n", total);
-		send_all(fd, out.ptr, out.size);
-		for (off = 0; off < total; off += sizeof(block))
-			if (send_all(fd, block, sizeof(block)) < 0)
-				break;
-		break;
-	}
-	case REPLY_HANG:
-		while (mock_wait(m, fd)) {
-			char c;
-			if (recv(fd, &c, 1, 0) <= 0)
-				break;
-		}
-		break;
-	}
-	sp_buf_dispose(&out);
-}
-
-/* Serve requests on one connection until it closes or a reply ends it. */
-static void mock_serve(mock *m, int fd)
-{
-	char req[65536];
-	size_t have = 0, need;
-	char *end, *cl, *eol;
-	ssize_t n;
-
-	for (;;) {
-		const mock_reply *r;
-
-		have = 0;
-		while (!(end = memmem(req, have, "\r\n\r\n", 4))) {
-			if (have == sizeof(req) - 1 || !mock_wait(m, fd))
-				return;
-			n = recv(fd, req + have, sizeof(req) - 1 - have, 0);
-			if (n <= 0)
-				return;
-			have += (size_t)n;
-		}
-		req[have] = '\0';
-		need = (size_t)(end + 4 - req);
-		cl = strcasestr(req, "\r\ncontent-length:");
-		if (cl && cl < end)
-			need += strtoul(cl + 17, NULL, 10);
-		while (have < need && have < sizeof(req) - 1) {
-			if (!mock_wait(m, fd))
-				return;
-			n = recv(fd, req + have, sizeof(req) - 1 - have, 0);
-			if (n <= 0)
-				return;
-			have += (size_t)n;
-		}
-		req[have] = '\0';
-		eol = strstr(req, "\r\n");
-		*eol = '\0';
-		pthread_mutex_lock(&m->lock);
-		sp_buf_printf(&m->log, "%s\n", req);
-		if (end + 4 < req + have)
-			sp_buf_printf(&m->log, "BODY %s\n", end + 4);
-		pthread_mutex_unlock(&m->lock);
-		r = mock_find(m, req);
-		if (!r) {
-			static const mock_reply missing = {
-			    "",
-			    "HTTP/1.1 404 Not Found\r\nContent-Type: "
-			    "application/json\r\n",
-			    "{\"message\":\"page not found\"}",
-			    0,
-			    REPLY_NORMAL,
-			    0};
-			r = &missing;
-		}
-		mock_send(m, fd, r);
-		if (r->mode != REPLY_NORMAL && r->mode != REPLY_CHUNKED)
-			return;
-	}
-}
-
-static void *mock_main(void *arg)
-{
-	mock *m = arg;
-
-	while (mock_wait(m, m->lfd)) {
-		int fd = accept(m->lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		mock_serve(m, fd);
-		close(fd);
-	}
-	return NULL;
-}
-
-static void mock_start(mock *m, const mock_reply *replies)
-{
-	struct sockaddr_un sun;
-
-	memset(m, 0, sizeof(*m));
-	snprintf(m->dir, sizeof(m->dir), "/tmp/sp-engine-test-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(m->dir));
-	snprintf(m->path, sizeof(m->path), "%s/docker.sock", m->dir);
-	m->replies = replies;
-	sp_buf_init(&m->log);
-	pthread_mutex_init(&m->lock, NULL);
-	m->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	ck_assert_int_ge(m->lfd, 0);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", m->path);
-	ck_assert_int_eq(bind(m->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	ck_assert_int_eq(listen(m->lfd, 8), 0);
-	ck_assert_int_eq(pthread_create(&m->thread, NULL, mock_main, m), 0);
-}
-
-static void mock_stop(mock *m)
-{
-	atomic_store(&m->stop, 1);
-	pthread_join(m->thread, NULL);
-	close(m->lfd);
-	unlink(m->path);
-	rmdir(m->dir);
-	pthread_mutex_destroy(&m->lock);
-	sp_buf_dispose(&m->log);
-}
-
-/* Whether the mock saw a line containing `s` (copied under the lock). */
-static int mock_saw(mock *m, const char *s)
-{
-	int found;
-
-	pthread_mutex_lock(&m->lock);
-	found = strstr(m->log.ptr, s) != NULL;
-	pthread_mutex_unlock(&m->lock);
-	return found;
-}
+#include "mockengine.h"
 
 static double now_seconds(void)
 {
@@ -279,18 +27,6 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static sp_engine *engine_for(mock *m)
-{
-	sp_engine *e = NULL;
-	sp_buf host = SP_BUF_INIT;
-
-	sp_buf_printf(&host, "unix://%s", m->path);
-	ck_assert_msg(sp_engine_new(&e, host.ptr) == 0, "engine_new: %s",
-	              sp_error_last());
-	sp_buf_dispose(&host);
-	return e;
 }
 
 /* --- version negotiation --- */
@@ -684,6 +420,69 @@ START_TEST(test_bad_names)
 	                 SP_EINVALID);
 	ck_assert_msg(!mock_saw(&m, "containers") && !mock_saw(&m, "images"),
 	              "sent: %s", m.log.ptr);
+	sp_engine_free(e);
+	mock_stop(&m);
+}
+END_TEST
+
+/* --- the typed update call --- */
+
+static const struct {
+	const char *policy;
+	const char *head; /* the engine's answer; NULL: 200 */
+	const char *body;
+	int code;
+	const char *want; /* the request body sent, or the error's words */
+} update_cases[] = {
+    {"unless-stopped", NULL, "{\"Warnings\":null}", 0,
+     "BODY {\"RestartPolicy\":{\"Name\":\"unless-stopped\"}}"},
+    {"no", NULL, "{}", 0, "BODY {\"RestartPolicy\":{\"Name\":\"no\"}}"},
+    {"always", "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n",
+     "{\"message\":\"No such container: abc\"}", SP_ENOTFOUND,
+     "No such container: abc"},
+    {"on-failure",
+     "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n",
+     "{\"message\":\"Restart policy cannot be updated\"}", SP_EENGINE,
+     "update container 'abc': Restart policy cannot be updated"},
+    {"sometimes", NULL, "{}", SP_EINVALID, "unknown restart policy"},
+    {NULL, NULL, "{}", SP_EINVALID, "nothing to change"},
+};
+
+START_TEST(test_update)
+{
+	mock_reply replies[2];
+	sp_container_update update = {update_cases[_i].policy};
+	mock m;
+	sp_engine *e;
+	int error;
+
+	memset(replies, 0, sizeof(replies));
+	replies[0] = (mock_reply){"/containers/abc/update",
+	                          update_cases[_i].head,
+	                          update_cases[_i].body,
+	                          0,
+	                          REPLY_NORMAL,
+	                          0};
+	mock_start(&m, replies);
+	e = engine_for(&m);
+	error = sp_engine_container_update(e, "abc", &update);
+	ck_assert_msg(error == update_cases[_i].code, "%d: %s", error,
+	              sp_error_last());
+	if (error == 0) {
+		ck_assert_msg(
+		    mock_saw(&m, "POST /v1.40/containers/abc/update HTTP/1.1"),
+		    "requests: %s", m.log.ptr);
+		ck_assert_msg(mock_saw(&m, update_cases[_i].want),
+		              "requests: %s", m.log.ptr);
+	} else {
+		ck_assert_msg(strstr(sp_error_last(), update_cases[_i].want),
+		              "%s", sp_error_last());
+	}
+	if (error == SP_EINVALID)
+		ck_assert_msg(!mock_saw(&m, "/update"),
+		              "sent before refusing: %s", m.log.ptr);
+	ck_assert_int_eq(sp_engine_container_update(e, "a b", &update),
+	                 SP_EINVALID);
 	sp_engine_free(e);
 	mock_stop(&m);
 }
@@ -1094,6 +893,8 @@ int main(void)
 	tcase_add_test(tc, test_filters_escaped);
 	tcase_add_test(tc, test_request);
 	tcase_add_test(tc, test_image_inspect);
+	tcase_add_loop_test(tc, test_update, 0,
+	                    sizeof(update_cases) / sizeof(update_cases[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("transport");

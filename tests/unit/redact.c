@@ -217,6 +217,48 @@ START_TEST(test_lines_string)
 }
 END_TEST
 
+/* --- a Space's secrets --- */
+
+static char k_token[] = "TOKEN", v_token[] = "hunter2-token";
+static char k_empty[] = "EMPTY", v_empty[] = "";
+static char k_pem[] = "PEM",
+            v_pem[] = "-----BEGIN-----\nAAAABBBB\n-----END-----";
+
+static const struct {
+	int with_secrets; /* 0: a NULL set */
+	const char *input;
+	const char *expected;
+} secrets_cases[] = {
+    {1, "token hunter2-token.", "token ***."},
+    {1, "nothing secret", "nothing secret"},
+    {1, "pem: -----BEGIN-----\nAAAABBBB\n-----END-----", "pem: ***"},
+    {1, "#3 AAAABBBB\n", "#3 ***\n"},
+    {1, "empty values hide nothing: ''", "empty values hide nothing: ''"},
+    {0, "token hunter2-token.", "token hunter2-token."},
+};
+
+START_TEST(test_add_secrets)
+{
+	sp_kv_entry items[] = {
+	    {k_empty, v_empty}, {k_pem, v_pem}, {k_token, v_token}};
+	sp_kv secrets = {items, 3};
+	sp_buf out = SP_BUF_INIT;
+	sp_redact r;
+
+	sp_redact_init(&r, NULL, NULL);
+	ck_assert_int_eq(
+	    sp_redact_add_secrets(&r, secrets_cases[_i].with_secrets ? &secrets
+	                                                             : NULL),
+	    0);
+	ck_assert_int_eq(sp_redact_string(&out, &r, secrets_cases[_i].input,
+	                                  strlen(secrets_cases[_i].input)),
+	                 0);
+	ck_assert_str_eq(out.ptr, secrets_cases[_i].expected);
+	sp_redact_dispose(&r);
+	sp_buf_dispose(&out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("redact");
@@ -235,6 +277,10 @@ int main(void)
 	tcase_add_loop_test(tc, test_lines_every_chunk_size, 0,
 	                    sizeof(line_cases) / sizeof(line_cases[0]));
 	tcase_add_test(tc, test_lines_string);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("secrets");
+	tcase_add_loop_test(tc, test_add_secrets, 0,
+	                    sizeof(secrets_cases) / sizeof(secrets_cases[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

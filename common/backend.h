@@ -1,0 +1,127 @@
+/* What runs a Space's app, as the deploy phases see it: create the new
+ * version, swap it in, tell how it is doing, promote or roll back. */
+#ifndef SP_BACKEND_H
+#define SP_BACKEND_H
+
+#include "buf.h"
+#include "engine.h"
+#include "redact.h"
+#include "settings.h"
+#include "space.h"
+
+/*
+ * The deploy (deploy.c) drives the phases in this order, whatever the
+ * backend:
+ *   create   create(new, keeping `old`)            nothing serves differently
+ *   swap     release(old), start(new)               old stopped if it must be
+ *   probe    status(new) and GET target's probe URL until healthy or failed
+ *   promote  promote(new, old), cleanup(images)    new serves for good
+ *   rollback logs(new), remove(new), restore(old)  when any phase failed
+ * The single-host Docker engine backend (backend_docker.c) is the one built
+ * in. A backend of services on a cluster implements the same operations on
+ * services; a front door that points a Space's hostname at the new instance
+ * can wrap another backend: release leaves the old serving, promote points
+ * the hostname at the new one before the inner promote.
+ */
+
+/* What to run, the same for every backend. The caller owns every string. */
+typedef struct {
+	const sp_space *space;
+	const char *image;  /* image reference to run */
+	const char *commit; /* the commit it was built from */
+	const char **env;   /* "NAME=value", NULL-terminated (secrets too) */
+	int app_port;       /* the port the app listens on */
+	int host_port;      /* the Space's port on the host */
+	double cpus;        /* CPU limit */
+	long long memory;   /* memory limit, bytes */
+} sp_backend_spec;
+
+/* How an instance is doing. */
+typedef struct {
+	int running;    /* running, or restarting */
+	int exit_code;  /* when not running */
+	int oom_killed; /* killed for passing its memory limit */
+} sp_backend_status;
+
+typedef struct sp_backend sp_backend;
+
+/*
+ * The operations. Instances are named by ids that the backend makes
+ * (create) and the state records (state.json's container). Each returns 0
+ * or a negative error with the last error set, unless said otherwise.
+ * Warnings (nothing failed, but the admin should know) go to the log the
+ * backend was made with.
+ */
+typedef struct {
+	/*
+	 * Everything the new version needs (network, volume, ...) and the new
+	 * instance itself, created, not started. Leftovers of crashed deploys
+	 * other than `old` (NULL: none) may be removed first. The new id goes
+	 * to `*out` (caller frees).
+	 */
+	int (*create)(char **out, sp_backend *b, const sp_backend_spec *spec,
+	              const char *old);
+	/*
+	 * Make room for the new instance before it starts. Returns 1 when
+	 * `old` was stopped (a rollback must start it again), 0 when it is
+	 * gone or left serving, or an error (the deploy fails).
+	 */
+	int (*release)(sp_backend *b, const char *old);
+	/* Start the new instance. */
+	int (*start)(sp_backend *b, const char *id);
+	/* How instance `id` is doing. */
+	int (*status)(sp_backend_status *out, sp_backend *b, const char *id);
+	/*
+	 * Where the Space answers: `url` as users are told it, `probe` the
+	 * URL the health probe asks (both replaced).
+	 */
+	void (*target)(sp_buf *url, sp_buf *probe, sp_backend *b,
+	               const sp_backend_spec *spec);
+	/*
+	 * The new instance passed the probe: from now on it serves (kept
+	 * running across restarts of the host); `old` (NULL: none) and any
+	 * other instance of the Space go. Cannot fail: what does not work out
+	 * is a warning.
+	 */
+	void (*promote)(sp_backend *b, const sp_backend_spec *spec,
+	                const char *id, const char *old);
+	/* Rollback: start `old`, which release stopped, again. */
+	int (*restore)(sp_backend *b, const char *old);
+	/* Remove instance `id`, running or not (a failed new version). */
+	int (*remove)(sp_backend *b, const char *id);
+	/*
+	 * Append the last `lines` lines of instance `id`'s output to `out`,
+	 * as they are (they may hold secret values: the caller redacts).
+	 */
+	int (*logs)(sp_buf *out, sp_backend *b, const char *id, int lines);
+	/*
+	 * Remove the Space's images but `keep1` and `keep2` (ids or
+	 * references; may be NULL). Cannot fail.
+	 */
+	void (*cleanup)(sp_backend *b, const sp_space *space, const char *keep1,
+	                const char *keep2);
+	void (*free)(sp_backend *b);
+} sp_backend_ops;
+
+/* A backend: its operations first, its own fields after (backend_docker.c).
+ */
+struct sp_backend {
+	const sp_backend_ops *ops;
+};
+
+/*
+ * The single-host Docker engine backend over `engine` (not owned; it must
+ * outlive the backend): one container per version, published on the
+ * Space's host port at spacehook.bindAddress, on the Space's own network,
+ * /data a named volume when spacehook.persistentStorage is set, under
+ * spacehook.runtime, logs rotated. Warnings go to `log` (may be NULL).
+ * Free with sp_backend_free.
+ */
+int sp_backend_docker_new(sp_backend **out, sp_engine *engine,
+                          const sp_settings *settings, sp_redact_sink log,
+                          void *payload);
+
+/* Free a backend made by any sp_backend_*_new; NULL is fine. */
+void sp_backend_free(sp_backend *b);
+
+#endif
