@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "sha256.h"
+#include "hmac.h"
+#include "http.h"
 #include "utf8.h"
 
 #include "banned.h"
@@ -143,14 +144,16 @@ int sp_webhook_body(sp_buf *out, const char *space_id, const char *commit,
 int sp_webhook_signature(sp_buf *out, const char *secret, const char *body,
                          size_t len)
 {
-	unsigned char mac[SP_SHA256_SIZE];
+	unsigned char mac[SP_HMAC_SHA256_SIZE];
 	int error;
 
-	sp_sha256_hmac(mac, secret, strlen(secret), body, len);
+	if ((error = sp_hmac_sha256(mac, secret, strlen(secret), body, len)) <
+	    0)
+		return error;
 	sp_buf_puts(out, "sha256=");
-	error = sp_sha256_hex(out, mac, sizeof(mac));
+	sp_hmac_hex(out, mac, sizeof(mac));
 	explicit_bzero(mac, sizeof(mac));
-	return error;
+	return 0;
 }
 
 /* The URL as the log shows it: no user or password, no query, bounded. */
@@ -289,7 +292,7 @@ static void webhook_delivery_id(sp_buf *out)
 			raw[i] = (unsigned char)((now >> (8 * (i % 8))) ^
 			                         (getpid() >> (i % 4)));
 	}
-	sp_sha256_hex(out, raw, sizeof(raw));
+	sp_hmac_hex(out, raw, sizeof(raw));
 }
 
 /* Set up a request's headers; the signature only when a secret is set. */
@@ -353,8 +356,7 @@ int sp_webhook_post(const char *url, const char *secret, const char *body,
 		                     shown.ptr);
 		goto done;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    !(curl = curl_easy_init()) ||
+	if (sp_http_global_init() < 0 || !(curl = curl_easy_init()) ||
 	    webhook_headers(&headers, secret, body) < 0) {
 		webhook_log(log_path,
 		            "%s %s %s not sent: cannot start an HTTP client",
