@@ -189,6 +189,12 @@ int sp_settings_parse_bool(int *out, const char *value)
 		*out = 1;
 		return 0;
 	}
+	/* What git config --type=bool writes needs no libgit2: its start-up
+	 * would cost the hooks' fast way out (sp_settings_load_identity). */
+	if (!strcmp(value, "true") || !strcmp(value, "false")) {
+		*out = value[0] == 't';
+		return 0;
+	}
 	pthread_once(&settings_git_once, settings_git_init);
 	/* git takes any integer as a boolean; only 0 and 1 are taken here. */
 	if (git_config_parse_bool(&truth, value) < 0 ||
@@ -918,4 +924,16 @@ done:
 	if (error < 0)
 		sp_settings_dispose(out);
 	return error;
+}
+
+int sp_settings_config_get(char **out, const char *key)
+{
+	config_source src;
+	int error;
+
+	*out = NULL;
+	if ((error = source_open(&src, NULL)) == 0)
+		error = source_get(out, &src, key);
+	source_close(&src);
+	return error == SP_ENOTFOUND ? 0 : error;
 }
