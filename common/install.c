@@ -438,6 +438,7 @@ done:
 static int install_config_open(git_config **out, const char *file)
 {
 	const git_error *e;
+	int error;
 
 	*out = NULL;
 	if (git_libgit2_init() < 0)
@@ -445,9 +446,10 @@ static int install_config_open(git_config **out, const char *file)
 	if (git_config_open_ondisk(out, file) == 0)
 		return 0;
 	e = git_error_last();
-	git_libgit2_shutdown();
-	return sp_error_set(SP_ERROR, "cannot read git config '%s': %s", file,
-	                    e && e->message ? e->message : "error");
+	error = sp_error_set(SP_ERROR, "cannot read git config '%s': %s", file,
+	                     e && e->message ? e->message : "error");
+	git_libgit2_shutdown(); /* frees the error `e` points at */
+	return error;
 }
 
 static void install_config_close(git_config *cfg)
