@@ -235,8 +235,7 @@ int sp_settings_parse_size(long long *out, const char *value)
 		shift = 30;
 		break;
 	}
-	/* libgit2 multiplies by the suffix unchecked: check it on the number.
-	 */
+	/* libgit2 multiplies by the suffix unchecked: check the number. */
 	if (shift) {
 		number = sp_strdup(value);
 		number[len - 1] = '\0';
@@ -244,7 +243,8 @@ int sp_settings_parse_size(long long *out, const char *value)
 		    stem > (int64_t)(LLONG_MAX >> shift))
 			error = sp_error_set(SP_EINVALID, "'%s' is too large",
 			                     value);
-		bytes = stem * ((int64_t)1 << shift);
+		else
+			bytes = stem * ((int64_t)1 << shift);
 	}
 	free(number);
 	if (error < 0)
