@@ -18,8 +18,8 @@
 #include "context.h"
 #include "error.h"
 #include "fault.h"
+#include "hmac.h"
 #include "proc.h"
-#include "sha256.h"
 
 #define BUILD_SECRET_ENV "SPACEHOOK_SECRET_"
 #define BUILD_CANCEL_GRACE                                                     \
@@ -95,7 +95,7 @@ int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
                         const char *space_id, const sp_kv *secrets)
 {
 	sp_buf message = SP_BUF_INIT;
-	unsigned char mac[SP_SHA256_SIZE];
+	unsigned char mac[SP_HMAC_SHA256_SIZE];
 	int error;
 
 	/* Names and values are NUL-free: NUL separates them unambiguously. */
@@ -109,10 +109,10 @@ int sp_build_cache_salt(sp_buf *out, const void *key, size_t key_len,
 		sp_buf_puts(&message, secrets->items[i].value);
 		sp_buf_putc(&message, '\0');
 	}
-	sp_sha256_hmac(mac, key, key_len, message.ptr, message.size);
+	error = sp_hmac_sha256(mac, key, key_len, message.ptr, message.size);
 	sp_buf_clear(out);
 	sp_buf_puts(out, "spacehook-cache-");
-	error = sp_sha256_hex(out, mac, 16);
+	sp_hmac_hex(out, mac, 16);
 	memset(mac, 0, sizeof(mac));
 	sp_buf_dispose_wipe(&message);
 	return error;

@@ -6,7 +6,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include "banned.h"
 #include "error.h"
+#include "http.h"
 
 #define ENGINE_CONNECT_TIMEOUT 3L
 #define ENGINE_PING_TIMEOUT 10
@@ -56,14 +56,6 @@ typedef struct {
 	int toobig;
 	log_decoder *log;
 } transfer;
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result;
-
-static void engine_global_init(void)
-{
-	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* Is `s` a name, id or image reference that is safe in a URL path? */
 static int engine_name_ok(const char *s)
@@ -114,30 +106,22 @@ static void engine_clean_text(sp_buf *out, const char *text, size_t len)
 		sp_buf_truncate(out, out->size - 1);
 }
 
-static size_t transfer_header(char *data, size_t size, size_t nmemb, void *p)
+/* Keep the API-Version header of the last answer (libcurl stores them). */
+static void engine_read_api_version(sp_engine *e)
 {
-	transfer *t = p;
-	size_t len = size * nmemb, i, n;
-	static const char name[] = "api-version:";
+	struct curl_header *h = NULL;
+	size_t n;
 
-	if (len > sizeof(name) - 1 &&
-	    !strncasecmp(data, name, sizeof(name) - 1)) {
-		data += sizeof(name) - 1;
-		len -= sizeof(name) - 1;
-		while (len && (*data == ' ' || *data == '\t')) {
-			data++;
-			len--;
-		}
-		for (n = 0; n < len && n < sizeof(t->engine->api_header) - 1;
-		     n++) {
-			if (data[n] == '\r' || data[n] == '\n')
-				break;
-		}
-		for (i = 0; i < n; i++)
-			t->engine->api_header[i] = data[i];
-		t->engine->api_header[n] = '\0';
-	}
-	return size * nmemb;
+	e->api_header[0] = '\0';
+	if (curl_easy_header(e->curl, "Api-Version", 0, CURLH_HEADER, -1, &h) !=
+	        CURLHE_OK ||
+	    !h->value)
+		return;
+	n = strcspn(h->value, "\r\n");
+	if (n > sizeof(e->api_header) - 1)
+		n = sizeof(e->api_header) - 1;
+	memcpy(e->api_header, h->value, n);
+	e->api_header[n] = '\0';
 }
 
 static void log_touch(log_decoder *d)
@@ -325,8 +309,6 @@ static int engine_perform_body(long *status, sp_engine *e, const char *method,
 	curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, transfer_write);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, &t);
-	curl_easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, transfer_header);
-	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, &t);
 	if (log && log->follow) {
 		curl_easy_setopt(e->curl, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(e->curl, CURLOPT_XFERINFOFUNCTION,
@@ -353,6 +335,7 @@ static int engine_perform_body(long *status, sp_engine *e, const char *method,
 
 	rc = curl_easy_perform(e->curl);
 	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, status);
+	engine_read_api_version(e);
 	if (rc == CURLE_OK)
 		goto done;
 	if (log && (log->result || log->bad) &&
@@ -594,10 +577,8 @@ int sp_engine_new(sp_engine **out, const char *host)
 		return sp_error_set(SP_EINVALID,
 		                    "Docker socket path '%.128s' is too long",
 		                    path);
-	pthread_once(&curl_once, engine_global_init);
-	if (curl_init_result != CURLE_OK)
-		return sp_error_set(SP_ERROR, "cannot initialise libcurl: %s",
-		                    curl_easy_strerror(curl_init_result));
+	if ((error = sp_http_global_init()) < 0)
+		return error;
 
 	e = sp_calloc(1, sizeof(*e));
 	e->socket = sp_strdup(path);

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <git2.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -433,65 +434,88 @@ done:
 	return error;
 }
 
-static int install_git_config(int *status, sp_buf *out, const char *const *argv)
+/* Open the one config file `file` with libgit2 (made on the first write). */
+static int install_config_open(git_config **out, const char *file)
 {
-	sp_proc_options popts = {0};
+	const git_error *e;
+	int error;
 
-	popts.argv = argv;
-	popts.stdin_fd = -1;
-	popts.stderr_fd = -1;
-	popts.stdout_fd = -1;
-	return sp_proc_capture(status, out, 64 * 1024, &popts);
+	*out = NULL;
+	if (git_libgit2_init() < 0)
+		return sp_error_set(SP_ERROR, "cannot initialise libgit2");
+	if (git_config_open_ondisk(out, file) == 0)
+		return 0;
+	e = git_error_last();
+	error = sp_error_set(SP_ERROR, "cannot read git config '%s': %s", file,
+	                     e && e->message ? e->message : "error");
+	git_libgit2_shutdown(); /* frees the error `e` points at */
+	return error;
+}
+
+static void install_config_close(git_config *cfg)
+{
+	if (cfg) {
+		git_config_free(cfg);
+		git_libgit2_shutdown();
+	}
+}
+
+/* The value of `key` in `cfg` into `*out` (NULL when unset). */
+static int install_config_read(char **out, git_config *cfg, const char *file,
+                               const char *key)
+{
+	git_buf value = {0};
+	const git_error *e;
+	int rc;
+
+	*out = NULL;
+	rc = git_config_get_string_buf(&value, cfg, key);
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0) {
+		e = git_error_last();
+		return sp_error_set(SP_ERROR, "cannot read %s in '%s': %s", key,
+		                    file,
+		                    e && e->message ? e->message : "error");
+	}
+	*out = sp_strdup(value.ptr ? value.ptr : "");
+	git_buf_dispose(&value);
+	return 0;
 }
 
 int sp_install_config_get(char **out, const char *file, const char *key)
 {
-	const char *argv[] = {"git",   "config", "--file", file,
-	                      "--get", key,      NULL};
-	sp_buf value = SP_BUF_INIT;
-	int status = 0, error;
+	git_config *cfg = NULL;
+	int error;
 
 	*out = NULL;
-	if ((error = install_git_config(&status, &value, argv)) < 0)
-		goto done;
-	if (status == 0) {
-		while (value.size && value.ptr[value.size - 1] == '\n')
-			sp_buf_truncate(&value, value.size - 1);
-		*out = sp_buf_detach(&value);
-	} else if (status != 1) {
-		error = sp_error_set(SP_ERROR,
-		                     "git config --file '%s' --get %s "
-		                     "failed (status %d)",
-		                     file, key, status);
-	}
-done:
-	sp_buf_dispose(&value);
+	if ((error = install_config_open(&cfg, file)) == 0)
+		error = install_config_read(out, cfg, file, key);
+	install_config_close(cfg);
 	return error;
 }
 
 int sp_install_config_set(int *changed, const char *file, const char *key,
                           const char *value)
 {
-	const char *argv[] = {"git", "config", "--file", file,
-	                      key,   value,    NULL};
-	sp_buf ignored = SP_BUF_INIT;
+	git_config *cfg = NULL;
+	const git_error *e;
 	char *now = NULL;
 	struct stat st;
-	int had, status = 0, error;
+	int had, error;
 
 	*changed = 0;
-	if ((error = sp_install_config_get(&now, file, key)) < 0)
+	if ((error = install_config_open(&cfg, file)) < 0 ||
+	    (error = install_config_read(&now, cfg, file, key)) < 0)
 		goto done;
 	if (now && !strcmp(now, value))
 		goto done;
 	had = stat(file, &st) == 0;
-	if ((error = install_git_config(&status, &ignored, argv)) < 0)
-		goto done;
-	if (status != 0) {
-		error = sp_error_set(SP_ERROR,
-		                     "git config --file '%s' %s %s "
-		                     "failed (status %d)",
-		                     file, key, value, status);
+	if (git_config_set_string(cfg, key, value) < 0) {
+		e = git_error_last();
+		error =
+		    sp_error_set(SP_ERROR, "cannot set %s in '%s': %s", key,
+		                 file, e && e->message ? e->message : "error");
 		goto done;
 	}
 	if (had && geteuid() == 0 && chown(file, st.st_uid, st.st_gid) < 0) {
@@ -503,7 +527,7 @@ int sp_install_config_set(int *changed, const char *file, const char *key,
 	*changed = 1;
 done:
 	free(now);
-	sp_buf_dispose(&ignored);
+	install_config_close(cfg);
 	return error;
 }
 

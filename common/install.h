@@ -80,7 +80,7 @@ int sp_install_state_dir(int *created, const char *path,
 /*
  * Set `key` to `value` in the git config file `file` (made when missing)
  * unless it already holds exactly that value; `*changed` says which. The
- * file keeps its owner. Runs git (no shell).
+ * file keeps its owner. Written by libgit2, as git config --file would.
  */
 int sp_install_config_set(int *changed, const char *file, const char *key,
                           const char *value);

@@ -2,17 +2,10 @@
 #include "probe.h"
 
 #include <curl/curl.h>
-#include <pthread.h>
 
 #include "banned.h"
 #include "error.h"
-
-static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
-
-static void probe_global_init(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+#include "http.h"
 
 static size_t probe_discard(char *data, size_t size, size_t n, void *payload)
 {
@@ -24,8 +17,10 @@ int sp_probe_http(long *status, const char *url, long timeout_ms)
 	CURL *curl;
 	CURLcode rc;
 	long code = 0;
+	int error;
 
-	pthread_once(&probe_once, probe_global_init);
+	if ((error = sp_http_global_init()) < 0)
+		return error;
 	if (!(curl = curl_easy_init()))
 		return sp_error_set(SP_ENOMEM, "cannot start an HTTP client");
 	curl_easy_setopt(curl, CURLOPT_URL, url);

@@ -8,6 +8,7 @@
 #include <git2.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -171,66 +172,84 @@ static int parse_unsigned(unsigned long long *out, const char **end,
 	return 0;
 }
 
+/* libgit2's parsers report through its error slot: it must be set up. */
+static pthread_once_t settings_git_once = PTHREAD_ONCE_INIT;
+
+static void settings_git_init(void)
+{
+	git_libgit2_init(); /* kept for the life of the process */
+}
+
 int sp_settings_parse_bool(int *out, const char *value)
 {
-	static const char *const truths[] = {"true", "yes", "on", "1", ""};
-	static const char *const lies[] = {"false", "no", "off", "0"};
+	int truth = 0;
 
-	if (!value) {
+	/* A bare key is true, "key =" too (git would say false for that). */
+	if (!value || !*value) {
 		*out = 1;
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(truths) / sizeof(truths[0]); i++)
-		if (!strcasecmp(value, truths[i])) {
-			*out = 1;
-			return 0;
-		}
-	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++)
-		if (!strcasecmp(value, lies[i])) {
-			*out = 0;
-			return 0;
-		}
-	return sp_error_set(
-	    SP_EINVALID,
-	    "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", value);
+	/* What git config --type=bool writes needs no libgit2: its start-up
+	 * would cost the hooks' fast way out (sp_settings_load_identity). */
+	if (!strcmp(value, "true") || !strcmp(value, "false")) {
+		*out = value[0] == 't';
+		return 0;
+	}
+	pthread_once(&settings_git_once, settings_git_init);
+	/* git takes any integer as a boolean; only 0 and 1 are taken here. */
+	if (git_config_parse_bool(&truth, value) < 0 ||
+	    (!isalpha((unsigned char)value[0]) && strcmp(value, "0") &&
+	     strcmp(value, "1")))
+		return sp_error_set(
+		    SP_EINVALID,
+		    "'%s' is not a boolean (true/false, yes/no, "
+		    "on/off, 1/0)",
+		    value);
+	*out = truth;
+	return 0;
 }
 
 int sp_settings_parse_size(long long *out, const char *value)
 {
-	unsigned long long v, mult = 1;
-	const char *end;
+	size_t len = strlen(value);
+	int64_t bytes = 0, stem = 0;
+	char *number = NULL;
+	int shift = 0, error = 0;
 
-	if (parse_unsigned(&v, &end, value) < 0)
+	pthread_once(&settings_git_once, settings_git_init);
+	/* git's integer syntax with a k, m or g suffix, but never negative. */
+	if (!isdigit((unsigned char)value[0]) ||
+	    git_config_parse_int64(&bytes, value) < 0)
 		return sp_error_set(SP_EINVALID,
 		                    "'%s' is not a size (a number of bytes, or "
 		                    "with a k, m or g suffix)",
 		                    value);
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
+	switch (tolower((unsigned char)value[len - 1])) {
 	case 'k':
-		mult = 1024ULL;
-		end++;
+		shift = 10;
 		break;
 	case 'm':
-		mult = 1024ULL * 1024;
-		end++;
+		shift = 20;
 		break;
 	case 'g':
-		mult = 1024ULL * 1024 * 1024;
-		end++;
+		shift = 30;
 		break;
-	default:
-		end = "?";
 	}
-	if (*end)
-		return sp_error_set(SP_EINVALID,
-		                    "'%s' is not a size (a number of bytes, or "
-		                    "with a k, m or g suffix)",
-		                    value);
-	if (v > (unsigned long long)LLONG_MAX / mult)
-		return sp_error_set(SP_EINVALID, "'%s' is too large", value);
-	*out = (long long)(v * mult);
+	/* libgit2 multiplies by the suffix unchecked: check the number. */
+	if (shift) {
+		number = sp_strdup(value);
+		number[len - 1] = '\0';
+		if (git_config_parse_int64(&stem, number) < 0 ||
+		    stem > (int64_t)(LLONG_MAX >> shift))
+			error = sp_error_set(SP_EINVALID, "'%s' is too large",
+			                     value);
+		else
+			bytes = stem * ((int64_t)1 << shift);
+	}
+	free(number);
+	if (error < 0)
+		return error;
+	*out = (long long)bytes;
 	return 0;
 }
 
@@ -905,4 +924,16 @@ done:
 	if (error < 0)
 		sp_settings_dispose(out);
 	return error;
+}
+
+int sp_settings_config_get(char **out, const char *key)
+{
+	config_source src;
+	int error;
+
+	*out = NULL;
+	if ((error = source_open(&src, NULL)) == 0)
+		error = source_get(out, &src, key);
+	source_close(&src);
+	return error == SP_ENOTFOUND ? 0 : error;
 }

@@ -84,6 +84,13 @@ int sp_settings_load(sp_settings *out, sp_repo *repo);
  */
 int sp_settings_load_identity(sp_settings *out);
 
+/*
+ * The raw value of `key` as a command outside any repository sees it
+ * (system and global config, $GIT_CONFIG_NOSYSTEM honoured), into `*out`
+ * (caller frees); NULL when unset. Read with libgit2.
+ */
+int sp_settings_config_get(char **out, const char *key);
+
 /* Release the strings of `settings` (safe on a zeroed or disposed struct). */
 void sp_settings_dispose(sp_settings *settings);
 

@@ -2,6 +2,7 @@
  * from a detached process. */
 #include "webhook.h"
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,8 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "sha256.h"
+#include "hmac.h"
+#include "http.h"
 #include "utf8.h"
 
 #include "banned.h"
@@ -30,53 +32,97 @@
 #define WEBHOOK_ANSWER_MAX (64 * 1024) /* bytes of a receiver's answer read */
 #define WEBHOOK_LOG_URL_MAX 512        /* bytes of a URL shown in the log */
 
+/* Two byte pairs that are never UTF-8, standing in cJSON's text for a NUL and
+ * for a byte that is not UTF-8 until webhook_json_finish escapes them. */
+#define WEBHOOK_MARK_NUL "\xc0\x80"
+#define WEBHOOK_MARK_BAD "\xc0\x81"
+
+/* cJSON answers NULL only when memory ran out: die, as sp_buf does. */
+static void *webhook_json_check(void *item)
+{
+	if (!item)
+		sp_die_oom(0);
+	return item;
+}
+
+/* `len` bytes of `str` as a C string cJSON can take: valid UTF-8 kept, NUL
+ * and each byte that is not UTF-8 replaced by its mark. */
+static void webhook_json_clean(sp_buf *out, const char *str, size_t len)
+{
+	size_t i = 0, n;
+
+	sp_buf_clear(out);
+	while (i < len) {
+		n = str[i] ? sp_utf8_len(str + i, len - i) : 0;
+		if (n) {
+			sp_buf_put(out, str + i, n);
+			i += n;
+		} else {
+			sp_buf_puts(out, str[i] ? WEBHOOK_MARK_BAD
+			                        : WEBHOOK_MARK_NUL);
+			i++;
+		}
+	}
+}
+
+/*
+ * Append cJSON's printed `text` to `out` with the escapes cJSON leaves out:
+ * the marks of webhook_json_clean as \u0000 and \ufffd, DEL as \u007f, and
+ * U+2028 and U+2029, which break JavaScript string literals.
+ */
+static void webhook_json_finish(sp_buf *out, const char *text)
+{
+	static const struct {
+		const char *raw, *escaped;
+	} escapes[] = {
+	    {WEBHOOK_MARK_NUL, "\\u0000"}, {WEBHOOK_MARK_BAD, "\\ufffd"},
+	    {"\x7f", "\\u007f"},           {"\xe2\x80\xa8", "\\u2028"},
+	    {"\xe2\x80\xa9", "\\u2029"},
+	};
+	size_t i, n;
+
+	while (*text) {
+		n = strcspn(text, "\x7f\xc0\xe2");
+		sp_buf_put(out, text, n);
+		text += n;
+		if (!*text)
+			break;
+		for (i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++)
+			if (!strncmp(text, escapes[i].raw,
+			             strlen(escapes[i].raw)))
+				break;
+		if (i < sizeof(escapes) / sizeof(escapes[0])) {
+			sp_buf_puts(out, escapes[i].escaped);
+			text += strlen(escapes[i].raw);
+		} else {
+			sp_buf_putc(out, *text++);
+		}
+	}
+}
+
+/* Print `item` unformatted onto `out`, finished as above. */
+static void webhook_json_print(sp_buf *out, const cJSON *item)
+{
+	char *text = webhook_json_check(cJSON_PrintUnformatted(item));
+
+	webhook_json_finish(out, text);
+	cJSON_free(text);
+}
+
 int sp_webhook_json_string(sp_buf *out, const char *str, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, n;
-	int error = 0;
+	sp_buf clean = SP_BUF_INIT;
+	cJSON *item;
 
 	if (!str) {
 		sp_buf_puts(out, "null");
 		return 0;
 	}
-	if ((error = sp_buf_grow(out, len + 2)) < 0)
-		return error;
-	sp_buf_putc(out, '"');
-	while (i < len) {
-		unsigned char c = s[i];
-
-		n = sp_utf8_len(str + i, len - i);
-		if (c == '"' || c == '\\') {
-			sp_buf_putc(out, '\\');
-			sp_buf_putc(out, (char)c);
-		} else if (c == '\n') {
-			sp_buf_puts(out, "\\n");
-		} else if (c == '\r') {
-			sp_buf_puts(out, "\\r");
-		} else if (c == '\t') {
-			sp_buf_puts(out, "\\t");
-		} else if (c == '\b') {
-			sp_buf_puts(out, "\\b");
-		} else if (c == '\f') {
-			sp_buf_puts(out, "\\f");
-		} else if (c < 0x20 || c == 0x7f) {
-			sp_buf_printf(out, "\\u%04x", c);
-		} else if (n == 0) {
-			sp_buf_puts(out, "\\ufffd");
-			n = 1;
-		} else if (n == 3 && c == 0xe2 && s[i + 1] == 0x80 &&
-		           (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-			/* U+2028 and U+2029 break JavaScript string literals.
-			 */
-			sp_buf_printf(out, "\\u%s",
-			              s[i + 2] == 0xa8 ? "2028" : "2029");
-		} else {
-			sp_buf_put(out, s + i, n);
-		}
-		i += n ? n : 1;
-	}
-	sp_buf_putc(out, '"');
+	webhook_json_clean(&clean, str, len);
+	item = webhook_json_check(cJSON_CreateString(clean.ptr));
+	webhook_json_print(out, item);
+	cJSON_Delete(item);
+	sp_buf_dispose(&clean);
 	return 0;
 }
 
@@ -103,54 +149,65 @@ static long long webhook_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Append `key` and `value` (NULL is null) as a JSON member, `value` cut at
- * `max` bytes. */
-static int webhook_member(sp_buf *out, const char *key, const char *value,
-                          size_t max)
+/* Add `key` with `value` (NULL is null) to `obj`, `value` cut at `max` bytes
+ * on a character boundary; `clean` is scratch space. */
+static void webhook_member(cJSON *obj, sp_buf *clean, const char *key,
+                           const char *value, size_t max)
 {
 	size_t len = value ? strlen(value) : 0;
 
+	if (!value) {
+		webhook_json_check(cJSON_AddNullToObject(obj, key));
+		return;
+	}
 	if (len > max) {
 		len = max;
 		while (len > 0 && ((unsigned char)value[len] & 0xc0) == 0x80)
 			len--;
 	}
-	sp_buf_printf(out, ",\"%s\":", key);
-	return sp_webhook_json_string(out, value, len);
+	webhook_json_clean(clean, value, len);
+	webhook_json_check(cJSON_AddStringToObject(obj, key, clean->ptr));
 }
 
 int sp_webhook_body(sp_buf *out, const char *space_id, const char *commit,
                     const char *old_stage, const char *new_stage,
                     const char *error_text, long long when_ms)
 {
+	sp_buf clean = SP_BUF_INIT, when = SP_BUF_INIT;
+	cJSON *body = NULL;
 	int error;
 
-	sp_buf_puts(out, "{\"event\":\"space.stage\"");
-	if ((error = webhook_member(out, "space", space_id, 1024)) < 0 ||
-	    (error = webhook_member(out, "commit", commit, 1024)) < 0 ||
-	    (error = webhook_member(out, "old_stage", old_stage, 1024)) < 0 ||
-	    (error = webhook_member(out, "stage", new_stage, 1024)) < 0 ||
-	    (error = webhook_member(out, "error", error_text,
-	                            SP_WEBHOOK_ERROR_MAX)) < 0)
-		return error;
-	sp_buf_puts(out, ",\"time\":\"");
-	if ((error = webhook_time(out, when_ms)) < 0)
-		return error;
-	sp_buf_puts(out, "\"}");
-	return 0;
+	if ((error = webhook_time(&when, when_ms)) < 0)
+		goto done;
+	body = webhook_json_check(cJSON_CreateObject());
+	webhook_member(body, &clean, "event", "space.stage", 64);
+	webhook_member(body, &clean, "space", space_id, 1024);
+	webhook_member(body, &clean, "commit", commit, 1024);
+	webhook_member(body, &clean, "old_stage", old_stage, 1024);
+	webhook_member(body, &clean, "stage", new_stage, 1024);
+	webhook_member(body, &clean, "error", error_text, SP_WEBHOOK_ERROR_MAX);
+	webhook_member(body, &clean, "time", when.ptr, 64);
+	webhook_json_print(out, body);
+done:
+	cJSON_Delete(body);
+	sp_buf_dispose(&clean);
+	sp_buf_dispose(&when);
+	return error;
 }
 
 int sp_webhook_signature(sp_buf *out, const char *secret, const char *body,
                          size_t len)
 {
-	unsigned char mac[SP_SHA256_SIZE];
+	unsigned char mac[SP_HMAC_SHA256_SIZE];
 	int error;
 
-	sp_sha256_hmac(mac, secret, strlen(secret), body, len);
+	if ((error = sp_hmac_sha256(mac, secret, strlen(secret), body, len)) <
+	    0)
+		return error;
 	sp_buf_puts(out, "sha256=");
-	error = sp_sha256_hex(out, mac, sizeof(mac));
+	sp_hmac_hex(out, mac, sizeof(mac));
 	explicit_bzero(mac, sizeof(mac));
-	return error;
+	return 0;
 }
 
 /* The URL as the log shows it: no user or password, no query, bounded. */
@@ -289,7 +346,7 @@ static void webhook_delivery_id(sp_buf *out)
 			raw[i] = (unsigned char)((now >> (8 * (i % 8))) ^
 			                         (getpid() >> (i % 4)));
 	}
-	sp_sha256_hex(out, raw, sizeof(raw));
+	sp_hmac_hex(out, raw, sizeof(raw));
 }
 
 /* Set up a request's headers; the signature only when a secret is set. */
@@ -353,8 +410,7 @@ int sp_webhook_post(const char *url, const char *secret, const char *body,
 		                     shown.ptr);
 		goto done;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    !(curl = curl_easy_init()) ||
+	if (sp_http_global_init() < 0 || !(curl = curl_easy_init()) ||
 	    webhook_headers(&headers, secret, body) < 0) {
 		webhook_log(log_path,
 		            "%s %s %s not sent: cannot start an HTTP client",

@@ -499,26 +499,13 @@ static void doctor_ports(doctor *d)
  * sees it. */
 static char *doctor_config(const char *file, const char *key)
 {
-	const char *argv[] = {"git", "config", "--get", key, NULL};
-	sp_proc_options opts = {0};
-	sp_buf out = SP_BUF_INIT;
 	char *value = NULL;
-	int status = 1;
 
 	if (file && sp_install_config_get(&value, file, key) == 0 && value)
 		return value;
+	if (sp_settings_config_get(&value, key) < 0)
+		value = NULL;
 	sp_error_clear();
-	opts.argv = argv;
-	opts.stdin_fd = opts.stderr_fd = -1;
-	opts.cwd = "/";
-	if (sp_proc_capture(&status, &out, 64 * 1024, &opts) == 0 &&
-	    status == 0) {
-		while (out.size && out.ptr[out.size - 1] == '\n')
-			sp_buf_truncate(&out, out.size - 1);
-		value = sp_buf_detach(&out);
-	}
-	sp_error_clear();
-	sp_buf_dispose(&out);
 	return value;
 }
 

@@ -1,5 +1,6 @@
 /* spacehook status: the stage of every Space, or of one, as a table or as JSON.
  */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,49 +17,44 @@
 #include "store.h"
 #include "term.h"
 
-static void json_string(sp_buf *out, const char *s)
+/* cJSON answers NULL only when memory ran out: die, as sp_buf does. */
+static cJSON *status_json_item(cJSON *item)
 {
-	if (!s) {
-		sp_buf_puts(out, "null");
-		return;
-	}
-	sp_buf_putc(out, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sp_buf_printf(out, "\\%c", *p);
-		else if (*p == '\n')
-			sp_buf_puts(out, "\\n");
-		else if (*p < 0x20)
-			sp_buf_printf(out, "\\u%04x", *p);
-		else
-			sp_buf_putc(out, (char)*p);
-	}
-	sp_buf_putc(out, '"');
+	if (!item)
+		sp_die_oom(0);
+	return item;
 }
 
-static void status_json(sp_buf *out, const char *id, const sp_state *st)
+/* Add `key` with `value`, or null when `value` is NULL. */
+static void status_json_string(cJSON *obj, const char *key, const char *value)
 {
-	sp_buf_puts(out, "{\"space\":");
-	json_string(out, id);
-	sp_buf_puts(out, ",\"stage\":");
-	json_string(out, st->stage ? st->stage : "NO_DEPLOY");
-	sp_buf_puts(out, ",\"commit\":");
-	json_string(out, st->commit);
-	sp_buf_puts(out, ",\"building_commit\":");
-	json_string(out, st->building_commit);
-	sp_buf_puts(out, ",\"image\":");
-	json_string(out, st->image);
-	sp_buf_puts(out, ",\"previous_image\":");
-	json_string(out, st->prev_image);
-	sp_buf_puts(out, ",\"container\":");
-	json_string(out, st->container);
-	sp_buf_printf(out, ",\"host_port\":%d,\"url\":", st->host_port);
-	json_string(out, st->url);
-	sp_buf_puts(out, ",\"error\":");
-	json_string(out, st->error);
-	sp_buf_printf(
-	    out, ",\"updated_at\":%lld,\"started_at\":%lld,\"paused\":%s}",
-	    st->updated_at, st->started_at, st->paused ? "true" : "false");
+	status_json_item(value ? cJSON_AddStringToObject(obj, key, value)
+	                       : cJSON_AddNullToObject(obj, key));
+}
+
+/* One Space's record as a JSON object, added to `list`. */
+static void status_json(cJSON *list, const char *id, const sp_state *st)
+{
+	cJSON *obj = status_json_item(cJSON_CreateObject());
+
+	if (!cJSON_AddItemToArray(list, obj))
+		sp_die_oom(0);
+	status_json_string(obj, "space", id);
+	status_json_string(obj, "stage", st->stage ? st->stage : "NO_DEPLOY");
+	status_json_string(obj, "commit", st->commit);
+	status_json_string(obj, "building_commit", st->building_commit);
+	status_json_string(obj, "image", st->image);
+	status_json_string(obj, "previous_image", st->prev_image);
+	status_json_string(obj, "container", st->container);
+	status_json_item(
+	    cJSON_AddNumberToObject(obj, "host_port", st->host_port));
+	status_json_string(obj, "url", st->url);
+	status_json_string(obj, "error", st->error);
+	status_json_item(
+	    cJSON_AddNumberToObject(obj, "updated_at", (double)st->updated_at));
+	status_json_item(
+	    cJSON_AddNumberToObject(obj, "started_at", (double)st->started_at));
+	status_json_item(cJSON_AddBoolToObject(obj, "paused", st->paused));
 }
 
 static void status_row(sp_buf *out, const char *id, const sp_state *st)
@@ -94,6 +90,8 @@ int cmd_status(int argc, char **argv)
 	sp_settings settings = {0};
 	sp_engine *engine = NULL;
 	sp_buf out = SP_BUF_INIT;
+	cJSON *list = NULL;
+	char *text = NULL;
 	char **ids = NULL;
 	size_t count = 0;
 	const char *only = NULL;
@@ -146,7 +144,7 @@ int cmd_status(int argc, char **argv)
 		engine = NULL;
 	}
 	if (json)
-		sp_buf_putc(&out, '[');
+		list = status_json_item(cJSON_CreateArray());
 	else
 		sp_buf_printf(&out, "%-28s %-22s %-8s %-28s %s\n", "SPACE",
 		              "STAGE", "COMMIT", "URL", "UPDATED (UTC)");
@@ -169,20 +167,24 @@ int cmd_status(int argc, char **argv)
 			    "%s: cannot compare with the engine: %s", space.id,
 			    sp_error_last());
 		if (json) {
-			if (i)
-				sp_buf_putc(&out, ',');
-			status_json(&out, space.id, &st);
+			status_json(list, space.id, &st);
 		} else {
 			status_row(&out, space.id, &st);
 		}
 		sp_store_free(store);
 		sp_state_dispose(&st);
 	}
-	if (json)
-		sp_buf_puts(&out, "]\n");
+	if (json) {
+		if (!(text = cJSON_PrintUnformatted(list)))
+			sp_die_oom(0);
+		sp_buf_puts(&out, text);
+		sp_buf_putc(&out, '\n');
+	}
 	fwrite(out.ptr, 1, out.size, stdout);
 	status = 0;
 done:
+	cJSON_free(text);
+	cJSON_Delete(list);
 	sp_engine_free(engine);
 	sp_store_list_free(ids, count);
 	sp_buf_dispose(&out);

@@ -41,7 +41,7 @@ run cpack -G DEB -B "$SANDBOX/pkg" --config "$SP_BUILD/CPackConfig.cmake"
 expect_eq "cpack -G DEB succeeds" 0 "$RC"
 deb=$(ls "$SANDBOX"/pkg/spacehook_*.deb)
 fields=$(dpkg-deb -f "$deb")
-expect_contains "Depends" "Depends: libc6 (>= 2.34), libgit2-1.5, libyaml-0-2, libcurl4, libcjson1, libarchive13, git" "$fields"
+expect_contains "Depends" "Depends: libc6 (>= 2.34), libgit2-1.5, libyaml-0-2, libcurl4, libcjson1, libarchive13, libssl3, git" "$fields"
 expect_contains "Recommends docker.io" "Recommends: docker.io" "$fields"
 files=$(dpkg-deb -c "$deb")
 expect_contains "spacehook in /usr/bin" "./usr/bin/spacehook" "$files"

@@ -40,6 +40,8 @@ static const struct {
     {"HTTP/1.1 200 OK\r\nApi-Version: 1.40\r\n", NULL, "1.40", 0},
     {"HTTP/1.1 200 OK\r\napi-version:1.45\r\n", NULL, "1.41", 0},
     {"HTTP/1.1 200 OK\r\nAPI-Version: 1.41\r\n", NULL, "1.41", 0},
+    {"HTTP/1.1 200 OK\r\nApi-Version:\t 1.39  \r\n", NULL, "1.39", 0},
+    {"HTTP/1.1 200 OK\r\nServer: x\r\nApi-Version: 1.39\r\n", NULL, "1.39", 0},
     {"HTTP/1.1 200 OK\r\n",
      "{\"ApiVersion\":\"1.38\",\"MinAPIVersion\":\"1.12\"}", "1.38", 0},
     {"HTTP/1.1 200 OK\r\nApi-Version: 1.12\r\n", NULL, NULL, SP_EENGINE},

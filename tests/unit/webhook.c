@@ -45,6 +45,8 @@ static const struct {
     {"cut \xe2\x82", 0, "\"cut \\ufffd\\ufffd\""},
     {"lone \x80 cont", 0, "\"lone \\ufffd cont\""},
     {"max \xf4\x8f\xbf\xbf", 0, "\"max \xf4\x8f\xbf\xbf\""},
+    {"kept \xef\xbf\xbd", 0, "\"kept \xef\xbf\xbd\""},
+    {"\xc0\x80\xc0\x81", 0, "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
 };
 
 START_TEST(test_json_string)
@@ -114,6 +116,29 @@ START_TEST(test_body_exact)
 	    "{\"event\":\"space.stage\",\"space\":\"alice/demo\","
 	    "\"commit\":null,\"old_stage\":null,\"stage\":\"BUILDING\","
 	    "\"error\":null,\"time\":\"1970-01-01T00:00:00.000Z\"}");
+	sp_buf_dispose(&out);
+}
+END_TEST
+
+/* The body escapes as sp_webhook_json_string does, in every member. */
+START_TEST(test_body_escapes)
+{
+	sp_buf out = SP_BUF_INIT;
+	cJSON *body;
+
+	ck_assert_int_eq(sp_webhook_body(&out, "a/b", "c\x7f", NULL, "y",
+	                                 "bad \xff \xe2\x80\xa8 \xef\xbf\xbd",
+	                                 1000),
+	                 0);
+	ck_assert_str_eq(out.ptr,
+	                 "{\"event\":\"space.stage\",\"space\":\"a/b\","
+	                 "\"commit\":\"c\\u007f\",\"old_stage\":null,"
+	                 "\"stage\":\"y\","
+	                 "\"error\":\"bad \\ufffd \\u2028 \xef\xbf\xbd\","
+	                 "\"time\":\"1970-01-01T00:00:01.000Z\"}");
+	body = cJSON_Parse(out.ptr);
+	ck_assert_ptr_nonnull(body);
+	cJSON_Delete(body);
 	sp_buf_dispose(&out);
 }
 END_TEST
@@ -733,6 +758,7 @@ int main(void)
 	                    sizeof(json_cases) / sizeof(json_cases[0]));
 	tcase_add_test(json, test_json_null_and_all_bytes);
 	tcase_add_test(body, test_body_exact);
+	tcase_add_test(body, test_body_escapes);
 	tcase_add_test(body, test_body_long_error_cut);
 	tcase_add_test(body, test_signature);
 	tcase_set_timeout(delivery, 60);

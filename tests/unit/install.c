@@ -1,0 +1,238 @@
+/* Tests of install's git config writing and reading: values written with
+ * libgit2 to a file in a temp dir, read back by real git and by
+ * sp_install_config_get. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "error.h"
+#include "install.h"
+
+static char dir[256];
+static char file[300];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/sp-install-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/config", dir);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("HOME", dir, 1);
+}
+
+static void teardown(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static void write_file(const char *text)
+{
+	FILE *f = fopen(file, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* What real git reads for `key` in the file; "<unset>" when nothing. */
+static void git_get(sp_buf *out, const char *key)
+{
+	char cmd[600], chunk[256];
+	FILE *p;
+	size_t n;
+
+	sp_buf_clear(out);
+	snprintf(cmd, sizeof(cmd), "git config --file '%s' --get '%s'", file,
+	         key);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		sp_buf_put(out, chunk, n);
+	if (pclose(p) != 0)
+		sp_buf_sets(out, "<unset>");
+	else if (out->size && out->ptr[out->size - 1] == '\n')
+		sp_buf_truncate(out, out->size - 1);
+}
+
+/* Values git must read back byte for byte. */
+static const struct {
+	const char *key, *value;
+} set_cases[] = {
+    {"core.hooksPath", "/srv/spacehook/hooks"},
+    {"receive.advertisePushOptions", "true"},
+    {"spacehook.stateDir", "/var/lib/space hook"},
+    {"spacehook.dockerHost", "unix:///run/docker.sock # not a comment"},
+    {"spacehook.note", "semi;colon \"quoted\" back\\slash"},
+    {"spacehook.padded", "  leading and trailing  "},
+    {"section.sub.key", "a value in a subsection"},
+};
+
+START_TEST(test_set_read_back)
+{
+	sp_buf seen = SP_BUF_INIT;
+	char *value = NULL;
+	int changed = -1;
+
+	ck_assert_msg(sp_install_config_set(&changed, file, set_cases[_i].key,
+	                                    set_cases[_i].value) == 0,
+	              "%s", sp_error_last());
+	ck_assert_int_eq(changed, 1);
+	git_get(&seen, set_cases[_i].key);
+	ck_assert_str_eq(seen.ptr, set_cases[_i].value);
+	ck_assert_int_eq(sp_install_config_get(&value, file, set_cases[_i].key),
+	                 0);
+	ck_assert_ptr_nonnull(value);
+	ck_assert_str_eq(value, set_cases[_i].value);
+	free(value);
+	/* The same value again changes nothing. */
+	ck_assert_int_eq(sp_install_config_set(&changed, file,
+	                                       set_cases[_i].key,
+	                                       set_cases[_i].value),
+	                 0);
+	ck_assert_int_eq(changed, 0);
+	sp_buf_dispose(&seen);
+}
+END_TEST
+
+START_TEST(test_set_keeps_the_rest)
+{
+	sp_buf seen = SP_BUF_INIT, text = SP_BUF_INIT;
+	int changed = -1;
+	FILE *f;
+	char chunk[256];
+	size_t n;
+
+	write_file("# the admin's comment\n"
+	           "[user]\n\tname = Git Admin\n"
+	           "[core]\n\thooksPath = /old/hooks\n\tbare = true\n");
+	ck_assert_int_eq(
+	    sp_install_config_set(&changed, file, "core.hooksPath", "/new"), 0);
+	ck_assert_int_eq(changed, 1);
+	git_get(&seen, "core.hooksPath");
+	ck_assert_str_eq(seen.ptr, "/new");
+	git_get(&seen, "user.name");
+	ck_assert_str_eq(seen.ptr, "Git Admin");
+	git_get(&seen, "core.bare");
+	ck_assert_str_eq(seen.ptr, "true");
+	f = fopen(file, "r");
+	ck_assert_ptr_nonnull(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		sp_buf_put(&text, chunk, n);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text.ptr, "# the admin's comment"));
+	ck_assert_ptr_null(strstr(text.ptr, "/old/hooks"));
+	sp_buf_dispose(&seen);
+	sp_buf_dispose(&text);
+}
+END_TEST
+
+START_TEST(test_set_makes_the_file)
+{
+	struct stat st;
+	int changed = -1;
+
+	ck_assert_int_ne(stat(file, &st), 0);
+	ck_assert_int_eq(sp_install_config_set(&changed, file,
+	                                       "receive.advertisePushOptions",
+	                                       "true"),
+	                 0);
+	ck_assert_int_eq(changed, 1);
+	ck_assert_int_eq(stat(file, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+}
+END_TEST
+
+START_TEST(test_get_unset_and_missing)
+{
+	struct stat st;
+	char *value = (char *)"x";
+
+	/* No file: unset, and reading does not make it. */
+	ck_assert_int_eq(sp_install_config_get(&value, file, "core.hooksPath"),
+	                 0);
+	ck_assert_ptr_null(value);
+	ck_assert_int_ne(stat(file, &st), 0);
+	write_file("[core]\n\tbare = true\n");
+	value = (char *)"x";
+	ck_assert_int_eq(sp_install_config_get(&value, file, "core.hooksPath"),
+	                 0);
+	ck_assert_ptr_null(value);
+}
+END_TEST
+
+START_TEST(test_get_last_of_many)
+{
+	char *value = NULL;
+
+	write_file("[spacehook]\n\twebhook = https://a/\n"
+	           "\twebhook = https://b/\n");
+	ck_assert_int_eq(
+	    sp_install_config_get(&value, file, "spacehook.webhook"), 0);
+	ck_assert_ptr_nonnull(value);
+	ck_assert_str_eq(value, "https://b/");
+	free(value);
+}
+END_TEST
+
+/* Files and keys git refuses are refused, the file named. */
+START_TEST(test_bad_file_and_key)
+{
+	char *value = NULL;
+	int changed = -1;
+
+	write_file("[core\n\thooksPath = /x\n");
+	ck_assert_int_lt(sp_install_config_get(&value, file, "core.hooksPath"),
+	                 0);
+	ck_assert_ptr_null(value);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), file));
+	ck_assert_int_lt(
+	    sp_install_config_set(&changed, file, "core.hooksPath", "/y"), 0);
+	ck_assert_int_eq(changed, 0);
+	write_file("[spacehook]\n\twebhook = https://a/\n"
+	           "\twebhook = https://b/\n");
+	/* Several values: git config KEY VALUE refuses to pick one. */
+	ck_assert_int_lt(sp_install_config_set(
+	                     &changed, file, "spacehook.webhook", "https://c/"),
+	                 0);
+	ck_assert_int_eq(changed, 0);
+	ck_assert_int_lt(
+	    sp_install_config_set(&changed, file, "nodot", "value"), 0);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "nodot"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("install");
+	TCase *set = tcase_create("set"), *get = tcase_create("get");
+	TCase *bad = tcase_create("refused");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(set, setup, teardown);
+	tcase_add_checked_fixture(get, setup, teardown);
+	tcase_add_checked_fixture(bad, setup, teardown);
+	tcase_add_loop_test(set, test_set_read_back, 0,
+	                    sizeof(set_cases) / sizeof(set_cases[0]));
+	tcase_add_test(set, test_set_keeps_the_rest);
+	tcase_add_test(set, test_set_makes_the_file);
+	tcase_add_test(get, test_get_unset_and_missing);
+	tcase_add_test(get, test_get_last_of_many);
+	tcase_add_test(bad, test_bad_file_and_key);
+	suite_add_tcase(s, set);
+	suite_add_tcase(s, get);
+	suite_add_tcase(s, bad);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
