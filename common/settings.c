@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "error.h"
 #include "proc.h"
+#include "refs.h"
 
 #define SETTINGS_VALUE_MAX 4096
 #define SETTINGS_WEBHOOKS_MAX 64
@@ -358,17 +359,7 @@ static int check_absolute(const char *value)
 
 static int check_branch(const char *value)
 {
-	size_t len = strlen(value);
-
-	if (!len || len > 255 || value[0] == '-' || value[0] == '/' ||
-	    value[0] == '.' || strstr(value, "..") || strstr(value, "//") ||
-	    strstr(value, "/.") || strstr(value, "@{") || !strcmp(value, "@") ||
-	    value[len - 1] == '/' || value[len - 1] == '.' ||
-	    (len >= 5 && !strcmp(value + len - 5, ".lock")) ||
-	    strpbrk(value, " ~^:?*[\\"))
-		return sp_error_set(SP_EINVALID,
-		                    "'%s' is not a valid branch name", value);
-	return check_no_controls(value);
+	return sp_refs_check_branch(value);
 }
 
 static int check_docker_host(const char *value)
