@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "error.h"
 #include "frontmatter.h"
+#include "utf8.h"
 
 #include "banned.h"
 
@@ -811,52 +812,16 @@ static int check_bool(parse_ctx *ctx, const char *what, const node *at,
 	return 0;
 }
 
-/* Next code point of valid-looking UTF-8, or U+FFFD for a bad byte. */
-static uint32_t utf8_next(const char *s, size_t len, size_t *pos)
-{
-	const unsigned char *p = (const unsigned char *)s + *pos;
-	size_t left = len - *pos, need, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80) {
-		*pos += 1;
-		return p[0];
-	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		need = 1;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		need = 2;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		need = 3;
-		cp = p[0] & 0x07;
-	} else {
-		*pos += 1;
-		return 0xfffd;
-	}
-	if (left <= need) {
-		*pos = len;
-		return 0xfffd;
-	}
-	for (i = 1; i <= need; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*pos += i;
-			return 0xfffd;
-		}
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	*pos += need + 1;
-	return cp;
-}
-
 /* Length as Hugging Face counts it: UTF-16 code units. */
 static size_t utf16_length(const char *s, size_t len)
 {
 	size_t pos = 0, units = 0;
+	uint32_t c;
 
-	while (pos < len)
-		units += utf8_next(s, len, &pos) >= 0x10000 ? 2 : 1;
+	while (pos < len) {
+		pos += sp_utf8_decode(&c, s + pos, len - pos);
+		units += c >= 0x10000 ? 2 : 1;
+	}
 	return units;
 }
 
@@ -942,7 +907,7 @@ static int is_single_emoji(const char *s, size_t len)
 	while (pos < len) {
 		if (n == ARRAY_SIZE(cps))
 			return 0;
-		cps[n++] = utf8_next(s, len, &pos);
+		pos += sp_utf8_decode(&cps[n++], s + pos, len - pos);
 	}
 	if (!emoji_element(cps, n, &i))
 		return 0;
