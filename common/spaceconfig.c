@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "duration.h"
 #include "error.h"
 #include "frontmatter.h"
 #include "utf8.h"
@@ -919,46 +920,6 @@ static int is_single_emoji(const char *s, size_t len)
 	return i == n;
 }
 
-/* "30m", "1h", "90s", "1h30m": units h, m, s in that order, each once. */
-static int duration_parse(long *out, const char *s, size_t len)
-{
-	static const char units[] = "hms";
-	static const long scale[] = {3600, 60, 1};
-	long total = 0;
-	size_t i = 0, next_unit = 0;
-
-	if (!len)
-		return -1;
-	while (i < len) {
-		long value = 0;
-		size_t digits = 0, u;
-
-		while (i < len && s[i] >= '0' && s[i] <= '9') {
-			if (value > SPACECONFIG_MAX_TIMEOUT)
-				return -2;
-			value = value * 10 + (s[i++] - '0');
-			digits++;
-		}
-		if (!digits || i == len)
-			return -1;
-		for (u = next_unit; u < 3 && units[u] != s[i]; u++)
-			;
-		if (u == 3)
-			return -1;
-		i++;
-		next_unit = u + 1;
-		if (value > SPACECONFIG_MAX_TIMEOUT / scale[u])
-			return -2;
-		total += value * scale[u];
-		if (total > SPACECONFIG_MAX_TIMEOUT)
-			return -2;
-	}
-	if (total <= 0)
-		return -3;
-	*out = total;
-	return 0;
-}
-
 /* A Hub repository id: "name" or "owner/name" of [A-Za-z0-9._-]. */
 static int is_repo_id(const char *s, size_t len)
 {
@@ -1198,16 +1159,20 @@ static void key_timeout(parse_ctx *ctx, sp_spaceconfig *config,
 	long seconds = 0;
 	int rc = -1;
 
+	/* "30m", "1h", "90s", "1h30m": units h, m, s in that order, each
+	 * once; a number alone is not one. */
 	if (v->kind == NODE_SCALAR && v->type != TYPE_NULL)
-		rc = duration_parse(&seconds, v->value, v->len);
-	if (rc == 0)
+		rc = sp_duration_parse(&seconds, v->value, v->len,
+		                       SP_DURATION_ORDERED,
+		                       SPACECONFIG_MAX_TIMEOUT);
+	if (rc == 0 && seconds > 0)
 		config->startup_timeout = seconds;
-	else if (rc == -2)
+	else if (rc == SP_ETOOBIG)
 		ctx_error(ctx, at,
 		          "\"startup_duration_timeout\" must be at most "
 		          "%ldh (got %s)",
 		          SPACECONFIG_MAX_TIMEOUT / 3600, node_got(&got, v));
-	else if (rc == -3)
+	else if (rc == 0)
 		ctx_error(ctx, at,
 		          "\"startup_duration_timeout\" must be above "
 		          "zero (got %s)",
