@@ -25,5 +25,24 @@
 #define atol(x) SP_BANNED(atol)
 #undef gets
 #define gets(x) SP_BANNED(gets)
+#undef strtok_r
+#define strtok_r(x, y, z) SP_BANNED(strtok_r)
+#undef mktemp
+#define mktemp(x) SP_BANNED(mktemp)
+
+/* Shared static results (and ctime's fixed format): use gmtime_r,
+ * localtime_r and strftime. */
+#undef gmtime
+#define gmtime(t) SP_BANNED(gmtime)
+#undef localtime
+#define localtime(t) SP_BANNED(localtime)
+#undef ctime
+#define ctime(t) SP_BANNED(ctime)
+#undef ctime_r
+#define ctime_r(t, buf) SP_BANNED(ctime_r)
+#undef asctime
+#define asctime(t) SP_BANNED(asctime)
+#undef asctime_r
+#define asctime_r(t, buf) SP_BANNED(asctime_r)
 
 #endif

@@ -181,6 +181,23 @@ static int log_feed(log_decoder *d, const char *data, size_t len)
 	return 0;
 }
 
+int sp_engine_log_decode(const char *data, size_t len, sp_engine_log_cb cb,
+                         void *payload)
+{
+	log_decoder d;
+
+	memset(&d, 0, sizeof(d));
+	d.cb = cb;
+	d.payload = payload;
+	if (log_feed(&d, data, len) < 0 && d.result)
+		return d.result;
+	if (d.bad || d.head_len || d.left)
+		return sp_error_set(SP_EENGINE,
+		                    "the engine's log stream has a %s frame",
+		                    d.bad ? "malformed" : "cut-short");
+	return 0;
+}
+
 static size_t transfer_write(char *data, size_t size, size_t nmemb, void *p)
 {
 	transfer *t = p;

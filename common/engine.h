@@ -264,6 +264,16 @@ int sp_engine_container_logs(sp_engine *engine, const char *id, int tail,
                              int follow, int timestamps, sp_engine_log_cb cb,
                              void *payload);
 
+/*
+ * Decode a whole multiplexed log body as the engine sends it for a container
+ * without a TTY: frames of an 8-byte header (stream 0/1 = stdout, 2/3 =
+ * stderr; three zero bytes; a 32-bit big-endian length) and that many bytes,
+ * given to `cb` in order. Returns 0, the callback's non-zero value when it
+ * stopped, or SP_EENGINE for a malformed or cut-short frame.
+ */
+int sp_engine_log_decode(const char *data, size_t len, sp_engine_log_cb cb,
+                         void *payload);
+
 /* What inspect tells of an image. Strings owned by the struct, never NULL. */
 typedef struct {
 	char *id;      /* "sha256:..." */

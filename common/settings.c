@@ -15,8 +15,10 @@
 
 #include "banned.h"
 #include "buf.h"
+#include "duration.h"
 #include "error.h"
 #include "proc.h"
+#include "refs.h"
 
 #define SETTINGS_VALUE_MAX 4096
 #define SETTINGS_WEBHOOKS_MAX 64
@@ -255,58 +257,22 @@ int sp_settings_parse_size(long long *out, const char *value)
 
 static int parse_duration(long *out, const char *value, int allow_zero)
 {
-	unsigned long long total = 0;
-	const char *p = value;
-	int units = 0;
+	long v = 0;
+	int error = sp_duration_parse(&v, value, strlen(value),
+	                              SP_DURATION_SECONDS, LONG_MAX);
 
-	if (!*p)
-		goto bad;
-	while (*p) {
-		unsigned long long v, mult;
-		const char *end;
-
-		if (parse_unsigned(&v, &end, p) < 0)
-			goto bad;
-		switch (*end) {
-		case '\0':
-			if (units)
-				goto bad; /* "1h30": the unit of 30 is missing
-				           */
-			mult = 1;
-			break;
-		case 's':
-			mult = 1;
-			end++;
-			break;
-		case 'm':
-			mult = 60;
-			end++;
-			break;
-		case 'h':
-			mult = 3600;
-			end++;
-			break;
-		default:
-			goto bad;
-		}
-		units++;
-		if (v > (unsigned long long)LONG_MAX / mult ||
-		    total > (unsigned long long)LONG_MAX - v * mult)
-			return sp_error_set(SP_EINVALID, "'%s' is too long",
-			                    value);
-		total += v * mult;
-		p = end;
-	}
-	if (total == 0 && !allow_zero)
+	if (error == SP_ETOOBIG)
+		return sp_error_set(SP_EINVALID, "'%s' is too long", value);
+	if (error < 0)
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not a duration (seconds, or e.g. "
+		                    "90s, 30m, 1h, 1h30m)",
+		                    value);
+	if (v == 0 && !allow_zero)
 		return sp_error_set(SP_EINVALID, "'%s' must be above zero",
 		                    value);
-	*out = (long)total;
+	*out = v;
 	return 0;
-bad:
-	return sp_error_set(
-	    SP_EINVALID,
-	    "'%s' is not a duration (seconds, or e.g. 90s, 30m, 1h, 1h30m)",
-	    value);
 }
 
 int sp_settings_parse_duration(long *out, const char *value)
@@ -377,17 +343,7 @@ static int check_absolute(const char *value)
 
 static int check_branch(const char *value)
 {
-	size_t len = strlen(value);
-
-	if (!len || len > 255 || value[0] == '-' || value[0] == '/' ||
-	    value[0] == '.' || strstr(value, "..") || strstr(value, "//") ||
-	    strstr(value, "/.") || strstr(value, "@{") || !strcmp(value, "@") ||
-	    value[len - 1] == '/' || value[len - 1] == '.' ||
-	    (len >= 5 && !strcmp(value + len - 5, ".lock")) ||
-	    strpbrk(value, " ~^:?*[\\"))
-		return sp_error_set(SP_EINVALID,
-		                    "'%s' is not a valid branch name", value);
-	return check_no_controls(value);
+	return sp_refs_check_branch(value);
 }
 
 static int check_docker_host(const char *value)

@@ -11,8 +11,10 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "duration.h"
 #include "error.h"
 #include "frontmatter.h"
+#include "utf8.h"
 
 #include "banned.h"
 
@@ -811,52 +813,16 @@ static int check_bool(parse_ctx *ctx, const char *what, const node *at,
 	return 0;
 }
 
-/* Next code point of valid-looking UTF-8, or U+FFFD for a bad byte. */
-static uint32_t utf8_next(const char *s, size_t len, size_t *pos)
-{
-	const unsigned char *p = (const unsigned char *)s + *pos;
-	size_t left = len - *pos, need, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80) {
-		*pos += 1;
-		return p[0];
-	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		need = 1;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		need = 2;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		need = 3;
-		cp = p[0] & 0x07;
-	} else {
-		*pos += 1;
-		return 0xfffd;
-	}
-	if (left <= need) {
-		*pos = len;
-		return 0xfffd;
-	}
-	for (i = 1; i <= need; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*pos += i;
-			return 0xfffd;
-		}
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	*pos += need + 1;
-	return cp;
-}
-
 /* Length as Hugging Face counts it: UTF-16 code units. */
 static size_t utf16_length(const char *s, size_t len)
 {
 	size_t pos = 0, units = 0;
+	uint32_t c;
 
-	while (pos < len)
-		units += utf8_next(s, len, &pos) >= 0x10000 ? 2 : 1;
+	while (pos < len) {
+		pos += sp_utf8_decode(&c, s + pos, len - pos);
+		units += c >= 0x10000 ? 2 : 1;
+	}
 	return units;
 }
 
@@ -942,7 +908,7 @@ static int is_single_emoji(const char *s, size_t len)
 	while (pos < len) {
 		if (n == ARRAY_SIZE(cps))
 			return 0;
-		cps[n++] = utf8_next(s, len, &pos);
+		pos += sp_utf8_decode(&cps[n++], s + pos, len - pos);
 	}
 	if (!emoji_element(cps, n, &i))
 		return 0;
@@ -952,46 +918,6 @@ static int is_single_emoji(const char *s, size_t len)
 			return 0;
 	}
 	return i == n;
-}
-
-/* "30m", "1h", "90s", "1h30m": units h, m, s in that order, each once. */
-static int duration_parse(long *out, const char *s, size_t len)
-{
-	static const char units[] = "hms";
-	static const long scale[] = {3600, 60, 1};
-	long total = 0;
-	size_t i = 0, next_unit = 0;
-
-	if (!len)
-		return -1;
-	while (i < len) {
-		long value = 0;
-		size_t digits = 0, u;
-
-		while (i < len && s[i] >= '0' && s[i] <= '9') {
-			if (value > SPACECONFIG_MAX_TIMEOUT)
-				return -2;
-			value = value * 10 + (s[i++] - '0');
-			digits++;
-		}
-		if (!digits || i == len)
-			return -1;
-		for (u = next_unit; u < 3 && units[u] != s[i]; u++)
-			;
-		if (u == 3)
-			return -1;
-		i++;
-		next_unit = u + 1;
-		if (value > SPACECONFIG_MAX_TIMEOUT / scale[u])
-			return -2;
-		total += value * scale[u];
-		if (total > SPACECONFIG_MAX_TIMEOUT)
-			return -2;
-	}
-	if (total <= 0)
-		return -3;
-	*out = total;
-	return 0;
 }
 
 /* A Hub repository id: "name" or "owner/name" of [A-Za-z0-9._-]. */
@@ -1233,16 +1159,20 @@ static void key_timeout(parse_ctx *ctx, sp_spaceconfig *config,
 	long seconds = 0;
 	int rc = -1;
 
+	/* "30m", "1h", "90s", "1h30m": units h, m, s in that order, each
+	 * once; a number alone is not one. */
 	if (v->kind == NODE_SCALAR && v->type != TYPE_NULL)
-		rc = duration_parse(&seconds, v->value, v->len);
-	if (rc == 0)
+		rc = sp_duration_parse(&seconds, v->value, v->len,
+		                       SP_DURATION_ORDERED,
+		                       SPACECONFIG_MAX_TIMEOUT);
+	if (rc == 0 && seconds > 0)
 		config->startup_timeout = seconds;
-	else if (rc == -2)
+	else if (rc == SP_ETOOBIG)
 		ctx_error(ctx, at,
 		          "\"startup_duration_timeout\" must be at most "
 		          "%ldh (got %s)",
 		          SPACECONFIG_MAX_TIMEOUT / 3600, node_got(&got, v));
-	else if (rc == -3)
+	else if (rc == 0)
 		ctx_error(ctx, at,
 		          "\"startup_duration_timeout\" must be above "
 		          "zero (got %s)",

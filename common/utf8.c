@@ -65,6 +65,24 @@ int sp_utf8_incomplete(const char *s, size_t n)
 	return 1;
 }
 
+size_t sp_utf8_decode(uint32_t *out, const char *s, size_t n)
+{
+	static const unsigned char lead_bits[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = sp_utf8_len(s, n);
+	uint32_t c;
+
+	if (!len) {
+		*out = SP_UTF8_REPLACEMENT;
+		return 1;
+	}
+	c = p[0] & lead_bits[len];
+	for (size_t i = 1; i < len; i++)
+		c = (c << 6) | (p[i] & 0x3f);
+	*out = c;
+	return len;
+}
+
 size_t sp_utf8_check(const char *s, size_t len)
 {
 	size_t i = 0, n;

@@ -25,10 +25,6 @@
 
 #include "banned.h"
 
-#ifndef SP_VERSION
-#define SP_VERSION "0.1.0"
-#endif
-
 #define WEBHOOK_ANSWER_MAX (64 * 1024) /* bytes of a receiver's answer read */
 #define WEBHOOK_LOG_URL_MAX 512        /* bytes of a URL shown in the log */
 

@@ -1,5 +1,6 @@
 /* spacehook context: write the build context of a commit (its tree as a tar) to
  * stdout. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,21 +36,20 @@ int cmd_context(int argc, char **argv)
 	sp_context_stats stats;
 	sp_repo *repo = NULL;
 	const char *args[2];
-	int nargs = 0, dashdash = 0, status = 1;
+	int nargs = 0, status = 1, first;
 
 	if (cmd_wants_help(argc, argv)) {
 		fputs(context_usage, stdout);
 		return 0;
 	}
-	for (int i = 1; i < argc; i++) {
-		if (!dashdash && !strcmp(argv[i], "--")) {
-			dashdash = 1;
-		} else if (!dashdash && argv[i][0] == '-' && argv[i][1]) {
-			cmd_die_message("context: unknown option '%s'",
-			                argv[i]);
-			fputs(context_usage, stderr);
-			return 2;
-		} else if (nargs < 2) {
+	if ((first = cmd_operands(argc, argv)) < 0) {
+		cmd_die_message("context: unknown option '%s'",
+		                cmd_bad_option(argv));
+		fputs(context_usage, stderr);
+		return 2;
+	}
+	for (int i = first; i < argc; i++) {
+		if (nargs < 2) {
 			args[nargs++] = argv[i];
 		} else {
 			nargs++;

@@ -2,6 +2,7 @@
  * with the command that fixes it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <glob.h>
 #include <pwd.h>
 #include <signal.h>
@@ -688,11 +689,14 @@ done:
 
 int cmd_doctor(int argc, char **argv)
 {
+	static const struct option doctor_options[] = {
+	    {"user", required_argument, NULL, CMD_LONG_ONLY},
+	    {NULL, 0, NULL, 0}};
 	doctor d = {0};
 	const char *user = NULL;
 	struct passwd *pw;
 	struct stat st;
-	int i, status = 1;
+	int i, status = 1, c;
 
 	sp_buf_init(&d.pre);
 	sp_buf_init(&d.post);
@@ -700,18 +704,14 @@ int cmd_doctor(int argc, char **argv)
 		doctor_help();
 		return 0;
 	}
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		}
-		if (strcmp(argv[i], "--user") || i + 1 == argc ||
-		    !argv[i + 1][0]) {
+	while ((c = getopt_long(argc, argv, ":", doctor_options, NULL)) != -1) {
+		if (c != CMD_LONG_ONLY || !*optarg) {
 			fputs(USAGE "\n", stderr);
 			return 2;
 		}
-		user = argv[++i];
+		user = optarg;
 	}
+	i = optind;
 	d.uid = geteuid();
 	d.gid = getegid();
 	if (user) {

@@ -1,5 +1,6 @@
 /* spacehook install: put the hooks into bare repositories, or server-wide with
  * core.hooksPath, and make the state directory. */
+#include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -339,8 +340,24 @@ done:
 
 int cmd_install(int argc, char **argv)
 {
+	enum {
+		INSTALL_CHAIN = CMD_LONG_ONLY,
+		INSTALL_DROPIN,
+		INSTALL_GLOBAL,
+		INSTALL_USER,
+		INSTALL_HOOK_DIR,
+		INSTALL_CONFIG,
+	};
+	static const struct option install_options[] = {
+	    {"chain", no_argument, NULL, INSTALL_CHAIN},
+	    {"dropin", no_argument, NULL, INSTALL_DROPIN},
+	    {"global", no_argument, NULL, INSTALL_GLOBAL},
+	    {"user", required_argument, NULL, INSTALL_USER},
+	    {"hook-dir", required_argument, NULL, INSTALL_HOOK_DIR},
+	    {"config", required_argument, NULL, INSTALL_CONFIG},
+	    {NULL, 0, NULL, 0}};
 	install_run run = {0};
-	int first = 0, failed = 0, status = 1, i;
+	int first = 0, failed = 0, status = 1, i, c;
 
 	sp_buf_init(&run.pre);
 	sp_buf_init(&run.post);
@@ -348,31 +365,25 @@ int cmd_install(int argc, char **argv)
 		install_help();
 		return 0;
 	}
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int more = i + 1 < argc;
-
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		} else if (!strcmp(a, "--chain"))
-			run.chain = 1;
-		else if (!strcmp(a, "--dropin"))
-			run.dropin = 1;
-		else if (!strcmp(a, "--global"))
-			run.global = 1;
-		else if (!strcmp(a, "--user") && more && argv[i + 1][0])
-			run.user = argv[++i];
-		else if (!strcmp(a, "--hook-dir") && more && argv[i + 1][0])
-			run.hook_dir = argv[++i];
-		else if (!strcmp(a, "--config") && more && argv[i + 1][0])
-			run.config = argv[++i];
-		else if (a[0] == '-')
+	while ((c = getopt_long(argc, argv, ":", install_options, NULL)) !=
+	       -1) {
+		/* An option that takes a value needs a non-empty one. */
+		if (c == '?' || c == ':' || (optarg && !*optarg))
 			goto usage;
+		if (c == INSTALL_CHAIN)
+			run.chain = 1;
+		else if (c == INSTALL_DROPIN)
+			run.dropin = 1;
+		else if (c == INSTALL_GLOBAL)
+			run.global = 1;
+		else if (c == INSTALL_USER)
+			run.user = optarg;
+		else if (c == INSTALL_HOOK_DIR)
+			run.hook_dir = optarg;
 		else
-			break;
+			run.config = optarg;
 	}
-	first = i;
+	first = optind;
 	if (run.global ? first != argc : first == argc)
 		goto usage;
 	if ((run.config && !run.global) || (run.dropin && run.global))

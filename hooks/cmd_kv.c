@@ -1,6 +1,7 @@
 /* spacehook secrets and spacehook variables: set, list and unset the values a
  * Space's container and build get. */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,10 +233,16 @@ static void kv_wipe(sp_buf *buf)
 	sp_buf_dispose(buf);
 }
 
+#define KV_NO_RESTART CMD_LONG_ONLY
+
 /* Parse "VERB [--no-restart] ARGS..."; 0, or 2 after printing a usage error. */
 static int kv_parse(kv_command *cmd, int argc, char **argv)
 {
-	int options = 1, min, max;
+	static const struct option kv_options[] = {
+	    {"no-restart", no_argument, NULL, KV_NO_RESTART},
+	    {NULL, 0, NULL, 0}};
+	const char *arg;
+	int min, max, c;
 
 	if (argc < 2) {
 		fputs(cmd->usage, stderr);
@@ -255,38 +262,37 @@ static int kv_parse(kv_command *cmd, int argc, char **argv)
 		    cmd->noun, cmd->verb);
 		return 2;
 	}
-	for (int i = 2; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (options && !strcmp(arg, "--")) {
-			options = 0;
-		} else if (options && !strcmp(arg, "--no-restart") &&
-		           strcmp(cmd->verb, "list")) {
+	/* What follows the verb; getopt_long takes the verb for the name. */
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "", kv_options, NULL)) != -1) {
+		if (c == KV_NO_RESTART && strcmp(cmd->verb, "list")) {
 			cmd->no_restart = 1;
-		} else if (options && arg[0] == '-' && arg[1]) {
-			/* Up to any '=': what follows might be a value. */
-			cmd_die_message("%ss %s: unknown option '%.*s'",
-			                cmd->noun, cmd->verb,
-			                (int)strcspn(arg, "=") > 64
-			                    ? 64
-			                    : (int)strcspn(arg, "="),
-			                arg);
-			fputs(cmd->usage, stderr);
-			return 2;
-		} else if (cmd->nargs < max) {
-			cmd->args[cmd->nargs++] = arg;
-		} else {
-			if (cmd->kind == SP_KV_SECRETS &&
-			    !strcmp(cmd->verb, "set"))
-				cmd_die_message(
-				    "secrets set: the value is read from "
-				    "stdin, never from the command line");
-			else
-				cmd_die_message("%ss %s: too many arguments",
-				                cmd->noun, cmd->verb);
-			fputs(cmd->usage, stderr);
-			return 2;
+			continue;
 		}
+		arg =
+		    c == KV_NO_RESTART ? "--no-restart" : cmd_bad_option(argv);
+		/* Up to any '=': what follows might be a value. */
+		cmd_die_message(
+		    "%ss %s: unknown option '%.*s'", cmd->noun, cmd->verb,
+		    (int)strcspn(arg, "=") > 64 ? 64 : (int)strcspn(arg, "="),
+		    arg);
+		fputs(cmd->usage, stderr);
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (cmd->nargs < max) {
+			cmd->args[cmd->nargs++] = argv[i];
+			continue;
+		}
+		if (cmd->kind == SP_KV_SECRETS && !strcmp(cmd->verb, "set"))
+			cmd_die_message("secrets set: the value is read from "
+			                "stdin, never from the command line");
+		else
+			cmd_die_message("%ss %s: too many arguments", cmd->noun,
+			                cmd->verb);
+		fputs(cmd->usage, stderr);
+		return 2;
 	}
 	if (cmd->nargs < min) {
 		cmd_die_message("%ss %s: missing %s", cmd->noun, cmd->verb,

@@ -1,6 +1,7 @@
 /* spacehook logs: the run log of a Space's container (through the Engine API)
  * or its last build log. */
 #include <dirent.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,8 +138,14 @@ int cmd_logs(int argc, char **argv)
 	sp_state st;
 	sp_space space;
 	logs_stream streams[2];
+	enum { LOGS_BUILD = CMD_LONG_ONLY, LOGS_TAIL };
+	static const struct option logs_options[] = {
+	    {"build", no_argument, NULL, LOGS_BUILD},
+	    {"follow", no_argument, NULL, 'f'},
+	    {"tail", required_argument, NULL, LOGS_TAIL},
+	    {NULL, 0, NULL, 0}};
 	const char *id = NULL;
-	int build = 0, follow = 0, tail = -1, status = 1;
+	int build = 0, follow = 0, tail = -1, status = 1, c;
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook logs SPACE [--build] [--follow] [--tail "
@@ -153,29 +160,28 @@ int cmd_logs(int argc, char **argv)
 		     "escapes such as \\x1b (escape) or \\u009b (C1 CSI).");
 		return 0;
 	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--build"))
+	while ((c = getopt_long(argc, argv, ":f", logs_options, NULL)) != -1) {
+		if (c == LOGS_BUILD) {
 			build = 1;
-		else if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f"))
+		} else if (c == 'f') {
 			follow = 1;
-		else if (!strcmp(argv[i], "--tail") && i + 1 < argc) {
+		} else if (c == LOGS_TAIL) {
 			char *end;
-			long n = strtol(argv[++i], &end, 10);
+			long n = strtol(optarg, &end, 10);
 
-			if (*end || n < 0 || n > 1000000) {
+			if (!*optarg || *end || n < 0 || n > 1000000) {
 				cmd_die_message(
 				    "--tail takes a number of lines (got '%s')",
-				    argv[i]);
+				    optarg);
 				return 2;
 			}
 			tail = (int)n;
-		} else if (argv[i][0] == '-' || id) {
-			cmd_die_message("usage: spacehook logs SPACE [--build] "
-			                "[--follow] [--tail N]");
-			return 2;
-		} else
-			id = argv[i];
+		} else {
+			break;
+		}
 	}
+	if (c == -1 && argc - optind == 1)
+		id = argv[optind];
 	if (!id) {
 		cmd_die_message("usage: spacehook logs SPACE [--build] "
 		                "[--follow] [--tail N]");

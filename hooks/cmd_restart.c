@@ -1,5 +1,6 @@
 /* spacehook restart and rebuild: run the Space again, from its image or from a
  * new build. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,8 +47,11 @@ done:
 
 int cmd_restart(int argc, char **argv)
 {
+	static const struct option restart_options[] = {
+	    {"factory", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
 	const char *space = NULL;
 	unsigned flags = SP_JOB_RESTART;
+	int c;
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook restart SPACE [--factory]\n\n"
@@ -62,16 +66,13 @@ int cmd_restart(int argc, char **argv)
 		     "Space serves.");
 		return 0;
 	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--factory"))
-			flags = SP_JOB_NO_CACHE;
-		else if (argv[i][0] == '-' || space) {
-			cmd_die_message(
-			    "usage: spacehook restart SPACE [--factory]");
-			return 2;
-		} else
-			space = argv[i];
+	while ((c = getopt_long(argc, argv, "", restart_options, NULL)) != -1) {
+		if (c != 'f')
+			break;
+		flags = SP_JOB_NO_CACHE;
 	}
+	if (c == -1 && argc - optind == 1)
+		space = argv[optind];
 	if (!space) {
 		cmd_die_message("usage: spacehook restart SPACE [--factory]");
 		return 2;
@@ -81,6 +82,8 @@ int cmd_restart(int argc, char **argv)
 
 int cmd_rebuild(int argc, char **argv)
 {
+	int first;
+
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook rebuild SPACE\n\n"
 		     "Builds the head of the Space's deploy branch again and "
@@ -88,9 +91,9 @@ int cmd_rebuild(int argc, char **argv)
 		     "as a push would. Shows the job's log until it ends.");
 		return 0;
 	}
-	if (argc != 2 || argv[1][0] == '-') {
+	if ((first = cmd_operands(argc, argv)) < 0 || argc - first != 1) {
 		cmd_die_message("usage: spacehook rebuild SPACE");
 		return 2;
 	}
-	return run_job(argv[1], 0);
+	return run_job(argv[first], 0);
 }

@@ -1,4 +1,5 @@
 /* spacehook rebind and forget: the binding of a Space to its repository. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ int cmd_rebind(int argc, char **argv)
 	sp_store *store = NULL;
 	sp_repo *repo = NULL;
 	sp_space space, at;
-	int status = 1;
+	int status = 1, first;
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook rebind SPACE REPO\n\n"
@@ -34,16 +35,16 @@ int cmd_rebind(int argc, char **argv)
 		     "reposRoot).");
 		return 0;
 	}
-	if (argc != 3 || argv[1][0] == '-' || argv[2][0] == '-') {
+	if ((first = cmd_operands(argc, argv)) < 0 || argc - first != 2) {
 		cmd_die_message("usage: spacehook rebind SPACE REPO");
 		return 2;
 	}
-	if (sp_space_parse(&space, argv[1]) < 0) {
+	if (sp_space_parse(&space, argv[first]) < 0) {
 		cmd_die_message("%s", sp_error_last());
 		return 2;
 	}
 	if (sp_settings_load(&settings, NULL) < 0 ||
-	    sp_repo_open(&repo, argv[2]) < 0) {
+	    sp_repo_open(&repo, argv[first + 1]) < 0) {
 		cmd_die_message("%s", sp_error_last());
 		goto done;
 	}
@@ -54,7 +55,7 @@ int cmd_rebind(int argc, char **argv)
 	}
 	if (strcmp(at.id, space.id)) {
 		cmd_die_message("'%s' is the repository of %s, not of %s",
-		                argv[2], at.id, space.id);
+		                argv[first + 1], at.id, space.id);
 		goto done;
 	}
 	if (sp_store_open(&store, settings.state_dir, &space) < 0 ||
@@ -78,8 +79,10 @@ int cmd_forget(int argc, char **argv)
 	sp_store *store = NULL;
 	sp_buf report = SP_BUF_INIT;
 	sp_space space;
+	static const struct option forget_options[] = {
+	    {"data", no_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
 	const char *id = NULL;
-	int status = 1, data = 0;
+	int status = 1, data = 0, c;
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook forget SPACE [--data]\n\n"
@@ -94,17 +97,13 @@ int cmd_forget(int argc, char **argv)
 		     "/data volume is kept unless --data is given.");
 		return 0;
 	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--data")) {
-			data = 1;
-		} else if (argv[i][0] != '-' && !id) {
-			id = argv[i];
-		} else {
-			cmd_die_message(
-			    "usage: spacehook forget SPACE [--data]");
-			return 2;
-		}
+	while ((c = getopt_long(argc, argv, "", forget_options, NULL)) != -1) {
+		if (c != 'd')
+			break;
+		data = 1;
 	}
+	if (c == -1 && argc - optind == 1)
+		id = argv[optind];
 	if (!id) {
 		cmd_die_message("usage: spacehook forget SPACE [--data]");
 		return 2;

@@ -1,6 +1,7 @@
 /* spacehook status: the stage of every Space, or of one, as a table or as JSON.
  */
 #include <cjson/cJSON.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,8 +95,10 @@ int cmd_status(int argc, char **argv)
 	char *text = NULL;
 	char **ids = NULL;
 	size_t count = 0;
+	static const struct option status_options[] = {
+	    {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
 	const char *only = NULL;
-	int json = 0, status = 1;
+	int json = 0, status = 1, c;
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook status [SPACE] [--json]\n\n"
@@ -108,16 +111,16 @@ int cmd_status(int argc, char **argv)
 		     "--json prints one JSON array instead of the table.");
 		return 0;
 	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (argv[i][0] == '-' || only) {
-			cmd_die_message(
-			    "usage: spacehook status [SPACE] [--json]");
-			return 2;
-		} else
-			only = argv[i];
+	while ((c = getopt_long(argc, argv, "", status_options, NULL)) != -1) {
+		if (c != 'j')
+			break;
+		json = 1;
 	}
+	if (c != -1 || argc - optind > 1) {
+		cmd_die_message("usage: spacehook status [SPACE] [--json]");
+		return 2;
+	}
+	only = optind < argc ? argv[optind] : NULL;
 	if (sp_settings_load(&settings, NULL) < 0) {
 		cmd_die_message("%s", sp_error_last());
 		return 1;

@@ -18,11 +18,13 @@
 static int open_space(sp_settings *settings, sp_store **store, sp_space *space,
                       int argc, char **argv, const char *usage)
 {
-	if (argc != 2 || argv[1][0] == '-') {
+	int first = cmd_operands(argc, argv);
+
+	if (first < 0 || argc - first != 1) {
 		cmd_die_message("usage: %s", usage);
 		return 2;
 	}
-	if (sp_space_parse(space, argv[1]) < 0) {
+	if (sp_space_parse(space, argv[first]) < 0) {
 		cmd_die_message("%s", sp_error_last());
 		return 2;
 	}
@@ -175,7 +177,7 @@ int cmd_gc(int argc, char **argv)
 		     "A Space whose worker is busy is skipped and said so.");
 		return 0;
 	}
-	if (argc != 1) {
+	if (cmd_operands(argc, argv) != argc) {
 		cmd_die_message("usage: spacehook gc");
 		return 2;
 	}

@@ -1,5 +1,6 @@
 /* spacehook validate: check a README.md, a Space directory or a commit with the
  * checks a push goes through. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,32 +74,31 @@ int cmd_validate(int argc, char **argv)
 	sp_spaceconfig *config = NULL;
 	sp_diag_list diags = SP_DIAG_LIST_INIT;
 	sp_buf file = SP_BUF_INIT, report = SP_BUF_INIT;
+	static const struct option validate_options[] = {
+	    {"rev", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
 	const char *rev = NULL, *path = NULL;
-	int dashdash = 0, status = 1, error;
+	int status = 1, error, c;
 
 	if (cmd_wants_help(argc, argv)) {
 		fputs(validate_usage, stdout);
 		return 0;
 	}
-	for (int i = 1; i < argc; i++) {
+	/* --rev is long only: 'r' is no short option in the string. */
+	while ((c = getopt_long(argc, argv, ":", validate_options, NULL)) !=
+	       -1) {
+		if (c == ':' || (c == 'r' && !*optarg))
+			return validate_usage_error(
+			    "validate: '%s' needs a revision", "--rev");
+		if (c != 'r')
+			return validate_usage_error(
+			    "validate: unknown option '%s'",
+			    cmd_bad_option(argv));
+		rev = optarg;
+	}
+	for (int i = optind; i < argc; i++) {
 		const char *arg = argv[i];
 
-		if (!dashdash && !strcmp(arg, "--")) {
-			dashdash = 1;
-		} else if (!dashdash && !strcmp(arg, "--rev")) {
-			if (++i >= argc || !*argv[i])
-				return validate_usage_error(
-				    "validate: '%s' needs a revision", arg);
-			rev = argv[i];
-		} else if (!dashdash && !strncmp(arg, "--rev=", 6)) {
-			if (!arg[6])
-				return validate_usage_error(
-				    "validate: '%s' needs a revision", arg);
-			rev = arg + 6;
-		} else if (!dashdash && arg[0] == '-' && arg[1]) {
-			return validate_usage_error(
-			    "validate: unknown option '%s'", arg);
-		} else if (path || !*arg) {
+		if (path || !*arg) {
 			return validate_usage_error(
 			    "validate: unexpected argument '%s'", arg);
 		} else {

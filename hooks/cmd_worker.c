@@ -13,6 +13,7 @@
 int cmd_worker(int argc, char **argv)
 {
 	sp_space space;
+	int first;
 
 	if (cmd_wants_help(argc, argv)) {
 		puts("usage: spacehook worker SPACE\n\n"
@@ -23,11 +24,11 @@ int cmd_worker(int argc, char **argv)
 		     "when another worker already holds the Space's lock.");
 		return 0;
 	}
-	if (argc != 2) {
+	if ((first = cmd_operands(argc, argv)) < 0 || argc - first != 1) {
 		cmd_die_message("usage: spacehook worker SPACE");
 		return 2;
 	}
-	if (sp_space_parse(&space, argv[1]) < 0) {
+	if (sp_space_parse(&space, argv[first]) < 0) {
 		cmd_die_message("%s", sp_error_last());
 		return 2;
 	}

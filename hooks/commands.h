@@ -32,4 +32,22 @@ void cmd_die_message(const char *fmt, ...)
 /* True when argv holds -h or --help. */
 int cmd_wants_help(int argc, char **argv);
 
+/*
+ * For a command that takes no options: read argv with getopt_long (so "--"
+ * ends the options and "-x" is one) and return the index of the first
+ * operand, or -1 when an option was given.
+ */
+int cmd_operands(int argc, char **argv);
+
+/* Option values of long options without a short form start here, so that
+ * optopt tells them from a short option's letter. */
+#define CMD_LONG_ONLY 256
+
+/*
+ * The option getopt_long just stopped at ('?' or ':'), for a message: "-x"
+ * for a short one, else the argument as given ("--tokn=..."). Points into
+ * argv or a static buffer.
+ */
+const char *cmd_bad_option(char **argv);
+
 #endif

@@ -8,13 +8,11 @@
 #include "banned.h"
 #include "error.h"
 #include "job.h"
+#include "refs.h"
 #include "repo.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
-
-#define LINE_MAX_LEN 4096
-#define ZERO_OID "0000000000000000000000000000000000000000"
 
 /* Did the pusher ask not to wait (`git push -o spacehook.wait=no`)? */
 static int push_option_no_wait(void)
@@ -35,22 +33,28 @@ static int push_option_no_wait(void)
 	return 0;
 }
 
-/* The new commit of the deploy branch in this push, if it moved (not deleted).
+/*
+ * The new commit of the deploy branch `ref` in this push, if it moved (not
+ * deleted): 1 and `out` set, else 0. Nothing can be refused any more: a line
+ * git should never send is told and queues nothing.
  */
-static int read_deploy_update(char out[SP_OID_HEXSZ + 1], const char *branch)
+static int read_deploy_update(char out[SP_OID_HEXSZ + 1], const char *ref)
 {
-	char line[LINE_MAX_LEN], old[64], new[64], ref[LINE_MAX_LEN];
-	char want[LINE_MAX_LEN];
-	int found = 0;
+	sp_refs_update update;
+	int found = 0, lineno = 0, error;
 
-	snprintf(want, sizeof(want), "refs/heads/%s", branch);
-	while (fgets(line, sizeof(line), stdin)) {
-		if (sscanf(line, "%63s %63s %4095s", old, new, ref) != 3)
+	while ((error = sp_refs_read(&update, stdin, &lineno)) !=
+	       SP_ENOTFOUND) {
+		if (error < 0) {
+			fprintf(stderr,
+			        "spacehook: error: %s; nothing is queued from "
+			        "it\n",
+			        sp_error_last());
 			continue;
-		if (strcmp(ref, want) || !strcmp(new, ZERO_OID) ||
-		    strlen(new) != SP_OID_HEXSZ)
+		}
+		if (strcmp(update.ref, ref) || sp_refs_is_zero(update.new_id))
 			continue;
-		memcpy(out, new, SP_OID_HEXSZ + 1);
+		memcpy(out, update.new_id, SP_OID_HEXSZ + 1);
 		found = 1;
 	}
 	return found;
@@ -63,7 +67,9 @@ int main(void)
 	sp_space_role role;
 	sp_store *store = NULL;
 	sp_repo *repo = NULL;
-	char commit[SP_OID_HEXSZ + 1], id[SP_JOB_ID_MAX];
+	sp_buf ref = SP_BUF_INIT;
+	char commit[SP_OID_HEXSZ + 1], head[SP_OID_HEXSZ + 1];
+	char id[SP_JOB_ID_MAX];
 	int status = 0, error;
 
 	/* No Space: out at once, before libgit2's start-up. */
@@ -77,7 +83,12 @@ int main(void)
 	error = sp_space_resolve(&role, &space, &settings, sp_repo_path(repo));
 	if (role == SP_SPACE_NONE)
 		goto done;
-	if (!read_deploy_update(commit, settings.deploy_branch))
+	if (sp_refs_deploy_ref(&ref, settings.deploy_branch) < 0) {
+		fprintf(stderr, "spacehook: error: %s\n", sp_error_last());
+		status = 1;
+		goto done;
+	}
+	if (!read_deploy_update(commit, ref.ptr))
 		goto done;
 	if (error < 0) {
 		fprintf(stderr,
@@ -97,14 +108,8 @@ int main(void)
 		goto done;
 	}
 	/* Several pushes may race to here: queue what the branch holds now. */
-	{
-		char ref[LINE_MAX_LEN], head[SP_OID_HEXSZ + 1];
-
-		snprintf(ref, sizeof(ref), "refs/heads/%s",
-		         settings.deploy_branch);
-		if (sp_repo_resolve(head, repo, ref) == 0)
-			memcpy(commit, head, sizeof(head));
-	}
+	if (sp_repo_resolve(head, repo, ref.ptr) == 0)
+		memcpy(commit, head, sizeof(head));
 	if (sp_store_open(&store, settings.state_dir, &space) < 0 ||
 	    sp_job_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||
 	    sp_job_start_worker(&space, store) < 0) {
@@ -128,6 +133,7 @@ int main(void)
 done:
 	sp_store_free(store);
 	sp_repo_free(repo);
+	sp_buf_dispose(&ref);
 	sp_settings_dispose(&settings);
 	return status;
 }

@@ -8,55 +8,12 @@
 #include "buf.h"
 #include "context.h"
 #include "error.h"
+#include "refs.h"
 #include "repo.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
 #include "verify.h"
-
-#define REF_LINE_MAX 4096 /* "<old> <new> <ref>": ref names are far shorter */
-
-static const char zero_id[] = "0000000000000000000000000000000000000000";
-
-/* One line of stdin without its newline: its length, -1 at the end, SP_ETOOBIG
- * or SP_EINVALID (a NUL byte). */
-static int read_ref_line(char *buf, size_t size, FILE *in)
-{
-	size_t len = 0;
-	int c;
-
-	while ((c = getc(in)) != EOF && c != '\n') {
-		if (c == '\0')
-			return SP_EINVALID;
-		if (len + 1 >= size)
-			return SP_ETOOBIG;
-		buf[len++] = (char)c;
-	}
-	buf[len] = '\0';
-	return c == EOF && len == 0 ? -1 : (int)len;
-}
-
-static int is_hex_id(const char *s)
-{
-	return strlen(s) == SP_OID_HEXSZ &&
-	       strspn(s, "0123456789abcdef") == SP_OID_HEXSZ;
-}
-
-/* Split "<old> <new> <ref>" in place. */
-static int parse_ref_line(char **new_id, char **ref, char *line)
-{
-	char *old_id = line, *sp1, *sp2;
-
-	if (!(sp1 = strchr(old_id, ' ')) || !(sp2 = strchr(sp1 + 1, ' ')))
-		return SP_EINVALID;
-	*sp1 = *sp2 = '\0';
-	*new_id = sp1 + 1;
-	*ref = sp2 + 1;
-	if (!is_hex_id(old_id) || !is_hex_id(*new_id) || !**ref ||
-	    strchr(*ref, ' '))
-		return SP_EINVALID;
-	return 0;
-}
 
 /* "spacehook stop OWNER/NAME" for this repository's Space. */
 static void print_how_to_stop(const sp_space *space)
@@ -129,9 +86,9 @@ int main(void)
 	sp_buf ref = SP_BUF_INIT, report = SP_BUF_INIT, own = SP_BUF_INIT;
 	sp_buf sizes = SP_BUF_INIT;
 	sp_verify_options opts = {NULL, NULL};
-	char line[REF_LINE_MAX], target[SP_OID_HEXSZ + 1] = "";
-	char *new_id, *name;
-	int status = 1, error = 0, deleting = 0, lineno = 0, len, too_big;
+	sp_refs_update update;
+	char target[SP_OID_HEXSZ + 1] = "";
+	int status = 1, error = 0, deleting = 0, lineno = 0, too_big;
 
 	/* No Space: out at once, before libgit2's start-up. */
 	if (sp_space_quick_none()) {
@@ -150,29 +107,24 @@ int main(void)
 		status = 0;
 		goto done;
 	}
-	sp_buf_printf(&ref, "refs/heads/%s", settings.deploy_branch);
-
-	/* Every ref of the push; only the deploy branch is checked. */
-	while ((len = read_ref_line(line, sizeof(line), stdin)) >= 0) {
-		lineno++;
-		if (parse_ref_line(&new_id, &name, line) < 0) {
-			fprintf(stderr,
-			        "spacehook: malformed line %d from git "
-			        "(expected '<old-id> <new-id> <ref>')\n",
-			        lineno);
-			goto done;
-		}
-		if (strcmp(name, ref.ptr))
-			continue;
-		deleting = !strcmp(new_id, zero_id);
-		memcpy(target, new_id, sizeof(target));
-	}
-	if (len == SP_ETOOBIG || len == SP_EINVALID) {
-		fprintf(
-		    stderr, "spacehook: line %d from git is %s\n", lineno + 1,
-		    len == SP_ETOOBIG ? "longer than 4096 bytes" : "not text");
+	if (sp_refs_deploy_ref(&ref, settings.deploy_branch) < 0) {
+		fprintf(stderr, "spacehook: %s\n", sp_error_last());
+		drain(stdin);
 		goto done;
 	}
+
+	/* Every ref of the push; only the deploy branch is checked. */
+	while ((error = sp_refs_read(&update, stdin, &lineno)) == 0) {
+		if (strcmp(update.ref, ref.ptr))
+			continue;
+		deleting = sp_refs_is_zero(update.new_id);
+		memcpy(target, update.new_id, sizeof(target));
+	}
+	if (error != SP_ENOTFOUND) {
+		fprintf(stderr, "spacehook: %s\n", sp_error_last());
+		goto done;
+	}
+	error = 0;
 
 	if (!*target) {
 		status = 0; /* the deploy branch is not part of this push */

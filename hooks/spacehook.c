@@ -1,5 +1,6 @@
 /* spacehook: the admin command. Dispatches to one cmd_<name>() per subcommand.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,6 +61,24 @@ int cmd_wants_help(int argc, char **argv)
 	return 0;
 }
 
+int cmd_operands(int argc, char **argv)
+{
+	static const struct option none[] = {{NULL, 0, NULL, 0}};
+
+	return getopt_long(argc, argv, "", none, NULL) == -1 ? optind : -1;
+}
+
+const char *cmd_bad_option(char **argv)
+{
+	static char shortopt[3] = "-";
+
+	if (optopt > 0 && optopt < CMD_LONG_ONLY) {
+		shortopt[1] = (char)optopt;
+		return shortopt;
+	}
+	return argv[optind - 1];
+}
+
 static void usage(FILE *out)
 {
 	fputs("usage: spacehook <command> [<args>]\n\ncommands:\n", out);
@@ -72,23 +91,44 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	static const struct option main_options[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, CMD_LONG_ONLY},
+	    {NULL, 0, NULL, 0}};
+	int c;
+
+	/* Each command reads its options with getopt_long and says what was
+	 * wrong itself. The options of spacehook itself come before the
+	 * command ('+': stop at the first word that is none). */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", main_options, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c == CMD_LONG_ONLY) {
+			puts("spacehook " SP_VERSION);
+			return 0;
+		}
+		cmd_die_message("unknown option '%s' (see 'spacehook --help')",
+		                cmd_bad_option(argv));
+		return 2;
+	}
+	if (optind == argc) {
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "help")) {
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(argv[0], "help")) {
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "--version")) {
-		puts("spacehook " SP_VERSION);
-		return 0;
-	}
+	optind = 0; /* the command's getopt_long starts afresh */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+		if (!strcmp(argv[0], commands[i].name))
+			return commands[i].run(argc, argv);
 	cmd_die_message("unknown command '%s' (see 'spacehook --help')",
-	                argv[1]);
+	                argv[0]);
 	return 2;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: install dependencies, build (warnings as errors), run the whole
 # suite on a real Docker engine, then all of it again built with
-# AddressSanitizer + UndefinedBehaviorSanitizer, with the fuzzer for a bounded time.
+# AddressSanitizer + UndefinedBehaviorSanitizer, with each fuzzer for a bounded time.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -19,7 +19,7 @@ echo "== build (ASan + UBSan, clang, fuzz targets)"
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSP_WERROR=ON \
 	-DSP_SANITIZE=ON -DSP_FUZZ=ON >/dev/null
 cmake --build build-asan -j "$jobs"
-echo "== every test again under sanitizers (hooks and worker included), and the fuzzer"
+echo "== every test again under sanitizers (hooks and worker included), and the fuzzers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	ctest --test-dir build-asan --output-on-failure -j "$jobs"
 echo "== all tests passed"

@@ -153,4 +153,31 @@ set -e
 expect_eq "no repository exits 1" 1 "$hook_rc"
 expect_contains "no repository explained" "cannot open the repository" "$hook_out"
 
+# post-receive reads the same lines: a bad one is told and queues nothing,
+# the good ones still count (nothing deploys here: checked only).
+post() {
+	set +e
+	hook_out=$(cd bare.git && printf "$1" | GIT_DIR=. "$SP_BIN/post-receive" 2>&1)
+	hook_rc=$?
+	set -e
+}
+checked="spacehook: checked ${good:0:7}; nothing deploys: the server administrator sets spacehook.reposRoot, and Spaces are the repositories at <reposRoot>/<owner>/<name>.git"
+post "$good $good refs/heads/main\n"
+expect_eq "post-receive: good line" 0 "$hook_rc"
+expect_eq "post-receive: good line checked" "$checked" "$hook_out"
+post "garbage\n"
+expect_eq "post-receive: malformed line exits 0" 0 "$hook_rc"
+expect_eq "post-receive: malformed line told, nothing queued" \
+	"spacehook: error: malformed line 1 from git (expected '<old-id> <new-id> <ref>'); nothing is queued from it" "$hook_out"
+post "$good $good refs/heads/$long\n$good $good refs/heads/main\n"
+expect_eq "post-receive: overlong line, then a good one" \
+	"spacehook: error: line 1 from git is longer than 4096 bytes; nothing is queued from it
+$checked" "$hook_out"
+post "$good ${good:0:39}g refs/heads/main\n"
+expect_eq "post-receive: bad id queues nothing" \
+	"spacehook: error: malformed line 1 from git (expected '<old-id> <new-id> <ref>'); nothing is queued from it" "$hook_out"
+post "$good $good refs/heads/a\0b\n"
+expect_eq "post-receive: NUL byte told" \
+	"spacehook: error: line 1 from git is not text; nothing is queued from it" "$hook_out"
+
 finish

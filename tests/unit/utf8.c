@@ -1,5 +1,6 @@
 /* Tests of the strict UTF-8 checks. */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,64 @@ START_TEST(test_check)
 }
 END_TEST
 
+static const struct {
+	const char *bytes;
+	size_t n;      /* bytes available */
+	uint32_t want; /* first character */
+	size_t took;
+} decode_cases[] = {
+    {"a", 1, 'a', 1},
+    {"\x7f", 1, 0x7f, 1},
+    {"\xc2\x80", 2, 0x80, 2},
+    {"\xc3\xa9!", 3, 0xe9, 2},
+    {"\xdf\xbf", 2, 0x7ff, 2},
+    {"\xe0\xa0\x80", 3, 0x800, 3},
+    {"\xe2\x82\xac", 3, 0x20ac, 3},
+    {"\xef\xbf\xbd", 3, 0xfffd, 3},
+    {"\xf0\x90\x80\x80", 4, 0x10000, 4},
+    {"\xf0\x9f\x9a\x80", 4, 0x1f680, 4},
+    {"\xf4\x8f\xbf\xbf", 4, 0x10ffff, 4},
+    {"\xe2\x82\xac", 2, 0xfffd, 1}, /* cut short by n */
+    {"\xc2", 1, 0xfffd, 1},
+    {"\x80", 1, 0xfffd, 1},
+    {"\xc0\x80", 2, 0xfffd, 1},         /* overlong */
+    {"\xed\xa0\x80", 3, 0xfffd, 1},     /* surrogate */
+    {"\xf4\x90\x80\x80", 4, 0xfffd, 1}, /* above U+10FFFF */
+    {"\xff", 1, 0xfffd, 1},
+    {"\xc3\x28", 2, 0xfffd, 1},
+};
+
+START_TEST(test_decode)
+{
+	uint32_t c = 0;
+
+	ck_assert_uint_eq(
+	    sp_utf8_decode(&c, decode_cases[_i].bytes, decode_cases[_i].n),
+	    decode_cases[_i].took);
+	ck_assert_uint_eq(c, decode_cases[_i].want);
+}
+END_TEST
+
+/* A whole string, character by character, as the UTF-16 length counts it. */
+START_TEST(test_decode_string)
+{
+	static const char text[] = "a\xc3\xa9\xf0\x9f\x9a\x80\xff\xe2\x82";
+	static const uint32_t want[] = {'a',    0xe9,   0x1f680,
+	                                0xfffd, 0xfffd, 0xfffd};
+	size_t pos = 0, i = 0, len = sizeof(text) - 1;
+
+	while (pos < len) {
+		uint32_t c;
+
+		ck_assert_uint_lt(i, sizeof(want) / sizeof(want[0]));
+		pos += sp_utf8_decode(&c, text + pos, len - pos);
+		ck_assert_uint_eq(c, want[i++]);
+	}
+	ck_assert_uint_eq(pos, len);
+	ck_assert_uint_eq(i, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("utf8");
@@ -81,6 +140,11 @@ int main(void)
 	tc = tcase_create("check");
 	tcase_add_loop_test(tc, test_check, 0,
 	                    sizeof(check_cases) / sizeof(check_cases[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("decode");
+	tcase_add_loop_test(tc, test_decode, 0,
+	                    sizeof(decode_cases) / sizeof(decode_cases[0]));
+	tcase_add_test(tc, test_decode_string);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
