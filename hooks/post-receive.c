@@ -7,11 +7,12 @@
 
 #include "banned.h"
 #include "error.h"
-#include "job.h"
+#include "queue.h"
 #include "repo.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
+#include "worker.h"
 
 #define LINE_MAX_LEN 4096
 #define ZERO_OID "0000000000000000000000000000000000000000"
@@ -106,8 +107,8 @@ int main(void)
 			memcpy(commit, head, sizeof(head));
 	}
 	if (sp_store_open(&store, settings.state_dir, &space) < 0 ||
-	    sp_job_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||
-	    sp_job_start_worker(&space, store) < 0) {
+	    sp_queue_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||
+	    sp_worker_start(&space, store) < 0) {
 		fprintf(stderr,
 		        "spacehook: error: cannot queue the deploy: %s\n",
 		        sp_error_last());
@@ -123,7 +124,7 @@ int main(void)
 	}
 	/* The log goes to the pusher as remote: lines; a disconnect leaves the
 	 * worker going. */
-	if (sp_job_follow(NULL, store, id, STDERR_FILENO) < 0)
+	if (sp_queue_follow(NULL, store, id, STDERR_FILENO) < 0)
 		status = 1;
 done:
 	sp_store_free(store);

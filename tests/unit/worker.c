@@ -1,4 +1,4 @@
-/* Tests of the job module's worker pid: only the spacehook program running
+/* Tests of the worker module's pid: only the spacehook program running
  * "worker <space id>" for this Space is taken as the Space's worker. */
 #include <check.h>
 #include <errno.h>
@@ -14,9 +14,9 @@
 
 #include "buf.h"
 #include "error.h"
-#include "job.h"
 #include "space.h"
 #include "store.h"
+#include "worker.h"
 
 static char state_dir[256];
 static char self[4096];  /* this test program: it plays the spacehook program */
@@ -27,7 +27,7 @@ static void setup(void)
 	char cmd[9000];
 	ssize_t n;
 
-	snprintf(state_dir, sizeof(state_dir), "/tmp/sp-job-XXXXXX");
+	snprintf(state_dir, sizeof(state_dir), "/tmp/sp-worker-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(state_dir));
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	ck_assert_int_gt(n, 0);
@@ -126,7 +126,7 @@ START_TEST(test_worker_pid)
 
 	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
 	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
-	ck_assert_int_eq(sp_job_worker_pid(store), 0); /* no pid file */
+	ck_assert_int_eq(sp_worker_pid(store), 0); /* no pid file */
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *argv[5] = {NULL};
 		pid_t pid;
@@ -137,7 +137,7 @@ START_TEST(test_worker_pid)
 			              : self;
 		pid = start(cases[i].copy ? other : self, argv);
 		write_pid(store, pid);
-		ck_assert_msg(sp_job_worker_pid(store) ==
+		ck_assert_msg(sp_worker_pid(store) ==
 		                  (cases[i].is_worker ? pid : 0),
 		              "%s", cases[i].what);
 		stop(pid);
@@ -162,7 +162,7 @@ START_TEST(test_not_worker)
 	 */
 	pid = start("/bin/sleep", sleep_argv);
 	write_pid(store, pid);
-	ck_assert_int_eq(sp_job_worker_pid(store), 0);
+	ck_assert_int_eq(sp_worker_pid(store), 0);
 	stop(pid);
 
 	/* A dead pid. */
@@ -174,12 +174,12 @@ START_TEST(test_not_worker)
 	}
 	waitpid(pid, NULL, 0);
 	write_pid(store, pid);
-	ck_assert_int_eq(sp_job_worker_pid(store), 0);
+	ck_assert_int_eq(sp_worker_pid(store), 0);
 
 	/* Not a pid, or a link to a pid file: no worker. */
 	ck_assert_int_eq(sp_store_writeat(store, "worker.pid", "1x\n", 3, 0600),
 	                 0);
-	ck_assert_int_eq(sp_job_worker_pid(store), 0);
+	ck_assert_int_eq(sp_worker_pid(store), 0);
 	{
 		const char *argv[] = {self, "worker", "alice/demo", NULL};
 		char text[32], target[600];
@@ -195,10 +195,10 @@ START_TEST(test_not_worker)
 		         sp_store_dir(store));
 		ck_assert_int_eq(unlink(link), 0);
 		ck_assert_int_eq(symlink(target, link), 0);
-		ck_assert_int_eq(sp_job_worker_pid(store), 0);
+		ck_assert_int_eq(sp_worker_pid(store), 0);
 		ck_assert_int_eq(unlink(link), 0);
 		write_pid(store, pid);
-		ck_assert_int_eq(sp_job_worker_pid(store), pid);
+		ck_assert_int_eq(sp_worker_pid(store), pid);
 		stop(pid);
 	}
 	sp_store_free(store);
@@ -207,7 +207,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-	Suite *s = suite_create("job");
+	Suite *s = suite_create("worker");
 	SRunner *sr;
 	int failed;
 	const struct {
