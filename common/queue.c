@@ -81,20 +81,14 @@ int sp_queue_write_status(sp_store *store, const char *id, const char *stage,
 
 int sp_queue_log_append(sp_store *store, const char *id, const char *text)
 {
-	sp_buf path = SP_BUF_INIT;
-	int fd, error = 0;
+	int fd = sp_queue_log_open(store, id), error = 0;
 
-	sp_queue_log_name(&path, id, "log");
-	fd = sp_store_openat(store, path.ptr, O_WRONLY | O_APPEND | O_CREAT,
-	                     0600);
 	if (fd < 0)
-		error = fd;
-	else if (write(fd, text, strlen(text)) < 0)
-		error = sp_error_set_os(SP_EIO, "cannot write '%s/%s'",
-		                        sp_store_dir(store), path.ptr);
-	if (fd >= 0)
-		close(fd);
-	sp_buf_dispose(&path);
+		return fd;
+	if (sp_queue_write_all(fd, text, strlen(text)) < 0)
+		error = sp_error_set_os(SP_EIO,
+		                        "cannot write the log of job '%s'", id);
+	close(fd);
 	return error;
 }
 

@@ -437,6 +437,52 @@ static int worker_cache_salt(sp_buf *out, worker_job *job)
 	return error;
 }
 
+/* Run BuildKit on the commit into job->image, its output into the log. */
+static int worker_build_image(worker_job *job, const char *salt)
+{
+	const worker_context *ctx = job->ctx;
+	const sp_settings *s = ctx->settings;
+	sp_build_options b = {0};
+	sp_buf lspace = SP_BUF_INIT, lcommit = SP_BUF_INIT,
+	       cache_ns = SP_BUF_INIT;
+	const char *labels[3];
+	int error;
+
+	sp_buf_printf(&job->image, "spacehook/%s:%.12s", ctx->space->slug,
+	              job->entry->commit);
+	sp_buf_printf(&lspace, "spacehook.space=%s", ctx->space->id);
+	sp_buf_printf(&lcommit, "spacehook.commit=%s", job->entry->commit);
+	labels[0] = lspace.ptr;
+	labels[1] = lcommit.ptr;
+	labels[2] = NULL;
+	sp_buf_printf(&cache_ns, "spacehook-%s", ctx->space->slug);
+	b.docker_cli = s->docker_cli;
+	b.docker_host = s->docker_host;
+	b.repo = ctx->repo;
+	b.commit = job->entry->commit;
+	b.image = job->image.ptr;
+	b.labels = labels;
+	b.variables = &job->variables;
+	b.secrets = &job->secrets;
+	b.no_cache = !!(job->entry->flags & SP_JOB_NO_CACHE);
+	b.cache_salt = salt;
+	b.cache_namespace = cache_ns.ptr;
+	b.log_max = s->build_log_max;
+	b.max_blob = (uint64_t)s->max_blob_size;
+	b.max_context = (uint64_t)s->max_context_size;
+	b.output = worker_log_write;
+	b.payload = job;
+	b.cancel = &worker_cancel;
+	b.timeout = s->build_timeout;
+	b.started = sp_slots_record;
+	b.started_payload = &job->slots;
+	error = sp_build_run(&b);
+	sp_buf_dispose(&lspace);
+	sp_buf_dispose(&lcommit);
+	sp_buf_dispose(&cache_ns);
+	return error;
+}
+
 /*
  * Step 2, build: the image of the commit, in an owner's and a server's
  * build slot (a restart builds nothing: it runs the serving image).
@@ -446,10 +492,7 @@ static int worker_build(worker_job *job)
 	const worker_context *ctx = job->ctx;
 	const sp_settings *s = ctx->settings;
 	sp_stage_target to = {s, ctx->store, job->entry->commit, NULL, NULL};
-	sp_build_options b = {0};
-	sp_buf lspace = SP_BUF_INIT, lcommit = SP_BUF_INIT, salt = SP_BUF_INIT,
-	       cache_ns = SP_BUF_INIT, text = SP_BUF_INIT, clean = SP_BUF_INIT;
-	const char *labels[3];
+	sp_buf salt = SP_BUF_INIT, text = SP_BUF_INIT, clean = SP_BUF_INIT;
 	int error;
 
 	if (job->entry->flags & SP_JOB_RESTART) {
@@ -482,35 +525,7 @@ static int worker_build(worker_job *job)
 		error = worker_fail(job, "BUILD_ERROR");
 		goto done;
 	}
-	sp_buf_printf(&job->image, "spacehook/%s:%.12s", ctx->space->slug,
-	              job->entry->commit);
-	sp_buf_printf(&lspace, "spacehook.space=%s", ctx->space->id);
-	sp_buf_printf(&lcommit, "spacehook.commit=%s", job->entry->commit);
-	labels[0] = lspace.ptr;
-	labels[1] = lcommit.ptr;
-	labels[2] = NULL;
-	sp_buf_printf(&cache_ns, "spacehook-%s", ctx->space->slug);
-	b.docker_cli = s->docker_cli;
-	b.docker_host = s->docker_host;
-	b.repo = ctx->repo;
-	b.commit = job->entry->commit;
-	b.image = job->image.ptr;
-	b.labels = labels;
-	b.variables = &job->variables;
-	b.secrets = &job->secrets;
-	b.no_cache = !!(job->entry->flags & SP_JOB_NO_CACHE);
-	b.cache_salt = salt.ptr;
-	b.cache_namespace = cache_ns.ptr;
-	b.log_max = s->build_log_max;
-	b.max_blob = (uint64_t)s->max_blob_size;
-	b.max_context = (uint64_t)s->max_context_size;
-	b.output = worker_log_write;
-	b.payload = job;
-	b.cancel = &worker_cancel;
-	b.timeout = s->build_timeout;
-	b.started = sp_slots_record;
-	b.started_payload = &job->slots;
-	error = sp_build_run(&b);
+	error = worker_build_image(job, salt.ptr);
 	sp_slots_release(&job->slots);
 	if (error == SP_EBUILD) {
 		/* No engine there: say so rather than the client. */
@@ -527,10 +542,7 @@ static int worker_build(worker_job *job)
 		            : worker_end(job, "BUILD_ERROR", clean.ptr, 1);
 	}
 done:
-	sp_buf_dispose(&lspace);
-	sp_buf_dispose(&lcommit);
 	sp_buf_dispose(&salt);
-	sp_buf_dispose(&cache_ns);
 	sp_buf_dispose(&text);
 	sp_buf_dispose(&clean);
 	return error;
@@ -585,10 +597,13 @@ static int worker_deploy(worker_job *job)
  */
 static void worker_finish(worker_job *job)
 {
-	const char *error = job->has_error ? job->error.ptr : NULL;
+	const char *error;
 	sp_stage_target to = {job->ctx->settings, job->ctx->store,
 	                      job->entry->commit, worker_log_write, job};
 
+	if (!job->stage.size) /* a step stopped without saying how */
+		worker_end(job, "BUILD_ERROR", sp_error_last(), 1);
+	error = job->has_error ? job->error.ptr : NULL;
 	if (job->record) {
 		sp_state_set(&job->state.building_commit, NULL);
 		sp_stage_set(&job->state, &to, job->stage.ptr, error);
