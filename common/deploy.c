@@ -11,6 +11,7 @@
 #include "error.h"
 #include "fault.h"
 #include "probe.h"
+#include "stage.h"
 #include "strvec.h"
 #include "webhook.h"
 
@@ -144,21 +145,17 @@ int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space,
 	return removed;
 }
 
-/* Move the record to `stage`, save it, and tell the webhooks. */
+/*
+ * Move the record to `stage`, save it, and tell the webhooks (sp_stage_set;
+ * the worker says the outcome in the job log).
+ */
 static void deploy_stage(const sp_deploy_options *opts, sp_state *state,
                          const char *stage, const char *error)
 {
-	char *old = state->stage ? sp_strdup(state->stage) : NULL;
+	sp_stage_target to = {opts->settings, opts->store, opts->commit, NULL,
+	                      NULL};
 
-	sp_state_set(&state->stage, stage);
-	if (error)
-		sp_state_set(&state->error, error);
-	sp_state_save(opts->store, state);
-	if (!old || strcmp(old, stage))
-		sp_webhook_notify(opts->settings,
-		                  sp_store_space(opts->store)->id, opts->commit,
-		                  old, stage, state->error);
-	free(old);
+	sp_stage_set(state, &to, stage, error);
 }
 
 void sp_deploy_network_name(sp_buf *out, const sp_space *space)

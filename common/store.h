@@ -22,7 +22,7 @@
  *   variables.json  {"NAME": "value"}
  *   kv.lock         flock held while secrets/variables change
  *   lock            flock: one worker per Space
- *   queue, logs/    the job queue and job logs (see job.h)
+ *   queue, logs/    the job queue and job logs (see queue.h)
  * and at the top:
  *   ports.json      {"owner/name": port}, allocated once
  *   ports.lock      flock held while ports.json changes

@@ -88,10 +88,14 @@ static int verify_dockerfile(sp_diag_list *diags, const sp_buf *data,
  * has its Dockerfile. The result contract is sp_verify_commit's.
  */
 static int verify_readme(sp_spaceconfig **out, sp_diag_list *diags,
-                         const sp_buf *readme, const sp_entry_kind *dockerfile)
+                         const sp_buf *readme, const sp_entry_kind *dockerfile,
+                         int *no_dockerfile)
 {
 	sp_spaceconfig *config = NULL;
 	int error;
+
+	if (no_dockerfile)
+		*no_dockerfile = 0;
 
 	error = sp_spaceconfig_parse_partial(&config, diags, readme->ptr,
 	                                     readme->size);
@@ -109,6 +113,9 @@ static int verify_readme(sp_spaceconfig **out, sp_diag_list *diags,
 	         : *dockerfile == SP_ENTRY_TREE ? "found a directory"
 	                                        : "found a submodule")) < 0)
 		goto done;
+	if (config && dockerfile && !verify_is_file(*dockerfile) &&
+	    no_dockerfile)
+		*no_dockerfile = config->sdk && !strcmp(config->sdk, "docker");
 	error = 0;
 done:
 	if (error == 0 && diags->errors == 0 && config) {
@@ -127,14 +134,20 @@ done:
 	return error;
 }
 
-int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
-                     const char *commit, const sp_verify_options *opts)
+/*
+ * sp_verify_commit, telling `*verdict` which part failed; `flags` as
+ * sp_verify_build's.
+ */
+static int verify_commit(sp_spaceconfig **out, sp_verify_verdict *verdict,
+                         sp_diag_list *diags, sp_repo *repo, const char *commit,
+                         const sp_verify_options *opts, unsigned flags)
 {
 	sp_buf readme = SP_BUF_INIT, dockerfile_data = SP_BUF_INIT;
 	sp_entry_kind kind, dockerfile;
-	size_t size;
-	int error;
+	size_t size, errors, dockerfile_errors = 0, readme_errors;
+	int error, no_dockerfile = 0;
 
+	*verdict = SP_VERIFY_BAD_README;
 	if (out)
 		*out = NULL;
 	if ((error = sp_repo_entry(&kind, &size, repo, commit, "README.md")) <
@@ -150,7 +163,9 @@ int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
 	    (error = sp_repo_read_blob(&readme, repo, commit, "README.md",
 	                               SP_README_MAX_SIZE)) < 0)
 		goto done;
+	errors = diags->errors;
 	if (verify_is_file(dockerfile) &&
+	    !(flags & SP_VERIFY_DOCKERFILE_PRESENCE) &&
 	    ((size <= SP_DOCKERFILE_MAX_SIZE &&
 	      (error = sp_repo_read_blob(&dockerfile_data, repo, commit,
 	                                 "Dockerfile",
@@ -158,11 +173,47 @@ int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
 	     (error = verify_dockerfile(diags, &dockerfile_data, size,
 	                                "Dockerfile", opts)) < 0))
 		goto done;
-	error = verify_readme(out, diags, &readme, &dockerfile);
+	dockerfile_errors = diags->errors - errors;
+	errors = diags->errors;
+	error = verify_readme(out, diags, &readme, &dockerfile, &no_dockerfile);
+	readme_errors = diags->errors - errors - (size_t)no_dockerfile;
+	/* In the order a build meets them: config, Dockerfile there, its text.
+	 */
+	if (error == SP_ECONFIG && !readme_errors &&
+	    ((flags & SP_VERIFY_DOCKERFILE_REQUIRED) || no_dockerfile) &&
+	    !verify_is_file(dockerfile))
+		*verdict = SP_VERIFY_MISSING_DOCKERFILE;
+	else if (error == SP_ECONFIG && !readme_errors && dockerfile_errors)
+		*verdict = SP_VERIFY_BAD_DOCKERFILE;
+	else if (error == 0 && (flags & SP_VERIFY_DOCKERFILE_REQUIRED) &&
+	         !verify_is_file(dockerfile)) {
+		*verdict = SP_VERIFY_MISSING_DOCKERFILE;
+		sp_spaceconfig_free(out ? *out : NULL);
+		if (out)
+			*out = NULL;
+		error = SP_ECONFIG;
+	} else if (error == 0)
+		*verdict = SP_VERIFY_OK;
 done:
 	sp_buf_dispose(&readme);
 	sp_buf_dispose(&dockerfile_data);
 	return error;
+}
+
+int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
+                     const char *commit, const sp_verify_options *opts)
+{
+	sp_verify_verdict verdict;
+
+	return verify_commit(out, &verdict, diags, repo, commit, opts, 0);
+}
+
+int sp_verify_build(sp_spaceconfig **out, sp_verify_verdict *verdict,
+                    sp_diag_list *diags, sp_repo *repo, const char *commit,
+                    const sp_verify_options *opts, unsigned flags)
+{
+	return verify_commit(out, verdict, diags, repo, commit, opts,
+	                     flags | SP_VERIFY_DOCKERFILE_REQUIRED);
 }
 
 /* The kind of a path on disk, as git would store it; SP_ENTRY_NONE when absent.
@@ -236,7 +287,7 @@ static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
 			goto done;
 	}
 	error = verify_readme(out, diags, &readme,
-	                      dockerfile_path ? &dockerfile : NULL);
+	                      dockerfile_path ? &dockerfile : NULL, NULL);
 done:
 	sp_buf_dispose(&readme);
 	sp_buf_dispose(&dockerfile_data);

@@ -39,6 +39,35 @@ typedef struct {
 int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
                      const char *commit, const sp_verify_options *opts);
 
+/* Which part of a Space a check refused, in the order a build meets them. */
+typedef enum {
+	SP_VERIFY_OK = 0,
+	SP_VERIFY_BAD_README,         /* README.md missing, not a regular file,
+	                                 too big, or its config has errors */
+	SP_VERIFY_MISSING_DOCKERFILE, /* no regular file Dockerfile at the root
+	                               */
+	SP_VERIFY_BAD_DOCKERFILE,     /* the Dockerfile has errors */
+} sp_verify_verdict;
+
+/* sp_verify_build flags. */
+#define SP_VERIFY_DOCKERFILE_PRESENCE                                          \
+	0x1 /* the Dockerfile must be there; its text is not checked */
+#define SP_VERIFY_DOCKERFILE_REQUIRED                                          \
+	0x2 /* a Dockerfile is needed whatever the config says (implied) */
+
+/*
+ * The check of sp_verify_commit again, as a build of `commit` will read
+ * it: `opts->build_args` are the Space's variables, a Dockerfile is needed
+ * at the root, and with SP_VERIFY_DOCKERFILE_PRESENCE in `flags` (a restart,
+ * which builds nothing) its text is not checked. The worker runs it before
+ * each job, for commits pushed before a check existed and for variables
+ * that change an ARG. Returns as sp_verify_commit; `*verdict` says which
+ * part failed (SP_VERIFY_OK with 0).
+ */
+int sp_verify_build(sp_spaceconfig **out, sp_verify_verdict *verdict,
+                    sp_diag_list *diags, sp_repo *repo, const char *commit,
+                    const sp_verify_options *opts, unsigned flags);
+
 /*
  * The same checks on a directory of the file system: DIR/README.md and, for
  * sdk docker, DIR/Dockerfile (its problems name "DIR/Dockerfile", or

@@ -12,7 +12,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "error.h"
-#include "job.h"
+#include "queue.h"
 #include "redact.h"
 #include "settings.h"
 #include "space.h"
@@ -113,7 +113,7 @@ static int logs_build(sp_store *store, int follow)
 		return 1;
 	}
 	if (follow) {
-		sp_job_follow(NULL, store, id, STDOUT_FILENO);
+		sp_queue_follow(NULL, store, id, STDOUT_FILENO);
 		return 0;
 	}
 	sp_buf_printf(&path, "logs/%s.log", id);

@@ -33,7 +33,7 @@ static int run_job(const char *id_arg, unsigned flags)
 		cmd_die_message("%s: %s", space.id, sp_error_last());
 		goto done;
 	}
-	if (sp_job_follow(&stage, store, id, STDOUT_FILENO) == 0)
+	if (sp_queue_follow(&stage, store, id, STDOUT_FILENO) == 0)
 		status = 0;
 	else
 		cmd_die_message("%s ended %s (see 'spacehook status %s')",

@@ -7,8 +7,8 @@
 #include "commands.h"
 #include "context.h"
 #include "error.h"
-#include "job.h"
 #include "space.h"
+#include "worker.h"
 
 int cmd_worker(int argc, char **argv)
 {
@@ -34,7 +34,7 @@ int cmd_worker(int argc, char **argv)
 	}
 	/* Pack windows and caches sized for streaming whole trees
 	 * (process-wide). */
-	if (sp_context_tune() < 0 || sp_job_work(&space) < 0) {
+	if (sp_context_tune() < 0 || sp_worker_run(&space) < 0) {
 		cmd_die_message("worker: %s", sp_error_last());
 		return 1;
 	}

@@ -7,12 +7,13 @@
 
 #include "banned.h"
 #include "error.h"
-#include "job.h"
+#include "queue.h"
 #include "refs.h"
 #include "repo.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
+#include "worker.h"
 
 /* Did the pusher ask not to wait (`git push -o spacehook.wait=no`)? */
 static int push_option_no_wait(void)
@@ -111,8 +112,8 @@ int main(void)
 	if (sp_repo_resolve(head, repo, ref.ptr) == 0)
 		memcpy(commit, head, sizeof(head));
 	if (sp_store_open(&store, settings.state_dir, &space) < 0 ||
-	    sp_job_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||
-	    sp_job_start_worker(&space, store) < 0) {
+	    sp_queue_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||
+	    sp_worker_start(&space, store) < 0) {
 		fprintf(stderr,
 		        "spacehook: error: cannot queue the deploy: %s\n",
 		        sp_error_last());
@@ -128,7 +129,7 @@ int main(void)
 	}
 	/* The log goes to the pusher as remote: lines; a disconnect leaves the
 	 * worker going. */
-	if (sp_job_follow(NULL, store, id, STDERR_FILENO) < 0)
+	if (sp_queue_follow(NULL, store, id, STDERR_FILENO) < 0)
 		status = 1;
 done:
 	sp_store_free(store);

@@ -1,15 +1,10 @@
-/* Tests of the job module's worker pid: only the spacehook program running
- * "worker <space id>" for this Space is taken as the Space's worker. */
+/* Tests of the admin operations on a Space's jobs that need no engine:
+ * cancel a queued job, pause and unpause a Space with nothing serving. */
 #include <check.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -18,218 +13,120 @@
 #include "space.h"
 #include "store.h"
 
+#define C1 "1111111111111111111111111111111111111111"
+
 static char state_dir[256];
-static char self[4096];  /* this test program: it plays the spacehook program */
-static char other[4096]; /* a copy of it: the same bytes, another file */
+static sp_store *store;
 
 static void setup(void)
 {
-	char cmd[9000];
-	ssize_t n;
+	sp_space space;
 
 	snprintf(state_dir, sizeof(state_dir), "/tmp/sp-job-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(state_dir));
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	ck_assert_int_gt(n, 0);
-	self[n] = '\0';
-	snprintf(other, sizeof(other), "%s/spacehook", state_dir);
-	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", self, other);
-	ck_assert_int_eq(system(cmd), 0);
-	setenv("SPACEHOOK_PROGRAM", self, 1);
+	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
+	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
+	setenv("SPACEHOOK_PROGRAM", "/nonexistent/spacehook", 1);
 }
 
 static void teardown(void)
 {
 	char cmd[300];
 
+	sp_store_free(store);
+	store = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", state_dir);
 }
 
-/* Start `path` with `argv` and wait until the kernel shows that argv. */
-static pid_t start(const char *path, const char *const *argv)
+START_TEST(test_cancel)
 {
-	char proc[64], want[512];
-	size_t len = 0;
-	sp_buf text = SP_BUF_INIT;
-	pid_t pid = fork();
+	char id[SP_JOB_ID_MAX];
+	sp_buf text = SP_BUF_INIT, name = SP_BUF_INIT;
+	int canceled = -1;
 
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	for (size_t i = 0; argv[i]; i++) {
-		memcpy(want + len, argv[i], strlen(argv[i]) + 1);
-		len += strlen(argv[i]) + 1;
-	}
-	snprintf(proc, sizeof(proc), "/proc/%ld/cmdline", (long)pid);
-	for (int i = 0; i < 200; i++) {
-		if (sp_buf_read_file(&text, proc, 4096) == 0 &&
-		    text.size == len && !memcmp(text.ptr, want, len))
-			break;
-		usleep(10 * 1000);
-	}
-	ck_assert_msg(text.size == len && !memcmp(text.ptr, want, len),
-	              "%s did not start", path);
+	ck_assert_int_eq(sp_job_cancel(&canceled, store, 1), 0);
+	ck_assert_int_eq(canceled, 0);
+	ck_assert_int_eq(sp_queue_enqueue(id, store, NULL, C1, 0), 0);
+	ck_assert_int_eq(sp_job_cancel(&canceled, store, 1), 0);
+	ck_assert_int_eq(canceled, 1);
+	ck_assert_int_eq(sp_queue_still_queued(store, id), 0);
+	sp_queue_log_name(&name, id, "log");
+	ck_assert_int_eq(sp_store_readat(&text, store, name.ptr, 4096), 0);
+	ck_assert_str_eq(text.ptr, "spacehook: canceled by the administrator "
+	                           "before it started\n");
+	sp_queue_log_name(&name, id, "status");
+	ck_assert_int_eq(sp_store_readat(&text, store, name.ptr, 4096), 0);
+	ck_assert_str_eq(text.ptr, "CANCELED canceled by the administrator\n");
 	sp_buf_dispose(&text);
-	return pid;
-}
-
-static void stop(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
-static void write_pid(sp_store *store, pid_t pid)
-{
-	char text[32];
-
-	snprintf(text, sizeof(text), "%ld\n", (long)pid);
-	ck_assert_int_eq(
-	    sp_store_writeat(store, "worker.pid", text, strlen(text), 0600), 0);
-}
-
-START_TEST(test_worker_pid)
-{
-	static const struct {
-		const char *what;
-		int copy;            /* run the copy, not the program itself */
-		const char *argv[5]; /* "$P" = the program's path */
-		int is_worker;
-	} cases[] = {
-	    {"the worker of this Space",
-	     0,
-	     {"$P", "worker", "alice/demo", NULL},
-	     1},
-	    {"the worker of another Space",
-	     0,
-	     {"$P", "worker", "bob/other", NULL},
-	     0},
-	    {"the program doing something else",
-	     0,
-	     {"$P", "status", "alice/demo", NULL},
-	     0},
-	    {"an extra argument",
-	     0,
-	     {"$P", "worker", "alice/demo", "x", NULL},
-	     0},
-	    {"the command line but another executable",
-	     1,
-	     {"$P", "worker", "alice/demo", NULL},
-	     0},
-	};
-	sp_space space;
-	sp_store *store = NULL;
-
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
-	ck_assert_int_eq(sp_job_worker_pid(store), 0); /* no pid file */
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[5] = {NULL};
-		pid_t pid;
-
-		for (size_t j = 0; cases[i].argv[j]; j++)
-			argv[j] = strcmp(cases[i].argv[j], "$P")
-			              ? cases[i].argv[j]
-			              : self;
-		pid = start(cases[i].copy ? other : self, argv);
-		write_pid(store, pid);
-		ck_assert_msg(sp_job_worker_pid(store) ==
-		                  (cases[i].is_worker ? pid : 0),
-		              "%s", cases[i].what);
-		stop(pid);
-	}
-	sp_store_free(store);
+	sp_buf_dispose(&name);
 }
 END_TEST
 
-START_TEST(test_not_worker)
+static const struct {
+	const char *what;
+	const char *stage; /* before */
+	int paused;        /* what is asked */
+	const char *want;  /* the stage after */
+	int want_paused;
+} pause_cases[] = {
+    {"pause a stopped Space", "STOPPED", 1, "PAUSED", 1},
+    {"pause a Space that failed", "BUILD_ERROR", 1, "PAUSED", 1},
+    {"pause a Space never deployed", NULL, 1, "PAUSED", 1},
+    {"unpause keeps the stage until the job runs", "PAUSED", 0, "PAUSED", 0},
+};
+
+START_TEST(test_pause)
 {
-	const char *sleep_argv[] = {"worker", "30", NULL};
-	const char *true_argv[] = {"true", NULL};
-	sp_space space;
-	sp_store *store = NULL;
-	char link[600];
-	pid_t pid;
+	sp_settings settings = {0};
+	sp_state state, saved;
+	char id[SP_JOB_ID_MAX];
+	struct stat st;
 
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
+	settings.state_dir = state_dir;
+	sp_state_init(&state);
+	sp_state_init(&saved);
+	sp_state_set(&state.stage, pause_cases[_i].stage);
+	sp_state_set(&state.error, "old trouble");
+	state.paused = !pause_cases[_i].paused;
+	ck_assert_int_eq(sp_state_save(store, &state), 0);
+	ck_assert_int_eq(sp_queue_enqueue(id, store, NULL, C1, 0), 0);
 
-	/* A process named worker that is not spacehook (exec -a worker sleep).
-	 */
-	pid = start("/bin/sleep", sleep_argv);
-	write_pid(store, pid);
-	ck_assert_int_eq(sp_job_worker_pid(store), 0);
-	stop(pid);
-
-	/* A dead pid. */
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		execv("/bin/true", (char *const *)true_argv);
-		_exit(0);
-	}
-	waitpid(pid, NULL, 0);
-	write_pid(store, pid);
-	ck_assert_int_eq(sp_job_worker_pid(store), 0);
-
-	/* Not a pid, or a link to a pid file: no worker. */
-	ck_assert_int_eq(sp_store_writeat(store, "worker.pid", "1x\n", 3, 0600),
+	ck_assert_int_eq(sp_job_pause(&settings, store, pause_cases[_i].paused),
 	                 0);
-	ck_assert_int_eq(sp_job_worker_pid(store), 0);
-	{
-		const char *argv[] = {self, "worker", "alice/demo", NULL};
-		char text[32], target[600];
-		FILE *f;
-
-		pid = start(self, argv);
-		snprintf(target, sizeof(target), "%s/elsewhere.pid", state_dir);
-		snprintf(text, sizeof(text), "%ld\n", (long)pid);
-		ck_assert_ptr_nonnull(f = fopen(target, "w"));
-		fputs(text, f);
-		fclose(f);
-		snprintf(link, sizeof(link), "%s/worker.pid",
-		         sp_store_dir(store));
-		ck_assert_int_eq(unlink(link), 0);
-		ck_assert_int_eq(symlink(target, link), 0);
-		ck_assert_int_eq(sp_job_worker_pid(store), 0);
-		ck_assert_int_eq(unlink(link), 0);
-		write_pid(store, pid);
-		ck_assert_int_eq(sp_job_worker_pid(store), pid);
-		stop(pid);
+	ck_assert_int_eq(sp_state_load(&saved, store), 0);
+	ck_assert_str_eq(saved.stage, pause_cases[_i].want);
+	ck_assert_int_eq(saved.paused, pause_cases[_i].want_paused);
+	if (pause_cases[_i].paused) {
+		/* The queued job is dropped and the error cleared. */
+		ck_assert_ptr_null(saved.error);
+		ck_assert_int_eq(sp_store_statat(&st, store, "queue"),
+		                 SP_ENOTFOUND);
+	} else {
+		ck_assert_str_eq(saved.error, "old trouble");
+		ck_assert_int_eq(sp_store_statat(&st, store, "queue"), 0);
 	}
-	sp_store_free(store);
+	sp_state_dispose(&state);
+	sp_state_dispose(&saved);
 }
 END_TEST
 
-int main(int argc, char **argv)
+int main(void)
 {
 	Suite *s = suite_create("job");
+	TCase *cancel = tcase_create("cancel"), *pause = tcase_create("pause");
 	SRunner *sr;
 	int failed;
-	const struct {
-		const char *name;
-		const TTest *tests[3];
-	} cases[] = {
-	    {"worker_pid", {test_worker_pid, test_not_worker, NULL}},
-	};
 
-	/* Started by the tests as "spacehook worker SPACE": just be there. */
-	if (argc > 1) {
-		sleep(30);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_add_checked_fixture(tc, setup, teardown);
-		for (size_t j = 0; j < 3 && cases[i].tests[j]; j++)
-			tcase_add_test(tc, cases[i].tests[j]);
-		suite_add_tcase(s, tc);
-	}
+	tcase_add_checked_fixture(cancel, setup, teardown);
+	tcase_add_test(cancel, test_cancel);
+	suite_add_tcase(s, cancel);
+	tcase_add_checked_fixture(pause, setup, teardown);
+	tcase_add_loop_test(
+	    pause, test_pause, 0,
+	    (int)(sizeof(pause_cases) / sizeof(pause_cases[0])));
+	suite_add_tcase(s, pause);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
