@@ -1818,6 +1818,7 @@ static int value_is_set(const node *at)
 /*
  * "license: other" (alone or in a list) wants "license_name" and
  * "license_link" (Hugging Face's Licenses page); a warning for each missing.
+ * Not after a YAML error: the keys may be in the part not read.
  */
 static void check_license_other(parse_ctx *ctx, const node *root)
 {
@@ -1903,7 +1904,8 @@ static void config_check(parse_ctx *ctx, sp_spaceconfig *config)
 		}
 		def->check(ctx, config, def, val_at, val);
 	}
-	check_license_other(ctx, root);
+	if (!ctx->fatal)
+		check_license_other(ctx, root);
 	if (!seen_sdk && !ctx->fatal)
 		ctx_diag_at(ctx, SP_DIAG_ERROR, 1, 1,
 		            "missing required key \"sdk\" (this server serves "

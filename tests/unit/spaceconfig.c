@@ -302,6 +302,9 @@ static const struct {
      "\"license_link: LICENSE\", or a URL\n"
      "README.md:5:14: warning: \"license_link\" has no value (ignored)\n"},
     {"license: mit\nlicense_name: x\n", ""},
+    {"license: other\ntitle: \"x\n",
+     "README.md:5:1: error: invalid YAML: found unexpected end of stream "
+     "(while scanning a quoted scalar at line 4)\n"},
     {"license_name: [a]\n", "README.md:3:15: error: \"license_name\" must "
                             "be a string (got a list)\n"},
     /* hf_oauth_scopes, hf_oauth_expiration_minutes */
