@@ -14,6 +14,7 @@
 #include "duration.h"
 #include "error.h"
 #include "frontmatter.h"
+#include "licenses.h"
 #include "utf8.h"
 
 #include "banned.h"
@@ -629,11 +630,17 @@ static const char *const sdk_values[] = {"docker", "gradio", "static",
                                          "streamlit"};
 static const char *const color_values[] = {"red",    "yellow", "green", "blue",
                                            "indigo", "purple", "pink",  "gray"};
+/*
+ * huggingface.js SpaceHardwareFlavor (packages/hub/src/types/public.ts), in
+ * its order; huggingface_hub's SpaceHardware (src/huggingface_hub/
+ * _space_api.py) lists a subset of it.
+ */
 static const char *const hardware_values[] = {
-    "cpu-basic",  "cpu-upgrade",  "t4-small",     "t4-medium",  "l4x1",
-    "l4x4",       "l40sx1",       "l40sx4",       "l40sx8",     "a10g-small",
-    "a10g-large", "a10g-largex2", "a10g-largex4", "a100-large", "a100x4",
-    "a100x8",     "zero-a10g"};
+    "cpu-basic",  "cpu-upgrade",  "cpu-performance", "cpu-xl",     "sprx8",
+    "zero-a10g",  "inf2x6",       "t4-small",        "t4-medium",  "l4x1",
+    "l4x4",       "l40sx1",       "l40sx4",          "l40sx8",     "a10g-small",
+    "a10g-large", "a10g-largex2", "a10g-largex4",    "a100-large", "a100x4",
+    "a100x8"};
 static const char *const storage_values[] = {"small", "medium", "large"};
 static const char *const header_values[] = {"mini", "default"};
 static const char *const scope_values[] = {
@@ -1112,6 +1119,11 @@ static void key_app_port(parse_ctx *ctx, sp_spaceconfig *config,
 
 	if (!check_int(ctx, "\"app_port\"", at, v, 1, 65535, &port))
 		return;
+	/*
+	 * Hugging Face is reported to refuse "app_port" below 1025 ("must be
+	 * greater than or equal to 1025"); below 1024 uid 1000 cannot listen
+	 * either, without extra capabilities.
+	 */
 	if (port < 1024)
 		ctx_warning(
 		    ctx, at,
@@ -1119,6 +1131,12 @@ static void key_app_port(parse_ctx *ctx, sp_spaceconfig *config,
 		    "runs as uid 1000, which may not listen there "
 		    "(Hugging Face is reported to require 1025 or more)",
 		    port);
+	else if (port < 1025)
+		ctx_warning(ctx, at,
+		            "\"app_port\" %lld is below 1025, the lowest port "
+		            "Hugging Face is reported to accept; use 7860 or "
+		            "another port from 1025",
+		            port);
 	config->app_port = (int)port;
 }
 
@@ -1423,6 +1441,139 @@ done:
 	sp_buf_dispose(&list);
 }
 
+/*
+ * Licenses: Hugging Face's ids (common/licenses.c), a suggestion for near
+ * misses.
+ */
+
+static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb);
+
+static int license_is_sep(char c)
+{
+	return c == '-' || c == '_' || c == '.' || c == ' ';
+}
+
+/* Lowercase, without "-", "_", ".", spaces, the word "license" and a "v"
+ * before a digit: "Apache License 2.0" -> apache20, "GPLv3" -> gpl3. */
+static size_t license_normalize(char *out, size_t max, const char *s,
+                                size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n < max; i++) {
+		char c = s[i];
+
+		if ((i == 0 || license_is_sep(s[i - 1])) && len - i >= 7 &&
+		    has_prefix_nocase(s + i, len - i, "license") &&
+		    (len - i == 7 || license_is_sep(s[i + 7]))) {
+			i += 6;
+			continue;
+		}
+		if (license_is_sep(c) ||
+		    ((c == 'v' || c == 'V') && i + 1 < len && s[i + 1] >= '0' &&
+		     s[i + 1] <= '9'))
+			continue;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		out[n++] = c;
+	}
+	return n;
+}
+
+/*
+ * The closest license id: same letters and digits but for case and
+ * separators, or an edit distance of 1 (2 for ids of 8 or more), or an id the
+ * text begins (at least 3 of its characters); on a tie the id that begins
+ * with the text, then the shorter one, then (among ids the text begins) the
+ * later one in the list, the newer version: "cc-by" -> cc-by-4.0.
+ */
+static const char *license_suggest(const char *s, size_t len)
+{
+	char a[64], b[64];
+	size_t na, nb, i, dist, best = (size_t)-1, best_len = 0;
+	int best_prefix = 0;
+	const char *found = NULL;
+
+	if (len > 64)
+		return NULL;
+	na = license_normalize(a, sizeof(a), s, len);
+	if (!na)
+		return NULL;
+	for (i = 0; i < sp_license_count(); i++) {
+		const char *id = sp_license_get(i)->id;
+		size_t allowed;
+		int prefix;
+
+		nb = license_normalize(b, sizeof(b), id, strlen(id));
+		allowed = nb >= 8 ? 2 : nb >= 3 ? 1 : 0;
+		prefix = na >= 3 && na < nb && memcmp(a, b, na) == 0;
+		if (prefix)
+			dist = 1;
+		else if ((na > nb ? na - nb : nb - na) > allowed)
+			continue;
+		else
+			dist = edit_distance(a, na, b, nb);
+		if (dist > allowed && !prefix)
+			continue;
+		if (dist < best || (dist == best && prefix > best_prefix) ||
+		    (dist == best && prefix == best_prefix &&
+		     (nb < best_len || (prefix && nb == best_len)))) {
+			best = dist;
+			best_prefix = prefix;
+			best_len = nb;
+			found = id;
+		}
+	}
+	return found;
+}
+
+/* One license id; `what` names it in messages. */
+static void license_check_one(parse_ctx *ctx, const char *what, const node *at,
+                              const node *v)
+{
+	sp_buf got = SP_BUF_INIT;
+	const char *suggestion;
+
+	if (!check_text(ctx, what, at, v) || sp_license_find(v->value, v->len))
+		return;
+	suggestion = license_suggest(v->value, v->len);
+	if (suggestion)
+		ctx_error(ctx, at,
+		          "%s must be one of Hugging Face's license ids (got "
+		          "%s; did you mean \"%s\"?)",
+		          what, node_got(&got, v), suggestion);
+	else
+		ctx_error(ctx, at,
+		          "%s must be one of Hugging Face's license ids, such "
+		          "as mit, apache-2.0 or other (got %s); see "
+		          "https://huggingface.co/docs/hub/"
+		          "repositories-licenses",
+		          what, node_got(&got, v));
+	sp_buf_dispose(&got);
+}
+
+static void key_license(parse_ctx *ctx, sp_spaceconfig *config,
+                        const key_def *def, const node *at, const node *v)
+{
+	sp_buf got = SP_BUF_INIT;
+	size_t i;
+
+	if (v->kind == NODE_SCALAR) {
+		license_check_one(ctx, "\"license\"", at, v);
+	} else if (v->kind == NODE_SEQUENCE) {
+		for (i = 0; i < v->count; i++)
+			license_check_one(ctx, "each item of \"license\"",
+			                  v->items[i],
+			                  node_resolve(v->items[i]));
+	} else {
+		ctx_error(ctx, at,
+		          "\"license\" must be a list of strings or a string "
+		          "(got %s)",
+		          node_got(&got, v));
+	}
+	sp_buf_dispose(&got);
+}
+
 #define FIELD(f) offsetof(sp_spaceconfig, f)
 #define VALUES(v) v, ARRAY_SIZE(v)
 
@@ -1455,7 +1606,9 @@ static const key_def key_defs[] = {
     {"models", key_list, NO_FIELD, NULL, 0},
     {"datasets", key_list, NO_FIELD, NULL, 0},
     {"tags", key_list, NO_FIELD, NULL, 0},
-    {"license", key_text_or_list, NO_FIELD, NULL, 0},
+    {"license", key_license, NO_FIELD, NULL, 0},
+    {"license_name", key_text, NO_FIELD, NULL, 0},
+    {"license_link", key_text, NO_FIELD, NULL, 0},
     {"hf_oauth_scopes", key_list, NO_FIELD, VALUES(scope_values)},
     {"hf_oauth_expiration_minutes", key_oauth_expiration, NO_FIELD, NULL, 0},
     {"hf_oauth_authorized_org", key_text_or_list, NO_FIELD, NULL, 0},
@@ -1570,6 +1723,64 @@ static void check_unknown_key(parse_ctx *ctx, const node *key_at,
  * The whole config
  */
 
+/* The value (as written, alias or not) of key `name` in the top mapping. */
+static const node *root_value(const node *root, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < root->count; i += 2) {
+		const node *key = node_resolve(root->items[i]);
+
+		if (!root->items[i]->duplicate && key->kind == NODE_SCALAR &&
+		    text_is(key->value, key->len, name))
+			return root->items[i + 1];
+	}
+	return NULL;
+}
+
+static int value_is_set(const node *at)
+{
+	const node *v = at ? node_resolve(at) : NULL;
+
+	return v && !(v->kind == NODE_SCALAR && v->type == TYPE_NULL);
+}
+
+/*
+ * "license: other" (alone or in a list) wants "license_name" and
+ * "license_link" (Hugging Face's Licenses page); a warning for each missing.
+ * Not after a YAML error: the keys may be in the part not read.
+ */
+static void check_license_other(parse_ctx *ctx, const node *root)
+{
+	const node *at = root_value(root, "license"), *v, *other = NULL;
+	size_t i;
+
+	if (!at)
+		return;
+	v = node_resolve(at);
+	if (v->kind == NODE_SCALAR && text_is(v->value, v->len, "other"))
+		other = at;
+	for (i = 0; v->kind == NODE_SEQUENCE && !other && i < v->count; i++) {
+		const node *item = node_resolve(v->items[i]);
+
+		if (item->kind == NODE_SCALAR &&
+		    text_is(item->value, item->len, "other"))
+			other = v->items[i];
+	}
+	if (!other)
+		return;
+	if (!value_is_set(root_value(root, "license_name")))
+		ctx_warning(ctx, other,
+		            "\"license\" is \"other\" but \"license_name\" "
+		            "is missing: add a short id for the license, such "
+		            "as \"license_name: my-license-1.0\"");
+	if (!value_is_set(root_value(root, "license_link")))
+		ctx_warning(ctx, other,
+		            "\"license\" is \"other\" but \"license_link\" "
+		            "is missing: add the license's text as LICENSE and "
+		            "\"license_link: LICENSE\", or a URL");
+}
+
 static void config_check(parse_ctx *ctx, sp_spaceconfig *config)
 {
 	const node *root = ctx->root ? node_resolve(ctx->root) : NULL;
@@ -1623,6 +1834,8 @@ static void config_check(parse_ctx *ctx, sp_spaceconfig *config)
 		}
 		def->check(ctx, config, def, val_at, val);
 	}
+	if (!ctx->fatal)
+		check_license_other(ctx, root);
 	if (!seen_sdk && !ctx->fatal)
 		ctx_diag_at(ctx, SP_DIAG_ERROR, 1, 1,
 		            "missing required key \"sdk\" (this server serves "

@@ -24,8 +24,8 @@ static const struct {
      NULL},
     {"crlf", BYTES("---\r\na: 1\r\nb: 2\r\n---\r\nrest\r\n"),
      "a: 1\r\nb: 2\r\n", 4, NULL},
-    {"dots close", BYTES("---\na: 1\n...\n"), "a: 1\n", 3, NULL},
-    {"trailing spaces", BYTES("---  \na: 1\n---   \t\r\n"), "a: 1\n", 3, NULL},
+    {"trailing spaces on the close", BYTES("---\na: 1\n---   \t\r\n"), "a: 1\n",
+     3, NULL},
     {"close at end of file", BYTES("---\na: 1\n---"), "a: 1\n", 3, NULL},
     {"empty body", BYTES("---\n---\n"), "", 2, NULL},
     {"not a close", BYTES("---\na: ---\n---x\n----\n---\n"),
@@ -33,8 +33,6 @@ static const struct {
     {"nul in body", BYTES("---\na: \0\n---\n"), "a: \0\n", 3, NULL},
     {"empty file", "", 0, NULL, 0, "README.md has no YAML front matter"},
     {"no block", BYTES("# Demo\n---\nsdk: docker\n---\n"), NULL, 0,
-     "README.md has no YAML front matter"},
-    {"leading blank", BYTES("\n---\nsdk: docker\n---\n"), NULL, 0,
      "README.md has no YAML front matter"},
     {"opener with text", BYTES("--- sdk\na: 1\n---\n"), NULL, 0,
      "README.md has no YAML front matter"},
@@ -77,6 +75,94 @@ START_TEST(test_find)
 		    !strncmp(diags.items[0].message, find_cases[_i].message,
 		             strlen(find_cases[_i].message)),
 		    "%s: %s", find_cases[_i].name, diags.items[0].message);
+	}
+	sp_diag_list_dispose(&diags);
+}
+END_TEST
+
+/*
+ * Hugging Face's regex (repocard.py REGEX_YAML_BLOCK): blanks before the
+ * opening line, nothing after it, '---' only to close, CR line breaks. A case
+ * with `body` passes with that body, else fails with `message` at line:column.
+ */
+static const struct {
+	const char *name;
+	const char *data;
+	size_t size;
+	const char *body;
+	unsigned body_line, end_line; /* or the error's line and column */
+	const char *message;
+} regex_cases[] = {
+    {"leading blank", BYTES("\n---\nsdk: docker\n---\n"), "sdk: docker\n", 3, 4,
+     NULL},
+    {"leading blanks and spaces", BYTES(" \t\r\n\n  ---\na: 1\n---\n"),
+     "a: 1\n", 4, 5, NULL},
+    {"bom then blank line", BYTES("\xef\xbb\xbf\n---\na: 1\n---\n"), "a: 1\n",
+     3, 4, NULL},
+    {"blanks on the opener", BYTES("---  \na: 1\n---\n"), NULL, 1, 4,
+     "the opening '---' is followed by spaces or tabs; Hugging Face "
+     "expects exactly '---' on that line"},
+    {"tab on the opener, crlf", BYTES("---\t\r\na: 1\r\n---\r\n"), NULL, 1, 4,
+     "the opening '---' is followed by spaces or tabs"},
+    {"blanks on a later opener", BYTES("\n---  \na: 1\n---\n"), NULL, 2, 4,
+     "the opening '---' is followed by spaces or tabs"},
+    {"dots close", BYTES("---\na: 1\n...\n"), NULL, 3, 1,
+     "the YAML front matter closes with '...'; Hugging Face expects '---'"},
+    {"dots with blanks", BYTES("---\na: 1\nb: 2\n... \n"), NULL, 4, 1,
+     "the YAML front matter closes with '...'"},
+    {"dots then dashes", BYTES("---\na: 1\n...\n---\n"), "a: 1\n...\n", 2, 4,
+     NULL},
+    {"close with blanks", BYTES("---\na: 1\n--- \t\n"), "a: 1\n", 2, 3, NULL},
+    {"close followed by text", BYTES("---\na: 1\n--- x\n"), NULL, 1, 1,
+     "the YAML front matter that starts here never ends"},
+    {"indented close", BYTES("---\na: 1\n ---\n"), NULL, 1, 1,
+     "the YAML front matter that starts here never ends"},
+    {"close then lone cr", BYTES("---\na: 1\n---\r"), NULL, 1, 1,
+     "the YAML front matter that starts here never ends"},
+    {"lone cr line breaks", BYTES("---\ra: 1\r---\r\n"), "a: 1\r", 2, 3, NULL},
+    {"empty block, crlf", BYTES("---\r\n---\r\n"), "", 2, 2, NULL},
+    {"empty line then config", BYTES("---\n---\nsdk: docker\n---\n# Demo\n"),
+     "---\nsdk: docker\n", 2, 4, NULL},
+    {"unterminated after blank lines", BYTES("\n\n---\na: 1\n"), NULL, 3, 1,
+     "the YAML front matter that starts here never ends"},
+    {"indented opener, unterminated", BYTES("  ---\na: 1\n"), NULL, 1, 3,
+     "the YAML front matter that starts here never ends"},
+    {"text before the opener", BYTES("x\n---\na: 1\n---\n"), NULL, 1, 1,
+     "README.md has no YAML front matter"},
+};
+
+START_TEST(test_regex)
+{
+	sp_diag_list diags = SP_DIAG_LIST_INIT;
+	sp_frontmatter fm;
+	int rc;
+
+	rc = sp_frontmatter_find(&fm, &diags, regex_cases[_i].data,
+	                         regex_cases[_i].size);
+	if (regex_cases[_i].body) {
+		size_t len = strlen(regex_cases[_i].body);
+
+		ck_assert_msg(rc == 0, "%s: rc %d", regex_cases[_i].name, rc);
+		ck_assert_uint_eq(diags.count, 0);
+		ck_assert_uint_eq(fm.body_size, len);
+		ck_assert(memcmp(fm.body, regex_cases[_i].body, len) == 0);
+		ck_assert_uint_eq(fm.body_line, regex_cases[_i].body_line);
+		ck_assert_uint_eq(fm.end_line, regex_cases[_i].end_line);
+		ck_assert_ptr_eq(fm.body,
+		                 regex_cases[_i].data + fm.body_offset);
+	} else {
+		ck_assert_msg(rc == SP_ECONFIG, "%s: rc %d",
+		              regex_cases[_i].name, rc);
+		ck_assert_uint_eq(diags.count, 1);
+		ck_assert_msg(
+		    diags.items[0].line == regex_cases[_i].body_line &&
+		        diags.items[0].column == regex_cases[_i].end_line,
+		    "%s: at %u:%u", regex_cases[_i].name, diags.items[0].line,
+		    diags.items[0].column);
+		ck_assert_msg(
+		    !strncmp(diags.items[0].message, regex_cases[_i].message,
+		             strlen(regex_cases[_i].message)),
+		    "%s: %s", regex_cases[_i].name, diags.items[0].message);
 	}
 	sp_diag_list_dispose(&diags);
 }
@@ -163,6 +249,7 @@ int main(void)
 {
 	Suite *s = suite_create("frontmatter");
 	TCase *tc_find = tcase_create("find");
+	TCase *tc_regex = tcase_create("regex");
 	TCase *tc_bounds = tcase_create("bounds");
 	TCase *tc_pos = tcase_create("position");
 	SRunner *sr;
@@ -170,10 +257,13 @@ int main(void)
 
 	tcase_add_loop_test(tc_find, test_find, 0,
 	                    sizeof(find_cases) / sizeof(find_cases[0]));
+	tcase_add_loop_test(tc_regex, test_regex, 0,
+	                    sizeof(regex_cases) / sizeof(regex_cases[0]));
 	tcase_add_test(tc_bounds, test_size_limit);
 	tcase_add_test(tc_bounds, test_unbounded_line);
 	tcase_add_test(tc_pos, test_position);
 	suite_add_tcase(s, tc_find);
+	suite_add_tcase(s, tc_regex);
 	suite_add_tcase(s, tc_bounds);
 	suite_add_tcase(s, tc_pos);
 	sr = srunner_create(s);

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "licenses.h"
 #include "spaceconfig.h"
 
 #define BYTES(s) s, sizeof(s) - 1
@@ -83,7 +84,21 @@ static const struct {
     /* app_port */
     {"app_port: 8000\n", ""},
     {"app_port: 65535\n", ""},
-    {"app_port: 1024\n", ""},
+    {"app_port: 1025\n", ""},
+    {"app_port: 1024\n",
+     "README.md:3:11: warning: \"app_port\" 1024 is below 1025, the "
+     "lowest port Hugging Face is reported to accept; use 7860 or another "
+     "port from 1025\n"},
+    {"app_port: 1023\n",
+     "README.md:3:11: warning: \"app_port\" 1023 is below "
+     "1024: the app runs as uid 1000, which may not listen there (Hugging "
+     "Face is reported to require 1025 or more)\n"},
+    {"app_port: \"1024\"\n",
+     "README.md:3:11: warning: \"app_port\" should be an integer, not the "
+     "string \"1024\"; read as 1024\n"
+     "README.md:3:11: warning: \"app_port\" 1024 is below 1025, the "
+     "lowest port Hugging Face is reported to accept; use 7860 or another "
+     "port from 1025\n"},
     {"app_port: http\n", "README.md:3:11: error: \"app_port\" must be an "
                          "integer from 1 to 65535 (got \"http\")\n"},
     {"app_port: 0\n", "README.md:3:11: error: \"app_port\" must be an "
@@ -145,9 +160,16 @@ static const struct {
     {"suggested_hardware: h100\n",
      "README.md:3:21: error: "
      "\"suggested_hardware\" must be one of [cpu-basic, cpu-upgrade, "
-     "t4-small, t4-medium, l4x1, l4x4, l40sx1, l40sx4, l40sx8, a10g-small, "
-     "a10g-large, a10g-largex2, a10g-largex4, a100-large, a100x4, a100x8, "
-     "zero-a10g] (got \"h100\")\n"},
+     "cpu-performance, cpu-xl, sprx8, zero-a10g, inf2x6, t4-small, "
+     "t4-medium, l4x1, l4x4, l40sx1, l40sx4, l40sx8, a10g-small, "
+     "a10g-large, a10g-largex2, a10g-largex4, a100-large, a100x4, a100x8] "
+     "(got \"h100\")\n"},
+    {"suggested_hardware: cpu-xl\n", ""},
+    {"suggested_hardware: cpu-performance\n", ""},
+    {"suggested_hardware: sprx8\n", ""},
+    {"suggested_hardware: inf2x6\n", ""},
+    {"suggested_hardware: zero-a10g\n", ""},
+    {"suggested_hardware: a100x8\n", ""},
     {"suggested_storage: huge\n",
      "README.md:3:20: error: "
      "\"suggested_storage\" must be one of [small, medium, large] (got "
@@ -205,6 +227,86 @@ static const struct {
     {"hf_oauth_authorized_org: [a, b]\n", ""},
     {"license: {a: b}\n", "README.md:3:10: error: \"license\" must be a list "
                           "of strings or a string (got a mapping)\n"},
+    /* license: Hugging Face's ids, a suggestion for near misses */
+    {"license: apache-2.0\n", ""},
+    {"license: llama3.1\n", ""},
+    {"license: cc-by-nc-4.0\n", ""},
+    {"license: eupl-1.2\n", ""},
+    {"license: unknown\n", ""},
+    {"license: [openrail, bsd-3-clause, cc0-1.0]\n", ""},
+    {"license: MIT\n", "README.md:3:10: error: \"license\" must be one of "
+                       "Hugging Face's license ids (got \"MIT\"; did you "
+                       "mean \"mit\"?)\n"},
+    {"license: apache2\n",
+     "README.md:3:10: error: \"license\" must be one of "
+     "Hugging Face's license ids (got \"apache2\"; did you mean "
+     "\"apache-2.0\"?)\n"},
+    {"license: Apache License 2.0\n",
+     "README.md:3:10: error: \"license\" must be one of Hugging Face's "
+     "license ids (got \"Apache License 2.0\"; did you mean "
+     "\"apache-2.0\"?)\n"},
+    {"license: gpl-3\n", "README.md:3:10: error: \"license\" must be one of "
+                         "Hugging Face's license ids (got \"gpl-3\"; did "
+                         "you mean \"gpl-3.0\"?)\n"},
+    {"license: cc-by-nc-4\n",
+     "README.md:3:10: error: \"license\" must be one of Hugging Face's "
+     "license ids (got \"cc-by-nc-4\"; did you mean \"cc-by-nc-4.0\"?)\n"},
+    {"license: bsd-3\n", "README.md:3:10: error: \"license\" must be one of "
+                         "Hugging Face's license ids (got \"bsd-3\"; did "
+                         "you mean \"bsd-3-clause\"?)\n"},
+    {"license: GPLv3\n", "README.md:3:10: error: \"license\" must be one of "
+                         "Hugging Face's license ids (got \"GPLv3\"; did "
+                         "you mean \"gpl-3.0\"?)\n"},
+    {"license: cc-by\n", "README.md:3:10: error: \"license\" must be one of "
+                         "Hugging Face's license ids (got \"cc-by\"; did "
+                         "you mean \"cc-by-4.0\"?)\n"},
+    {"license: unlicensed\n",
+     "README.md:3:10: error: \"license\" must be one of Hugging Face's "
+     "license ids (got \"unlicensed\"; did you mean \"unlicense\"?)\n"},
+    {"license: foo-bar\n",
+     "README.md:3:10: error: \"license\" must be one of Hugging Face's "
+     "license ids, such as mit, apache-2.0 or other (got \"foo-bar\"); see "
+     "https://huggingface.co/docs/hub/repositories-licenses\n"},
+    {"license: 2\n", "README.md:3:10: error: \"license\" must be one of "
+                     "Hugging Face's license ids, such as mit, apache-2.0 or "
+                     "other (got \"2\"); see "
+                     "https://huggingface.co/docs/hub/"
+                     "repositories-licenses\n"},
+    {"license: [mit, not-a-license]\n",
+     "README.md:3:16: error: each item of \"license\" must be one of Hugging "
+     "Face's license ids, such as mit, apache-2.0 or other (got "
+     "\"not-a-license\"); see "
+     "https://huggingface.co/docs/hub/repositories-licenses\n"},
+    {"license:\n  - Mit\n  - [a]\n",
+     "README.md:4:5: error: each item of \"license\" must be one of Hugging "
+     "Face's license ids (got \"Mit\"; did you mean \"mit\"?)\n"
+     "README.md:5:5: error: each item of \"license\" must be a string (got "
+     "a list)\n"},
+    /* license: other wants license_name and license_link */
+    {"license: other\nlicense_name: my-license-1.0\nlicense_link: LICENSE\n",
+     ""},
+    {"license: other\n",
+     "README.md:3:10: warning: \"license\" is \"other\" but "
+     "\"license_name\" is missing: add a short id for the license, such as "
+     "\"license_name: my-license-1.0\"\n"
+     "README.md:3:10: warning: \"license\" is \"other\" but "
+     "\"license_link\" is missing: add the license's text as LICENSE and "
+     "\"license_link: LICENSE\", or a URL\n"},
+    {"license_link: https://example.com/l\nlicense: other\n",
+     "README.md:4:10: warning: \"license\" is \"other\" but "
+     "\"license_name\" is missing: add a short id for the license, such as "
+     "\"license_name: my-license-1.0\"\n"},
+    {"license: [mit, other]\nlicense_name: x\nlicense_link:\n",
+     "README.md:3:16: warning: \"license\" is \"other\" but "
+     "\"license_link\" is missing: add the license's text as LICENSE and "
+     "\"license_link: LICENSE\", or a URL\n"
+     "README.md:5:14: warning: \"license_link\" has no value (ignored)\n"},
+    {"license: mit\nlicense_name: x\n", ""},
+    {"license: other\ntitle: \"x\n",
+     "README.md:5:1: error: invalid YAML: found unexpected end of stream "
+     "(while scanning a quoted scalar at line 4)\n"},
+    {"license_name: [a]\n", "README.md:3:15: error: \"license_name\" must "
+                            "be a string (got a list)\n"},
     /* hf_oauth_scopes, hf_oauth_expiration_minutes */
     {"hf_oauth_scopes: [email, read-repos, openid, jobs]\n", ""},
     {"hf_oauth_scopes: [email, admin]\n",
@@ -277,6 +379,12 @@ static const struct {
     {"sdk_verison: 1\n", "README.md:3:1: warning: unknown key "
                          "\"sdk_verison\" (did you mean \"sdk_version\"?)\n"},
     {"app_type: x\n", "README.md:3:1: warning: unknown key \"app_type\"\n"},
+    {"license_nme: x\n", "README.md:3:1: warning: unknown key "
+                         "\"license_nme\" (did you mean "
+                         "\"license_name\"?)\n"},
+    {"licenseLink: x\n", "README.md:3:1: warning: unknown key "
+                         "\"licenseLink\" (did you mean "
+                         "\"license_link\"?)\n"},
     {"\"a\\tb\": 1\n", "README.md:3:1: warning: unknown key \"a\\x09b\"\n"},
     {"[a]: 1\n", "README.md:3:1: warning: unknown key a list\n"},
     /* the whole mapping */
@@ -415,6 +523,25 @@ static const struct {
      "README.md:2:25: warning: \"app_port\" 9 is below 1024: the app runs "
      "as uid 1000, which may not listen there (Hugging Face is reported to "
      "require 1025 or more)\n"},
+    /* the block as Hugging Face's regex finds it */
+    {"leading blank lines",
+     BYTES("\n\r\n---\nsdk: docker\ncolorTo: orange\n---\n"),
+     "README.md:5:10: error: \"colorTo\" must be one of [red, yellow, "
+     "green, blue, indigo, purple, pink, gray] (got \"orange\")\n"},
+    {"empty line then config", BYTES("---\n---\nsdk: docker\n---\n# Demo\n"),
+     ""},
+    {"empty block, crlf", BYTES("---\r\n---\r\n# Demo\r\n"),
+     "README.md:2:1: error: the YAML front matter is empty; it needs at "
+     "least \"sdk: docker\"\n"},
+    {"lone cr", BYTES("---\rsdk: docker\rcolorTo: orange\r---\r\n"),
+     "README.md:3:10: error: \"colorTo\" must be one of [red, yellow, "
+     "green, blue, indigo, purple, pink, gray] (got \"orange\")\n"},
+    {"dots close", BYTES("---\nsdk: docker\n...\n# Demo\n"),
+     "README.md:3:1: error: the YAML front matter closes with '...'; "
+     "Hugging Face expects '---': write '---' on this line\n"},
+    {"blanks after the opener", BYTES("--- \nsdk: docker\n---\n"),
+     "README.md:1:4: error: the opening '---' is followed by spaces or "
+     "tabs; Hugging Face expects exactly '---' on that line: remove them\n"},
     {"columns in characters",
      BYTES("---\nsdk: docker\ntitle: "
            "\xc3\xa9t\xc3\xa9\ncolorTo: [\xc3\xa9"
@@ -542,6 +669,32 @@ START_TEST(test_short_description_length)
 		sp_buf_dispose(&text);
 		sp_buf_dispose(&want);
 	}
+}
+END_TEST
+
+/* Every id of Hugging Face's list passes, alone and in a list. */
+START_TEST(test_every_license)
+{
+	const sp_license *license = sp_license_get((size_t)_i);
+	sp_buf readme = SP_BUF_INIT, text = SP_BUF_INIT;
+	sp_spaceconfig *config = NULL;
+
+	ck_assert_ptr_nonnull(license);
+	sp_buf_printf(&readme,
+	              "---\nsdk: docker\nlicense: %s\nlicense_name: x\n"
+	              "license_link: LICENSE\n---\n",
+	              license->id);
+	ck_assert_int_eq(parse(&config, &text, readme.ptr, readme.size), 0);
+	ck_assert_msg(!strcmp(text.ptr, ""), "%s: %s", license->id, text.ptr);
+	sp_spaceconfig_free(config);
+	sp_buf_clear(&readme);
+	sp_buf_printf(&readme,
+	              "---\nsdk: docker\nlicense: [mit, \"%s\"]\n---\n",
+	              license->id);
+	ck_assert_int_eq(parse(&config, &text, readme.ptr, readme.size), 0);
+	sp_spaceconfig_free(config);
+	sp_buf_dispose(&readme);
+	sp_buf_dispose(&text);
 }
 END_TEST
 
@@ -682,6 +835,8 @@ int main(void)
 	                    sizeof(readme_cases) / sizeof(readme_cases[0]));
 	tcase_add_test(tc_values, test_values_and_defaults);
 	tcase_add_test(tc_values, test_short_description_length);
+	tcase_add_loop_test(tc_values, test_every_license, 0,
+	                    (int)sp_license_count());
 	tcase_add_test(tc_bounds, test_billion_laughs);
 	tcase_add_test(tc_bounds, test_deep_nesting);
 	tcase_add_test(tc_bounds, test_large_block_is_fast);
