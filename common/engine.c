@@ -1004,6 +1004,19 @@ done:
 	return error;
 }
 
+/* Wipe the strings of a JSON array before it is freed (the environment). */
+static void engine_json_wipe_strings(cJSON *array)
+{
+	cJSON *item;
+
+	cJSON_ArrayForEach(item, array)
+	{
+		if (cJSON_IsString(item) && item->valuestring)
+			explicit_bzero(item->valuestring,
+			               strlen(item->valuestring));
+	}
+}
+
 int sp_engine_container_create(char **id_out, sp_engine *engine,
                                const char *name, const sp_container_spec *spec)
 {
@@ -1046,6 +1059,7 @@ done:
 	if (text)
 		explicit_bzero(text, strlen(text));
 	free(text);
+	engine_json_wipe_strings(cJSON_GetObjectItemCaseSensitive(body, "Env"));
 	cJSON_Delete(body);
 	cJSON_Delete(answer);
 	sp_buf_dispose(&path);
