@@ -402,12 +402,25 @@ static int store_level_open(int *out, sp_buf *fix, int parent, const char *name,
 	return 0;
 }
 
+/* A checked directory (its fd) opened for listing; `path` names it. */
+static int store_dir_list(DIR **out, int dirfd, const char *path)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(*out = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return sp_error_set_os(SP_EIO, "cannot read '%s'", path);
+	}
+	return 0;
+}
+
 int sp_store_check(sp_buf *fix, const char *state_dir, uid_t uid)
 {
 	sp_buf path = SP_BUF_INIT, sub = SP_BUF_INIT;
 	DIR *dir = NULL;
 	struct dirent *entry;
-	int root = -1, spaces = -1, level = -1, logs = -1, fd, error;
+	int root = -1, spaces = -1, level = -1, logs = -1, error;
 
 	sp_buf_clear(fix);
 	if ((error = store_root_open(&root, fix, state_dir, uid, 0)) < 0)
@@ -427,14 +440,8 @@ int sp_store_check(sp_buf *fix, const char *state_dir, uid_t uid)
 	}
 	if (error < 0)
 		goto done;
-	if ((fd = openat(spaces, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
-	        0 ||
-	    !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		error = sp_error_set_os(SP_EIO, "cannot read '%s'", path.ptr);
+	if ((error = store_dir_list(&dir, spaces, path.ptr)) < 0)
 		goto done;
-	}
 	while ((entry = readdir(dir))) {
 		if (entry->d_name[0] == '.' || !store_slug_ok(entry->d_name))
 			continue;
@@ -1740,7 +1747,7 @@ int sp_store_list(char ***out, size_t *count, const char *state_dir)
 	DIR *dir = NULL;
 	struct dirent *entry;
 	uid_t uid = geteuid();
-	int root = -1, spaces = -1, level = -1, fd, error = 0;
+	int root = -1, spaces = -1, level = -1, error = 0;
 
 	*out = NULL;
 	*count = 0;
@@ -1756,14 +1763,8 @@ int sp_store_list(char ***out, size_t *count, const char *state_dir)
 	}
 	if (error < 0)
 		goto done;
-	if ((fd = openat(spaces, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
-	        0 ||
-	    !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		error = sp_error_set_os(SP_EIO, "cannot read '%s'", path.ptr);
+	if ((error = store_dir_list(&dir, spaces, path.ptr)) < 0)
 		goto done;
-	}
 	while ((entry = readdir(dir))) {
 		store_place place;
 		sp_space space;

@@ -13,14 +13,30 @@
 #include "space.h"
 #include "store.h"
 
+int cmd_submit_follow(const sp_settings *settings, sp_store *store,
+                      const sp_space *space, unsigned flags)
+{
+	sp_buf stage = SP_BUF_INIT;
+	char id[SP_JOB_ID_MAX];
+	int status = 1;
+
+	if (sp_job_submit(id, settings, space, flags) < 0)
+		cmd_die_message("%s: %s", space->id, sp_error_last());
+	else if (sp_queue_follow(&stage, store, id, STDOUT_FILENO) == 0)
+		status = 0;
+	else
+		cmd_die_message("%s ended %s (see 'spacehook status %s')",
+		                space->id, stage.ptr, space->id);
+	sp_buf_dispose(&stage);
+	return status;
+}
+
 /* Queue a job for SPACE, then show its log until it ends. */
 static int run_job(const char *id_arg, unsigned flags)
 {
 	sp_settings settings = {0};
 	sp_store *store = NULL;
-	sp_buf stage = SP_BUF_INIT;
 	sp_space space;
-	char id[SP_JOB_ID_MAX];
 	int status = 1;
 
 	if (sp_space_parse(&space, id_arg) < 0) {
@@ -28,18 +44,12 @@ static int run_job(const char *id_arg, unsigned flags)
 		return 2;
 	}
 	if (sp_settings_load(&settings, NULL) < 0 ||
-	    sp_store_open(&store, settings.state_dir, &space) < 0 ||
-	    sp_job_submit(id, &settings, &space, flags) < 0) {
+	    sp_store_open(&store, settings.state_dir, &space) < 0) {
 		cmd_die_message("%s: %s", space.id, sp_error_last());
 		goto done;
 	}
-	if (sp_queue_follow(&stage, store, id, STDOUT_FILENO) == 0)
-		status = 0;
-	else
-		cmd_die_message("%s ended %s (see 'spacehook status %s')",
-		                space.id, stage.ptr, space.id);
+	status = cmd_submit_follow(&settings, store, &space, flags);
 done:
-	sp_buf_dispose(&stage);
 	sp_store_free(store);
 	sp_settings_dispose(&settings);
 	return status;

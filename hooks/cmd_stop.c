@@ -84,9 +84,7 @@ int cmd_start(int argc, char **argv)
 	static const char usage[] = "spacehook start SPACE";
 	sp_settings settings = {0};
 	sp_store *store = NULL;
-	sp_buf stage = SP_BUF_INIT;
 	sp_space space;
-	char id[SP_JOB_ID_MAX];
 	int status;
 
 	if (cmd_wants_help(argc, argv)) {
@@ -101,18 +99,12 @@ int cmd_start(int argc, char **argv)
 	         open_space(&settings, &store, &space, argc, argv, usage)) >= 0)
 		goto done;
 	status = 1;
-	if (sp_job_pause(&settings, store, 0) < 0 ||
-	    sp_job_submit(id, &settings, &space, 0) < 0) {
+	if (sp_job_pause(&settings, store, 0) < 0) {
 		cmd_die_message("%s: %s", space.id, sp_error_last());
 		goto done;
 	}
-	if (sp_queue_follow(&stage, store, id, STDOUT_FILENO) == 0)
-		status = 0;
-	else
-		cmd_die_message("%s ended %s (see 'spacehook status %s')",
-		                space.id, stage.ptr, space.id);
+	status = cmd_submit_follow(&settings, store, &space, 0);
 done:
-	sp_buf_dispose(&stage);
 	sp_store_free(store);
 	sp_settings_dispose(&settings);
 	return status;

@@ -3,6 +3,10 @@
 #ifndef SP_COMMANDS_H
 #define SP_COMMANDS_H
 
+#include "settings.h"
+#include "space.h"
+#include "store.h"
+
 /*
  * Each takes the arguments after its own name (argv[0] is the command
  * name) and returns the process exit status: 0 success, 1 failure, 2 usage.
@@ -31,6 +35,11 @@ void cmd_die_message(const char *fmt, ...)
 
 /* True when argv holds -h or --help. */
 int cmd_wants_help(int argc, char **argv);
+
+/* Queue a job for the Space (sp_job_submit), then show its log until it
+ * ends; the exit status: 0 when it serves, 1 otherwise (said on stderr). */
+int cmd_submit_follow(const sp_settings *settings, sp_store *store,
+                      const sp_space *space, unsigned flags);
 
 /*
  * For a command that takes no options: read argv with getopt_long (so "--"
