@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "testlib.h"
 
 START_TEST(test_put_and_printf)
 {
@@ -83,17 +84,11 @@ int main(void)
 {
 	Suite *s = suite_create("buf");
 	TCase *tc = tcase_create("buf");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_put_and_printf);
 	tcase_add_test(tc, test_binary_and_growth);
 	tcase_add_test(tc, test_detach);
 	tcase_add_test(tc, test_read_fd_cap);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "repo.h"
 #include "store.h"
+#include "testlib.h"
 
 #define SECRET "hunter2-s3cret-value"
 #define SECRET_LINES "first-secret-line\nsecond-secret-line"
@@ -348,8 +349,6 @@ int main(void)
 {
 	Suite *s = suite_create("build");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	tc = tcase_create("client");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -370,9 +369,5 @@ int main(void)
 	tcase_add_test(tc, test_salt);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -21,6 +21,7 @@
 #include "repo.h"
 
 #include "banned.h"
+#include "testlib.h"
 
 #define COMMIT_TIME 1700000000
 
@@ -1239,8 +1240,6 @@ int main(void)
 {
 	Suite *s = suite_create("context");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	tc = tcase_create("entries");
 	tcase_add_checked_fixture(tc, setup_repo, teardown_repo);
@@ -1288,9 +1287,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_measure_like_writer, 0, 2);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -17,6 +17,7 @@
 #include "mockengine.h"
 #include "space.h"
 #include "store.h"
+#include "testlib.h"
 
 #define SECRET "s3cr3t-t0ken-value"
 #define OLD "old0001"
@@ -513,8 +514,6 @@ int main(void)
 {
 	Suite *s = suite_create("deploy");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	tc = tcase_create("phases");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -532,9 +531,5 @@ int main(void)
 	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "testlib.h"
 
 START_TEST(test_add_and_count)
 {
@@ -132,8 +133,6 @@ int main(void)
 	Suite *s = suite_create("diag");
 	TCase *tc_list = tcase_create("list");
 	TCase *tc_render = tcase_create("render");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc_list, test_add_and_count);
 	tcase_add_test(tc_list, test_sort_is_stable);
@@ -143,9 +142,5 @@ int main(void)
 	tcase_add_test(tc_render, test_move_names_the_file);
 	suite_add_tcase(s, tc_list);
 	suite_add_tcase(s, tc_render);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

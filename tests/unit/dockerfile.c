@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "dockerfile.h"
 #include "error.h"
+#include "testlib.h"
 
 #define OWN "spacehook/mallory--app"
 #define REFUSED(line, col, what, why)                                          \
@@ -460,8 +461,6 @@ int main(void)
 	TCase *tc_cases = tcase_create("cases");
 	TCase *tc_options = tcase_create("options");
 	TCase *tc_bounds = tcase_create("bounds");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc_cases, test_cases, 0,
 	                    sizeof(cases) / sizeof(cases[0]));
@@ -474,9 +473,5 @@ int main(void)
 	suite_add_tcase(s, tc_cases);
 	suite_add_tcase(s, tc_options);
 	suite_add_tcase(s, tc_bounds);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

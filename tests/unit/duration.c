@@ -6,6 +6,7 @@
 
 #include "duration.h"
 #include "error.h"
+#include "testlib.h"
 
 #define S SP_DURATION_SECONDS
 #define O SP_DURATION_ORDERED
@@ -95,16 +96,10 @@ int main(void)
 {
 	Suite *s = suite_create("duration");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_parse, 0,
 	                    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_length);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -20,6 +20,7 @@
 #include "error.h"
 
 #include "mockengine.h"
+#include "testlib.h"
 
 static double now_seconds(void)
 {
@@ -874,8 +875,6 @@ int main(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	tc = tcase_create("negotiate");
 	tcase_add_loop_test(tc, test_negotiate, 0,
@@ -916,9 +915,5 @@ int main(void)
 	tcase_add_test(tc, test_logs_follow_stops);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

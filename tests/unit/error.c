@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "testlib.h"
 
 START_TEST(test_error_names)
 {
@@ -111,8 +112,6 @@ int main(void)
 {
 	Suite *s = suite_create("error");
 	TCase *tc = tcase_create("slot");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_error_names);
 	tcase_add_test(tc, test_last_code);
@@ -124,9 +123,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_every_name, 0,
 	                    sizeof(name_cases) / sizeof(name_cases[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "testlib.h"
 
 static const struct {
 	const char *env;   /* SPACEHOOK_FAULT (NULL: unset) */
@@ -48,15 +49,9 @@ int main(void)
 {
 	Suite *s = suite_create("fault");
 	TCase *tc = tcase_create("point");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_point, 0,
 	                    sizeof(cases) / sizeof(cases[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "frontmatter.h"
 #include "spaceconfig.h"
+#include "testlib.h"
 
 #define BYTES(s) s, sizeof(s) - 1
 
@@ -252,8 +253,6 @@ int main(void)
 	TCase *tc_regex = tcase_create("regex");
 	TCase *tc_bounds = tcase_create("bounds");
 	TCase *tc_pos = tcase_create("position");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc_find, test_find, 0,
 	                    sizeof(find_cases) / sizeof(find_cases[0]));
@@ -266,9 +265,5 @@ int main(void)
 	suite_add_tcase(s, tc_regex);
 	suite_add_tcase(s, tc_bounds);
 	suite_add_tcase(s, tc_pos);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "hmac.h"
+#include "testlib.h"
 
 /* Hex of a MAC (or its first `len` bytes). */
 static void hex_of(sp_buf *out, const unsigned char *mac, size_t len)
@@ -98,17 +99,11 @@ int main(void)
 {
 	Suite *s = suite_create("hmac");
 	TCase *hex = tcase_create("hex"), *hmac = tcase_create("hmac");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(hex, test_hex_appends);
 	tcase_add_loop_test(hmac, test_hmac_vectors, 0,
 	                    sizeof(hmac_cases) / sizeof(hmac_cases[0]));
 	suite_add_tcase(s, hex);
 	suite_add_tcase(s, hmac);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "error.h"
 #include "install.h"
+#include "testlib.h"
 
 static char dir[256];
 static char file[300];
@@ -214,8 +215,6 @@ int main(void)
 	Suite *s = suite_create("install");
 	TCase *set = tcase_create("set"), *get = tcase_create("get");
 	TCase *bad = tcase_create("refused");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(set, setup, teardown);
 	tcase_add_checked_fixture(get, setup, teardown);
@@ -230,9 +229,5 @@ int main(void)
 	suite_add_tcase(s, set);
 	suite_add_tcase(s, get);
 	suite_add_tcase(s, bad);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -12,6 +12,7 @@
 #include "job.h"
 #include "space.h"
 #include "store.h"
+#include "testlib.h"
 
 #define C1 "1111111111111111111111111111111111111111"
 
@@ -116,8 +117,6 @@ int main(void)
 {
 	Suite *s = suite_create("job");
 	TCase *cancel = tcase_create("cancel"), *pause = tcase_create("pause");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(cancel, setup, teardown);
 	tcase_add_test(cancel, test_cancel);
@@ -127,9 +126,5 @@ int main(void)
 	    pause, test_pause, 0,
 	    (int)(sizeof(pause_cases) / sizeof(pause_cases[0])));
 	suite_add_tcase(s, pause);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "licenses.h"
+#include "testlib.h"
 
 static const struct {
 	const char *text;
@@ -70,17 +71,11 @@ int main(void)
 	Suite *s = suite_create("licenses");
 	TCase *tc_find = tcase_create("find");
 	TCase *tc_list = tcase_create("list");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc_find, test_find, 0,
 	                    sizeof(find_cases) / sizeof(find_cases[0]));
 	tcase_add_test(tc_list, test_list);
 	suite_add_tcase(s, tc_find);
 	suite_add_tcase(s, tc_list);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "probe.h"
+#include "testlib.h"
 
 /* A listener on a free port of 127.0.0.1; its port in *port. */
 static int listen_any(int *port)
@@ -135,8 +136,6 @@ int main(void)
 {
 	Suite *s = suite_create("probe");
 	TCase *tc = tcase_create("answers");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_any_status_counts, 0,
 	                    sizeof(answer_cases) / sizeof(answer_cases[0]));
@@ -146,9 +145,5 @@ int main(void)
 	tcase_add_test(tc, test_silent_server_times_out);
 	tcase_add_test(tc, test_only_http);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "error.h"
 #include "proc.h"
+#include "testlib.h"
 
 static void pause_ms(long ms)
 {
@@ -436,8 +437,6 @@ int main(void)
 	TCase *spawn = tcase_create("spawn");
 	TCase *wait = tcase_create("wait");
 	TCase *groups = tcase_create("groups");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(spawn, test_spawn_missing);
 	tcase_add_test(spawn, test_spawn_wiring);
@@ -455,10 +454,5 @@ int main(void)
 	tcase_add_test(groups, test_kill_orphans);
 	tcase_add_test(groups, test_die_with_parent);
 	suite_add_tcase(s, groups);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run_nofork(s);
 }

@@ -13,6 +13,7 @@
 #include "queue.h"
 #include "space.h"
 #include "store.h"
+#include "testlib.h"
 
 #define C1 "1111111111111111111111111111111111111111"
 #define C2 "2222222222222222222222222222222222222222"
@@ -318,8 +319,6 @@ int main(void)
 	TCase *queue = tcase_create("queue"),
 	      *damaged = tcase_create("damaged"), *logs = tcase_create("logs"),
 	      *follows = tcase_create("follow");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(queue, setup, teardown);
 	tcase_add_test(queue, test_enqueue);
@@ -341,9 +340,5 @@ int main(void)
 	    follows, test_follow, 0,
 	    (int)(sizeof(follow_cases) / sizeof(follow_cases[0])));
 	suite_add_tcase(s, follows);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

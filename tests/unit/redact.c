@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "redact.h"
+#include "testlib.h"
 
 static int collect(const char *data, size_t len, void *payload)
 {
@@ -263,8 +264,6 @@ int main(void)
 {
 	Suite *s = suite_create("redact");
 	TCase *tc = tcase_create("stream");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_every_chunk_size, 0,
 	                    sizeof(cases) / sizeof(cases[0]));
@@ -282,9 +281,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_add_secrets, 0,
 	                    sizeof(secrets_cases) / sizeof(secrets_cases[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "error.h"
 #include "refs.h"
+#include "testlib.h"
 
 #define A "1111111111111111111111111111111111111111"
 #define B "abcdef0123456789abcdef0123456789abcdef01"
@@ -194,8 +195,6 @@ int main(void)
 {
 	Suite *s = suite_create("refs");
 	TCase *tc = tcase_create("read");
-	SRunner *sr;
-	int failed;
 
 	LOOP(tc, test_read, read_cases);
 	tcase_add_test(tc, test_read_nul);
@@ -206,9 +205,5 @@ int main(void)
 	LOOP(tc, test_branch, branch_cases);
 	tcase_add_test(tc, test_branch_long);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "error.h"
 #include "repo.h"
+#include "testlib.h"
 
 #define BIG_SIZE (3u * 1024 * 1024)
 
@@ -407,8 +408,6 @@ int main(void)
 	TCase *config = tcase_create("config");
 	TCase *quarantine = tcase_create("quarantine");
 	TCase *all[] = {open, entry, blob, resolve, config, quarantine};
-	SRunner *sr;
-	int failed;
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		tcase_add_checked_fixture(all[i], setup, teardown);
@@ -424,9 +423,5 @@ int main(void)
 	tcase_add_test(resolve, test_resolve);
 	tcase_add_test(config, test_config);
 	tcase_add_test(quarantine, test_quarantine);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "repo.h"
 #include "settings.h"
+#include "testlib.h"
 
 static char sandbox[] = "/tmp/sp-settings-XXXXXX";
 
@@ -544,7 +545,6 @@ int main(void)
 	Suite *s = suite_create("settings");
 	TCase *parse = tcase_create("parse");
 	TCase *load = tcase_create("load");
-	SRunner *sr;
 	char xdg[600];
 	int failed;
 
@@ -569,17 +569,9 @@ int main(void)
 	tcase_add_test(load, test_repository_config);
 	tcase_add_test(load, test_damaged_config);
 	suite_add_tcase(s, load);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sandbox);
-		if (!failed && system(cmd) != 0)
-			failed = 1;
-	}
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	failed = sp_test_run_nofork(s);
+	/* A failed run leaves the sandbox to look at. */
+	if (failed == EXIT_SUCCESS && sp_test_rmtree(sandbox) < 0)
+		failed = EXIT_FAILURE;
+	return failed;
 }

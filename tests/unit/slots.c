@@ -13,6 +13,7 @@
 #include "error.h"
 #include "proc.h"
 #include "slots.h"
+#include "testlib.h"
 
 static char state_dir[256];
 static sp_store *store;
@@ -198,7 +199,6 @@ int main(void)
 {
 	Suite *s = suite_create("slots");
 	TCase *tc = tcase_create("limits");
-	SRunner *sr;
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -212,10 +212,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_dead_holder_build_killed);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = sp_test_run(s);
 	sp_buf_dispose(&said);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed;
 }

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "space.h"
+#include "testlib.h"
 
 /* What Docker accepts for a repository path component, and for a container
  * name. */
@@ -330,8 +331,6 @@ int main(void)
 	TCase *parse = tcase_create("parse");
 	TCase *slug = tcase_create("slug");
 	TCase *path = tcase_create("path");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(parse, test_parse_valid);
 	tcase_add_test(parse, test_parse_hostile);
@@ -343,9 +342,5 @@ int main(void)
 	tcase_add_test(path, test_from_real_path);
 	tcase_add_test(path, test_resolve);
 	suite_add_tcase(s, path);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "licenses.h"
 #include "spaceconfig.h"
+#include "testlib.h"
 
 #define BYTES(s) s, sizeof(s) - 1
 
@@ -826,8 +827,6 @@ int main(void)
 	TCase *tc_readme = tcase_create("readme");
 	TCase *tc_values = tcase_create("values");
 	TCase *tc_bounds = tcase_create("bounds");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc_keys, test_key, 0,
 	                    sizeof(key_cases) / sizeof(key_cases[0]));
@@ -845,9 +844,5 @@ int main(void)
 	suite_add_tcase(s, tc_readme);
 	suite_add_tcase(s, tc_values);
 	suite_add_tcase(s, tc_bounds);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

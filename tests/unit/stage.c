@@ -14,6 +14,7 @@
 #include "space.h"
 #include "stage.h"
 #include "store.h"
+#include "testlib.h"
 
 static char state_dir[256];
 static char webhooks_log[300];
@@ -226,8 +227,6 @@ int main(void)
 {
 	Suite *s = suite_create("stage");
 	TCase *set = tcase_create("set"), *in_job = tcase_create("in_job");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(set, setup, teardown);
 	tcase_add_loop_test(set, test_set, 0,
@@ -239,9 +238,5 @@ int main(void)
 	    in_job, test_in_job, 0,
 	    (int)(sizeof(in_job_cases) / sizeof(in_job_cases[0])));
 	suite_add_tcase(s, in_job);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "space.h"
 #include "store.h"
+#include "testlib.h"
 
 static char state_dir[256];
 
@@ -923,8 +924,6 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("store");
-	SRunner *sr;
-	int failed;
 	const struct {
 		const char *name;
 		const TTest *tests[5];
@@ -949,9 +948,5 @@ int main(void)
 			tcase_add_test(tc, cases[i].tests[j]);
 		suite_add_tcase(s, tc);
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

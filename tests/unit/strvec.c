@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "strvec.h"
+#include "testlib.h"
 
 START_TEST(test_empty)
 {
@@ -103,8 +104,6 @@ int main(void)
 {
 	Suite *s = suite_create("strvec");
 	TCase *tc = tcase_create("vector");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_push);
@@ -115,9 +114,5 @@ int main(void)
 	                    sizeof(env_cases) / sizeof(env_cases[0]));
 	tcase_add_test(tc, test_passenv);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "term.h"
+#include "testlib.h"
 
 #define BYTES(s) s, sizeof(s) - 1
 
@@ -143,8 +144,6 @@ int main(void)
 {
 	Suite *s = suite_create("term");
 	TCase *tc = tcase_create("escape");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_every_chunk_size, 0,
 	                    sizeof(cases) / sizeof(cases[0]));
@@ -154,9 +153,5 @@ int main(void)
 	tcase_add_test(tc, test_held_across_chunks);
 	tcase_add_test(tc, test_random_bytes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

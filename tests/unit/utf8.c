@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testlib.h"
 #include "utf8.h"
 
 static const struct {
@@ -131,8 +132,6 @@ int main(void)
 {
 	Suite *s = suite_create("utf8");
 	TCase *tc = tcase_create("sequence");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_sequence, 0,
 	                    sizeof(seq_cases) / sizeof(seq_cases[0]));
@@ -146,9 +145,5 @@ int main(void)
 	                    sizeof(decode_cases) / sizeof(decode_cases[0]));
 	tcase_add_test(tc, test_decode_string);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "error.h"
 #include "repo.h"
+#include "testlib.h"
 #include "verify.h"
 
 static char sandbox[] = "/tmp/spacehook-unit-verify.XXXXXX";
@@ -226,16 +227,10 @@ int main(void)
 {
 	Suite *s = suite_create("verify");
 	TCase *tc = tcase_create("commit");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_commit_and_build);
 	tcase_add_test(tc, test_unknown_commit);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

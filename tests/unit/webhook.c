@@ -19,6 +19,7 @@
 #include "error.h"
 #include "proc.h"
 #include "settings.h"
+#include "testlib.h"
 #include "webhook.h"
 
 /* ---- JSON strings ---- */
@@ -748,8 +749,6 @@ int main(void)
 	Suite *s = suite_create("webhook");
 	TCase *json = tcase_create("json"), *body = tcase_create("body");
 	TCase *delivery = tcase_create("delivery");
-	SRunner *sr;
-	int failed;
 
 	/* Requests to 127.0.0.1 go straight there. */
 	unsetenv("http_proxy");
@@ -780,9 +779,5 @@ int main(void)
 	suite_add_tcase(s, json);
 	suite_add_tcase(s, body);
 	suite_add_tcase(s, delivery);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }

@@ -19,6 +19,7 @@
 #include "queue.h"
 #include "space.h"
 #include "store.h"
+#include "testlib.h"
 #include "worker.h"
 
 static char state_dir[256];
@@ -356,8 +357,6 @@ END_TEST
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("worker");
-	SRunner *sr;
-	int failed;
 	const struct {
 		const char *name;
 		const TTest *tests[3];
@@ -387,9 +386,5 @@ int main(int argc, char **argv)
 		    (int)(sizeof(job_cases) / sizeof(job_cases[0])));
 		suite_add_tcase(s, tc);
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sp_test_run(s);
 }
