@@ -1,6 +1,5 @@
 /* Tests of the repository module against repositories made by real git. */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,82 +12,45 @@
 
 #define BIG_SIZE (3u * 1024 * 1024)
 
-static char sandbox[] = "/tmp/spacehook-unit-repo.XXXXXX";
+static char sandbox[256];
 static char work[4096]; /* a work tree with a commit holding every kind */
 static char first[SP_OID_HEXSZ + 1]; /* its first commit */
 static char head[SP_OID_HEXSZ + 1];  /* its second commit */
-
-/* Run a shell snippet in the sandbox; the test fails if it fails. */
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	sp_buf cmd = SP_BUF_INIT;
-	va_list ap;
-	int rc;
-
-	sp_buf_printf(&cmd, "cd '%s' && set -e && ", sandbox);
-	va_start(ap, fmt);
-	sp_buf_vprintf(&cmd, fmt, ap);
-	va_end(ap);
-	rc = system(cmd.ptr);
-	ck_assert_msg(rc == 0, "command failed (%d): %s", rc, cmd.ptr);
-	sp_buf_dispose(&cmd);
-}
-
-/* The first line a shell snippet prints (at most 4 KiB). */
-static void sh_read(char *out, size_t size, const char *cmd)
-{
-	sp_buf full = SP_BUF_INIT;
-	FILE *p;
-
-	sp_buf_printf(&full, "cd '%s' && %s", sandbox, cmd);
-	ck_assert_ptr_nonnull(p = popen(full.ptr, "r"));
-	ck_assert_ptr_nonnull(fgets(out, (int)size, p));
-	ck_assert_int_eq(pclose(p), 0);
-	out[strcspn(out, "\n")] = '\0';
-	sp_buf_dispose(&full);
-}
 
 static void setup(void)
 {
 	char home[4096];
 
-	ck_assert_ptr_nonnull(mkdtemp(sandbox));
+	sp_test_tmpdir(sandbox, sizeof(sandbox), "repo");
 	snprintf(home, sizeof(home), "%s/home", sandbox);
 	snprintf(work, sizeof(work), "%s/work", sandbox);
-	setenv("HOME", home, 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "A U Thor", 1);
-	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "C O Mitter", 1);
-	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	setenv("GIT_AUTHOR_DATE", "1700000000 +0000", 1);
-	setenv("GIT_COMMITTER_DATE", "1700000000 +0000", 1);
-	unsetenv("GIT_DIR");
-	unsetenv("GIT_OBJECT_DIRECTORY");
-	unsetenv("GIT_QUARANTINE_PATH");
-	sh("mkdir home && git init -q -b main work && cd work && "
-	   "printf '%%s\\n' '---' 'sdk: docker' '---' >README.md && "
-	   "git add README.md && git commit -q -m first && "
-	   "printf 'FROM scratch\\n' >Dockerfile && "
-	   "printf '#!/bin/sh\\n' >run.sh && chmod +x run.sh && "
-	   "ln -s README.md link && mkdir dir && printf 'x' >dir/sub.txt && "
-	   "head -c %u /dev/zero >big.bin && "
-	   "git add . && "
-	   "git update-index --add --cacheinfo 160000,$(git rev-parse "
-	   "HEAD),sub && "
-	   "git commit -q -m second && "
-	   "git config spacehook.deployBranch live && "
-	   "git config --add spacehook.webhook http://127.0.0.1/a && "
-	   "git config --add spacehook.webhook http://127.0.0.1/b",
-	   BIG_SIZE);
-	sh_read(first, sizeof(first), "git -C work rev-parse HEAD~1");
-	sh_read(head, sizeof(head), "git -C work rev-parse HEAD");
+	sp_test_git_env(home, "1700000000 +0000");
+	sp_test_sh(
+	    sandbox,
+	    "mkdir home && git init -q -b main work && cd work && "
+	    "printf '%%s\\n' '---' 'sdk: docker' '---' >README.md && "
+	    "git add README.md && git commit -q -m first && "
+	    "printf 'FROM scratch\\n' >Dockerfile && "
+	    "printf '#!/bin/sh\\n' >run.sh && chmod +x run.sh && "
+	    "ln -s README.md link && mkdir dir && printf 'x' >dir/sub.txt && "
+	    "head -c %u /dev/zero >big.bin && "
+	    "git add . && "
+	    "git update-index --add --cacheinfo 160000,$(git rev-parse "
+	    "HEAD),sub && "
+	    "git commit -q -m second && "
+	    "git config spacehook.deployBranch live && "
+	    "git config --add spacehook.webhook http://127.0.0.1/a && "
+	    "git config --add spacehook.webhook http://127.0.0.1/b",
+	    BIG_SIZE);
+	sp_test_sh_read(first, sizeof(first), sandbox,
+	                "git -C work rev-parse HEAD~1");
+	sp_test_sh_read(head, sizeof(head), sandbox,
+	                "git -C work rev-parse HEAD");
 }
 
 static void teardown(void)
 {
-	sh("rm -rf '%s'", sandbox);
+	ck_assert_int_eq(sp_test_rmtree(sandbox), 0);
 }
 
 static sp_repo *open_work(void)
@@ -140,7 +102,7 @@ START_TEST(test_open_odd_paths)
 	sp_repo *repo = NULL;
 	char path[4200], id[SP_OID_HEXSZ + 1];
 
-	sh("git clone -q --bare work 'with space:colon.git'");
+	sp_test_sh(sandbox, "git clone -q --bare work 'with space:colon.git'");
 	snprintf(path, sizeof(path), "%s/with space:colon.git", sandbox);
 	ck_assert_int_eq(sp_repo_open(&repo, path), 0);
 	ck_assert_int_eq(sp_repo_resolve(id, repo, "main"), 0);
@@ -278,7 +240,8 @@ START_TEST(test_resolve)
 	ck_assert_str_eq(id, "");
 	ck_assert_ptr_nonnull(strstr(sp_error_last(), "nope"));
 	ck_assert_int_eq(sp_repo_resolve(id, repo, ""), SP_EINVALID);
-	sh_read(tree, sizeof(tree), "git -C work rev-parse HEAD^{tree}");
+	sp_test_sh_read(tree, sizeof(tree), sandbox,
+	                "git -C work rev-parse HEAD^{tree}");
 	ck_assert_int_eq(sp_repo_resolve(id, repo, tree), SP_EINVALID);
 	ck_assert_ptr_nonnull(strstr(sp_error_last(), "not a commit"));
 	sp_repo_free(repo);
@@ -347,15 +310,18 @@ START_TEST(test_quarantine)
 	/* A commit whose objects live only in a separate directory, as during a
 	 * push. */
 	snprintf(q, sizeof(q), "%s/quarantine dir:1", sandbox);
-	sh("mkdir 'quarantine dir:1' && cd work && "
-	   "export GIT_OBJECT_DIRECTORY='%s' "
-	   "GIT_ALTERNATE_OBJECT_DIRECTORIES=\"$PWD/.git/objects\" && "
-	   "blob=$(printf 'quarantined\\n' | git hash-object -w --stdin) && "
-	   "tree=$(printf '100644 blob %%s\\tREADME.md\\n' $blob | git mktree) "
-	   "&& "
-	   "git commit-tree -m q $tree >../q-commit",
-	   q);
-	sh_read(commit, sizeof(commit), "cat q-commit");
+	sp_test_sh(
+	    sandbox,
+	    "mkdir 'quarantine dir:1' && cd work && "
+	    "export GIT_OBJECT_DIRECTORY='%s' "
+	    "GIT_ALTERNATE_OBJECT_DIRECTORIES=\"$PWD/.git/objects\" && "
+	    "blob=$(printf 'quarantined\\n' | git hash-object -w --stdin) && "
+	    "tree=$(printf '100644 blob %%s\\tREADME.md\\n' $blob | git "
+	    "mktree) "
+	    "&& "
+	    "git commit-tree -m q $tree >../q-commit",
+	    q);
+	sp_test_sh_read(commit, sizeof(commit), sandbox, "cat q-commit");
 
 	repo = open_work();
 	ck_assert_int_eq(sp_repo_entry(&kind, &size, repo, commit, "README.md"),
@@ -378,16 +344,20 @@ START_TEST(test_quarantine)
 	sp_repo_free(repo);
 
 	/* Packed in the quarantine, as git keeps a push of many objects. */
-	sh("cd work && export GIT_OBJECT_DIRECTORY='%s' "
-	   "GIT_ALTERNATE_OBJECT_DIRECTORIES=\"$PWD/.git/objects\" && "
-	   "mkdir -p \"$GIT_OBJECT_DIRECTORY/pack\" && "
-	   "git rev-list --objects $(cat ../q-commit) --not %s | "
-	   "git pack-objects -q \"$GIT_OBJECT_DIRECTORY/pack/pack\" >/dev/null "
-	   "&& "
-	   "git prune-packed",
-	   q, head);
-	sh("test -z \"$(find '%s' -path '*/pack' -prune -o -type f -print)\"",
-	   q);
+	sp_test_sh(sandbox,
+	           "cd work && export GIT_OBJECT_DIRECTORY='%s' "
+	           "GIT_ALTERNATE_OBJECT_DIRECTORIES=\"$PWD/.git/objects\" && "
+	           "mkdir -p \"$GIT_OBJECT_DIRECTORY/pack\" && "
+	           "git rev-list --objects $(cat ../q-commit) --not %s | "
+	           "git pack-objects -q \"$GIT_OBJECT_DIRECTORY/pack/pack\" "
+	           ">/dev/null "
+	           "&& "
+	           "git prune-packed",
+	           q, head);
+	sp_test_sh(
+	    sandbox,
+	    "test -z \"$(find '%s' -path '*/pack' -prune -o -type f -print)\"",
+	    q);
 	unsetenv("GIT_QUARANTINE_PATH");
 	repo = open_work();
 	ck_assert_int_eq(

@@ -1,7 +1,6 @@
 /* Tests of verify: the push check of a commit and the build's check of it
  * (sp_verify_build), on commits made by real git in a temp repository. */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,48 +13,21 @@
 #include "testlib.h"
 #include "verify.h"
 
-static char sandbox[] = "/tmp/spacehook-unit-verify.XXXXXX";
-
-/* Run a shell snippet in the sandbox; the test fails if it fails. */
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	sp_buf cmd = SP_BUF_INIT;
-	va_list ap;
-	int rc;
-
-	sp_buf_printf(&cmd, "cd '%s' && set -e && ", sandbox);
-	va_start(ap, fmt);
-	sp_buf_vprintf(&cmd, fmt, ap);
-	va_end(ap);
-	rc = system(cmd.ptr);
-	ck_assert_msg(rc == 0, "command failed (%d): %s", rc, cmd.ptr);
-	sp_buf_dispose(&cmd);
-}
+static char sandbox[256];
 
 static void setup(void)
 {
 	char home[4096];
 
-	ck_assert_ptr_nonnull(mkdtemp(sandbox));
+	sp_test_tmpdir(sandbox, sizeof(sandbox), "verify");
 	snprintf(home, sizeof(home), "%s/home", sandbox);
-	setenv("HOME", home, 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "A U Thor", 1);
-	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "C O Mitter", 1);
-	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	setenv("GIT_AUTHOR_DATE", "1700000000 +0000", 1);
-	setenv("GIT_COMMITTER_DATE", "1700000000 +0000", 1);
-	unsetenv("GIT_DIR");
-	unsetenv("GIT_OBJECT_DIRECTORY");
-	unsetenv("GIT_QUARANTINE_PATH");
-	sh("mkdir home && git init -q -b main work");
+	sp_test_git_env(home, "1700000000 +0000");
+	sp_test_sh(sandbox, "mkdir home && git init -q -b main work");
 }
 
 static void teardown(void)
 {
-	sh("rm -rf '%s'", sandbox);
+	ck_assert_int_eq(sp_test_rmtree(sandbox), 0);
 }
 
 #define README_OK "---\\nsdk: docker\\napp_port: 8080\\n---\\n# demo\\n"
@@ -70,10 +42,12 @@ static void commit_of(char out[SP_OID_HEXSZ + 1], const char *files)
 	char path[4096];
 	FILE *f;
 
-	sh("cd work && git rm -rq --ignore-unmatch . && rm -rf ./* && { %s; } "
-	   "&& git add -A . && git commit -q --allow-empty -m c && "
-	   "git rev-parse HEAD >../head",
-	   files);
+	sp_test_sh(
+	    sandbox,
+	    "cd work && git rm -rq --ignore-unmatch . && rm -rf ./* && { %s; } "
+	    "&& git add -A . && git commit -q --allow-empty -m c && "
+	    "git rev-parse HEAD >../head",
+	    files);
 	snprintf(path, sizeof(path), "%s/head", sandbox);
 	ck_assert_ptr_nonnull(f = fopen(path, "r"));
 	ck_assert_ptr_nonnull(fgets(out, SP_OID_HEXSZ + 1, f));

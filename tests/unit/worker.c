@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,46 +212,22 @@ END_TEST
 
 static char sandbox[256];
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	sp_buf cmd = SP_BUF_INIT;
-	va_list ap;
-	int rc;
-
-	sp_buf_printf(&cmd, "cd '%s' && set -e && ", sandbox);
-	va_start(ap, fmt);
-	sp_buf_vprintf(&cmd, fmt, ap);
-	va_end(ap);
-	rc = system(cmd.ptr);
-	ck_assert_msg(rc == 0, "command failed (%d): %s", rc, cmd.ptr);
-	sp_buf_dispose(&cmd);
-}
-
 static void job_setup(void)
 {
 	char path[600];
 
-	snprintf(sandbox, sizeof(sandbox), "/tmp/sp-worker-job-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(sandbox));
+	sp_test_tmpdir(sandbox, sizeof(sandbox), "worker-job");
 	snprintf(path, sizeof(path), "%s/home", sandbox);
-	setenv("HOME", path, 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "A U Thor", 1);
-	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "C O Mitter", 1);
-	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	setenv("GIT_AUTHOR_DATE", "1700000000 +0000", 1);
-	setenv("GIT_COMMITTER_DATE", "1700000000 +0000", 1);
-	unsetenv("GIT_DIR");
+	sp_test_git_env(path, "1700000000 +0000");
 	setenv("SPACEHOOK_PROGRAM", "/nonexistent/spacehook", 1);
-	sh("mkdir home state && git config --global spacehook.stateDir "
-	   "\"$PWD/state\" && git init -q -b main demo.git");
+	sp_test_sh(sandbox,
+	           "mkdir home state && git config --global spacehook.stateDir "
+	           "\"$PWD/state\" && git init -q -b main demo.git");
 }
 
 static void job_teardown(void)
 {
-	sh("rm -rf '%s'", sandbox);
+	ck_assert_int_eq(sp_test_rmtree(sandbox), 0);
 }
 
 static const struct {
@@ -305,9 +280,11 @@ START_TEST(test_job_outcome)
 	FILE *f;
 
 	sp_state_init(&state);
-	sh("cd demo.git && { %s; } && git add -A . && git commit -q -m c && "
-	   "git rev-parse HEAD >../head",
-	   job_cases[_i].files);
+	sp_test_sh(
+	    sandbox,
+	    "cd demo.git && { %s; } && git add -A . && git commit -q -m c && "
+	    "git rev-parse HEAD >../head",
+	    job_cases[_i].files);
 	snprintf(path, sizeof(path), "%s/head", sandbox);
 	ck_assert_ptr_nonnull(f = fopen(path, "r"));
 	ck_assert_ptr_nonnull(fgets(commit, sizeof(commit), f));
