@@ -19,23 +19,7 @@
 #define SECRET "hunter2-s3cret-value"
 #define SECRET_LINES "first-secret-line\nsecond-secret-line"
 
-static char sandbox[] = "/tmp/sp-build-XXXXXX";
-
-static int run_script(const char *script)
-{
-	pid_t pid = fork();
-	int status;
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		if (chdir(sandbox) < 0)
-			_exit(127);
-		execl("/bin/sh", "sh", "-e", "-c", script, (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+static char sandbox[256];
 
 static void sandbox_file(sp_buf *out, const char *name)
 {
@@ -65,15 +49,8 @@ static void sandbox_write(const char *name, const char *data, size_t len)
  */
 static void setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(sandbox));
-	setenv("HOME", sandbox, 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "A U Thor", 1);
-	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "C O Mitter", 1);
-	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	setenv("GIT_AUTHOR_DATE", "1600000000 +0000", 1);
-	setenv("GIT_COMMITTER_DATE", "1700000000 +0000", 1);
+	sp_test_tmpdir(sandbox, sizeof(sandbox), "build");
+	sp_test_git_env(sandbox, "1600000000 +0000");
 	static const char client[] =
 	    "#!/bin/sh\n"
 	    "d=$(dirname \"$0\")\n"
@@ -83,25 +60,19 @@ static void setup(void)
 	    "cat \"$d/print\"\n"
 	    "exit $(cat \"$d/status\")\n";
 
-	ck_assert_int_eq(run_script("git init -q w\n"
-	                            "printf 'FROM scratch\\n' > w/Dockerfile\n"
-	                            "git -C w add Dockerfile\n"
-	                            "git -C w commit -q -m first\n"
-	                            ": > print\n"
-	                            "echo 0 > status\n"),
-	                 0);
+	sp_test_sh(sandbox, "git init -q w\n"
+	                    "printf 'FROM scratch\\n' > w/Dockerfile\n"
+	                    "git -C w add Dockerfile\n"
+	                    "git -C w commit -q -m first\n"
+	                    ": > print\n"
+	                    "echo 0 > status\n");
 	sandbox_write("client", client, sizeof(client) - 1);
-	ck_assert_int_eq(run_script("chmod 755 client"), 0);
+	sp_test_sh(sandbox, "chmod 755 client");
 }
 
 static void teardown(void)
 {
-	sp_buf cmd = SP_BUF_INIT;
-
-	sp_buf_printf(&cmd, "rm -rf '%s'", sandbox);
-	ck_assert_int_eq(run_script(cmd.ptr), 0);
-	sp_buf_dispose(&cmd);
-	memcpy(sandbox + strlen(sandbox) - 6, "XXXXXX", 6);
+	ck_assert_int_eq(sp_test_rmtree(sandbox), 0);
 }
 
 static int collect(const char *data, size_t len, void *payload)

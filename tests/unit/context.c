@@ -19,13 +19,13 @@
 #include "context.h"
 #include "error.h"
 #include "repo.h"
+#include "testlib.h"
 
 #include "banned.h"
-#include "testlib.h"
 
 #define COMMIT_TIME 1700000000
 
-static char sandbox[] = "/tmp/spacehook-context.XXXXXX";
+static char sandbox[256];
 static sp_buf repo_dir = SP_BUF_INIT;
 static sp_buf long150 = SP_BUF_INIT;
 static sp_buf long300 = SP_BUF_INIT;
@@ -117,23 +117,6 @@ static void read_tar(struct listing *out, const char *path)
 	archive_read_free(ar);
 }
 
-/* Run a shell script in the sandbox; the script is fixed text of this file. */
-static int run_script(const char *script)
-{
-	pid_t pid = fork();
-	int status;
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		if (chdir(sandbox) < 0)
-			_exit(127);
-		execl("/bin/sh", "sh", "-e", "-c", script, (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void make_path(sp_buf *out, size_t first, size_t rest, int parts)
 {
 	sp_buf_clear(out);
@@ -170,17 +153,10 @@ static const char make_repo_script[] =
 /* A sandbox with a pinned git identity and commit time. */
 static void setup_sandbox(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(sandbox));
+	sp_test_tmpdir(sandbox, sizeof(sandbox), "context");
 	sp_buf_clear(&repo_dir);
 	sp_buf_printf(&repo_dir, "%s/w", sandbox);
-	setenv("HOME", sandbox, 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "A U Thor", 1);
-	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "C O Mitter", 1);
-	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	setenv("GIT_AUTHOR_DATE", "1600000000 +0000", 1);
-	setenv("GIT_COMMITTER_DATE", "1700000000 +0000", 1);
+	sp_test_git_env(sandbox, "1600000000 +0000");
 }
 
 static void setup_repo(void)
@@ -193,17 +169,12 @@ static void setup_repo(void)
 	ck_assert_uint_eq(long300.size, 300);
 	setenv("LONG150", long150.ptr, 1);
 	setenv("LONG300", long300.ptr, 1);
-	ck_assert_int_eq(run_script(make_repo_script), 0);
+	sp_test_sh(sandbox, "%s", make_repo_script);
 }
 
 static void teardown_repo(void)
 {
-	sp_buf cmd = SP_BUF_INIT;
-
-	sp_buf_printf(&cmd, "rm -rf '%s'", sandbox);
-	ck_assert_int_eq(run_script(cmd.ptr), 0);
-	sp_buf_dispose(&cmd);
-	memcpy(sandbox + strlen(sandbox) - 6, "XXXXXX", 6);
+	ck_assert_int_eq(sp_test_rmtree(sandbox), 0);
 	sp_buf_dispose(&repo_dir);
 }
 
@@ -787,9 +758,8 @@ static void setup_many(void)
 		fill(&data, &seed, (size_t)(1 + i) * 1024 * 1024 + 1, 0);
 		write_file(path.ptr, &data, 0644);
 	}
-	ck_assert_int_eq(run_script("cd w && git init -q && git add -A && "
-	                            "git commit -q -m many"),
-	                 0);
+	sp_test_sh(sandbox, "cd w && git init -q && git add -A && "
+	                    "git commit -q -m many");
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&data);
 }
@@ -1061,9 +1031,8 @@ END_TEST
 START_TEST(test_stream_packed)
 {
 	/* Every blob of HEAD packed: none may then come through libgit2. */
-	ck_assert_int_eq(run_script("cd w && git repack -adq && "
-	                            "git prune-packed"),
-	                 0);
+	sp_test_sh(sandbox, "cd w && git repack -adq && "
+	                    "git prune-packed");
 	check_streamed_bytes(1);
 }
 END_TEST
