@@ -31,17 +31,12 @@ static char var_name[] = "GREETING", var_value[] = "hello";
 
 static void setup(void)
 {
-	snprintf(state_dir, sizeof(state_dir), "/tmp/sp-deploy-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(state_dir));
+	sp_test_tmpdir(state_dir, sizeof(state_dir), "deploy");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", state_dir);
+	sp_test_rmtree(state_dir);
 }
 
 /* A tiny HTTP server on 127.0.0.1:<port> that answers 200 to anything. */
@@ -314,8 +309,6 @@ static const struct {
 static sp_store *deploy_setup(mock *m, mock_reply *replies,
                               const mock_reply *first, sp_settings *settings)
 {
-	sp_space space;
-	sp_store *store = NULL;
 	size_t n = 0;
 
 	for (size_t i = 0; first[i].match; i++)
@@ -333,10 +326,7 @@ static sp_store *deploy_setup(mock *m, mock_reply *replies,
 	settings->max_cpus = 2;
 	settings->max_memory = 16LL << 30;
 	settings->pids_limit = 64;
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_msg(sp_store_open(&store, state_dir, &space) == 0, "%s",
-	              sp_error_last());
-	return store;
+	return sp_test_store_open(state_dir, "alice/demo");
 }
 
 START_TEST(test_phases)

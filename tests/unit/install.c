@@ -18,8 +18,7 @@ static char file[300];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/sp-install-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	sp_test_tmpdir(dir, sizeof(dir), "install");
 	snprintf(file, sizeof(file), "%s/config", dir);
 	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
 	setenv("HOME", dir, 1);
@@ -27,11 +26,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	sp_test_rmtree(dir);
 }
 
 static void write_file(const char *text)

@@ -21,24 +21,16 @@ static sp_store *store;
 
 static void setup(void)
 {
-	sp_space space;
-
-	snprintf(state_dir, sizeof(state_dir), "/tmp/sp-job-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(state_dir));
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
+	sp_test_tmpdir(state_dir, sizeof(state_dir), "job");
+	store = sp_test_store_open(state_dir, "alice/demo");
 	setenv("SPACEHOOK_PROGRAM", "/nonexistent/spacehook", 1);
 }
 
 static void teardown(void)
 {
-	char cmd[300];
-
 	sp_store_free(store);
 	store = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", state_dir);
+	sp_test_rmtree(state_dir);
 }
 
 START_TEST(test_cancel)

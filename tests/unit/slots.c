@@ -28,12 +28,8 @@ static int collect(const char *data, size_t len, void *payload)
 
 static void setup(void)
 {
-	sp_space space;
-
-	snprintf(state_dir, sizeof(state_dir), "/tmp/sp-slots-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(state_dir));
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
+	sp_test_tmpdir(state_dir, sizeof(state_dir), "slots");
+	store = sp_test_store_open(state_dir, "alice/demo");
 	memset(&settings, 0, sizeof(settings));
 	settings.state_dir = state_dir;
 	settings.max_concurrent_builds = 2;
@@ -43,13 +39,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[300];
-
 	sp_store_free(store);
 	store = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", state_dir);
+	sp_test_rmtree(state_dir);
 }
 
 static volatile sig_atomic_t cancel;

@@ -21,19 +21,14 @@ static char webhooks_log[300];
 
 static void setup(void)
 {
-	snprintf(state_dir, sizeof(state_dir), "/tmp/sp-stage-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(state_dir));
+	sp_test_tmpdir(state_dir, sizeof(state_dir), "stage");
 	snprintf(webhooks_log, sizeof(webhooks_log), "%s/webhooks.log",
 	         state_dir);
 }
 
 static void teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", state_dir);
+	sp_test_rmtree(state_dir);
 }
 
 /* sp_redact_sink: collect the job log. */
@@ -106,7 +101,6 @@ START_TEST(test_set)
 	char hook[] = "ftp://127.0.0.1/hook";
 	char *hooks[] = {hook, NULL};
 	sp_settings settings = {0};
-	sp_space space;
 	sp_store *store = NULL;
 	sp_state state, saved;
 	sp_buf log = SP_BUF_INIT, needle = SP_BUF_INIT;
@@ -116,8 +110,7 @@ START_TEST(test_set)
 	settings.webhooks = hooks;
 	sp_state_init(&state);
 	sp_state_init(&saved);
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
+	store = sp_test_store_open(state_dir, "alice/demo");
 	to.store = store;
 	to.settings = set_cases[_i].with_settings ? &settings : NULL;
 	sp_state_set(&state.stage, set_cases[_i].old);
@@ -156,14 +149,12 @@ END_TEST
 /* The arguments may point into the record that changes. */
 START_TEST(test_set_from_record)
 {
-	sp_space space;
 	sp_store *store = NULL;
 	sp_state state;
 	sp_stage_target to = {NULL, NULL, NULL, NULL, NULL};
 
 	sp_state_init(&state);
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
+	store = sp_test_store_open(state_dir, "alice/demo");
 	to.store = store;
 	sp_state_set(&state.stage, "RUNTIME_ERROR");
 	sp_state_set(&state.error, "it crashed");
@@ -182,7 +173,6 @@ START_TEST(test_set_unsaved)
 	char hook[] = "ftp://127.0.0.1/hook";
 	char *hooks[] = {hook, NULL};
 	sp_settings settings = {0};
-	sp_space space;
 	sp_store *store = NULL;
 	sp_state state;
 	sp_stage_target to = {&settings, NULL, NULL, NULL, NULL};
@@ -191,8 +181,7 @@ START_TEST(test_set_unsaved)
 	settings.state_dir = state_dir;
 	settings.webhooks = hooks;
 	sp_state_init(&state);
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
+	store = sp_test_store_open(state_dir, "alice/demo");
 	to.store = store;
 	/* state.json as a directory: the rename over it fails. */
 	snprintf(path, sizeof(path), "%s/state.json", sp_store_dir(store));

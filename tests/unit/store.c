@@ -24,28 +24,12 @@ static char state_dir[256];
 
 static void setup(void)
 {
-	snprintf(state_dir, sizeof(state_dir), "/tmp/sp-store-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(state_dir));
+	sp_test_tmpdir(state_dir, sizeof(state_dir), "store");
 }
 
 static void teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", state_dir);
-}
-
-static sp_store *open_space(const char *id)
-{
-	sp_space space;
-	sp_store *store = NULL;
-
-	ck_assert_int_eq(sp_space_parse(&space, id), 0);
-	ck_assert_msg(sp_store_open(&store, state_dir, &space) == 0, "%s",
-	              sp_error_last());
-	return store;
+	sp_test_rmtree(state_dir);
 }
 
 static mode_t mode_of(const char *dir, const char *file)
@@ -95,7 +79,7 @@ END_TEST
 
 START_TEST(test_open_layout)
 {
-	sp_store *store = open_space("Alice/demo");
+	sp_store *store = sp_test_store_open(state_dir, "Alice/demo");
 	sp_space other;
 	sp_store *clash = NULL;
 	char path[400];
@@ -129,7 +113,7 @@ END_TEST
 
 START_TEST(test_kv)
 {
-	sp_store *store = open_space("alice/demo");
+	sp_store *store = sp_test_store_open(state_dir, "alice/demo");
 	sp_kv kv = {NULL, 0};
 
 	ck_assert_int_eq(sp_store_kv_load(&kv, store, SP_KV_SECRETS), 0);
@@ -189,7 +173,7 @@ START_TEST(test_kv_refusals)
 	static const char *const bad_names[] = {
 	    "", "1ABC", "A-B", "A B", "A=B", "A\nB", "ÄB", "A.B", "$A",
 	};
-	sp_store *store = open_space("alice/demo");
+	sp_store *store = sp_test_store_open(state_dir, "alice/demo");
 	char name[300], *big;
 
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
@@ -258,7 +242,7 @@ START_TEST(test_kv_reserved_and_text)
 	static const char *const not_text[] = {
 	    "caf\xe9", "\xc0\x80", "\xed\xa0\x80", "ok\xc3", "\xff\xfe",
 	};
-	sp_store *store = open_space("alice/demo");
+	sp_store *store = sp_test_store_open(state_dir, "alice/demo");
 	sp_kv kv = {NULL, 0};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -308,7 +292,7 @@ START_TEST(test_kv_damaged)
 	    "\"just a string\"",
 	    "",
 	};
-	sp_store *store = open_space("alice/demo");
+	sp_store *store = sp_test_store_open(state_dir, "alice/demo");
 	sp_kv kv = {NULL, 0};
 
 	for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
@@ -332,7 +316,7 @@ END_TEST
 
 START_TEST(test_state_round_trip)
 {
-	sp_store *store = open_space("alice/demo");
+	sp_store *store = sp_test_store_open(state_dir, "alice/demo");
 	sp_state st, back;
 	time_t before = time(NULL);
 
@@ -396,7 +380,7 @@ START_TEST(test_state_damaged)
 	    "{\"worker_pid\": -1}",
 	    "\x89PNG\r\n",
 	};
-	sp_store *store = open_space("alice/demo");
+	sp_store *store = sp_test_store_open(state_dir, "alice/demo");
 	sp_state st;
 	char *big;
 
@@ -429,7 +413,7 @@ END_TEST
 
 START_TEST(test_lock)
 {
-	sp_store *store = open_space("alice/demo");
+	sp_store *store = sp_test_store_open(state_dir, "alice/demo");
 	int fds[2], fd = -1, fd2 = -1, status;
 	char c;
 	pid_t child;
@@ -606,9 +590,9 @@ START_TEST(test_list)
 	snprintf(path, sizeof(path), "%s/none", state_dir);
 	ck_assert_int_eq(sp_store_list(&ids, &n, path), 0);
 	ck_assert_uint_eq(n, 0);
-	a = open_space("zed/app");
-	b = open_space("Alice/demo");
-	sp_store_free(open_space("alice/demo"));
+	a = sp_test_store_open(state_dir, "zed/app");
+	b = sp_test_store_open(state_dir, "Alice/demo");
+	sp_store_free(sp_test_store_open(state_dir, "alice/demo"));
 	snprintf(path, sizeof(path), "%s/spaces/junk", state_dir);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	ck_assert_int_eq(sp_store_list(&ids, &n, state_dir), 0);
@@ -764,7 +748,7 @@ START_TEST(test_tree_every_use)
 {
 	char path[400], **ids = NULL;
 	size_t n = 0;
-	sp_store *store = open_space("alice/demo");
+	sp_store *store = sp_test_store_open(state_dir, "alice/demo");
 	struct stat st;
 	int port = 0, fd;
 
@@ -854,8 +838,8 @@ START_TEST(test_tree_planted_files)
 {
 	static const char *const files[] = {"secrets.json", "state.json",
 	                                    "kv.lock", "lock"};
-	sp_store *alice = open_space("alice/demo");
-	sp_store *bob = open_space("bob/other");
+	sp_store *alice = sp_test_store_open(state_dir, "alice/demo");
+	sp_store *bob = sp_test_store_open(state_dir, "bob/other");
 	char target[600], link[600];
 	sp_buf before = SP_BUF_INIT, after = SP_BUF_INIT;
 	sp_kv kv = {NULL, 0};

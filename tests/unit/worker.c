@@ -30,8 +30,7 @@ static void setup(void)
 	char cmd[9000];
 	ssize_t n;
 
-	snprintf(state_dir, sizeof(state_dir), "/tmp/sp-worker-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(state_dir));
+	sp_test_tmpdir(state_dir, sizeof(state_dir), "worker");
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	ck_assert_int_gt(n, 0);
 	self[n] = '\0';
@@ -43,11 +42,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", state_dir);
+	sp_test_rmtree(state_dir);
 }
 
 /* Start `path` with `argv` and wait until the kernel shows that argv. */
@@ -124,11 +119,9 @@ START_TEST(test_worker_pid)
 	     {"$P", "worker", "alice/demo", NULL},
 	     0},
 	};
-	sp_space space;
 	sp_store *store = NULL;
 
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
+	store = sp_test_store_open(state_dir, "alice/demo");
 	ck_assert_int_eq(sp_worker_pid(store), 0); /* no pid file */
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *argv[5] = {NULL};
@@ -153,13 +146,11 @@ START_TEST(test_not_worker)
 {
 	const char *sleep_argv[] = {"worker", "30", NULL};
 	const char *true_argv[] = {"true", NULL};
-	sp_space space;
 	sp_store *store = NULL;
 	char link[600];
 	pid_t pid;
 
-	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, state_dir, &space), 0);
+	store = sp_test_store_open(state_dir, "alice/demo");
 
 	/* A process named worker that is not spacehook (exec -a worker sleep).
 	 */
@@ -291,7 +282,7 @@ START_TEST(test_job_outcome)
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/state", sandbox);
 	ck_assert_int_eq(sp_space_parse(&space, "alice/demo"), 0);
-	ck_assert_int_eq(sp_store_open(&store, path, &space), 0);
+	store = sp_test_store_open(path, "alice/demo");
 	if (job_cases[_i].paused) {
 		state.paused = 1;
 		sp_state_set(&state.stage, "PAUSED");
