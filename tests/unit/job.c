@@ -21,16 +21,15 @@ static sp_store *store;
 
 static void setup(void)
 {
-	sp_test_tmpdir(state_dir, sizeof(state_dir), "job");
-	store = sp_test_store_open(state_dir, "alice/demo");
+	store = sp_test_state_new(state_dir, sizeof(state_dir), "job",
+	                          "alice/demo");
 	setenv("SPACEHOOK_PROGRAM", "/nonexistent/spacehook", 1);
 }
 
 static void teardown(void)
 {
-	sp_store_free(store);
+	sp_test_state_free(store, state_dir);
 	store = NULL;
-	sp_test_rmtree(state_dir);
 }
 
 START_TEST(test_cancel)

@@ -24,17 +24,16 @@ static sp_store *store;
 
 static void setup(void)
 {
-	sp_test_tmpdir(state_dir, sizeof(state_dir), "queue");
-	store = sp_test_store_open(state_dir, "alice/demo");
+	store = sp_test_state_new(state_dir, sizeof(state_dir), "queue",
+	                          "alice/demo");
 	/* No worker program to find: followers see none. */
 	setenv("SPACEHOOK_PROGRAM", "/nonexistent/spacehook", 1);
 }
 
 static void teardown(void)
 {
-	sp_store_free(store);
+	sp_test_state_free(store, state_dir);
 	store = NULL;
-	sp_test_rmtree(state_dir);
 }
 
 /* The text of a job's file ("" when missing). */

@@ -28,8 +28,8 @@ static int collect(const char *data, size_t len, void *payload)
 
 static void setup(void)
 {
-	sp_test_tmpdir(state_dir, sizeof(state_dir), "slots");
-	store = sp_test_store_open(state_dir, "alice/demo");
+	store = sp_test_state_new(state_dir, sizeof(state_dir), "slots",
+	                          "alice/demo");
 	memset(&settings, 0, sizeof(settings));
 	settings.state_dir = state_dir;
 	settings.max_concurrent_builds = 2;
@@ -39,9 +39,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	sp_store_free(store);
+	sp_test_state_free(store, state_dir);
 	store = NULL;
-	sp_test_rmtree(state_dir);
 }
 
 static volatile sig_atomic_t cancel;

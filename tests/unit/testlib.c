@@ -130,3 +130,16 @@ sp_store *sp_test_store_open(const char *state_dir, const char *id)
 	              sp_error_last());
 	return store;
 }
+
+sp_store *sp_test_state_new(char *dir, size_t size, const char *name,
+                            const char *id)
+{
+	sp_test_tmpdir(dir, size, name);
+	return sp_test_store_open(dir, id);
+}
+
+void sp_test_state_free(sp_store *store, const char *dir)
+{
+	sp_store_free(store);
+	sp_test_rmtree(dir);
+}

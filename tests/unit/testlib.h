@@ -59,4 +59,14 @@ void sp_test_git_env(const char *home, const char *author_date);
  */
 sp_store *sp_test_store_open(const char *state_dir, const char *id);
 
+/*
+ * A fresh state dir (sp_test_tmpdir with `name`, path into `dir`) holding the
+ * opened store of the Space `id`; free both with sp_test_state_free.
+ */
+sp_store *sp_test_state_new(char *dir, size_t size, const char *name,
+                            const char *id);
+
+/* Free `store` (NULL is fine) and remove the state dir `dir`. */
+void sp_test_state_free(sp_store *store, const char *dir);
+
 #endif
