@@ -403,6 +403,89 @@ static int check_runtime(const char *value)
 	return 0;
 }
 
+/* A domain for the Spaces' hostnames: DNS labels, maybe ":port". */
+static int check_domain(const char *value)
+{
+	size_t host = strcspn(value, ":");
+	long long port;
+
+	if (!host || host > 200 || value[0] == '.' || value[0] == '-' ||
+	    value[host - 1] == '.' || value[host - 1] == '-' ||
+	    strstr(value, "..") ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789.-") != host ||
+	    (value[host] &&
+	     parse_int_in(&port, value + host + 1, 1, 65535) < 0))
+		return sp_error_set(
+		    SP_EINVALID,
+		    "'%s' is not a domain in lowercase, with "
+		    "an optional :port (e.g. spaces.example.com)",
+		    value);
+	return 0;
+}
+
+static int check_scheme(const char *value)
+{
+	if (strcmp(value, "http") && strcmp(value, "https"))
+		return sp_error_set(SP_EINVALID, "'%s' is not http or https",
+		                    value);
+	return 0;
+}
+
+/* A directory nginx reads literally: no quotes, spaces, ';', '$', ... */
+static int check_nginx_path(const char *value)
+{
+	size_t len = strlen(value);
+
+	if (value[0] != '/' ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                  "0123456789._/+@-") != len)
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not an absolute path of letters, "
+		                    "digits and ._/+@-",
+		                    value);
+	return 0;
+}
+
+/* "port" or "address:port" ("[v6]:port"). */
+static int check_listen(const char *value)
+{
+	const char *colon = strrchr(value, ':');
+	long long port;
+
+	if (colon && value[0] == '[' && colon[-1] != ']')
+		colon = NULL;
+	if (parse_int_in(&port, colon ? colon + 1 : value, 1, 65535) < 0 ||
+	    (colon && colon == value) ||
+	    strspn(value, "0123456789abcdefABCDEF.:[]") != strlen(value))
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not a port or address:port "
+		                    "(e.g. 80 or 127.0.0.1:8080)",
+		                    value);
+	return 0;
+}
+
+/* "address:port" with an IP address. */
+static int check_address_port(const char *value)
+{
+	const char *colon = strrchr(value, ':');
+	sp_buf host = SP_BUF_INIT;
+	long long port;
+	int error;
+
+	if (!colon || parse_int_in(&port, colon + 1, 1, 65535) < 0)
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not address:port (e.g. "
+		                    "127.0.0.1:7800)",
+		                    value);
+	if (value[0] == '[' && colon > value + 1 && colon[-1] == ']')
+		sp_buf_put(&host, value + 1, (size_t)(colon - value - 2));
+	else
+		sp_buf_put(&host, value, (size_t)(colon - value));
+	error = check_address(host.ptr);
+	sp_buf_dispose(&host);
+	return error;
+}
+
 static int check_webhook(const char *value)
 {
 	if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
@@ -497,6 +580,7 @@ enum setting_kind {
 	KIND_BOOL,
 	KIND_INT,
 	KIND_CPUS,
+	KIND_SDKS,
 };
 
 static const struct setting {
@@ -529,6 +613,17 @@ static const struct setting {
     {"spacehook.runtime", KIND_STRING, check_runtime, 0, 0},
     {"spacehook.logMaxSize", KIND_SIZE, NULL, 64 * 1024, 1LL << 40},
     {"spacehook.logMaxFiles", KIND_INT, NULL, 1, 100},
+    {"spacehook.domain", KIND_STRING, check_domain, 0, 0},
+    {"spacehook.publicScheme", KIND_STRING, check_scheme, 0, 0},
+    {"spacehook.nginxDir", KIND_STRING, check_nginx_path, 0, 0},
+    {"spacehook.httpListen", KIND_STRING, check_listen, 0, 0},
+    {"spacehook.nginxTest", KIND_STRING, check_nonempty, 0, 0},
+    {"spacehook.nginxReload", KIND_STRING, check_nonempty, 0, 0},
+    {"spacehook.serveListen", KIND_STRING, check_address_port, 0, 0},
+    {"spacehook.drainTimeout", KIND_DURATION, NULL, 0, 0},
+    {"spacehook.sleepTime", KIND_DURATION, NULL, 0, 0},
+    {"spacehook.sleepCheck", KIND_DURATION, NULL, 0, 0},
+    {"spacehook.sdks", KIND_SDKS, NULL, 0, 0},
 };
 
 static char **string_field(sp_settings *s, const char *key)
@@ -549,6 +644,20 @@ static char **string_field(sp_settings *s, const char *key)
 		return &s->run_as_user;
 	if (!strcmp(key, "spacehook.runtime"))
 		return &s->runtime;
+	if (!strcmp(key, "spacehook.domain"))
+		return &s->domain;
+	if (!strcmp(key, "spacehook.publicScheme"))
+		return &s->public_scheme;
+	if (!strcmp(key, "spacehook.nginxDir"))
+		return &s->nginx_dir;
+	if (!strcmp(key, "spacehook.httpListen"))
+		return &s->http_listen;
+	if (!strcmp(key, "spacehook.nginxTest"))
+		return &s->nginx_test;
+	if (!strcmp(key, "spacehook.nginxReload"))
+		return &s->nginx_reload;
+	if (!strcmp(key, "spacehook.serveListen"))
+		return &s->serve_listen;
 	return &s->webhook_secret;
 }
 
@@ -568,6 +677,45 @@ static int parse_cpus(double *out, const char *value, double max)
 		                    "'%s' must be above 0 and at most %g",
 		                    value, max);
 	*out = v;
+	return 0;
+}
+
+int sp_settings_parse_sleep_time(long *out, const char *value)
+{
+	if (!strcmp(value, "never") || !strcmp(value, "-1")) {
+		*out = -1;
+		return 0;
+	}
+	return sp_settings_parse_duration(out, value);
+}
+
+/* "docker", "docker,static", "docker static": the sdks served. */
+static int parse_sdks(unsigned *out, const char *value)
+{
+	const char *p = value;
+	unsigned sdks = 0;
+
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " \t,");
+		if (!(n = strcspn(p, " \t,")))
+			break;
+		if (n == 6 && !strncmp(p, "docker", n))
+			sdks |= SP_SDK_DOCKER;
+		else if (n == 6 && !strncmp(p, "static", n))
+			sdks |= SP_SDK_STATIC;
+		else
+			return sp_error_set(SP_EINVALID,
+			                    "'%.*s' is not an sdk this server "
+			                    "can serve (docker, static)",
+			                    (int)n, p);
+		p += n;
+	}
+	if (!sdks)
+		return sp_error_set(
+		    SP_EINVALID, "'%s' names no sdk (docker, static)", value);
+	*out = sdks;
 	return 0;
 }
 
@@ -593,6 +741,15 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 		if (!strcmp(def->key, "spacehook.buildTimeout"))
 			error =
 			    sp_settings_parse_timeout(&s->build_timeout, value);
+		else if (!strcmp(def->key, "spacehook.drainTimeout"))
+			error =
+			    sp_settings_parse_timeout(&s->drain_timeout, value);
+		else if (!strcmp(def->key, "spacehook.sleepCheck"))
+			error =
+			    sp_settings_parse_duration(&s->sleep_check, value);
+		else if (!strcmp(def->key, "spacehook.sleepTime"))
+			error =
+			    sp_settings_parse_sleep_time(&s->sleep_time, value);
 		else
 			error = sp_settings_parse_duration(&s->startup_timeout,
 			                                   value);
@@ -638,6 +795,9 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 		break;
 	case KIND_CPUS:
 		error = parse_cpus(&s->max_cpus, value, (double)def->max);
+		break;
+	case KIND_SDKS:
+		error = parse_sdks(&s->sdks, value);
 		break;
 	}
 	return error;
@@ -686,6 +846,15 @@ static void settings_defaults(sp_settings *s)
 	s->runtime = NULL;
 	s->log_max_size = 10LL * 1024 * 1024;
 	s->log_max_files = 3;
+	s->public_scheme = sp_strdup("http");
+	s->http_listen = sp_strdup("80");
+	s->nginx_test = sp_strdup("nginx -t");
+	s->nginx_reload = sp_strdup("nginx -s reload");
+	s->serve_listen = sp_strdup("127.0.0.1:7800");
+	s->drain_timeout = 30;
+	s->sleep_time = 48 * 3600;
+	s->sleep_check = 60;
+	s->sdks = SP_SDK_DOCKER;
 }
 
 static void free_list(char **list)
@@ -749,6 +918,12 @@ int sp_settings_load(sp_settings *out, sp_repo *repo)
 	if (out->max_builds_per_owner == 0)
 		out->max_builds_per_owner =
 		    (out->max_concurrent_builds + 1) / 2;
+	if (!out->nginx_dir) {
+		sp_buf dir = SP_BUF_INIT;
+
+		sp_buf_printf(&dir, "%s/nginx", out->state_dir);
+		out->nginx_dir = sp_buf_detach(&dir);
+	}
 	if (!docker_host_set) {
 		const char *env = getenv("DOCKER_HOST");
 
@@ -808,6 +983,13 @@ void sp_settings_dispose(sp_settings *s)
 	free(s->webhook_secret);
 	free_list(s->spaces);
 	free(s->runtime);
+	free(s->domain);
+	free(s->public_scheme);
+	free(s->nginx_dir);
+	free(s->http_listen);
+	free(s->nginx_test);
+	free(s->nginx_reload);
+	free(s->serve_listen);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -61,7 +61,35 @@ typedef struct {
 	                           one container log file's cap */
 	int log_max_files; /* spacehook.logMaxFiles, default 3: container log
 	                      files kept per container */
+	/* The front door (frontdoor.h); off while domain is NULL. */
+	char *domain; /* spacehook.domain: Spaces at <label>.<domain>; may end
+	                 in :port (the port in public URLs); NULL = none */
+	char *public_scheme; /* spacehook.publicScheme, "http" (default) or
+	                        "https": the scheme of public URLs */
+	char *nginx_dir;     /* spacehook.nginxDir, default <stateDir>/nginx */
+	char *http_listen;   /* spacehook.httpListen, default "80": nginx's
+	                        listen for the Spaces' hostnames ([addr:]port) */
+	char *nginx_test;    /* spacehook.nginxTest, default "nginx -t" (run by
+	                        /bin/sh) */
+	char *nginx_reload;  /* spacehook.nginxReload, default
+	                        "nginx -s reload" (run by /bin/sh) */
+	char *serve_listen;  /* spacehook.serveListen, default
+	                        "127.0.0.1:7800": where `spacehook serve`
+	                        listens (address:port) */
+	long drain_timeout;  /* spacehook.drainTimeout seconds, default 30: how
+	                        long a replaced version keeps running for the
+	                        requests it still serves; 0 = none */
+	long sleep_time;     /* spacehook.sleepTime seconds, default 172800
+	                        (48 h): idle time before a Space sleeps; -1 =
+	                        never ("never") */
+	long sleep_check;    /* spacehook.sleepCheck seconds, default 60: how
+	                        often `spacehook serve` looks for idle Spaces */
+	unsigned sdks;       /* spacehook.sdks (values split at spaces and
+	                        commas): SP_SDK_* bits; default SP_SDK_DOCKER */
 } sp_settings;
+
+#define SP_SDK_DOCKER 1u
+#define SP_SDK_STATIC 2u
 
 /*
  * Fill `out` with defaults, then override from git config as `repo` sees it
@@ -110,6 +138,9 @@ int sp_settings_parse_duration(long *out, const char *value);
 
 /* As sp_settings_parse_duration, but zero ("0", "0s") is allowed: none. */
 int sp_settings_parse_timeout(long *out, const char *value);
+
+/* As sp_settings_parse_duration, or "never" (or -1): -1. */
+int sp_settings_parse_sleep_time(long *out, const char *value);
 
 /* true/false, yes/no, on/off, 1/0 (any case); NULL or "" (a bare key) is true.
  */

@@ -1444,7 +1444,8 @@ void sp_state_set(char **field, const char *value)
 #define STATE_NUMBERS(X)                                                       \
 	X(host_port, 0, 65535)                                                 \
 	X(updated_at, 0, 1e15)                                                 \
-	X(started_at, 0, 1e15) X(worker_pid, 0, 2147483647.0)
+	X(started_at, 0, 1e15)                                                 \
+	X(worker_pid, 0, 2147483647.0) X(sleep_time, -1, 1e12)
 
 int sp_state_load(sp_state *out, sp_store *store)
 {

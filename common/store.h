@@ -222,6 +222,9 @@ typedef struct {
 	long long started_at; /* when the serving container started */
 	int worker_pid; /* worker running a job for this Space, 0 = none */
 	int paused;     /* stopped by the admin: stays stopped across pushes */
+	long long sleep_time; /* seconds idle before it sleeps (`spacehook
+	                         sleep-time`); -1 never, 0 the server's
+	                         spacehook.sleepTime */
 } sp_state;
 
 void sp_state_init(sp_state *state);
