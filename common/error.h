@@ -24,7 +24,8 @@
 	X(EEXISTS, -13, "already exists")                                      \
 	X(EBUILD, -14, "build failed")                                         \
 	X(ERUNTIME, -15, "app failed")                                         \
-	X(ECANCELED, -16, "canceled")
+	X(ECANCELED, -16, "canceled")                                          \
+	X(EPROXY, -17, "proxy reload failed")
 
 typedef enum {
 #define SP_ERRNO_ENUM(name, value, text) SP_##name = value,

@@ -83,9 +83,9 @@ typedef struct {
  * directory lock, run spacehook.nginxTest, then spacehook.nginxReload.
  * When the test fails, every file written is put back as it was (the last
  * good configuration) and SP_ERROR is returned with "nginx refused the
- * configuration: <first lines of the test's output>"; when the reload fails,
- * SP_ERROR with "nginx reload failed: <output>" (the new files stay: they
- * passed the test). Unchanged files are not rewritten, and nothing is
+ * configuration: <first lines of the test's output>"; when the reload fails
+ * (nginx down), SP_EPROXY with "nginx reload failed: <output>": the new files
+ * stay (they passed the test, and an nginx started later reads them). Unchanged files are not rewritten, and nothing is
  * reloaded when no file changed. A path or name that nginx could not take
  * literally (quotes, spaces, ';', '{', '}', '$', control characters) is
  * SP_EINVALID.
