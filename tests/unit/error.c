@@ -40,8 +40,9 @@ static const struct {
     {SP_EBUILD, "EBUILD"},
     {SP_ERUNTIME, "ERUNTIME"},
     {SP_ECANCELED, "ECANCELED"},
+    {SP_EPROXY, "EPROXY"},
     {0, "UNKNOWN"},
-    {-17, "UNKNOWN"},
+    {-18, "UNKNOWN"},
 };
 
 START_TEST(test_every_name)
