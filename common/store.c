@@ -1621,7 +1621,14 @@ int sp_store_port_in_use(const char *address, int port)
 int sp_store_port(int *out, const char *state_dir, const char *space_id,
                   const char *bind_address, int min, int max)
 {
-	sp_buf path = SP_BUF_INIT, fix = SP_BUF_INIT;
+	return sp_store_port_slot(out, state_dir, space_id, 0, bind_address,
+	                          min, max);
+}
+
+int sp_store_port_slot(int *out, const char *state_dir, const char *space_id,
+                       int slot, const char *bind_address, int min, int max)
+{
+	sp_buf path = SP_BUF_INIT, fix = SP_BUF_INIT, key = SP_BUF_INIT;
 	cJSON *json = NULL, *item, *mine = NULL;
 	unsigned char *held = NULL;
 	sp_space space;
@@ -1640,6 +1647,8 @@ int sp_store_port(int *out, const char *state_dir, const char *space_id,
 		                    bind_address ? bind_address : "");
 	if ((error = sp_space_parse(&space, space_id)) < 0)
 		return error;
+	/* The second slot's key cannot be an id: ids hold no '#'. */
+	sp_buf_printf(&key, slot ? "%s#1" : "%s", space.id);
 	if ((error = store_root_open(&root, &fix, state_dir, geteuid(), 1)) <
 	    0) {
 		error = store_refuse(&fix, error);
@@ -1685,7 +1694,7 @@ int sp_store_port(int *out, const char *state_dir, const char *space_id,
 			                 path.ptr);
 			goto done;
 		}
-		if (item->string && !strcmp(item->string, space.id))
+		if (item->string && !strcmp(item->string, key.ptr))
 			mine = item;
 		else
 			held[item->valueint] = 1;
@@ -1713,8 +1722,8 @@ int sp_store_port(int *out, const char *state_dir, const char *space_id,
 		    space.id, min, max);
 		goto done;
 	}
-	cJSON_DeleteItemFromObjectCaseSensitive(json, space.id);
-	if (!cJSON_AddNumberToObject(json, space.id, port)) {
+	cJSON_DeleteItemFromObjectCaseSensitive(json, key.ptr);
+	if (!cJSON_AddNumberToObject(json, key.ptr, port)) {
 		error = sp_error_set(SP_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -1730,6 +1739,7 @@ done:
 		close(root);
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&fix);
+	sp_buf_dispose(&key);
 	return error;
 }
 

@@ -260,6 +260,14 @@ int sp_store_port(int *out, const char *state_dir, const char *space_id,
                   const char *bind_address, int min, int max);
 
 /*
+ * As sp_store_port, for one of a Space's two ports: `slot` 0 is the port
+ * sp_store_port gives, 1 a second one (the front door starts a new version
+ * on the port the serving one does not hold).
+ */
+int sp_store_port_slot(int *out, const char *state_dir, const char *space_id,
+                       int slot, const char *bind_address, int min, int max);
+
+/*
  * 1 when TCP `port` is taken on `address` (an IP address of this host) right
  * now, 0 when it is free, < 0 on error (SP_EINVALID for an address that is not
  * one of this host's).

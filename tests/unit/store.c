@@ -496,6 +496,35 @@ static int free_range(int from, int n)
 	return 0;
 }
 
+/* The second slot is a port of its own, kept like the first. */
+START_TEST(test_port_slots)
+{
+	int base = free_range(42000, 3), a = 0, b = 0, again = 0, c = 0;
+
+	ck_assert_int_eq(sp_store_port_slot(&a, state_dir, "alice/slots", 0,
+	                                    "127.0.0.1", base, base + 2),
+	                 0);
+	ck_assert_int_eq(sp_store_port_slot(&b, state_dir, "alice/slots", 1,
+	                                    "127.0.0.1", base, base + 2),
+	                 0);
+	ck_assert_int_ne(a, b);
+	ck_assert_int_eq(sp_store_port(&again, state_dir, "alice/slots",
+	                               "127.0.0.1", base, base + 2),
+	                 0);
+	ck_assert_int_eq(again, a);
+	ck_assert_int_eq(sp_store_port_slot(&again, state_dir, "alice/slots", 1,
+	                                    "127.0.0.1", base, base + 2),
+	                 0);
+	ck_assert_int_eq(again, b);
+	/* Another Space gets neither. */
+	ck_assert_int_eq(sp_store_port(&c, state_dir, "bob/slots", "127.0.0.1",
+	                               base, base + 2),
+	                 0);
+	ck_assert_int_ne(c, a);
+	ck_assert_int_ne(c, b);
+}
+END_TEST
+
 START_TEST(test_ports)
 {
 	int base = free_range(41000, 4), a = 0, b = 0, c = 0, again = 0, busy;
@@ -918,7 +947,7 @@ int main(void)
 	      test_kv_damaged, NULL}},
 	    {"state", {test_state_round_trip, test_state_damaged, NULL, NULL}},
 	    {"lock", {test_lock, NULL, NULL, NULL}},
-	    {"ports", {test_ports, NULL, NULL, NULL}},
+	    {"ports", {test_ports, test_port_slots, NULL, NULL}},
 	    {"tree",
 	     {test_tree_refusals, test_tree_every_use, test_tree_planted_files,
 	      NULL}},
