@@ -11,7 +11,7 @@
 #include "subdomain.h"
 
 /*
- * Files of spacehook.nginxDir (the admin includes `<nginxDir>/*.conf` once,
+ * Files of spacehook.nginxDir (the admin includes its .conf files once,
  * inside http {}):
  *   spacehook.conf        what every Space needs: the Upgrade map, the
  *                         upstream of `spacehook serve`, the log format of
