@@ -623,24 +623,42 @@ done:
 	return error;
 }
 
-/* mkdir `path` 0755 unless it is a directory already. */
+/* mkdir -p `path` (0755), which must end as a directory we can write. */
 static int frontdoor_mkdir(const char *path)
 {
+	sp_buf part = SP_BUF_INIT;
 	struct stat st;
+	int error = 0;
 
-	if (mkdir(path, 0755) == 0 || errno != EEXIST)
-		return errno == EEXIST || access(path, W_OK) == 0
-		           ? 0
-		           : sp_error_set_os(SP_EIO,
-		                             "cannot create directory '%s'; "
-		                             "fix: check spacehook.nginxDir",
-		                             path);
-	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-		return sp_error_set(SP_EINVALID,
-		                    "'%s' is not a directory; fix: check "
-		                    "spacehook.nginxDir",
+	for (const char *p = path + 1;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		sp_buf_clear(&part);
+		sp_buf_put(&part, path, (size_t)(p - path));
+		if (mkdir(part.ptr, 0755) < 0 && errno != EEXIST) {
+			error = sp_error_set_os(SP_EIO,
+			                        "cannot create directory '%s'; "
+			                        "fix: check spacehook.nginxDir",
+			                        part.ptr);
+			goto done;
+		}
+		if (!*p)
+			break;
+	}
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		error = sp_error_set(SP_EINVALID,
+		                     "'%s' is not a directory; fix: check "
+		                     "spacehook.nginxDir",
+		                     path);
+	else if (access(path, W_OK) < 0)
+		error =
+		    sp_error_set_os(SP_EIO,
+		                    "cannot write to '%s'; fix: make it the "
+		                    "git user's (spacehook install --nginx)",
 		                    path);
-	return 0;
+done:
+	sp_buf_dispose(&part);
+	return error;
 }
 
 /* nginxDir and idle/ made, and the writers' lock taken (`*fd_out`). */
@@ -885,7 +903,7 @@ int sp_frontdoor_route(const sp_settings *settings, sp_store *store,
 	    (error = frontdoor_lock(&lock, settings)) < 0 ||
 	    (error = frontdoor_idle_log(settings, space->slug)) < 0)
 		goto done;
-	sp_buf_printf(&name, "space-%s.conf", space->slug);
+	sp_buf_printf(&name, "spacehook_%s.conf", space->slug);
 	if ((error = frontdoor_put_shared(&changes, settings)) < 0 ||
 	    (error = frontdoor_put(&changes, settings, name.ptr, &conf)) < 0) {
 		frontdoor_changes_undo(&changes);
@@ -941,7 +959,7 @@ int sp_frontdoor_unroute(const sp_settings *settings, sp_store *store)
 		goto done;
 	if ((error = frontdoor_lock(&lock, settings)) < 0)
 		goto done;
-	sp_buf_printf(&name, "space-%s.conf", space->slug);
+	sp_buf_printf(&name, "spacehook_%s.conf", space->slug);
 	if ((error = frontdoor_remove(&changes, settings, name.ptr)) < 0 ||
 	    (error = frontdoor_apply(&changes, settings, 0)) < 0)
 		goto done;
