@@ -11,21 +11,28 @@
 #include "subdomain.h"
 
 /*
- * Files of spacehook.nginxDir (the admin includes `<nginxDir>/*.conf` once,
- * inside http {}):
- *   spacehook.conf        what every Space needs: the Upgrade map, the
- *                         upstream of `spacehook serve`, the log format of
- *                         the idle log, the bare domain (the list of Spaces)
- *                         and a catch-all for unknown <label>.<domain>
- *   space-<slug>.conf     one Space: its upstream and server block
- *   spacehook-proxy.inc   proxy settings included by the server blocks
- *                         (HTTP/1.1, Upgrade, X-Forwarded-*, no buffering,
- *                         long read timeout, large bodies)
+ * Files of spacehook.nginxDir (the admin includes its .conf files once,
+ * inside http {}; nginx reads them in name order):
+ *   spacehook.conf        what every Space needs: the Upgrade map
+ *                         ($spacehook_connection_upgrade), the upstream of
+ *                         `spacehook serve` (spacehook_serve), the log format
+ *                         of the idle logs (spacehook_idle), the bare domain
+ *                         (the list of Spaces) and a catch-all for unknown
+ *                         <label>.<domain>; both without X-Spacehook-Space
+ *   spacehook_<slug>.conf one Space: its upstream (spacehook_<slug> with '_'
+ *                         for '-') and server block; named to come after
+ *                         spacehook.conf, whose log format it uses
+ *   spacehook-proxy.inc   proxy settings included by every location that
+ *                         proxies (HTTP/1.1, Upgrade, X-Forwarded-*, no
+ *                         buffering either way, 1 h timeouts, no body size
+ *                         limit); not .conf, so never read at http level
  *   idle/<slug>.log       the Space's idle log: nginx appends a line per
  *                         request to the app; its mtime is the last visit
  *   .lock                 serializes writers (flock)
  * Every request path under /.spacehook/ of a Space's hostname goes to
- * `spacehook serve`, whatever the Space's state.
+ * `spacehook serve`, whatever the Space's state, with the header
+ * X-Spacehook-Space: <id> set by nginx (a client's own is replaced).
+ * Each file is written whole (a temp name not ending in .conf, then rename).
  */
 
 /* 1 when spacehook.domain is set: Spaces are served through nginx. */
@@ -78,28 +85,38 @@ typedef struct {
 
 /*
  * Point the Space's hostname at `route`: write spacehook.conf,
- * spacehook-proxy.inc (when missing or different) and space-<slug>.conf
- * (and create idle/<slug>.log, owned by us, when missing) under the
- * directory lock, run spacehook.nginxTest, then spacehook.nginxReload.
- * When the test fails, every file written is put back as it was (the last
- * good configuration) and SP_ERROR is returned with "nginx refused the
- * configuration: <first lines of the test's output>"; when the reload fails
- * (nginx down), SP_EPROXY with "nginx reload failed: <output>": the new files
- * stay (they passed the test, and an nginx started later reads them). Unchanged files are not rewritten, and nothing is
- * reloaded when no file changed. A path or name that nginx could not take
- * literally (quotes, spaces, ';', '{', '}', '$', control characters) is
- * SP_EINVALID.
+ * spacehook-proxy.inc (when missing or different) and
+ * spacehook_<slug>.conf (and create idle/<slug>.log, 0644, owned by us,
+ * when missing) under the directory lock, run spacehook.nginxTest, then
+ * spacehook.nginxReload (each by /bin/sh -c, output captured, stopped
+ * after 30 s). The Space's subdomain is claimed first
+ * (sp_frontdoor_subdomain). When the test fails, every file written is put
+ * back as it was (a new one removed: the last good configuration) and
+ * SP_ERROR is returned with "nginx refused the configuration: <first lines
+ * of the test's output>"; when the reload fails (nginx down), SP_EPROXY
+ * with "nginx reload failed: <output>": the new files stay (they passed the
+ * test, and an nginx started later reads them). Unchanged files are not
+ * rewritten, and nothing is tested or reloaded when no file changed. The
+ * reload returns once nginx has been told: its new workers take new
+ * connections a moment later, the old ones finish what they serve. A path
+ * or name that nginx could not take literally (quotes, spaces, ';', '{',
+ * '}', '$', control characters), a relative or ".." path, a port outside
+ * 1..65535 or no spacehook.domain is SP_EINVALID, and nothing is written.
  */
 int sp_frontdoor_route(const sp_settings *settings, sp_store *store,
                        const sp_route *route);
 
-/* Remove the Space's file (and idle log, and subdomain claim), test,
- * reload: `spacehook forget`. */
+/*
+ * Remove the Space's file, test, reload (a refused test puts it back), then
+ * its idle log, its subdomain claim (when it is the Space's) and the stored
+ * subdomain: `spacehook forget`. A Space never routed is fine.
+ */
 int sp_frontdoor_unroute(const sp_settings *settings, sp_store *store);
 
 /*
- * Write spacehook.conf and spacehook-proxy.inc only, test, reload (serve's
- * start and `spacehook install --nginx`).
+ * Write spacehook.conf and spacehook-proxy.inc only (when missing or
+ * different), test and reload, even when nothing changed (serve's start and
+ * `spacehook install --nginx`). Errors as sp_frontdoor_route's.
  */
 int sp_frontdoor_setup(const sp_settings *settings);
 
