@@ -15,25 +15,29 @@
  *   create   create(new, keeping `old`)            nothing serves differently
  *   swap     release(old), start(new)               old stopped if it must be
  *   probe    status(new) and GET target's probe URL until healthy or failed
+ *   route    route(new)                             traffic goes to new
  *   promote  promote(new, old), cleanup(images)    new serves for good
  *   rollback logs(new), remove(new), restore(old)  when any phase failed
  * The single-host Docker engine backend (backend_docker.c) is the one built
  * in. A backend of services on a cluster implements the same operations on
- * services; a front door that points a Space's hostname at the new instance
- * can wrap another backend: release leaves the old serving, promote points
- * the hostname at the new one before the inner promote.
+ * services. The front door (backend_frontdoor.c) wraps another backend: it
+ * has no release (the old version serves while the new one starts on the
+ * Space's other port), its route points the Space's hostname at the new
+ * one, and its promote lets the old one drain before it goes.
  */
 
 /* What to run, the same for every backend. The caller owns every string. */
 typedef struct {
 	const sp_space *space;
-	const char *image;  /* image reference to run */
-	const char *commit; /* the commit it was built from */
-	const char **env;   /* "NAME=value", NULL-terminated (secrets too) */
-	int app_port;       /* the port the app listens on */
-	int host_port;      /* the Space's port on the host */
-	double cpus;        /* CPU limit */
-	long long memory;   /* memory limit, bytes */
+	const char *image;     /* image reference to run */
+	const char *commit;    /* the commit it was built from */
+	const char *base_path; /* the landing page, from the config (may be
+	                          NULL) */
+	const char **env;      /* "NAME=value", NULL-terminated (secrets too) */
+	int app_port;          /* the port the app listens on */
+	int host_port;         /* the Space's port on the host */
+	double cpus;           /* CPU limit */
+	long long memory;      /* memory limit, bytes */
 } sp_backend_spec;
 
 /* How an instance is doing. */
@@ -64,7 +68,8 @@ typedef struct {
 	/*
 	 * Make room for the new instance before it starts. Returns 1 when
 	 * `old` was stopped (a rollback must start it again), 0 when it is
-	 * gone or left serving, or an error (the deploy fails).
+	 * gone or left serving, or an error (the deploy fails). NULL: the old
+	 * instance serves on while the new one starts (RUNNING_APP_STARTING).
 	 */
 	int (*release)(sp_backend *b, const char *old);
 	/* Start the new instance. */
@@ -78,13 +83,22 @@ typedef struct {
 	void (*target)(sp_buf *url, sp_buf *probe, sp_backend *b,
 	               const sp_backend_spec *spec);
 	/*
+	 * The new instance passed the probe: send the Space's traffic to it.
+	 * An error rolls the deploy back, except SP_EPROXY: the proxy did not
+	 * reload but will read the new route when it starts (a warning). NULL:
+	 * nothing to do (start made it reachable).
+	 */
+	int (*route)(sp_backend *b, const sp_backend_spec *spec,
+	             const char *id);
+	/*
 	 * The new instance passed the probe: from now on it serves (kept
 	 * running across restarts of the host); `old` (NULL: none) and any
-	 * other instance of the Space go. Cannot fail: what does not work out
-	 * is a warning.
+	 * other instance of the Space but `keep` (NULL: none; the old one
+	 * left draining) go. Cannot fail: what does not work out is a
+	 * warning.
 	 */
 	void (*promote)(sp_backend *b, const sp_backend_spec *spec,
-	                const char *id, const char *old);
+	                const char *id, const char *old, const char *keep);
 	/* Rollback: start `old`, which release stopped, again. */
 	int (*restore)(sp_backend *b, const char *old);
 	/* Remove instance `id`, running or not (a failed new version). */
@@ -120,6 +134,18 @@ struct sp_backend {
 int sp_backend_docker_new(sp_backend **out, sp_engine *engine,
                           const sp_settings *settings, sp_redact_sink log,
                           void *payload);
+
+/*
+ * The front door around `inner` (owned from now on, freed with the result):
+ * the new version starts on the Space's other port while the old one
+ * serves; route points the Space's nginx file at it (frontdoor.h); promote
+ * leaves the old version spacehook.drainTimeout seconds for the requests it
+ * still serves, in a process of its own, before it goes. `store` is the
+ * Space's and must outlive the backend.
+ */
+int sp_backend_frontdoor_new(sp_backend **out, sp_backend *inner,
+                             const sp_settings *settings, sp_store *store,
+                             sp_redact_sink log, void *payload);
 
 /* Free a backend made by any sp_backend_*_new; NULL is fine. */
 void sp_backend_free(sp_backend *b);

@@ -241,7 +241,7 @@ static void docker_target(sp_buf *url, sp_buf *probe, sp_backend *b,
  * container goes; its image stays for rollback.
  */
 static void docker_promote(sp_backend *b, const sp_backend_spec *spec,
-                           const char *id, const char *old)
+                           const char *id, const char *old, const char *keep)
 {
 	backend_docker *d = (backend_docker *)b;
 	sp_container_update update = {"unless-stopped"};
@@ -260,7 +260,7 @@ static void docker_promote(sp_backend *b, const sp_backend_spec *spec,
 		           "spacehook: warning: could not remove the old "
 		           "container: %s",
 		           sp_error_last());
-	sp_deploy_gc_containers(d->engine, spec->space, id, NULL);
+	sp_deploy_gc_containers(d->engine, spec->space, id, keep);
 }
 
 static int docker_restore(sp_backend *b, const char *old)
@@ -305,9 +305,18 @@ static void docker_free(sp_backend *b)
 }
 
 static const sp_backend_ops docker_ops = {
-    docker_create, docker_release, docker_start,   docker_status,
-    docker_target, docker_promote, docker_restore, docker_remove,
-    docker_logs,   docker_cleanup, docker_free,
+    .create = docker_create,
+    .release = docker_release,
+    .start = docker_start,
+    .status = docker_status,
+    .target = docker_target,
+    .route = NULL,
+    .promote = docker_promote,
+    .restore = docker_restore,
+    .remove = docker_remove,
+    .logs = docker_logs,
+    .cleanup = docker_cleanup,
+    .free = docker_free,
 };
 
 int sp_backend_docker_new(sp_backend **out, sp_engine *engine,

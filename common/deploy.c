@@ -10,6 +10,7 @@
 #include "banned.h"
 #include "error.h"
 #include "fault.h"
+#include "frontdoor.h"
 #include "probe.h"
 #include "stage.h"
 #include "strvec.h"
@@ -93,10 +94,9 @@ static void deploy_duration(char *out, size_t size, long seconds)
 /* The container's environment: variables, secrets, then the SPACE_* variables.
  */
 static void deploy_env(sp_strvec *env, const sp_deploy_options *opts,
-                       int host_port, double cpus, long long memory)
+                       const char *host, double cpus, long long memory)
 {
 	const sp_space *space = sp_store_space(opts->store);
-	const sp_settings *s = opts->settings;
 
 	for (size_t i = 0; opts->variables && i < opts->variables->count; i++)
 		sp_strvec_pushf(env, "%s=%s", opts->variables->items[i].name,
@@ -111,7 +111,7 @@ static void deploy_env(sp_strvec *env, const sp_deploy_options *opts,
 	                opts->config && opts->config->title
 	                    ? opts->config->title
 	                    : space->name);
-	sp_strvec_pushf(env, "SPACE_HOST=%s:%d", s->bind_address, host_port);
+	sp_strvec_pushf(env, "SPACE_HOST=%s", host);
 	sp_strvec_pushf(env, "CPU_CORES=%g", cpus);
 	if (memory % GIB == 0)
 		sp_strvec_pushf(env, "MEMORY=%lldGi", memory / GIB);
@@ -203,12 +203,17 @@ typedef struct {
 	sp_backend_spec spec;
 	sp_strvec env;
 	sp_buf url, probe_url;
+	sp_buf host;     /* SPACE_HOST */
 	char *id;        /* the new instance, once created */
 	char *old;       /* the instance serving before, if any */
 	char *old_image; /* its image */
-	long timeout;    /* seconds the new one has to answer */
-	int stopped;     /* the old one was stopped: a rollback restarts it */
-	int started;     /* the new one was started: its log tells why */
+	char *old_url;   /* its URL and port */
+	int old_port;
+	long timeout;  /* seconds the new one has to answer */
+	int stopped;   /* the old one was stopped: a rollback restarts it */
+	int started;   /* the new one was started: its log tells why */
+	int beside;    /* the old one serves while the new one starts */
+	char *warning; /* the proxy did not reload (recorded as the error) */
 } deploy_run;
 
 static void deploy_run_init(deploy_run *run, sp_state *state,
@@ -222,15 +227,19 @@ static void deploy_run_init(deploy_run *run, sp_state *state,
 	sp_strvec_init(&run->env);
 	sp_buf_init(&run->url);
 	sp_buf_init(&run->probe_url);
+	sp_buf_init(&run->host);
 	run->spec.space = sp_store_space(opts->store);
 	run->spec.image = opts->image;
 	run->spec.commit = opts->commit;
+	run->spec.base_path = opts->config ? opts->config->base_path : NULL;
 	run->spec.app_port = opts->config ? opts->config->app_port : 7860;
 	run->timeout = opts->config ? opts->config->startup_timeout : 1800;
 	if (s->startup_timeout > 0 && run->timeout > s->startup_timeout)
 		run->timeout = s->startup_timeout;
 	run->old = state->container ? sp_strdup(state->container) : NULL;
 	run->old_image = state->image ? sp_strdup(state->image) : NULL;
+	run->old_url = state->url ? sp_strdup(state->url) : NULL;
+	run->old_port = state->host_port;
 }
 
 static void deploy_run_dispose(deploy_run *run)
@@ -239,48 +248,117 @@ static void deploy_run_dispose(deploy_run *run)
 	sp_strvec_clear(&run->env);
 	sp_buf_dispose(&run->url);
 	sp_buf_dispose(&run->probe_url);
+	sp_buf_dispose(&run->host);
+	free(run->warning);
 	free(run->id);
 	free(run->old);
 	free(run->old_image);
+	free(run->old_url);
+}
+
+/* The backend: the caller's, or the Docker engine's, behind the front door
+ * when spacehook.domain is set. */
+static void deploy_backend(deploy_run *run)
+{
+	const sp_deploy_options *opts = run->opts;
+	sp_backend *docker = NULL;
+
+	if (opts->backend) {
+		run->backend = opts->backend;
+		return;
+	}
+	sp_backend_docker_new(&docker, opts->engine, opts->settings, opts->log,
+	                      opts->payload);
+	if (sp_frontdoor_enabled(opts->settings))
+		sp_backend_frontdoor_new(&run->own_backend, docker,
+		                         opts->settings, opts->store, opts->log,
+		                         opts->payload);
+	else
+		run->own_backend = docker;
+	run->backend = run->own_backend;
+}
+
+/*
+ * The host port: the Space's one, or, when the old version serves on while
+ * the new one starts, whichever of its two the old one does not hold.
+ */
+static int deploy_port(deploy_run *run)
+{
+	const sp_settings *s = run->opts->settings;
+	const char *id = run->spec.space->id;
+	int *port = &run->spec.host_port, error;
+
+	if (!run->beside)
+		return sp_store_port(port, s->state_dir, id, s->bind_address,
+		                     s->port_min, s->port_max);
+	if ((error =
+	         sp_store_port_slot(port, s->state_dir, id, 0, s->bind_address,
+	                            s->port_min, s->port_max)) < 0)
+		return error;
+	if (run->old && *port == run->state->host_port)
+		error = sp_store_port_slot(port, s->state_dir, id, 1,
+		                           s->bind_address, s->port_min,
+		                           s->port_max);
+	return error;
+}
+
+/* SPACE_HOST: the Space's hostname behind the front door, else the
+ * address and port it is published on. */
+static int deploy_host(deploy_run *run)
+{
+	const sp_settings *s = run->opts->settings;
+	char label[SP_SUBDOMAIN_MAX + 1];
+	int error;
+
+	sp_buf_clear(&run->host);
+	if (!sp_frontdoor_enabled(s)) {
+		sp_buf_printf(&run->host, "%s:%d", s->bind_address,
+		              run->spec.host_port);
+		return 0;
+	}
+	if ((error = sp_frontdoor_subdomain(label, s, run->opts->store)) < 0)
+		return error;
+	sp_frontdoor_host(&run->host, s, label);
+	return 0;
 }
 
 /*
  * Create: the host port, the limits and the environment, then the new
  * instance, not started. Nothing serves differently yet; the record says
- * APP_STARTING with the URL.
+ * APP_STARTING (RUNNING_APP_STARTING while the old version serves on) with
+ * the URL.
  */
 static int deploy_create(deploy_run *run)
 {
 	const sp_deploy_options *opts = run->opts;
 	const sp_settings *s = opts->settings;
 	sp_backend_spec *spec = &run->spec;
+	const char *stage = "APP_STARTING";
 	int error;
 
-	if (opts->backend) {
-		run->backend = opts->backend;
-	} else {
-		sp_backend_docker_new(&run->own_backend, opts->engine, s,
-		                      opts->log, opts->payload);
-		run->backend = run->own_backend;
-	}
-	if ((error =
-	         sp_store_port(&spec->host_port, s->state_dir, spec->space->id,
-	                       s->bind_address, s->port_min, s->port_max)) < 0)
+	deploy_backend(run);
+	run->beside = run->backend->ops->release == NULL;
+	if ((error = deploy_port(run)) < 0 || (error = deploy_host(run)) < 0)
 		return error;
 	sp_deploy_limits(&spec->cpus, &spec->memory,
 	                 opts->config ? opts->config->suggested_hardware : NULL,
 	                 s);
-	deploy_env(&run->env, opts, spec->host_port, spec->cpus, spec->memory);
+	deploy_env(&run->env, opts, run->host.ptr, spec->cpus, spec->memory);
 	spec->env = run->env.v;
 	if ((error = run->backend->ops->create(&run->id, run->backend, spec,
 	                                       run->old)) < 0)
 		return error;
+	/* Creating removed every instance but the serving one. */
+	sp_state_set(&run->state->retiring, NULL);
 	run->backend->ops->target(&run->url, &run->probe_url, run->backend,
 	                          spec);
+	if (run->beside && run->old && run->state->stage &&
+	    !strncmp(run->state->stage, "RUNNING", 7))
+		stage = "RUNNING_APP_STARTING";
 	sp_state_set(&run->state->error, NULL);
 	run->state->host_port = spec->host_port;
 	sp_state_set(&run->state->url, run->url.ptr);
-	deploy_stage(opts, run->state, "APP_STARTING", NULL);
+	deploy_stage(opts, run->state, stage, NULL);
 	return 0;
 }
 
@@ -294,7 +372,7 @@ static int deploy_swap(deploy_run *run)
 	char stamp[32];
 	int error;
 
-	if (run->old) {
+	if (run->old && b->ops->release) {
 		if ((error = b->ops->release(b, run->old)) < 0)
 			return error;
 		run->stopped = error;
@@ -352,23 +430,55 @@ static int deploy_probe(deploy_run *run)
 }
 
 /*
+ * Route: the Space's traffic goes to the healthy new instance. A proxy that
+ * did not reload reads the new route when it starts: a warning, the deploy
+ * goes on.
+ */
+static int deploy_route(deploy_run *run)
+{
+	sp_backend *b = run->backend;
+	int error;
+
+	sp_fault("deploy-before-route");
+	if (!b->ops->route)
+		return 0;
+	error = b->ops->route(b, &run->spec, run->id);
+	if (error == SP_EPROXY) {
+		run->warning = sp_strdup(sp_error_last());
+		deploy_say(run->opts, "spacehook: warning: %s", run->warning);
+		return 0;
+	}
+	return error;
+}
+
+/*
  * Promote: the healthy new instance serves for good, the old one goes (its
  * image stays for a rollback), the record says RUNNING, older images go.
+ * Behind the front door the old one drains first: it is recorded as
+ * retiring, and the worker removes it after spacehook.drainTimeout
+ * (sp_deploy_retire).
  */
 static void deploy_promote(deploy_run *run)
 {
 	sp_state *state = run->state;
 	sp_backend *b = run->backend;
 	const char *image = run->opts->image;
+	long drain = run->opts->settings->drain_timeout;
 
-	b->ops->promote(b, &run->spec, run->id, run->old);
+	if (run->beside && run->old && drain > 0) {
+		b->ops->promote(b, &run->spec, run->id, NULL, run->old);
+		sp_state_set(&state->retiring, run->old);
+		state->retire_at = (long long)time(NULL) + drain;
+	} else {
+		b->ops->promote(b, &run->spec, run->id, run->old, NULL);
+	}
 	if (run->old_image && strcmp(run->old_image, image))
 		sp_state_set(&state->prev_image, run->old_image);
 	sp_state_set(&state->commit, run->opts->commit);
 	sp_state_set(&state->image, image);
 	sp_state_set(&state->container, run->id);
 	sp_state_set(&state->building_commit, NULL);
-	sp_state_set(&state->error, NULL);
+	sp_state_set(&state->error, run->warning);
 	state->started_at = (long long)time(NULL);
 	deploy_stage(run->opts, state, "RUNNING", NULL);
 	b->ops->cleanup(b, run->spec.space, state->image, state->prev_image);
@@ -415,6 +525,11 @@ static int deploy_rollback(deploy_run *run, int error)
 			           "again");
 	}
 	sp_state_set(&run->state->building_commit, NULL);
+	if (run->old && run->beside) {
+		/* The old version serves on where it did. */
+		run->state->host_port = run->old_port;
+		sp_state_set(&run->state->url, run->old_url);
+	}
 	deploy_stage(opts, run->state,
 	             error != SP_ECANCELED ? "RUNTIME_ERROR"
 	             : run->old            ? "RUNNING"
@@ -425,6 +540,59 @@ static int deploy_rollback(deploy_run *run, int error)
 	return error < 0 ? error : SP_ERROR;
 }
 
+int sp_deploy_retire_due(sp_state *state, sp_engine *engine, long long now)
+{
+	int error;
+
+	if (!state->retiring || now < state->retire_at)
+		return 0;
+	if (state->container && !strcmp(state->container, state->retiring)) {
+		/* It serves again (a rollback of a later deploy): keep it. */
+		sp_state_set(&state->retiring, NULL);
+		return 1;
+	}
+	error = sp_engine_container_stop(engine, state->retiring,
+	                                 DEPLOY_STOP_TIMEOUT);
+	if (error == 0 || error == SP_ENOTFOUND)
+		error = sp_engine_container_remove(engine, state->retiring, 1);
+	if (error < 0 && error != SP_ENOTFOUND)
+		return error;
+	sp_state_set(&state->retiring, NULL);
+	state->retire_at = 0;
+	return 1;
+}
+
+int sp_deploy_retire(sp_store *store, sp_engine *engine, int wait,
+                     volatile sig_atomic_t *cancel)
+{
+	sp_state state;
+	long long now;
+	int lock = -1, error;
+
+	sp_state_init(&state);
+	if ((error = sp_state_load(&state, store)) < 0 || !state.retiring)
+		goto done;
+	while (wait && (now = (long long)time(NULL)) < state.retire_at &&
+	       !(cancel && *cancel))
+		sleep(1);
+	/* A worker holding the lock removes leftovers itself. */
+	if ((error = sp_store_lock(&lock, store, 0)) < 0) {
+		error = error == SP_ELOCKED ? 0 : error;
+		goto done;
+	}
+	sp_state_dispose(&state);
+	if ((error = sp_state_load(&state, store)) < 0)
+		goto done;
+	error = sp_deploy_retire_due(&state, engine, (long long)time(NULL));
+	if (error > 0)
+		error = sp_state_save(store, &state);
+done:
+	if (lock >= 0)
+		sp_store_unlock(lock);
+	sp_state_dispose(&state);
+	return error;
+}
+
 int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 {
 	deploy_run run;
@@ -432,7 +600,9 @@ int sp_deploy_run(sp_state *state, const sp_deploy_options *opts)
 
 	deploy_run_init(&run, state, opts);
 	if ((error = deploy_create(&run)) < 0 ||
-	    (error = deploy_swap(&run)) < 0 || (error = deploy_probe(&run)) < 0)
+	    (error = deploy_swap(&run)) < 0 ||
+	    (error = deploy_probe(&run)) < 0 ||
+	    (error = deploy_route(&run)) < 0)
 		error = deploy_rollback(&run, error);
 	else
 		deploy_promote(&run);

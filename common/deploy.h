@@ -61,6 +61,22 @@ int sp_deploy_gc_images(sp_engine *engine, const sp_space *space,
 int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space,
                             const char *keep1, const char *keep2);
 
+/*
+ * The version the front door replaced (state.json's `retiring`) goes once
+ * its drain time (`retire_at`) is over: stopped, then removed. Call with the
+ * Space's lock held and `state` loaded; `state` is changed, not saved.
+ * Returns 1 when it changed `state`, 0 when nothing was due, or an error.
+ */
+int sp_deploy_retire_due(sp_state *state, sp_engine *engine, long long now);
+
+/*
+ * The worker's last step: wait (with `wait`) until the retiring version's
+ * time is over, or `*cancel` (may be NULL), then, unless another process
+ * holds the Space's lock, retire it (sp_deploy_retire_due) and save.
+ */
+int sp_deploy_retire(sp_store *store, sp_engine *engine, int wait,
+                     volatile sig_atomic_t *cancel);
+
 /* The name of the Space's own network: "spacehook-<slug>". */
 void sp_deploy_network_name(sp_buf *out, const sp_space *space);
 

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "banned.h"
 #include "deploy.h"
 #include "engine.h"
 #include "error.h"
+#include "frontdoor.h"
 #include "refs.h"
 #include "repo.h"
 #include "stage.h"
@@ -207,9 +209,28 @@ done:
 	return error;
 }
 
-int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine,
-                     sp_state *state)
+/*
+ * A worker died in a deploy behind the front door: the version the record
+ * names is the one that serves. Others go (but one draining), and the
+ * hostname points at it again (the worker may have switched nginx before it
+ * recorded the switch).
+ */
+static void job_reconcile_front(const sp_settings *settings, sp_store *store,
+                                sp_engine *engine, const sp_state *state)
 {
+	sp_route route = {SP_ROUTE_APP, state->host_port, NULL, NULL};
+
+	sp_deploy_gc_containers(engine, sp_store_space(store), state->container,
+	                        state->retiring);
+	if (!state->container)
+		route.kind = SP_ROUTE_STATUS;
+	sp_frontdoor_route(settings, store, &route);
+}
+
+int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
+                     sp_engine *engine, sp_state *state)
+{
+	int front = settings && sp_frontdoor_enabled(settings);
 	sp_container_info info = {0};
 	sp_buf message = SP_BUF_INIT;
 	const char *stage = NULL;
@@ -241,6 +262,8 @@ int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine,
 		    state->stage, sp_store_space(store)->id);
 		stage = running ? "RUNNING" : "RUNTIME_ERROR";
 		sp_state_set(&state->building_commit, NULL);
+		if (front)
+			job_reconcile_front(settings, store, engine, state);
 	} else if (state->stage && !strcmp(state->stage, "RUNNING") &&
 	           !running && !state->paused) {
 		if (!state->container || !exists)
@@ -256,6 +279,13 @@ int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine,
 			              "runs it again",
 			              exit_code, sp_store_space(store)->id);
 		stage = "RUNTIME_ERROR";
+	}
+	if (front &&
+	    sp_deploy_retire_due(state, engine, (long long)time(NULL)) > 0) {
+		if (!stage && (error = sp_state_save(store, state)) < 0)
+			goto done;
+		if (changed)
+			*changed = 1;
 	}
 	if (stage) {
 		/* Told to nobody: the webhooks heard of the job's stage. */
@@ -307,6 +337,12 @@ int sp_job_forget(const sp_settings *settings, sp_store *store, int data,
 		if (error < 0 && error != SP_ENOTFOUND)
 			goto done;
 		sp_buf_puts(report, ", its /data volume");
+	}
+	if (sp_frontdoor_enabled(settings)) {
+		error = sp_frontdoor_unroute(settings, store);
+		if (error < 0 && error != SP_EPROXY)
+			goto done;
+		sp_buf_puts(report, ", its hostname");
 	}
 	if ((error = sp_store_remove(store)) < 0)
 		goto done;

@@ -58,11 +58,14 @@ int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers,
  * the Space (`spacehook status`): a stage of a job under way whose worker
  * died, or RUNNING while the container is gone or stopped, becomes the stage
  * that is true, with an error saying what happened (sp_stage_set, no
- * webhook). `state` is updated and saved; `*changed` (may be NULL) says
- * whether anything changed.
+ * webhook). Behind the front door (`settings` may be NULL: none), a dead
+ * worker's new container goes and the Space's hostname points at the
+ * recorded one again, and a replaced version whose drain time is over goes.
+ * `state` is updated and saved; `*changed` (may be NULL) says whether
+ * anything changed.
  */
-int sp_job_reconcile(int *changed, sp_store *store, sp_engine *engine,
-                     sp_state *state);
+int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
+                     sp_engine *engine, sp_state *state);
 
 /*
  * Forget the Space: cancel its job, remove its containers, images and

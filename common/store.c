@@ -1426,6 +1426,7 @@ void sp_state_dispose(sp_state *state)
 	free(state->building_commit);
 	free(state->url);
 	free(state->error);
+	free(state->retiring);
 	sp_state_init(state);
 }
 
@@ -1440,12 +1441,15 @@ void sp_state_set(char **field, const char *value)
 #define STATE_STRINGS(X)                                                       \
 	X(stage)                                                               \
 	X(commit)                                                              \
-	X(image) X(container) X(prev_image) X(building_commit) X(url) X(error)
+	X(image)                                                               \
+	X(container)                                                           \
+	X(prev_image) X(building_commit) X(url) X(error) X(retiring)
 #define STATE_NUMBERS(X)                                                       \
 	X(host_port, 0, 65535)                                                 \
 	X(updated_at, 0, 1e15)                                                 \
 	X(started_at, 0, 1e15)                                                 \
-	X(worker_pid, 0, 2147483647.0) X(sleep_time, -1, 1e12)
+	X(worker_pid, 0, 2147483647.0)                                         \
+	X(sleep_time, -1, 1e12) X(retire_at, 0, 1e15)
 
 int sp_state_load(sp_state *out, sp_store *store)
 {

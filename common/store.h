@@ -222,6 +222,9 @@ typedef struct {
 	long long started_at; /* when the serving container started */
 	int worker_pid; /* worker running a job for this Space, 0 = none */
 	int paused;     /* stopped by the admin: stays stopped across pushes */
+	char *retiring; /* the version replaced by the front door, still
+	                   serving the requests it had (NULL: none) */
+	long long retire_at;  /* when `retiring` goes (unix seconds) */
 	long long sleep_time; /* seconds idle before it sleeps (`spacehook
 	                         sleep-time`); -1 never, 0 the server's
 	                         spacehook.sleepTime */

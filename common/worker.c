@@ -20,6 +20,7 @@
 #include "dockerfile.h"
 #include "engine.h"
 #include "error.h"
+#include "frontdoor.h"
 #include "proc.h"
 #include "queue.h"
 #include "refs.h"
@@ -311,6 +312,32 @@ static void worker_newest_commit(worker_job *job)
  * Open the job's log, load the record, say what runs; a paused Space ends
  * the job here, keeping the push.
  */
+/*
+ * Behind the front door, a Space that never served gets its hostname now,
+ * pointing at its status page, so visitors see the build. A hostname held
+ * by another Space stops the job; nginx trouble is a warning (the deploy
+ * routes again).
+ */
+static int worker_front(worker_job *job)
+{
+	const worker_context *ctx = job->ctx;
+	sp_route route = {SP_ROUTE_STATUS, 0, NULL, NULL};
+	char label[SP_SUBDOMAIN_MAX + 1];
+	int error;
+
+	if (!sp_frontdoor_enabled(ctx->settings) || job->state.container)
+		return 0;
+	if ((error = sp_frontdoor_subdomain(label, ctx->settings, ctx->store)) <
+	    0) {
+		worker_say(job, "spacehook: error: %s", sp_error_last());
+		return worker_end(job, "CONFIG_ERROR", sp_error_last(),
+		                  error == SP_EEXISTS);
+	}
+	if (sp_frontdoor_route(ctx->settings, ctx->store, &route) < 0)
+		worker_say(job, "spacehook: warning: %s", sp_error_last());
+	return 0;
+}
+
 static int worker_begin(worker_job *job)
 {
 	const sp_space *space = job->ctx->space;
@@ -346,7 +373,7 @@ static int worker_begin(worker_job *job)
 	}
 	if (!(job->entry->flags & SP_JOB_RESTART))
 		worker_newest_commit(job);
-	return 0;
+	return worker_front(job);
 }
 
 /*
@@ -700,6 +727,21 @@ static int worker_lock(int *lock, sp_store *store)
 	return error;
 }
 
+/*
+ * After the last job, with the lock released: the version the front door
+ * replaced drains, then goes (unless a new job took the Space meanwhile).
+ */
+static void worker_retire(const sp_settings *settings, sp_store *store)
+{
+	sp_engine *engine = NULL;
+
+	if (worker_cancel || !sp_frontdoor_enabled(settings) ||
+	    sp_engine_new(&engine, settings->docker_host) < 0)
+		return;
+	sp_deploy_retire(store, engine, 1, &worker_cancel);
+	sp_engine_free(engine);
+}
+
 int sp_worker_run(const sp_space *space)
 {
 	sp_settings base = {0}, settings = {0};
@@ -742,6 +784,7 @@ int sp_worker_run(const sp_space *space)
 		if (worker_cancel || sp_queue_peek(&job, store) < 0)
 			break;
 	}
+	worker_retire(&settings, store);
 done:
 	if (lock >= 0) {
 		sp_store_unlinkat(store, "worker.pid");

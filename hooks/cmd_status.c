@@ -165,7 +165,8 @@ int cmd_status(int argc, char **argv)
 			sp_state_dispose(&st);
 			goto done;
 		}
-		if (engine && sp_job_reconcile(NULL, store, engine, &st) < 0)
+		if (engine &&
+		    sp_job_reconcile(NULL, &settings, store, engine, &st) < 0)
 			cmd_die_message(
 			    "%s: cannot compare with the engine: %s", space.id,
 			    sp_error_last());

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -500,10 +501,155 @@ START_TEST(test_limits)
 }
 END_TEST
 
+static void read_file(sp_buf *out, const char *path)
+{
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		sp_buf_put(out, chunk, n);
+	fclose(f);
+}
+
+/*
+ * Behind the front door: the new version starts on the Space's other port
+ * while the old one serves (never stopped), nginx is pointed at it once it
+ * answers, and the old one is left to drain; a configuration nginx refuses
+ * rolls back with the old one serving; nginx down is a warning.
+ */
+static const struct {
+	const char *name;
+	const char *test, *reload; /* nginxTest, nginxReload */
+	int old;
+	int code;
+	const char *stage;
+	const char *error; /* in the record; NULL: none */
+} front_cases[] = {
+    {"first deploy", "true", "true", 0, 0, "RUNNING", NULL},
+    {"beside the old one", "true", "true", 1, 0, "RUNNING", NULL},
+    {"nginx refuses", "echo 'emerg: bad directive' >&2; false", "true", 1,
+     SP_ERROR, "RUNTIME_ERROR", "nginx refused the configuration"},
+    {"nginx down", "true", "echo 'nginx.pid: no such file' >&2; false", 1, 0,
+     "RUNNING", "nginx reload failed"},
+};
+
+START_TEST(test_front_door)
+{
+	const __typeof__(front_cases[0]) *c = &front_cases[_i];
+	mock_reply replies[32];
+	sp_settings settings = {0};
+	sp_store *store = NULL;
+	sp_state state = {0}, saved = {0};
+	sp_deploy_options opts = {0};
+	sp_buf log = SP_BUF_INIT, conf = SP_BUF_INIT, path = SP_BUF_INIT,
+	       want = SP_BUF_INIT;
+	char domain[] = "spaces.test", scheme[] = "http", listen_on[] = "8080",
+	     serve[] = "127.0.0.1:7800", nginx_dir[128], test[128], reload[128];
+	int port0 = 0, port1 = 0, error;
+	listener l;
+	mock m;
+
+	store = deploy_setup(&m, replies, (mock_reply[]){{NULL}}, &settings);
+	snprintf(nginx_dir, sizeof(nginx_dir), "%s/nginx", state_dir);
+	snprintf(test, sizeof(test), "%s", c->test);
+	snprintf(reload, sizeof(reload), "%s", c->reload);
+	settings.domain = domain;
+	settings.public_scheme = scheme;
+	settings.http_listen = listen_on;
+	settings.serve_listen = serve;
+	settings.nginx_dir = nginx_dir;
+	settings.nginx_test = test;
+	settings.nginx_reload = reload;
+	settings.drain_timeout = 30;
+	settings.startup_timeout = 5;
+	ck_assert_int_eq(sp_store_port_slot(&port0, state_dir, "alice/demo", 0,
+	                                    "127.0.0.1", 39100, 39999),
+	                 0);
+	ck_assert_int_eq(sp_store_port_slot(&port1, state_dir, "alice/demo", 1,
+	                                    "127.0.0.1", 39100, 39999),
+	                 0);
+	/* The old version holds slot 0: the new one answers on slot 1. */
+	listener_start(&l, c->old ? port1 : port0);
+	if (c->old) {
+		sp_state_set(&state.stage, "RUNNING_BUILDING");
+		sp_state_set(&state.container, OLD);
+		sp_state_set(&state.image, "spacehook/alice--demo:old");
+		state.host_port = port0;
+	}
+	opts.settings = &settings;
+	opts.store = store;
+	opts.engine = engine_for(&m);
+	opts.image = "spacehook/alice--demo:new";
+	opts.commit = "0123456789abcdef0123456789abcdef01234567";
+	opts.log = collect;
+	opts.payload = &log;
+	error = sp_deploy_run(&state, &opts);
+
+	ck_assert_msg(error == c->code, "%s: returned %d (%s); log:\n%s",
+	              c->name, error, sp_error_last(), log.ptr);
+	ck_assert_int_eq(sp_state_load(&saved, store), 0);
+	ck_assert_str_eq(saved.stage, c->stage);
+	ck_assert_msg(!mock_saw(&m, "/containers/" OLD "/stop"),
+	              "%s: the old version was stopped:\n%s", c->name,
+	              m.log.ptr);
+	if (c->error)
+		ck_assert_msg(saved.error && strstr(saved.error, c->error),
+		              "%s: the record's error is '%s'", c->name,
+		              saved.error ? saved.error : "(none)");
+	else
+		ck_assert_ptr_null(saved.error);
+	sp_buf_printf(&path, "%s/spacehook_alice--demo.conf", nginx_dir);
+	if (c->code == 0) {
+		ck_assert_str_eq(saved.container, NEW);
+		ck_assert_int_eq(saved.host_port, c->old ? port1 : port0);
+		ck_assert_str_eq(saved.url, "http://alice-demo.spaces.test/");
+		read_file(&conf, path.ptr);
+		sp_buf_printf(&want, "127.0.0.1:%d", saved.host_port);
+		ck_assert_msg(strstr(conf.ptr, want.ptr),
+		              "%s: nginx is not pointed at %s:\n%s", c->name,
+		              want.ptr, conf.ptr);
+		if (c->old) {
+			ck_assert_str_eq(saved.retiring, OLD);
+			ck_assert_int_gt(saved.retire_at,
+			                 (long long)time(NULL));
+			ck_assert(
+			    !mock_saw(&m, "DELETE /v1.40/containers/" OLD));
+		} else {
+			ck_assert_ptr_null(saved.retiring);
+		}
+	} else {
+		ck_assert_str_eq(saved.container, OLD);
+		ck_assert_int_eq(saved.host_port, port0);
+		ck_assert(mock_saw(&m, "DELETE /v1.40/containers/" NEW));
+		/* The file nginx refused is gone (there was none before). */
+		ck_assert_int_ne(access(path.ptr, F_OK), 0);
+	}
+	listener_stop(&l);
+	sp_state_dispose(&state);
+	sp_state_dispose(&saved);
+	sp_engine_free(opts.engine);
+	sp_store_free(store);
+	sp_buf_dispose(&log);
+	sp_buf_dispose(&conf);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&want);
+	mock_stop(&m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("deploy");
 	TCase *tc;
+
+	tc = tcase_create("front door");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_front_door, 0,
+	                    sizeof(front_cases) / sizeof(front_cases[0]));
+	suite_add_tcase(s, tc);
 
 	tc = tcase_create("phases");
 	tcase_add_checked_fixture(tc, setup, teardown);
