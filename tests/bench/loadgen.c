@@ -22,6 +22,7 @@
 #define LG_LINE_MAX (64 << 10)   /* bytes of an event stream line kept */
 #define LG_MAX_REQUESTS 10000000 /* requests a load run may plan */
 #define LG_WARMUP 20             /* requests before the latency mode counts */
+#define LG_LATE_GRACE 1.0        /* seconds a late request may still start */
 #define LG_STATUS_MAX 1000
 #define LG_ERROR_MAX 128
 
@@ -457,9 +458,11 @@ static void lg_load_reap(CURLM *multi, const lg_opts *o, lg_result *results,
 }
 
 /* Open loop: request i is due at i / rate seconds from the start, whatever
- * became of the ones before, and starts then unless `concurrency` are in
- * flight (then as soon as one finishes: late_max_ms says by how much). No
- * request starts after `duration`; the run ends when the last one has. */
+ * became of the ones before, for the ones due within `duration`. It starts
+ * then, unless `concurrency` are in flight or the machine was busy: then as
+ * soon as it can (late_max_ms says how late), but no later than
+ * LG_LATE_GRACE after `duration` (the rest are unsent). The run ends when
+ * the last one started has. */
 static int lg_load(const lg_opts *o)
 {
 	size_t planned, i, n = 0, bad_first = SIZE_MAX, bad_last = SIZE_MAX;
@@ -468,7 +471,7 @@ static int lg_load(const lg_opts *o)
 	     failed = 0, wrong = 0;
 	lg_slot *slots = NULL;
 	lg_result *results = NULL;
-	double *lat = NULL, t0, late = 0, window;
+	double *lat = NULL, t0, cutoff, late = 0, window;
 	lg_tally tally;
 	CURLM *multi = NULL;
 	int error = -1, multi_ok = 1;
@@ -500,12 +503,13 @@ static int lg_load(const lg_opts *o)
 		curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
 	}
 
+	cutoff = o->duration + LG_LATE_GRACE;
 	t0 = lg_now();
 	for (;;) {
 		double t = lg_now() - t0, due, wait;
 		int running;
 
-		while (n < planned && t < o->duration &&
+		while (n < planned && t < cutoff &&
 		       (due = (double)n / o->rate) <= t &&
 		       inflight < o->concurrency) {
 			lg_slot *s = slots;
@@ -523,13 +527,13 @@ static int lg_load(const lg_opts *o)
 			inflight++;
 			n++;
 		}
-		if ((n >= planned || t >= o->duration) && !inflight)
+		if ((n >= planned || t >= cutoff) && !inflight)
 			break;
 		curl_multi_perform(multi, &running);
 		lg_load_reap(multi, o, results, &tally, &counted, &connects,
 		             &inflight, t0);
 		wait = 0.1;
-		if (n < planned && inflight < o->concurrency && t < o->duration)
+		if (n < planned && inflight < o->concurrency && t < cutoff)
 			wait = (double)n / o->rate - (lg_now() - t0);
 		if (wait > 0)
 			curl_multi_poll(multi, NULL, 0, (int)ceil(wait * 1e3),
@@ -769,10 +773,12 @@ static int lg_first(const lg_opts *o)
 	double t0 = lg_now(), deadline = t0 + o->timeout, next = t0, found = -1;
 	long attempts = 0, status = 0;
 	double interval = (double)o->interval_ms / 1e3;
+	struct timespec wall;
 	lg_tally tally;
 	CURL *easy;
 
 	memset(&tally, 0, sizeof(tally));
+	clock_gettime(CLOCK_REALTIME, &wall);
 	if (!(easy = lg_easy_new(o, headers, &body, 0))) {
 		fputs("sp-loadgen: cannot start libcurl\n", stderr);
 		curl_slist_free_all(headers);
@@ -803,6 +809,8 @@ static int lg_first(const lg_opts *o)
 	}
 	printf("elapsed_ms=%ld\n", found < 0 ? -1 : lg_ms(found));
 	printf("attempts=%ld\nstatus=%ld\n", attempts, status);
+	printf("start_epoch_ms=%lld\n",
+	       (long long)wall.tv_sec * 1000 + wall.tv_nsec / 1000000);
 	lg_print_tally(&tally);
 	curl_easy_cleanup(easy);
 	curl_slist_free_all(headers);
