@@ -42,12 +42,14 @@ expect_eq "cpack -G DEB succeeds" 0 "$RC"
 deb=$(ls "$SANDBOX"/pkg/spacehook_*.deb)
 fields=$(dpkg-deb -f "$deb")
 expect_contains "Depends" "Depends: libc6 (>= 2.34), libgit2-1.5, libyaml-0-2, libcurl4, libcjson1, libarchive13, libssl3, git" "$fields"
+expect_contains "Depends on libmicrohttpd (spacehook serve)" "libmicrohttpd12" "$fields"
 expect_contains "Recommends docker.io" "Recommends: docker.io" "$fields"
 files=$(dpkg-deb -c "$deb")
 expect_contains "spacehook in /usr/bin" "./usr/bin/spacehook" "$files"
 expect_contains "pre-receive in /usr/lib/spacehook/hooks" "./usr/lib/spacehook/hooks/pre-receive" "$files"
 expect_contains "post-receive in /usr/lib/spacehook/hooks" "./usr/lib/spacehook/hooks/post-receive" "$files"
 expect_contains "the man page" "./usr/share/man/man1/spacehook.1" "$files"
+expect_contains "the unit of spacehook serve" "./usr/lib/systemd/system/spacehook-serve.service" "$files"
 
 run $APT install "$deb"
 if [ "$RC" -ne 0 ] && grep -q "lock" <<<"$OUT"; then
@@ -61,6 +63,7 @@ run /usr/bin/spacehook --help
 expect_eq "installed spacehook --help exits 0" 0 "$RC"
 expect_contains "lists install" "install" "$OUT"
 expect_contains "--version" "spacehook 0.1.0" "$(/usr/bin/spacehook --version)"
+check "the serve unit is installed" test -f /usr/lib/systemd/system/spacehook-serve.service
 check "man finds the page" test -n "$(man -w spacehook 2>/dev/null || ls /usr/share/man/man1/spacehook.1)"
 
 # The installed command links the installed hooks; a push runs them.
@@ -83,5 +86,6 @@ run $APT purge spacehook
 expect_eq "apt-get purge succeeds" 0 "$RC"
 check "spacehook is gone" test ! -e /usr/bin/spacehook
 check "its hooks are gone" test ! -e /usr/lib/spacehook
+check "its unit is gone" test ! -e /usr/lib/systemd/system/spacehook-serve.service
 
 finish

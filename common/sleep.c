@@ -1,0 +1,247 @@
+/* Sleep and wake of a Space: the idle check run by `spacehook serve`, and the
+ * wake a visit to a sleeping Space starts. */
+#include "sleep.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "banned.h"
+#include "engine.h"
+#include "error.h"
+#include "probe.h"
+#include "stage.h"
+
+/* One probe's timeout and the pause between probes, milliseconds. */
+#define SLEEP_PROBE_TIMEOUT_MS 2000
+#define SLEEP_PROBE_PAUSE_MS 250
+
+long long sp_sleep_time(const sp_settings *settings, const sp_state *state)
+{
+	long long t = state->sleep_time;
+
+	if (t == 0)
+		t = settings->sleep_time;
+	return t < 0 ? -1 : t;
+}
+
+int sp_sleep_set(const sp_settings *settings, sp_store *store,
+                 long long seconds)
+{
+	sp_state state;
+	int lock = -1, error;
+
+	(void)settings;
+	if (seconds < -1)
+		return sp_error_set(SP_EINVALID,
+		                    "sleep time %lld is not a number of "
+		                    "seconds, never (-1) or default (0)",
+		                    seconds);
+	sp_state_init(&state);
+	if ((error = sp_store_lock(&lock, store, 1)) < 0 ||
+	    (error = sp_state_load(&state, store)) < 0)
+		goto done;
+	state.sleep_time = seconds;
+	error = sp_state_save(store, &state);
+done:
+	sp_store_unlock(lock);
+	sp_state_dispose(&state);
+	return error;
+}
+
+long long sp_sleep_idle(const sp_settings *settings, sp_store *store,
+                        const sp_state *state, long long now)
+{
+	sp_buf path = SP_BUF_INIT;
+	struct stat st;
+	long long last = state->started_at > 0 ? state->started_at : -1;
+
+	if (settings->nginx_dir) {
+		sp_buf_printf(&path, "%s/idle/%s.log", settings->nginx_dir,
+		              sp_store_space(store)->slug);
+		if (stat(path.ptr, &st) == 0 && (long long)st.st_mtime > last)
+			last = (long long)st.st_mtime;
+		sp_buf_dispose(&path);
+	}
+	if (last < 0)
+		return -1;
+	return now > last ? now - last : 0;
+}
+
+/* Whether the Space at `state` is due to sleep at `now`. */
+static int sleep_due(const sp_settings *settings, sp_store *store,
+                     const sp_state *state, long long now)
+{
+	long long t = sp_sleep_time(settings, state), idle;
+
+	if (!state->stage || strcmp(state->stage, "RUNNING") || state->paused ||
+	    !state->container || t <= 0)
+		return 0;
+	idle = sp_sleep_idle(settings, store, state, now);
+	return idle >= 0 && idle >= t;
+}
+
+int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
+                   long long now)
+{
+	sp_engine *engine = NULL;
+	sp_state state;
+	int lock = -1, error;
+
+	*slept = 0;
+	if (!settings->domain)
+		return 0;
+	sp_state_init(&state);
+	if ((error = sp_state_load(&state, store)) < 0 ||
+	    !sleep_due(settings, store, &state, now))
+		goto done;
+	if ((error = sp_store_lock(&lock, store, 0)) < 0) {
+		if (error == SP_ELOCKED) {
+			sp_error_clear();
+			error = 0;
+		}
+		goto done;
+	}
+	/* Read again under the lock: a job may have ended meanwhile. */
+	sp_state_dispose(&state);
+	sp_state_init(&state);
+	if ((error = sp_state_load(&state, store)) < 0 ||
+	    !sleep_due(settings, store, &state, now))
+		goto done;
+	if ((error = sp_engine_new(&engine, settings->docker_host)) < 0)
+		goto done;
+	error = sp_engine_container_stop(engine, state.container,
+	                                 SP_SLEEP_STOP_TIMEOUT);
+	if (error < 0 && error != SP_ENOTFOUND)
+		goto done;
+	{
+		sp_stage_target to = {settings, store, state.commit, NULL,
+		                      NULL};
+
+		if ((error = sp_stage_set(&state, &to, "SLEEPING", NULL)) < 0)
+			goto done;
+	}
+	*slept = 1;
+done:
+	sp_engine_free(engine);
+	sp_store_unlock(lock);
+	sp_state_dispose(&state);
+	return error;
+}
+
+static const char *sleep_probe_host(const char *bind)
+{
+	if (!bind || !strcmp(bind, "0.0.0.0") || !strcmp(bind, ""))
+		return "127.0.0.1";
+	if (!strcmp(bind, "::"))
+		return "[::1]";
+	return bind;
+}
+
+static long long sleep_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Probe `url` until it answers (0) or `timeout` seconds pass (SP_ETIMEOUT). */
+static int sleep_probe(const char *url, long timeout)
+{
+	long long deadline = sleep_now_ms() + (long long)timeout * 1000;
+	long status;
+
+	for (;;) {
+		if (sp_probe_http(&status, url, SLEEP_PROBE_TIMEOUT_MS) == 0) {
+			sp_error_clear();
+			return 0;
+		}
+		if (sleep_now_ms() >= deadline)
+			return SP_ETIMEOUT;
+		usleep(SLEEP_PROBE_PAUSE_MS * 1000);
+	}
+}
+
+static int sleep_wakeable(const sp_state *state)
+{
+	return state->stage && !strcmp(state->stage, "SLEEPING") &&
+	       !state->paused;
+}
+
+int sp_sleep_wake(const sp_settings *settings, sp_store *store)
+{
+	sp_engine *engine = NULL;
+	sp_buf url = SP_BUF_INIT, message = SP_BUF_INIT;
+	sp_state state;
+	sp_stage_target to = {settings, store, NULL, NULL, NULL};
+	int lock = -1, error;
+
+	sp_state_init(&state);
+	if ((error = sp_state_load(&state, store)) < 0 ||
+	    !sleep_wakeable(&state))
+		goto done;
+	if ((error = sp_store_lock(&lock, store, 0)) < 0) {
+		if (error == SP_ELOCKED) {
+			sp_error_clear();
+			error = 0;
+		}
+		goto done;
+	}
+	sp_state_dispose(&state);
+	sp_state_init(&state);
+	if ((error = sp_state_load(&state, store)) < 0 ||
+	    !sleep_wakeable(&state))
+		goto done;
+	to.commit = state.commit;
+	if (!state.container || state.host_port <= 0) {
+		error = sp_error_set(SP_ERUNTIME,
+		                     "'%s' sleeps without a container to wake; "
+		                     "fix: spacehook restart %s",
+		                     sp_store_space(store)->id,
+		                     sp_store_space(store)->id);
+		sp_stage_set(&state, &to, "RUNTIME_ERROR", sp_error_last());
+		goto done;
+	}
+	if ((error = sp_engine_new(&engine, settings->docker_host)) < 0 ||
+	    (error = sp_engine_container_start(engine, state.container)) < 0) {
+		sp_buf_printf(&message,
+		              "the app did not wake: %s; fix: "
+		              "spacehook restart %s",
+		              sp_error_last(), sp_store_space(store)->id);
+		sp_stage_set(&state, &to, "RUNTIME_ERROR", message.ptr);
+		sp_error_set(error, "%s", message.ptr);
+		goto done;
+	}
+	state.started_at = (long long)time(NULL);
+	sp_state_set(&state.error, NULL);
+	if ((error = sp_stage_set(&state, &to, "APP_STARTING", NULL)) < 0)
+		goto done;
+	sp_buf_printf(&url, "http://%s:%d/",
+	              sleep_probe_host(settings->bind_address),
+	              state.host_port);
+	if (sleep_probe(url.ptr, settings->startup_timeout) == 0) {
+		error = sp_stage_set(&state, &to, "RUNNING", NULL);
+		goto done;
+	}
+	sp_engine_container_stop(engine, state.container,
+	                         SP_SLEEP_STOP_TIMEOUT);
+	sp_buf_printf(&message,
+	              "the app did not answer on port %d within %ld seconds "
+	              "after waking up; fix: push a fix or run 'spacehook "
+	              "restart %s'",
+	              state.host_port, settings->startup_timeout,
+	              sp_store_space(store)->id);
+	if ((error = sp_stage_set(&state, &to, "RUNTIME_ERROR", message.ptr)) ==
+	    0)
+		error = sp_error_set(SP_ERUNTIME, "%s", message.ptr);
+done:
+	sp_buf_dispose(&url);
+	sp_buf_dispose(&message);
+	sp_engine_free(engine);
+	sp_store_unlock(lock);
+	sp_state_dispose(&state);
+	return error;
+}
