@@ -76,8 +76,7 @@ typedef struct {
 /* An easy handle of the load run's pool, with the body it reads. */
 typedef struct {
 	CURL *easy;
-	sp_buf body;
-	int keep_body;
+	sp_buf body; /* kept only for --body-contains and --count-body */
 	int busy;
 	size_t index; /* its request's place in the results */
 	double began; /* when it was started, from the run's start */
@@ -474,7 +473,7 @@ static int lg_load(const lg_opts *o)
 	double *lat = NULL, t0, cutoff, late = 0, window;
 	lg_tally tally;
 	CURLM *multi = NULL;
-	int error = -1, multi_ok = 1;
+	int keep_body = o->body_contains || o->count_body, error = -1;
 
 	memset(&tally, 0, sizeof(tally));
 	planned = (size_t)ceil(o->rate * o->duration);
@@ -487,19 +486,15 @@ static int lg_load(const lg_opts *o)
 	for (i = 0; i < (size_t)o->concurrency; i++)
 		sp_buf_init(&slots[i].body);
 	if (!(multi = curl_multi_init()))
-		goto done;
+		goto nocurl;
 	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, o->concurrency);
 	for (i = 0; i < (size_t)o->concurrency; i++) {
 		lg_slot *s = &slots[i];
 
-		s->keep_body = o->body_contains || o->count_body;
-		s->easy =
-		    lg_easy_new(o, headers, s->keep_body ? &s->body : NULL,
-		                o->timeout > 0 ? o->timeout : 10);
-		if (!s->easy) {
-			multi_ok = 0;
-			goto done;
-		}
+		s->easy = lg_easy_new(o, headers, keep_body ? &s->body : NULL,
+		                      o->timeout > 0 ? o->timeout : 10);
+		if (!s->easy)
+			goto nocurl;
 		curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
 	}
 
@@ -582,9 +577,10 @@ static int lg_load(const lg_opts *o)
 	error = 0;
 	if (o->timeline && lg_write_timeline(o->timeline, results, n) < 0)
 		error = -1;
+	goto done;
+nocurl:
+	fputs("sp-loadgen: cannot start libcurl\n", stderr);
 done:
-	if (error < 0 && (!multi || !multi_ok))
-		fputs("sp-loadgen: cannot start libcurl\n", stderr);
 	for (i = 0; slots && i < (size_t)o->concurrency; i++) {
 		if (slots[i].easy) {
 			if (slots[i].busy)
