@@ -207,8 +207,6 @@ typedef struct {
 	char *id;        /* the new instance, once created */
 	char *old;       /* the instance serving before, if any */
 	char *old_image; /* its image */
-	char *old_url;   /* its URL and port */
-	int old_port;
 	long timeout;  /* seconds the new one has to answer */
 	int stopped;   /* the old one was stopped: a rollback restarts it */
 	int started;   /* the new one was started: its log tells why */
@@ -238,8 +236,6 @@ static void deploy_run_init(deploy_run *run, sp_state *state,
 		run->timeout = s->startup_timeout;
 	run->old = state->container ? sp_strdup(state->container) : NULL;
 	run->old_image = state->image ? sp_strdup(state->image) : NULL;
-	run->old_url = state->url ? sp_strdup(state->url) : NULL;
-	run->old_port = state->host_port;
 }
 
 static void deploy_run_dispose(deploy_run *run)
@@ -253,7 +249,6 @@ static void deploy_run_dispose(deploy_run *run)
 	free(run->id);
 	free(run->old);
 	free(run->old_image);
-	free(run->old_url);
 }
 
 /* The backend: the caller's, or the Docker engine's, behind the front door
@@ -356,8 +351,12 @@ static int deploy_create(deploy_run *run)
 	    !strncmp(run->state->stage, "RUNNING", 7))
 		stage = "RUNNING_APP_STARTING";
 	sp_state_set(&run->state->error, NULL);
-	run->state->host_port = spec->host_port;
-	sp_state_set(&run->state->url, run->url.ptr);
+	if (!run->beside || !run->old) {
+		/* Beside the old one, the record names where it serves until
+		 * the new one is promoted. */
+		run->state->host_port = spec->host_port;
+		sp_state_set(&run->state->url, run->url.ptr);
+	}
 	deploy_stage(opts, run->state, stage, NULL);
 	return 0;
 }
@@ -475,6 +474,8 @@ static void deploy_promote(deploy_run *run)
 	if (run->old_image && strcmp(run->old_image, image))
 		sp_state_set(&state->prev_image, run->old_image);
 	sp_state_set(&state->commit, run->opts->commit);
+	state->host_port = run->spec.host_port;
+	sp_state_set(&state->url, run->url.ptr);
 	sp_state_set(&state->image, image);
 	sp_state_set(&state->container, run->id);
 	sp_state_set(&state->building_commit, NULL);
@@ -525,11 +526,6 @@ static int deploy_rollback(deploy_run *run, int error)
 			           "again");
 	}
 	sp_state_set(&run->state->building_commit, NULL);
-	if (run->old && run->beside) {
-		/* The old version serves on where it did. */
-		run->state->host_port = run->old_port;
-		sp_state_set(&run->state->url, run->old_url);
-	}
 	deploy_stage(opts, run->state,
 	             error != SP_ECANCELED ? "RUNTIME_ERROR"
 	             : run->old            ? "RUNNING"

@@ -24,10 +24,11 @@ sp_nginx_write_conf() {
 $user
 daemon on;
 worker_processes 1;
+worker_rlimit_nofile 16384;
 pid $dir/nginx.pid;
 error_log $dir/error.log;
 events {
-	worker_connections 256;
+	worker_connections 4096;
 }
 http {
 	access_log off;
