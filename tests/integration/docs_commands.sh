@@ -39,13 +39,13 @@ wait_idle() {
 # --- spacehook --help lists every command the man page documents, and each --help works.
 run "$SH" --help
 expect_eq "spacehook --help exits 0" 0 "$RC"
-commands="validate context secrets variables status logs restart rebuild stop start cancel gc rebind forget install doctor worker"
-man_src=$(cat "$SP_SOURCE/docs/spacehook.1")
+commands="validate context secrets variables status logs restart rebuild stop start cancel gc sleep-time rebind forget install serve doctor worker"
+man_src=$(sed 's/\\-/-/g' "$SP_SOURCE/docs/spacehook.1") # roff writes a - as \-
 for c in $commands; do
 	expect_contains "--help lists $c" "  $c " "$OUT"
 	expect_contains "spacehook(1) documents $c" "spacehook $c" "$man_src"
 done
-listed=$(printf '%s\n' "$OUT" | sed -n 's/^  \([a-z]*\) .*/\1/p' | tr '\n' ' ')
+listed=$(printf '%s\n' "$OUT" | sed -n 's/^  \([a-z-]*\) .*/\1/p' | tr '\n' ' ')
 expect_eq "--help lists exactly the documented commands" "$commands " "$listed"
 for c in $commands; do
 	run "$SH" "$c" --help
