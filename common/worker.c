@@ -16,6 +16,7 @@
 
 #include "banned.h"
 #include "build.h"
+#include "card.h"
 #include "deploy.h"
 #include "dockerfile.h"
 #include "engine.h"
@@ -433,6 +434,9 @@ static int worker_check(worker_job *job)
 		                   1);
 	} else if (error < 0) {
 		error = worker_fail(job, "CONFIG_ERROR");
+	} else if (sp_card_save(ctx->store, job->config) < 0) {
+		/* Only the list of Spaces shows it: not the job's failure. */
+		worker_say(job, "spacehook: warning: %s", sp_error_last());
 	}
 done:
 	sp_diag_list_dispose(&diags);

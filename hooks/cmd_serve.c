@@ -8,6 +8,7 @@
 #include "banned.h"
 #include "commands.h"
 #include "error.h"
+#include "frontdoor.h"
 #include "serve.h"
 #include "settings.h"
 
@@ -62,6 +63,19 @@ int cmd_serve(int argc, char **argv)
 	if (sp_settings_load(&settings, NULL) < 0) {
 		cmd_die_message("%s", sp_error_last());
 		return 1;
+	}
+	/*
+	 * nginx's shared file names where serve listens: written now, so a
+	 * fresh install or a changed --listen is in nginx before a Space's
+	 * first deploy. nginx trouble is told, serving goes on.
+	 */
+	if (sp_frontdoor_enabled(&settings)) {
+		if (listen_on) {
+			free(settings.serve_listen);
+			settings.serve_listen = sp_strdup(listen_on);
+		}
+		if (sp_frontdoor_setup(&settings) < 0)
+			cmd_die_message("warning: %s", sp_error_last());
 	}
 	error = sp_serve_run(&settings, listen_on);
 	if (error > 0) {

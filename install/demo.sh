@@ -40,6 +40,27 @@ git config --global spacehook.dockerCli "$cli"
 git config --global init.defaultBranch main
 git config --global user.name "Space Author"
 git config --global user.email "author@example.com"
+
+say "starting the front door (nginx and spacehook serve on 127.0.0.1)"
+# shellcheck source=tests/lib/nginx.sh
+. "$top/tests/lib/nginx.sh"
+http_port=${SPACEHOOK_DEMO_HTTP_PORT:-8080}
+if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$http_port/" 2>/dev/null &&
+	! [ -s "$demo/nginx/nginx.pid" ]; then
+	http_port=$(sp_nginx_free_port) # 8080 is taken by something else
+fi
+sp_nginx_stop "$demo/nginx" >/dev/null 2>&1 || true
+sp_nginx_start "$demo/nginx" "$http_port" >/dev/null
+sp_nginx_configure "$demo/nginx" "$http_port"
+serve_port=$(sp_nginx_free_port)
+git config --global spacehook.domain "localhost:$http_port"
+git config --global spacehook.serveListen "127.0.0.1:$serve_port"
+git config --global spacehook.drainTimeout 5
+if [ -s "$demo/serve.pid" ]; then
+	kill "$(cat "$demo/serve.pid")" 2>/dev/null || true
+fi
+nohup "$bin/spacehook" serve >"$demo/serve.log" 2>&1 &
+echo $! >"$demo/serve.pid"
 bare="$demo/repos/demo/hello.git"
 if [ ! -d "$bare" ]; then
 	git init -q --bare "$bare"
@@ -67,19 +88,22 @@ if [ -z "$url" ]; then
 	exit 1
 fi
 
-say "what $url answers"
-curl -s "$url/"
-curl -s "$url/build.txt"
+say "what $url answers (through nginx)"
+curl -s "$url"
+curl -s "${url%/}/build.txt"
 
 cat <<EOT
 
-The Space demo/hello serves on $url.
+The Space demo/hello serves on $url
+(nginx on 127.0.0.1:$http_port routes demo-hello.localhost to it).
 Try, with the demo's settings (HOME=$HOME):
   HOME=$HOME $bin/spacehook status
   HOME=$HOME $bin/spacehook logs demo/hello --build
   HOME=$HOME $bin/spacehook logs demo/hello
 Push again from $work to redeploy.
 EOT
+echo "nginx and spacehook serve keep running; stop them with:"
+echo "  kill \$(cat $demo/serve.pid); kill \$(cat $demo/nginx/nginx.pid)"
 if [ -n "${SP_DOCKERD_DIR:-}" ] && [ -f "$SP_DOCKERD_DIR/dockerd.pid" ]; then
 	echo "The private engine keeps running; stop it with:"
 	echo "  SP_DOCKERD_DIR=$SP_DOCKERD_DIR bash $top/tests/lib/dockerd.sh stop"

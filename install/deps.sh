@@ -7,6 +7,7 @@ packages=(
 	libgit2-dev libyaml-dev libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev libmicrohttpd-dev check
 	docker.io busybox-static iproute2 iptables curl python3 python3-yaml openssh-server bc
 	gitolite3 time clang-format shellcheck
+	nginx chromium fonts-dejavu-core python3-websocket
 )
 
 if [ "$(id -u)" -ne 0 ]; then
