@@ -46,8 +46,8 @@ expect_eq "the browser ends on the app" 0 "$rc"
 pages=$(python3 - "$SANDBOX/building.jsonl" <<'EOP'
 import json, re, sys
 seen = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-steps = [len(re.findall(r"building step \d+ of 12", s["text"])) for s in seen]
 building = [s for s in seen if "BUILDING" in s["text"] or "building step" in s["text"]]
+steps = [len(re.findall(r"building step \d+ of 12", s["text"])) for s in building]
 print("snapshots=%d" % len(seen))
 print("first_steps=%d" % (steps[0] if steps else -1))
 print("most_steps=%d" % max(steps or [-1]))
