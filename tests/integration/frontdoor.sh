@@ -223,6 +223,23 @@ check "bob/chat unrouted" "$ROUTE" bob/chat unroute
 out=$(get_until "serve space=[] host=[bob-chat.$DOMAIN]" "bob-chat.$DOMAIN" /)
 expect_contains "an unrouted Space's hostname reaches serve without an id" "serve space=[] host=[bob-chat.$DOMAIN]" "$out"
 
+# spacehook doctor checks the front door (no engine here: only its lines).
+git config --global spacehook.dockerHost "unix://$SANDBOX/no-engine.sock"
+out=$("$SP_BIN/spacehook" doctor 2>&1 || true)
+expect_contains "doctor: nginxDir is writable" "ok  nginx directory $NGINX/spacehook (writable by" "$out"
+expect_contains "doctor: nginxTest passes" "ok  nginx test 'nginx -t -q" "$out"
+printf 'this is not nginx;\n' >"$NGINX/spacehook/zz-admin.conf"
+out=$("$SP_BIN/spacehook" doctor 2>&1 || true)
+expect_contains "doctor: a failing nginxTest is told" "FAIL nginx test 'nginx -t -q" "$out"
+expect_contains "with nginx's reason" "[emerg] unknown directive \"this\"" "$out"
+expect_contains "and what to do" "fix: fix what nginx names" "$out"
+rm "$NGINX/spacehook/zz-admin.conf"
+git config --global spacehook.nginxDir "$SANDBOX/no-such-dir"
+out=$("$SP_BIN/spacehook" doctor 2>&1 || true)
+expect_contains "doctor: a missing nginxDir is told" "FAIL nginx directory $SANDBOX/no-such-dir: No such file or directory" "$out"
+expect_contains "with the install command" "fix: spacehook install --nginx --user" "$out"
+git config --global spacehook.nginxDir "$NGINX/spacehook"
+
 # nginx down: a route is written and tested, the reload fails clearly.
 sp_nginx_stop "$NGINX"
 if err=$("$ROUTE" alice/demo app "$APP1" 2>&1); then
