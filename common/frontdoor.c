@@ -818,11 +818,16 @@ static int frontdoor_test(const sp_settings *settings)
 
 	if ((error = frontdoor_run(&status, &output, settings->nginx_test)) < 0)
 		goto done;
-	if (status != 0) {
-		frontdoor_output_line(&shown, &output);
+	frontdoor_output_line(&shown, &output);
+	if (status == 126 || status == 127)
+		error = sp_error_set(SP_ERROR,
+		                     "nginx refused the configuration: "
+		                     "spacehook.nginxTest '%s' could not run "
+		                     "(%s): install nginx or fix the setting",
+		                     settings->nginx_test, shown.ptr);
+	else if (status != 0)
 		error = sp_error_set(
 		    SP_ERROR, "nginx refused the configuration: %s", shown.ptr);
-	}
 done:
 	sp_buf_dispose(&output);
 	sp_buf_dispose(&shown);

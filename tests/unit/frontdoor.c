@@ -455,6 +455,30 @@ START_TEST(test_refuses_unsafe)
 }
 END_TEST
 
+/* A test command that cannot run says so, and nothing stays written. */
+START_TEST(test_test_cannot_run)
+{
+	sp_route route = {.kind = SP_ROUTE_STATUS};
+	sp_buf conf = SP_BUF_INIT;
+	int exists;
+	fixture f;
+
+	fixture_open(&f, "alice/demo");
+	fixture_set(&f.settings.nginx_test, "no-such-nginx-here -t");
+	ck_assert_int_eq(sp_frontdoor_route(&f.settings, f.store, &route),
+	                 SP_ERROR);
+	expect_has(sp_error_last(), "spacehook.nginxTest 'no-such-nginx-here "
+	                            "-t' could not run");
+	expect_has(sp_error_last(), "install nginx or fix the setting");
+	read_conf(&conf, &exists, &f, "spacehook_alice--demo.conf");
+	ck_assert_int_eq(exists, 0);
+	read_conf(&conf, &exists, &f, "spacehook.conf");
+	ck_assert_int_eq(exists, 0);
+	sp_buf_dispose(&conf);
+	fixture_close(&f);
+}
+END_TEST
+
 START_TEST(test_refuses_without_domain)
 {
 	sp_route route = {.kind = SP_ROUTE_STATUS};
@@ -646,6 +670,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_refuses_unsafe, 0,
 	                    sizeof(unsafe) / sizeof(unsafe[0]));
 	tcase_add_test(tc, test_refuses_without_domain);
+	tcase_add_test(tc, test_test_cannot_run);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("nginx");
