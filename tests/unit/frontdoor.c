@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -364,6 +365,24 @@ START_TEST(test_unchanged_not_reloaded)
 }
 END_TEST
 
+/* A reload command that leaves a program holding its output is not waited
+ * for past its own exit. */
+START_TEST(test_reload_not_held)
+{
+	sp_route route = {.kind = SP_ROUTE_APP, .port = 20006};
+	struct timespec t0, t1;
+	fixture f;
+
+	fixture_open(&f, "alice/demo");
+	fixture_set(&f.settings.nginx_reload, "sleep 3 & echo reloaded");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(sp_frontdoor_route(&f.settings, f.store, &route), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
+	fixture_close(&f);
+}
+END_TEST
+
 START_TEST(test_unroute)
 {
 	sp_route route = {.kind = SP_ROUTE_APP, .port = 20005};
@@ -664,6 +683,7 @@ int main(void)
 	tcase_add_test(tc, test_files_static);
 	tcase_add_test(tc, test_unchanged_not_reloaded);
 	tcase_add_test(tc, test_unroute);
+	tcase_add_test(tc, test_reload_not_held);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("refusal");
