@@ -28,7 +28,7 @@ trap cleanup EXIT
 
 # The app and the fake serve: one python server, answering with what it saw.
 cat >"$SANDBOX/echo.py" <<'EOF'
-import sys
+import sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 name, port_file = sys.argv[1], sys.argv[2]
 class Echo(BaseHTTPRequestHandler):
@@ -56,6 +56,17 @@ class Echo(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
     def do_GET(self):
+        if self.path == '/sse':
+            self.send_response(200)
+            self.send_header('Content-Type', 'text/event-stream')
+            self.send_header('Connection', 'close')
+            self.end_headers()
+            self.wfile.write(b'data: first\n\n')
+            self.wfile.flush()
+            time.sleep(3)
+            self.wfile.write(b'data: second\n\n')
+            self.close_connection = True
+            return
         self.answer(0)
     def do_POST(self):
         left, total = int(self.headers.get('Content-Length', '0')), 0
@@ -174,6 +185,11 @@ out=$(curl -si --max-time 3 -H "Host: alice-demo.$DOMAIN" \
 expect_contains "the upgrade is switched" "HTTP/1.1 101" "$out"
 expect_contains "the app saw Upgrade: websocket" "X-Seen-Upgrade: websocket" "$out"
 expect_contains "the app saw Connection: upgrade" "X-Seen-Connection: upgrade" "$out"
+
+# Server-Sent Events are not buffered: the first event arrives at once.
+out=$(curl -sN --max-time 2 -H "Host: alice-demo.$DOMAIN" "http://127.0.0.1:$PORT/sse" 2>/dev/null || true)
+expect_contains "an event stream's first event arrives before the stream ends" "data: first" "$out"
+expect_not_contains "(the stream goes on)" "data: second" "$out"
 
 # A large upload streams through (no size limit, no buffering).
 head -c 33554432 /dev/zero >"$SANDBOX/big"
