@@ -774,9 +774,9 @@ static int frontdoor_run(int *status, sp_buf *output, const char *command)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-		long left;
+		int ready, exited = 0;
 		ssize_t n;
-		int ready;
+		long left;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = (FD_CMD_TIMEOUT - (now.tv_sec - start.tv_sec)) * 1000L;
@@ -784,18 +784,28 @@ static int frontdoor_run(int *status, sp_buf *output, const char *command)
 			timed_out = 1;
 			break;
 		}
-		ready = poll(&pfd, 1, (int)left);
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready <= 0)
-			continue;
-		n = read(fds[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		ready = poll(&pfd, 1, left < 100 ? (int)left : 100);
+		if (ready < 0 && errno != EINTR)
 			break;
-		if (output->size < FD_OUTPUT_MAX)
-			sp_buf_put(output, chunk, (size_t)n);
+		if (ready > 0) {
+			n = read(fds[0], chunk, sizeof(chunk));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			if (output->size < FD_OUTPUT_MAX)
+				sp_buf_put(output, chunk, (size_t)n);
+			continue;
+		}
+		/* Exited, its pipe perhaps held open by a program it started:
+		 * what is in the pipe now, then no more. */
+		if (sp_proc_exited(&exited, pid) == 0 && exited) {
+			while (poll(&pfd, 1, 0) > 0 &&
+			       (n = read(fds[0], chunk, sizeof(chunk))) > 0)
+				if (output->size < FD_OUTPUT_MAX)
+					sp_buf_put(output, chunk, (size_t)n);
+			break;
+		}
 	}
 	if (timed_out)
 		kill(-pid, SIGKILL);
@@ -818,11 +828,16 @@ static int frontdoor_test(const sp_settings *settings)
 
 	if ((error = frontdoor_run(&status, &output, settings->nginx_test)) < 0)
 		goto done;
-	if (status != 0) {
-		frontdoor_output_line(&shown, &output);
+	frontdoor_output_line(&shown, &output);
+	if (status == 126 || status == 127)
+		error = sp_error_set(SP_ERROR,
+		                     "nginx refused the configuration: "
+		                     "spacehook.nginxTest '%s' could not run "
+		                     "(%s): install nginx or fix the setting",
+		                     settings->nginx_test, shown.ptr);
+	else if (status != 0)
 		error = sp_error_set(
 		    SP_ERROR, "nginx refused the configuration: %s", shown.ptr);
-	}
 done:
 	sp_buf_dispose(&output);
 	sp_buf_dispose(&shown);

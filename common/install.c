@@ -537,3 +537,179 @@ int sp_install_port_free(const char *address, int port)
 
 	return rc < 0 ? rc : !rc;
 }
+
+/*
+ * The front door: the system nginx's include, nginxDir, the sudoers rule.
+ */
+
+/* An absolute path nginx and sudo take literally. */
+static int install_nginx_path_ok(const char *path)
+{
+	return path[0] == '/' && !strstr(path, "/../") && !strstr(path, "//") &&
+	       strspn(path,
+	              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	              "0123456789._/+@-") == strlen(path);
+}
+
+/* `path`'s directory must exist: the place nginx (or sudo) reads. */
+static int install_parent_ok(const char *path, const char *what,
+                             const char *option)
+{
+	sp_buf dir = SP_BUF_INIT;
+	struct stat st;
+	int error = 0;
+
+	sp_buf_sets(&dir, path);
+	sp_buf_truncate(&dir, (size_t)(strrchr(dir.ptr, '/') - dir.ptr));
+	if (!dir.size || stat(dir.ptr, &st) < 0 || !S_ISDIR(st.st_mode))
+		error = sp_error_set(SP_EINVALID,
+		                     "no directory '%s' for %s '%s': is it "
+		                     "installed? or give the path with %s",
+		                     dir.ptr, what, path, option);
+	sp_buf_dispose(&dir);
+	return error;
+}
+
+/* Write `text` to `path` (mode `mode`) unless it holds it already; a file
+ * there that spacehook did not write is kept (SP_EEXISTS). */
+static int install_text_file(int *changed, const char *path, const char *text,
+                             mode_t mode, const char *what)
+{
+	sp_buf now = SP_BUF_INIT;
+	int error;
+
+	*changed = 0;
+	error = sp_buf_read_file(&now, path, 64 * 1024);
+	if (error == 0 && !strcmp(now.ptr, text))
+		goto done;
+	if (error == 0 && strncmp(now.ptr, "# spacehook", 11)) {
+		error =
+		    sp_error_set(SP_EEXISTS,
+		                 "'%s' is already there and not spacehook's: "
+		                 "move it away, or give another path for %s",
+		                 path, what);
+		goto done;
+	}
+	if (error < 0 && access(path, F_OK) == 0)
+		goto done;
+	if ((error = sp_store_write_file(path, text, strlen(text), mode)) < 0)
+		goto done;
+	*changed = 1;
+done:
+	sp_buf_dispose(&now);
+	return error;
+}
+
+int sp_install_nginx_include(int *changed, const char *path,
+                             const char *nginx_dir)
+{
+	sp_buf text = SP_BUF_INIT;
+	int error;
+
+	*changed = 0;
+	if (!install_nginx_path_ok(path) || !install_nginx_path_ok(nginx_dir))
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' or '%s' is not an absolute path of "
+		                    "letters, digits and ._/+@-",
+		                    path, nginx_dir);
+	if ((error = install_parent_ok(path, "the nginx include",
+	                               "--nginx-conf PATH")) < 0)
+		return error;
+	sp_buf_printf(&text,
+	              "# spacehook: the Spaces' hostnames (written by "
+	              "spacehook install --nginx)\n"
+	              "include %s/*.conf;\n",
+	              nginx_dir);
+	error = install_text_file(changed, path, text.ptr, 0644,
+	                          "--nginx-conf PATH");
+	sp_buf_dispose(&text);
+	return error;
+}
+
+int sp_install_nginx_dir(int *created, const char *path,
+                         const sp_install_options *opts)
+{
+	sp_buf part = SP_BUF_INIT;
+	struct stat st;
+	int error = 0;
+
+	*created = 0;
+	if (!install_nginx_path_ok(path))
+		return sp_error_set(
+		    SP_EINVALID,
+		    "spacehook.nginxDir '%s' is not an absolute "
+		    "path of letters, digits and ._/+@-",
+		    path);
+	for (const char *p = strchr(path + 1, '/');; p = strchr(p + 1, '/')) {
+		sp_buf_clear(&part);
+		sp_buf_put(&part, path, p ? (size_t)(p - path) : strlen(path));
+		if (mkdir(part.ptr, 0755) == 0) {
+			*created = !p;
+		} else if (errno != EEXIST) {
+			error = sp_error_set_os(
+			    SP_EIO, "cannot make directory '%s'", part.ptr);
+			goto done;
+		}
+		if (!p)
+			break;
+	}
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		error = sp_error_set(
+		    SP_EINVALID, "spacehook.nginxDir '%s' is not a directory",
+		    path);
+		goto done;
+	}
+	if (st.st_uid != opts->uid || st.st_gid != opts->gid) {
+		if ((error = install_owner(path, opts)) < 0)
+			goto done;
+		if (!*created && opts->owned)
+			*created = 2;
+	}
+done:
+	sp_buf_dispose(&part);
+	return error;
+}
+
+void sp_install_sudoers_rule(sp_buf *out, const char *user)
+{
+	sp_buf_printf(out,
+	              "# spacehook: the git user may check and reload nginx, "
+	              "nothing else\n"
+	              "# (spacehook.nginxTest = sudo -n " SP_INSTALL_NGINX
+	              " -t,\n"
+	              "#  spacehook.nginxReload = sudo -n " SP_INSTALL_NGINX
+	              " -s reload)\n"
+	              "%s ALL=(root) NOPASSWD: " SP_INSTALL_NGINX
+	              " -t, " SP_INSTALL_NGINX " -s reload\n",
+	              user);
+}
+
+int sp_install_sudoers(int *changed, const char *path, const char *user)
+{
+	sp_buf text = SP_BUF_INIT;
+	size_t len = strlen(user);
+	int error;
+
+	*changed = 0;
+	if (!len || len > 32 ||
+	    !strchr("abcdefghijklmnopqrstuvwxyz_", user[0]) ||
+	    strspn(user, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len)
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not a user name sudoers can take "
+		                    "literally ([a-z_][a-z0-9_-]*)",
+		                    user);
+	if (!install_nginx_path_ok(path) || strchr(strrchr(path, '/'), '.'))
+		return sp_error_set(
+		    SP_EINVALID,
+		    "'%s' is not an absolute path whose name has "
+		    "no '.' (sudo skips such files)",
+		    path);
+	if ((error = install_parent_ok(path, "the sudoers rule",
+	                               "--sudoers-file PATH")) < 0)
+		return error;
+	sp_install_sudoers_rule(&text, user);
+	error = install_text_file(changed, path, text.ptr, 0440,
+	                          "--sudoers-file PATH");
+	sp_buf_dispose(&text);
+	return error;
+}

@@ -95,4 +95,42 @@ int sp_install_config_get(char **out, const char *file, const char *key);
  * error. */
 int sp_install_port_free(const char *address, int port);
 
+/* The front door (frontdoor.h) on the system's nginx. */
+
+#define SP_INSTALL_NGINX "/usr/sbin/nginx"
+#define SP_INSTALL_NGINX_CONF "/etc/nginx/conf.d/spacehook.conf"
+#define SP_INSTALL_SUDOERS "/etc/sudoers.d/spacehook"
+
+/*
+ * The system nginx's include of the front door: `path` (an absolute path
+ * whose directory exists, e.g. SP_INSTALL_NGINX_CONF) holding an include
+ * of every .conf file of `nginx_dir` (read inside http {}, as conf.d is),
+ * 0644. A file there that spacehook did not write is kept: SP_EEXISTS.
+ * `*changed` is 0 when it held that already.
+ */
+int sp_install_nginx_include(int *changed, const char *path,
+                             const char *nginx_dir);
+
+/*
+ * Make spacehook.nginxDir `path` (0755, missing parents too) and give it to
+ * opts' uid/gid when opts->owned. `*created` is 1 when made now, 2 when an
+ * existing one was given to the git user, else 0.
+ */
+int sp_install_nginx_dir(int *created, const char *path,
+                         const sp_install_options *opts);
+
+/*
+ * The sudoers rule (install/sudoers.spacehook for the user "git"): `user`
+ * may run exactly "nginx -t" and "nginx -s reload" as root, without a
+ * password. Appended to `out`.
+ */
+void sp_install_sudoers_rule(sp_buf *out, const char *user);
+
+/*
+ * Write the rule for `user` to `path` (e.g. SP_INSTALL_SUDOERS; a name
+ * without '.', whose directory exists), mode 0440; SP_EEXISTS as
+ * sp_install_nginx_include's. `*changed` is 0 when it held that already.
+ */
+int sp_install_sudoers(int *changed, const char *path, const char *user);
+
 #endif

@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "error.h"
+#include "frontdoor.h"
 #include "install.h"
 #include "proc.h"
 #include "settings.h"
@@ -64,6 +65,9 @@ static void doctor_help(void)
 	     "the\n"
 	     "    engine knows spacehook.runtime when one is set\n"
 	     "  - spacehook.portRange has free ports on spacehook.bindAddress\n"
+	     "  - with spacehook.domain set: spacehook.nginxDir is the git "
+	     "user's to\n"
+	     "    write, and spacehook.nginxTest passes\n"
 	     "  - the hooks are installed in each REPO.git named (or, with "
 	     "none named,\n"
 	     "    in core.hooksPath) with receive.advertisePushOptions set\n\n"
@@ -496,6 +500,61 @@ static void doctor_ports(doctor *d)
 	          d->settings.bind_address, free_ports, total);
 }
 
+/* The front door (spacehook.domain set): nginxDir is the git user's to
+ * write, and spacehook.nginxTest passes. */
+static void doctor_frontdoor(doctor *d)
+{
+	const char *dir = d->settings.nginx_dir;
+	const char *argv[] = {"/bin/sh", "-c", d->settings.nginx_test, NULL};
+	sp_buf fix = SP_BUF_INIT, out = SP_BUF_INIT, why = SP_BUF_INIT;
+	struct stat st;
+	int status = 0;
+
+	if (!sp_frontdoor_enabled(&d->settings))
+		return;
+	sp_buf_printf(&fix, "spacehook install --nginx --user %s   (as root)",
+	              d->user);
+	if (stat(dir, &st) < 0)
+		doctor_fail(d, fix.ptr, "nginx directory %s: %s", dir,
+		            strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		doctor_fail(d, fix.ptr, "nginx directory %s is not a directory",
+		            dir);
+	else if (geteuid() == d->uid ? access(dir, W_OK) < 0
+	                             : st.st_uid != d->uid)
+		doctor_fail(d, fix.ptr,
+		            "nginx directory %s is not writable by the git "
+		            "user %s (spacehook.nginxDir)",
+		            dir, d->user);
+	else
+		doctor_ok("nginx directory %s (writable by %s)", dir, d->user);
+	sp_buf_clear(&fix);
+	if (doctor_run(&status, &out, argv, NULL, NULL, 30) < 0 ||
+	    status != 0) {
+		const char *emerg = strstr(out.ptr, "[emerg]");
+
+		if (emerg)
+			sp_buf_put(&why, emerg, strcspn(emerg, "\n"));
+		else
+			doctor_reason(&why,
+			              out.size ? out.ptr : sp_error_last());
+		sp_buf_printf(
+		    &fix,
+		    "fix what nginx names; or point spacehook.nginxTest at a "
+		    "test the git user may run (not root: spacehook install "
+		    "--nginx --sudoers, then git config --system "
+		    "spacehook.nginxTest 'sudo -n " SP_INSTALL_NGINX " -t')");
+		doctor_fail(d, fix.ptr, "nginx test '%s' failed: %s",
+		            d->settings.nginx_test,
+		            why.size ? why.ptr : "no output");
+	} else {
+		doctor_ok("nginx test '%s' passes", d->settings.nginx_test);
+	}
+	sp_buf_dispose(&fix);
+	sp_buf_dispose(&out);
+	sp_buf_dispose(&why);
+}
+
 /* A git config value as a repository (or, `file` NULL, any command outside one)
  * sees it. */
 static char *doctor_config(const char *file, const char *key)
@@ -743,6 +802,7 @@ int cmd_doctor(int argc, char **argv)
 	doctor_client(&d);
 	doctor_state(&d);
 	doctor_ports(&d);
+	doctor_frontdoor(&d);
 	if (sp_install_programs(&d.pre, &d.post) < 0) {
 		doctor_fail(
 		    &d,

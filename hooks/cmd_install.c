@@ -20,13 +20,17 @@
 	"usage: spacehook install [--chain] [--user USER] [--hook-dir DIR] "   \
 	"[--dropin] REPO.git...\n"                                             \
 	"   or: spacehook install --global [--config FILE] [--user USER] "     \
-	"[--hook-dir DIR] [--chain]"
+	"[--hook-dir DIR] [--chain]\n"                                         \
+	"   or: spacehook install --nginx [--nginx-conf PATH] [--user USER] "  \
+	"[--sudoers [--sudoers-file PATH]]"
 
 typedef struct {
-	const char *user;     /* --user */
-	const char *hook_dir; /* --hook-dir */
-	const char *config;   /* --config */
-	int chain, dropin, global;
+	const char *user;         /* --user */
+	const char *hook_dir;     /* --hook-dir */
+	const char *config;       /* --config */
+	const char *nginx_conf;   /* --nginx-conf */
+	const char *sudoers_file; /* --sudoers-file */
+	int chain, dropin, global, nginx, sudoers;
 	sp_buf pre, post; /* the hook programs */
 	sp_settings settings;
 } install_run;
@@ -70,7 +74,22 @@ static void install_help(void)
 	     "                  the system git config instead (every "
 	     "repository)\n"
 	     "  --config FILE   the config file --global writes (default "
-	     "/etc/gitconfig)\n\n"
+	     "/etc/gitconfig)\n"
+	     "The front door (spacehook.domain), as root:\n"
+	     "  --nginx         write the system nginx's include of "
+	     "spacehook.nginxDir\n"
+	     "                  (include <nginxDir>/*.conf;) and make "
+	     "nginxDir, owned by\n"
+	     "                  the git user (--user, default: the owner of "
+	     "the state\n"
+	     "                  directory)\n"
+	     "  --nginx-conf PATH  where the include goes "
+	     "(default " SP_INSTALL_NGINX_CONF ")\n"
+	     "  --sudoers       also let the git user run exactly "
+	     "'nginx -t' and\n"
+	     "                  'nginx -s reload' through sudo (a rule "
+	     "in " SP_INSTALL_SUDOERS ")\n"
+	     "  --sudoers-file PATH  where that rule goes\n\n"
 	     "Exit status: 0 installed (or already), 1 a repository failed, 2 "
 	     "usage.");
 }
@@ -338,6 +357,93 @@ done:
 	return error;
 }
 
+/* The git user for --nginx: --user, else the state directory's owner. */
+static int install_nginx_user(sp_install_options *opts, const char **name,
+                              install_run *run)
+{
+	struct passwd *pw;
+	struct stat st;
+
+	if (!run->user) {
+		if (stat(run->settings.state_dir, &st) < 0)
+			return sp_error_set(
+			    SP_EINVALID,
+			    "no state directory '%s' to tell the "
+			    "git user: pass --user USER",
+			    run->settings.state_dir);
+		if (!(pw = getpwuid(st.st_uid)))
+			return sp_error_set(
+			    SP_EINVALID,
+			    "uid %ld (the owner of '%s') has no "
+			    "name: pass --user USER",
+			    (long)st.st_uid, run->settings.state_dir);
+		run->user = pw->pw_name;
+	}
+	if (!(pw = getpwnam(run->user)))
+		return sp_error_set(SP_EINVALID, "no user '%s' on this host",
+		                    run->user);
+	opts->uid = pw->pw_uid;
+	opts->gid = pw->pw_gid;
+	opts->owned = 1;
+	*name = run->user;
+	return 0;
+}
+
+static int install_nginx(install_run *run)
+{
+	const char *conf =
+	    run->nginx_conf ? run->nginx_conf : SP_INSTALL_NGINX_CONF;
+	const char *sudoers =
+	    run->sudoers_file ? run->sudoers_file : SP_INSTALL_SUDOERS;
+	const char *user = NULL;
+	sp_install_options opts = {0};
+	int changed = 0, created = 0, error;
+
+	if (geteuid() != 0) {
+		error = sp_error_set(SP_EINVALID,
+		                     "install --nginx writes nginx's "
+		                     "configuration and gives nginxDir to the "
+		                     "git user: run it as root");
+		goto done;
+	}
+	if ((error = install_nginx_user(&opts, &user, run)) < 0 ||
+	    (error = sp_install_nginx_dir(&created, run->settings.nginx_dir,
+	                                  &opts)) < 0)
+		goto done;
+	printf("%s: %s\n", run->settings.nginx_dir,
+	       created == 1   ? "made, owned by the git user"
+	       : created == 2 ? "given to the git user"
+	                      : "already there");
+	if ((error = sp_install_nginx_include(&changed, conf,
+	                                      run->settings.nginx_dir)) < 0)
+		goto done;
+	printf("%s: %s (include %s/*.conf;)\n", conf,
+	       changed ? "written" : "already there", run->settings.nginx_dir);
+	if (run->sudoers) {
+		if ((error = sp_install_sudoers(&changed, sudoers, user)) < 0)
+			goto done;
+		printf("%s: %s (%s may run " SP_INSTALL_NGINX
+		       " -t and -s reload)\n"
+		       "now set, for %s:\n"
+		       "  git config --system spacehook.nginxTest 'sudo "
+		       "-n " SP_INSTALL_NGINX " -t'\n"
+		       "  git config --system spacehook.nginxReload 'sudo "
+		       "-n " SP_INSTALL_NGINX " -s reload'\n",
+		       sudoers, changed ? "written" : "already there", user,
+		       user);
+	}
+	if (!run->settings.domain)
+		printf(
+		    "next: set spacehook.domain (git config --system "
+		    "spacehook.domain spaces.example.com) and reload nginx\n");
+	else
+		printf("next: reload nginx (nginx -t && nginx -s reload)\n");
+done:
+	if (error < 0)
+		cmd_die_message("%s", sp_error_last());
+	return error;
+}
+
 int cmd_install(int argc, char **argv)
 {
 	enum {
@@ -347,6 +453,10 @@ int cmd_install(int argc, char **argv)
 		INSTALL_USER,
 		INSTALL_HOOK_DIR,
 		INSTALL_CONFIG,
+		INSTALL_NGINX,
+		INSTALL_NGINX_CONF,
+		INSTALL_SUDOERS,
+		INSTALL_SUDOERS_FILE,
 	};
 	static const struct option install_options[] = {
 	    {"chain", no_argument, NULL, INSTALL_CHAIN},
@@ -355,6 +465,10 @@ int cmd_install(int argc, char **argv)
 	    {"user", required_argument, NULL, INSTALL_USER},
 	    {"hook-dir", required_argument, NULL, INSTALL_HOOK_DIR},
 	    {"config", required_argument, NULL, INSTALL_CONFIG},
+	    {"nginx", no_argument, NULL, INSTALL_NGINX},
+	    {"nginx-conf", required_argument, NULL, INSTALL_NGINX_CONF},
+	    {"sudoers", no_argument, NULL, INSTALL_SUDOERS},
+	    {"sudoers-file", required_argument, NULL, INSTALL_SUDOERS_FILE},
 	    {NULL, 0, NULL, 0}};
 	install_run run = {0};
 	int first = 0, failed = 0, status = 1, i, c;
@@ -380,10 +494,32 @@ int cmd_install(int argc, char **argv)
 			run.user = optarg;
 		else if (c == INSTALL_HOOK_DIR)
 			run.hook_dir = optarg;
+		else if (c == INSTALL_NGINX)
+			run.nginx = 1;
+		else if (c == INSTALL_NGINX_CONF)
+			run.nginx_conf = optarg;
+		else if (c == INSTALL_SUDOERS)
+			run.sudoers = 1;
+		else if (c == INSTALL_SUDOERS_FILE)
+			run.sudoers_file = optarg;
 		else
 			run.config = optarg;
 	}
 	first = optind;
+	if (run.nginx) {
+		if (first != argc || run.global || run.dropin || run.chain ||
+		    run.hook_dir || run.config ||
+		    (run.sudoers_file && !run.sudoers))
+			goto usage;
+		if (sp_settings_load(&run.settings, NULL) < 0) {
+			cmd_die_message("%s", sp_error_last());
+			goto done;
+		}
+		status = install_nginx(&run) < 0 ? 1 : 0;
+		goto done;
+	}
+	if (run.nginx_conf || run.sudoers || run.sudoers_file)
+		goto usage;
 	if (run.global ? first != argc : first == argc)
 		goto usage;
 	if ((run.config && !run.global) || (run.dropin && run.global))

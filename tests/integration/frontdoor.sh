@@ -28,7 +28,7 @@ trap cleanup EXIT
 
 # The app and the fake serve: one python server, answering with what it saw.
 cat >"$SANDBOX/echo.py" <<'EOF'
-import sys
+import sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 name, port_file = sys.argv[1], sys.argv[2]
 class Echo(BaseHTTPRequestHandler):
@@ -56,6 +56,17 @@ class Echo(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
     def do_GET(self):
+        if self.path == '/sse':
+            self.send_response(200)
+            self.send_header('Content-Type', 'text/event-stream')
+            self.send_header('Connection', 'close')
+            self.end_headers()
+            self.wfile.write(b'data: first\n\n')
+            self.wfile.flush()
+            time.sleep(3)
+            self.wfile.write(b'data: second\n\n')
+            self.close_connection = True
+            return
         self.answer(0)
     def do_POST(self):
         left, total = int(self.headers.get('Content-Length', '0')), 0
@@ -175,6 +186,11 @@ expect_contains "the upgrade is switched" "HTTP/1.1 101" "$out"
 expect_contains "the app saw Upgrade: websocket" "X-Seen-Upgrade: websocket" "$out"
 expect_contains "the app saw Connection: upgrade" "X-Seen-Connection: upgrade" "$out"
 
+# Server-Sent Events are not buffered: the first event arrives at once.
+out=$(curl -sN --max-time 2 -H "Host: alice-demo.$DOMAIN" "http://127.0.0.1:$PORT/sse" 2>/dev/null || true)
+expect_contains "an event stream's first event arrives before the stream ends" "data: first" "$out"
+expect_not_contains "(the stream goes on)" "data: second" "$out"
+
 # A large upload streams through (no size limit, no buffering).
 head -c 33554432 /dev/zero >"$SANDBOX/big"
 out=$(get_until "two space=[] host=[alice-demo.$DOMAIN] path=[/upload] body=33554432" "alice-demo.$DOMAIN" /upload --data-binary "@$SANDBOX/big")
@@ -222,6 +238,23 @@ rm "$NGINX/spacehook/zz-admin.conf"
 check "bob/chat unrouted" "$ROUTE" bob/chat unroute
 out=$(get_until "serve space=[] host=[bob-chat.$DOMAIN]" "bob-chat.$DOMAIN" /)
 expect_contains "an unrouted Space's hostname reaches serve without an id" "serve space=[] host=[bob-chat.$DOMAIN]" "$out"
+
+# spacehook doctor checks the front door (no engine here: only its lines).
+git config --global spacehook.dockerHost "unix://$SANDBOX/no-engine.sock"
+out=$("$SP_BIN/spacehook" doctor 2>&1 || true)
+expect_contains "doctor: nginxDir is writable" "ok  nginx directory $NGINX/spacehook (writable by" "$out"
+expect_contains "doctor: nginxTest passes" "ok  nginx test 'nginx -t -q" "$out"
+printf 'this is not nginx;\n' >"$NGINX/spacehook/zz-admin.conf"
+out=$("$SP_BIN/spacehook" doctor 2>&1 || true)
+expect_contains "doctor: a failing nginxTest is told" "FAIL nginx test 'nginx -t -q" "$out"
+expect_contains "with nginx's reason" "[emerg] unknown directive \"this\"" "$out"
+expect_contains "and what to do" "fix: fix what nginx names" "$out"
+rm "$NGINX/spacehook/zz-admin.conf"
+git config --global spacehook.nginxDir "$SANDBOX/no-such-dir"
+out=$("$SP_BIN/spacehook" doctor 2>&1 || true)
+expect_contains "doctor: a missing nginxDir is told" "FAIL nginx directory $SANDBOX/no-such-dir: No such file or directory" "$out"
+expect_contains "with the install command" "fix: spacehook install --nginx --user" "$out"
+git config --global spacehook.nginxDir "$NGINX/spacehook"
 
 # nginx down: a route is written and tested, the reload fails clearly.
 sp_nginx_stop "$NGINX"

@@ -238,4 +238,64 @@ else
 	echo "note: --user cases need root; not run"
 fi
 
+# --nginx: the system nginx's include, nginxDir for the git user, the sudoers
+# rule only when asked. As root only (the non-root refusal is shown too).
+run "$SH" install --nginx a.git
+expect_eq "--nginx with a repository is a usage error" 2 "$RC"
+run "$SH" install --sudoers a.git
+expect_eq "--sudoers without --nginx is a usage error" 2 "$RC"
+run "$SH" install --nginx --sudoers-file "$SANDBOX/sudo"
+expect_eq "--sudoers-file without --sudoers is a usage error" 2 "$RC"
+if [ "$(id -u)" -eq 0 ]; then
+	NGX="$SANDBOX/ngx"
+	mkdir -p "$NGX/conf.d" "$NGX/sudoers.d"
+	git config --global spacehook.nginxDir "$SANDBOX/state-ngx/nginx"
+	run "$SH" install --nginx --user nobody --nginx-conf "$NGX/conf.d/spacehook.conf"
+	expect_eq "--nginx exits 0" 0 "$RC"
+	expect_contains "says it made nginxDir" "$SANDBOX/state-ngx/nginx: made, owned by the git user" "$OUT"
+	expect_contains "says it wrote the include" "$NGX/conf.d/spacehook.conf: written" "$OUT"
+	expect_contains "tells to set the domain" "spacehook.domain" "$OUT"
+	expect_eq "nginxDir owned by the git user" nobody "$(stat -c %U "$SANDBOX/state-ngx/nginx")"
+	expect_contains "the include names nginxDir" "include $SANDBOX/state-ngx/nginx/*.conf;" \
+		"$(cat "$NGX/conf.d/spacehook.conf")"
+	check "no sudoers rule unless asked" test ! -e "$NGX/sudoers.d/spacehook"
+	# nginx itself takes the include inside http {}.
+	printf 'server { listen 127.0.0.1:1; server_name x.test; return 204; }\n' \
+		>"$SANDBOX/state-ngx/nginx/spacehook.conf"
+	printf 'pid %s/nginx.pid; error_log %s/error.log; events {}\nhttp { access_log off; include %s; }\n' \
+		"$NGX" "$NGX" "$NGX/conf.d/*.conf" >"$NGX/nginx.conf"
+	run nginx -t -q -e "$NGX/error.log" -c "$NGX/nginx.conf" -p "$NGX"
+	expect_eq "nginx -t accepts the include and nginxDir's files: $OUT" 0 "$RC"
+	run "$SH" install --nginx --user nobody --nginx-conf "$NGX/conf.d/spacehook.conf"
+	expect_contains "again: already there" "$NGX/conf.d/spacehook.conf: already there" "$OUT"
+	run "$SH" install --nginx --user nobody --nginx-conf "$NGX/conf.d/spacehook.conf" \
+		--sudoers --sudoers-file "$NGX/sudoers.d/spacehook"
+	expect_eq "--sudoers exits 0" 0 "$RC"
+	expect_contains "tells the nginxTest to set" "spacehook.nginxTest 'sudo -n /usr/sbin/nginx -t'" "$OUT"
+	expect_contains "tells the nginxReload to set" "spacehook.nginxReload 'sudo -n /usr/sbin/nginx -s reload'" "$OUT"
+	expect_contains "the rule is the user's and narrow" \
+		"nobody ALL=(root) NOPASSWD: /usr/sbin/nginx -t, /usr/sbin/nginx -s reload" \
+		"$(cat "$NGX/sudoers.d/spacehook")"
+	expect_eq "the rule is 0440" 440 "$(stat -c %a "$NGX/sudoers.d/spacehook")"
+	printf 'server { listen 80; }\n' >"$NGX/conf.d/other.conf"
+	run "$SH" install --nginx --user nobody --nginx-conf "$NGX/conf.d/other.conf"
+	expect_eq "another's file: refused" 1 "$RC"
+	expect_contains "saying it is not spacehook's" "not spacehook's" "$OUT"
+	run "$SH" install --nginx --user nobody --nginx-conf "$NGX/nowhere/spacehook.conf"
+	expect_eq "a missing conf directory: refused" 1 "$RC"
+	expect_contains "saying what to do" "--nginx-conf PATH" "$OUT"
+	run "$SH" install --nginx --user nobody --nginx-conf "relative.conf"
+	expect_eq "a relative path: refused" 1 "$RC"
+	if command -v setpriv >/dev/null; then
+		chmod 755 "$SANDBOX"
+		run setpriv --reuid=65534 --regid=65534 --clear-groups \
+			env HOME="$HOME" "$SH" install --nginx --nginx-conf "$NGX/conf.d/spacehook.conf"
+		expect_eq "not root: refused" 1 "$RC"
+		expect_contains "saying to run it as root" "run it as root" "$OUT"
+	fi
+	git config --global --unset spacehook.nginxDir
+else
+	echo "note: --nginx cases need root; not run"
+fi
+
 finish

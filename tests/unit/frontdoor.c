@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -364,6 +365,24 @@ START_TEST(test_unchanged_not_reloaded)
 }
 END_TEST
 
+/* A reload command that leaves a program holding its output is not waited
+ * for past its own exit. */
+START_TEST(test_reload_not_held)
+{
+	sp_route route = {.kind = SP_ROUTE_APP, .port = 20006};
+	struct timespec t0, t1;
+	fixture f;
+
+	fixture_open(&f, "alice/demo");
+	fixture_set(&f.settings.nginx_reload, "sleep 3 & echo reloaded");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(sp_frontdoor_route(&f.settings, f.store, &route), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
+	fixture_close(&f);
+}
+END_TEST
+
 START_TEST(test_unroute)
 {
 	sp_route route = {.kind = SP_ROUTE_APP, .port = 20005};
@@ -449,6 +468,30 @@ START_TEST(test_refuses_unsafe)
 	                 SP_EINVALID);
 	ck_assert_str_ne(sp_error_last(), "");
 	read_conf(&conf, &exists, &f, "spacehook_alice--demo.conf");
+	ck_assert_int_eq(exists, 0);
+	sp_buf_dispose(&conf);
+	fixture_close(&f);
+}
+END_TEST
+
+/* A test command that cannot run says so, and nothing stays written. */
+START_TEST(test_test_cannot_run)
+{
+	sp_route route = {.kind = SP_ROUTE_STATUS};
+	sp_buf conf = SP_BUF_INIT;
+	int exists;
+	fixture f;
+
+	fixture_open(&f, "alice/demo");
+	fixture_set(&f.settings.nginx_test, "no-such-nginx-here -t");
+	ck_assert_int_eq(sp_frontdoor_route(&f.settings, f.store, &route),
+	                 SP_ERROR);
+	expect_has(sp_error_last(), "spacehook.nginxTest 'no-such-nginx-here "
+	                            "-t' could not run");
+	expect_has(sp_error_last(), "install nginx or fix the setting");
+	read_conf(&conf, &exists, &f, "spacehook_alice--demo.conf");
+	ck_assert_int_eq(exists, 0);
+	read_conf(&conf, &exists, &f, "spacehook.conf");
 	ck_assert_int_eq(exists, 0);
 	sp_buf_dispose(&conf);
 	fixture_close(&f);
@@ -640,12 +683,14 @@ int main(void)
 	tcase_add_test(tc, test_files_static);
 	tcase_add_test(tc, test_unchanged_not_reloaded);
 	tcase_add_test(tc, test_unroute);
+	tcase_add_test(tc, test_reload_not_held);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("refusal");
 	tcase_add_loop_test(tc, test_refuses_unsafe, 0,
 	                    sizeof(unsafe) / sizeof(unsafe[0]));
 	tcase_add_test(tc, test_refuses_without_domain);
+	tcase_add_test(tc, test_test_cannot_run);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("nginx");

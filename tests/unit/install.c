@@ -205,11 +205,147 @@ START_TEST(test_bad_file_and_key)
 }
 END_TEST
 
+/* The front door: the nginx include, nginxDir, the sudoers rule. */
+
+static void read_text(sp_buf *out, const char *path)
+{
+	ck_assert_int_eq(sp_buf_read_file(out, path, 65536), 0);
+}
+
+START_TEST(test_nginx_include)
+{
+	char conf[400], nginx_dir[400];
+	sp_buf text = SP_BUF_INIT;
+	struct stat st;
+	int changed = -1;
+
+	snprintf(conf, sizeof(conf), "%s/spacehook.conf", dir);
+	snprintf(nginx_dir, sizeof(nginx_dir), "%s/state/nginx", dir);
+	ck_assert_int_eq(sp_install_nginx_include(&changed, conf, nginx_dir),
+	                 0);
+	ck_assert_int_eq(changed, 1);
+	read_text(&text, conf);
+	ck_assert_ptr_nonnull(strstr(text.ptr, "\ninclude "));
+	ck_assert_ptr_nonnull(strstr(text.ptr, "/state/nginx/*.conf;\n"));
+	ck_assert_int_eq(strncmp(text.ptr, "# spacehook", 11), 0);
+	ck_assert_int_eq(stat(conf, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	/* Again: nothing to do. */
+	ck_assert_int_eq(sp_install_nginx_include(&changed, conf, nginx_dir),
+	                 0);
+	ck_assert_int_eq(changed, 0);
+	/* Ours with another directory: rewritten. */
+	ck_assert_int_eq(sp_install_nginx_include(&changed, conf, "/srv/x"), 0);
+	ck_assert_int_eq(changed, 1);
+	/* Someone else's file is kept. */
+	write_file("server { listen 80; }\n");
+	ck_assert_int_eq(sp_install_nginx_include(&changed, file, nginx_dir),
+	                 SP_EEXISTS);
+	ck_assert_ptr_nonnull(strstr(sp_error_last(), "not spacehook's"));
+	read_text(&text, file);
+	ck_assert_str_eq(text.ptr, "server { listen 80; }\n");
+	sp_buf_dispose(&text);
+}
+END_TEST
+
+static const struct {
+	const char *conf, *nginx_dir;
+} bad_includes[] = {
+    {"relative.conf", "/srv/nginx"},
+    {"/no/such/dir/spacehook.conf", "/srv/nginx"},
+    {NULL, "/srv/ngi nx"},
+    {NULL, "/srv/nginx;x"},
+    {NULL, "srv/nginx"},
+    {NULL, "/srv/../nginx"},
+};
+
+START_TEST(test_nginx_include_refused)
+{
+	char conf[400];
+	int changed = -1;
+
+	snprintf(conf, sizeof(conf), "%s/spacehook.conf", dir);
+	ck_assert_int_eq(
+	    sp_install_nginx_include(
+	        &changed, bad_includes[_i].conf ? bad_includes[_i].conf : conf,
+	        bad_includes[_i].nginx_dir),
+	    SP_EINVALID);
+	ck_assert_int_eq(changed, 0);
+	ck_assert_int_ne(access(conf, F_OK), 0);
+}
+END_TEST
+
+START_TEST(test_nginx_dir)
+{
+	char path[400];
+	sp_install_options opts = {0};
+	struct stat st;
+	int created = -1;
+
+	opts.uid = geteuid();
+	opts.gid = getegid();
+	snprintf(path, sizeof(path), "%s/a/b/nginx", dir);
+	ck_assert_int_eq(sp_install_nginx_dir(&created, path, &opts), 0);
+	ck_assert_int_eq(created, 1);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(sp_install_nginx_dir(&created, path, &opts), 0);
+	ck_assert_int_eq(created, 0);
+	write_file("x");
+	ck_assert_int_eq(sp_install_nginx_dir(&created, file, &opts),
+	                 SP_EINVALID);
+}
+END_TEST
+
+START_TEST(test_sudoers)
+{
+	char path[400], shipped[400];
+	sp_buf text = SP_BUF_INIT, want = SP_BUF_INIT;
+	const char *source = getenv("SP_SOURCE");
+	struct stat st;
+	int changed = -1;
+
+	/* The shipped file is the rule for the user "git". */
+	ck_assert_ptr_nonnull(source);
+	snprintf(shipped, sizeof(shipped), "%s/install/sudoers.spacehook",
+	         source);
+	read_text(&want, shipped);
+	sp_install_sudoers_rule(&text, "git");
+	ck_assert_str_eq(text.ptr, want.ptr);
+	ck_assert_ptr_nonnull(
+	    strstr(want.ptr, "\ngit ALL=(root) NOPASSWD: /usr/sbin/nginx -t, "
+	                     "/usr/sbin/nginx -s reload\n"));
+	snprintf(path, sizeof(path), "%s/spacehook", dir);
+	ck_assert_int_eq(sp_install_sudoers(&changed, path, "gitea"), 0);
+	ck_assert_int_eq(changed, 1);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0440);
+	read_text(&text, path);
+	ck_assert_ptr_nonnull(
+	    strstr(text.ptr, "\ngitea ALL=(root) NOPASSWD: "));
+	ck_assert_int_eq(sp_install_sudoers(&changed, path, "gitea"), 0);
+	ck_assert_int_eq(changed, 0);
+	/* What sudo would misread or skip is refused. */
+	ck_assert_int_eq(sp_install_sudoers(&changed, path, "git ALL"),
+	                 SP_EINVALID);
+	ck_assert_int_eq(sp_install_sudoers(&changed, path, "ALL"),
+	                 SP_EINVALID);
+	ck_assert_int_eq(sp_install_sudoers(&changed, path, ""), SP_EINVALID);
+	snprintf(path, sizeof(path), "%s/spacehook.rule", dir);
+	ck_assert_int_eq(sp_install_sudoers(&changed, path, "git"),
+	                 SP_EINVALID);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	sp_buf_dispose(&text);
+	sp_buf_dispose(&want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("install");
 	TCase *set = tcase_create("set"), *get = tcase_create("get");
 	TCase *bad = tcase_create("refused");
+	TCase *nginx = tcase_create("nginx");
 
 	tcase_add_checked_fixture(set, setup, teardown);
 	tcase_add_checked_fixture(get, setup, teardown);
@@ -224,5 +360,12 @@ int main(void)
 	suite_add_tcase(s, set);
 	suite_add_tcase(s, get);
 	suite_add_tcase(s, bad);
+	tcase_add_checked_fixture(nginx, setup, teardown);
+	tcase_add_test(nginx, test_nginx_include);
+	tcase_add_loop_test(nginx, test_nginx_include_refused, 0,
+	                    sizeof(bad_includes) / sizeof(bad_includes[0]));
+	tcase_add_test(nginx, test_nginx_dir);
+	tcase_add_test(nginx, test_sudoers);
+	suite_add_tcase(s, nginx);
 	return sp_test_run(s);
 }
