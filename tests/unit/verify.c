@@ -141,7 +141,7 @@ START_TEST(test_commit_and_build)
 		ck_assert_int_eq(sp_repo_open(&repo, work), 0);
 
 		/* The push check: no build arguments, no own image. */
-		error = sp_verify_commit(NULL, &diags, repo, commit, NULL);
+		error = sp_verify_commit(NULL, &diags, repo, commit, NULL, 0);
 		ck_assert_msg(error == cases[i].commit_error,
 		              "%s: sp_verify_commit gave %d", cases[i].what,
 		              error);
