@@ -65,11 +65,12 @@ int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
 int sp_spaceconfig_parse_partial(sp_spaceconfig **out, sp_diag_list *diags,
                                  const char *data, size_t size);
 
-/* sp_spaceconfig_parse_with flags. */
-#define SP_SPACECONFIG_PARTIAL 0x1   /* as sp_spaceconfig_parse_partial */
-#define SP_SPACECONFIG_STATIC 0x2    /* "sdk: static" is served */
-#define SP_SPACECONFIG_NO_DOCKER 0x4 /* "sdk: docker" is not served (refused)  \
-	                              */
+/* sp_spaceconfig_parse_with flags: as sp_spaceconfig_parse_partial; */
+#define SP_SPACECONFIG_PARTIAL 0x1
+/* "sdk: static" is served; */
+#define SP_SPACECONFIG_STATIC 0x2
+/* "sdk: docker" is not served (refused). */
+#define SP_SPACECONFIG_NO_DOCKER 0x4
 
 /*
  * sp_spaceconfig_parse, or with SP_SPACECONFIG_PARTIAL in `flags`

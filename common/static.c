@@ -42,8 +42,14 @@ static int static_open_dir(int *out, int parent, const char *name,
 	int fd;
 
 	*out = -1;
-	if (create && mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
+	/* Made now: readable by nginx's workers whatever the umask. */
+	if (create && mkdirat(parent, name, 0755) == 0) {
+		if (fchmodat(parent, name, 0755, 0) < 0)
+			return sp_error_set_os(SP_EIO, "cannot chmod '%s'",
+			                       where);
+	} else if (create && errno != EEXIST) {
 		return sp_error_set_os(SP_EIO, "cannot create '%s'", where);
+	}
 	fd = openat(parent, name,
 	            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
@@ -79,8 +85,13 @@ static int static_open_top(int *out, const char *dir, int create)
 		sp_buf_clear(&part);
 	}
 	sp_buf_dispose(&part);
-	if (create && mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (create && mkdir(dir, 0755) == 0) {
+		if (chmod(dir, 0755) < 0)
+			return sp_error_set_os(SP_EIO, "cannot chmod '%s'",
+			                       dir);
+	} else if (create && errno != EEXIST) {
 		return sp_error_set_os(SP_EIO, "cannot create '%s'", dir);
+	}
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
 			return sp_error_set(SP_ENOTFOUND, "no directory '%s'",
@@ -416,6 +427,8 @@ int sp_static_remove(const sp_settings *settings, const sp_space *space)
 	sp_buf path = SP_BUF_INIT;
 	int basefd = -1, static_fd = -1, error;
 
+	if (!settings->nginx_dir || !*settings->nginx_dir)
+		return 0; /* nothing was ever published */
 	error =
 	    static_open_base(&basefd, &static_fd, &path, settings, space, 0);
 	if (error == SP_ENOTFOUND)

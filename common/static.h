@@ -48,7 +48,8 @@ int sp_static_publish(char **root_out, const sp_settings *settings,
 
 /*
  * Remove <nginxDir>/static/<slug> and everything in it (`spacehook
- * forget`); symbolic links are removed, never followed. Nothing there is 0.
+ * forget`); symbolic links are removed, never followed. Nothing there (or
+ * no spacehook.nginxDir) is 0.
  */
 int sp_static_remove(const sp_settings *settings, const sp_space *space);
 

@@ -139,11 +139,14 @@ const char *sp_verify_app_file(const sp_spaceconfig *config)
 
 /*
  * A path a static Space may serve as its page: relative, each part a name
- * (no "", "." or ".."), nothing nginx would read as syntax or a URL would
- * escape. Returns what is wrong, or NULL.
+ * (no "", "." or ".."), of the characters nginx's index directive takes
+ * literally. Returns what is wrong, or NULL.
  */
 static const char *verify_app_file_path(const char *path)
 {
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
+	                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                              "0123456789._+@-";
 	const char *p, *part = path;
 
 	if (!*path || strlen(path) > 1024)
@@ -151,9 +154,7 @@ static const char *verify_app_file_path(const char *path)
 	if (*path == '/')
 		return "must be relative to the root of the repository";
 	for (p = path;; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '/' || c == '\0') {
+		if (*p == '/' || *p == '\0') {
 			size_t len = (size_t)(p - part);
 
 			if (len == 0 || (len == 1 && part[0] == '.') ||
@@ -161,12 +162,12 @@ static const char *verify_app_file_path(const char *path)
 				return "must name a file inside the "
 				       "repository, "
 				       "without empty, \".\" or \"..\" parts";
-			if (c == '\0')
+			if (*p == '\0')
 				return NULL;
 			part = p + 1;
-		} else if (c <= ' ' || c == 0x7f || strchr("\"'\\;{}$#?%", c)) {
-			return "must not hold spaces, control characters or "
-			       "any of \" ' \\ ; { } $ # ? %";
+		} else if (!strchr(allowed, *p)) {
+			return "may hold only letters, digits, '.', '_', '+', "
+			       "'@', '-' and '/'";
 		}
 	}
 }

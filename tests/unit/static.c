@@ -152,6 +152,8 @@ START_TEST(test_two_commits)
 {
 	char c1[SP_OID_HEXSZ + 1], c2[SP_OID_HEXSZ + 1], c3[SP_OID_HEXSZ + 1];
 	char cur[128], rel[128];
+	struct stat st;
+	mode_t mask = umask(077);
 
 	commit_of(c1,
 	          "printf one >index.html && mkdir -p sub/deep && "
@@ -168,6 +170,11 @@ START_TEST(test_two_commits)
 	/* Executables are served as files: 0644 too. */
 	ck_assert_uint_eq(mode_of("current/run.sh") & 07777, 0644);
 	ck_assert(S_ISLNK(mode_of("current")));
+	/* nginx's workers read it all, whatever the umask. */
+	ck_assert_int_eq(stat(base, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0755);
+	ck_assert_uint_eq(mode_of("..") & 07777, 0755);
+	umask(mask);
 
 	commit_of(c2, "printf two >index.html");
 	publish_ok(c2);
@@ -329,6 +336,8 @@ START_TEST(test_no_nginx_dir)
 	    sp_static_publish(&root, &settings, store, repo, c, NULL, NULL),
 	    SP_EINVALID);
 	ck_assert_ptr_nonnull(strstr(sp_error_last(), "spacehook.nginxDir"));
+	/* Nothing to remove then. */
+	ck_assert_int_eq(sp_static_remove(&settings, sp_store_space(store)), 0);
 }
 END_TEST
 

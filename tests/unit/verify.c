@@ -258,6 +258,12 @@ static const struct {
      SP_VERIFY_SDK_STATIC, SP_ECONFIG, SP_VERIFY_BAD_README,
      "README.md:3:11: error: \"app_file\" must name a file inside the "
      "repository, without empty, \".\" or \"..\" parts (got \"../x.html\")"},
+    {"app_file with a space",
+     "printf '%b' '---\\nsdk: static\\napp_file: a b.html\\n---\\n' "
+     ">README.md && printf hi >'a b.html'",
+     SP_VERIFY_SDK_STATIC, SP_ECONFIG, SP_VERIFY_BAD_README,
+     "README.md:3:11: error: \"app_file\" may hold only letters, digits, "
+     "'.', '_', '+', '@', '-' and '/' (got \"a b.html\")"},
     {"a static Space's Dockerfile is not checked",
      "printf '%b' '" README_STATIC "' >README.md && printf hi >index.html "
      "&& printf 'FROM spacehook/bob--other:1\\n' >Dockerfile",
