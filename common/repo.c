@@ -334,6 +334,120 @@ done:
 	return error;
 }
 
+struct repo_walk {
+	sp_repo *repo;
+	git_odb *odb;
+	sp_repo_walk_fn cb;
+	void *payload;
+	sp_buf path;
+	int error; /* the callback's or ours, when the walk stopped */
+};
+
+static int repo_walk_one(const char *root, const git_tree_entry *entry,
+                         void *payload)
+{
+	struct repo_walk *w = payload;
+	sp_repo_walk_entry e;
+	git_object_t type;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.name = git_tree_entry_name(entry);
+	e.kind = repo_kind(git_tree_entry_filemode_raw(entry));
+	git_oid_tostr(e.id, sizeof(e.id), git_tree_entry_id(entry));
+	sp_buf_sets(&w->path, root);
+	sp_buf_puts(&w->path, e.name);
+	e.path = w->path.ptr;
+	if (e.kind == SP_ENTRY_NONE) {
+		w->error = sp_error_set(
+		    SP_EINVALID, "'%s' has an unknown mode %06o", e.path,
+		    (unsigned)git_tree_entry_filemode_raw(entry));
+		return -1;
+	}
+	if ((e.kind == SP_ENTRY_BLOB || e.kind == SP_ENTRY_EXEC ||
+	     e.kind == SP_ENTRY_LINK) &&
+	    git_odb_read_header(&e.size, &type, w->odb,
+	                        git_tree_entry_id(entry)) < 0) {
+		w->error = sp_repo__git_error(SP_ERROR,
+		                              "cannot read an object header");
+		return -1;
+	}
+	rc = w->cb(&e, w->payload);
+	if (rc < 0) {
+		w->error = rc;
+		return -1;
+	}
+	return rc == 1 ? 1 : 0;
+}
+
+int sp_repo_walk(sp_repo *repo, const char *commit, sp_repo_walk_fn cb,
+                 void *payload)
+{
+	struct repo_walk w = {repo, NULL, cb, payload, SP_BUF_INIT, 0};
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	int error, rc;
+
+	if ((error = repo_lookup_commit(&c, repo, commit)) < 0)
+		goto done;
+	if (git_commit_tree(&tree, c) < 0 ||
+	    git_repository_odb(&w.odb, repo->git) < 0) {
+		error = sp_repo__git_error(
+		    SP_ERROR, "cannot read the tree of the commit");
+		goto done;
+	}
+	rc = git_tree_walk(tree, GIT_TREEWALK_PRE, repo_walk_one, &w);
+	if (w.error)
+		error = w.error;
+	else if (rc < 0)
+		error = sp_repo__git_error(SP_ERROR, "cannot read the tree");
+done:
+	sp_buf_dispose(&w.path);
+	git_odb_free(w.odb);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return error;
+}
+
+int sp_repo_read_blob_id(sp_buf *out, sp_repo *repo, const char *id, size_t max)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	git_oid oid;
+	size_t size;
+	int error = 0, rc;
+
+	sp_buf_clear(out);
+	if (strlen(id) != GIT_OID_HEXSZ || git_oid_fromstr(&oid, id) < 0)
+		return sp_error_set(SP_EINVALID, "invalid object id '%s'", id);
+	if (git_repository_odb(&odb, repo->git) < 0) {
+		error = sp_repo__git_error(SP_ERROR, "cannot read a blob");
+		goto done;
+	}
+	rc = git_odb_read_header(&size, &type, odb, &oid);
+	if (rc == GIT_ENOTFOUND || (rc == 0 && type != GIT_OBJECT_BLOB)) {
+		git_error_clear();
+		error = sp_error_set(SP_ENOTFOUND, "no blob %s", id);
+		goto done;
+	}
+	if (rc < 0 || (size <= max && git_odb_read(&obj, odb, &oid) < 0)) {
+		error = sp_repo__git_error(SP_ERROR, "cannot read a blob");
+		goto done;
+	}
+	if (size > max || git_odb_object_size(obj) > max) {
+		error = sp_error_set(
+		    SP_ETOOBIG, "blob %s is %zu bytes, more than %zu", id,
+		    obj ? git_odb_object_size(obj) : size, max);
+		goto done;
+	}
+	sp_buf_put(out, git_odb_object_data(obj), git_odb_object_size(obj));
+done:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return error;
+}
+
 static int repo_config(git_config **out, sp_repo *repo)
 {
 	if (git_repository_config_snapshot(out, repo->git) < 0)

@@ -46,6 +46,36 @@ int sp_repo_entry(sp_entry_kind *out, size_t *size, sp_repo *repo,
 int sp_repo_read_blob(sp_buf *out, sp_repo *repo, const char *commit,
                       const char *path, size_t max);
 
+/* One entry of a tree walk (sp_repo_walk); valid during the callback. */
+typedef struct {
+	const char *path;          /* from the root, '/'-separated */
+	const char *name;          /* the entry's own name, as stored */
+	sp_entry_kind kind;        /* never SP_ENTRY_NONE; an entry of an
+	                              unknown mode is SP_EINVALID */
+	size_t size;               /* a blob's size from its header, else 0 */
+	char id[SP_OID_HEXSZ + 1]; /* the object's hex id */
+} sp_repo_walk_entry;
+
+/*
+ * Called for each entry of a walk; 0 goes on, 1 skips a directory's
+ * entries, a negative code stops the walk.
+ */
+typedef int (*sp_repo_walk_fn)(const sp_repo_walk_entry *entry, void *payload);
+
+/*
+ * Walk the tree of `commit` depth first, each directory before its
+ * entries, in the tree's order; blobs are not loaded (their size is read
+ * from the object header). Returns 0, the negative code with which `cb`
+ * stopped the walk, SP_ENOTFOUND (no such commit) or another negative code.
+ */
+int sp_repo_walk(sp_repo *repo, const char *commit, sp_repo_walk_fn cb,
+                 void *payload);
+
+/* Read the blob of hex id `id` into `out`; SP_ETOOBIG past `max` (checked
+ * on the header before loading), SP_ENOTFOUND when there is no such blob. */
+int sp_repo_read_blob_id(sp_buf *out, sp_repo *repo, const char *id,
+                         size_t max);
+
 /* A git config value as the repository sees it (repository, global, system);
  * SP_ENOTFOUND when unset. Caller frees. */
 int sp_repo_config_get(char **out, sp_repo *repo, const char *key);

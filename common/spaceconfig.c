@@ -71,7 +71,8 @@ typedef struct {
 	anchor_entry *anchors; /* open addressing, power-of-two size */
 	size_t anchors_count, anchors_alloc;
 	size_t expanded;
-	int fatal; /* the YAML could not be read to its end */
+	int fatal;      /* the YAML could not be read to its end */
+	unsigned flags; /* SP_SPACECONFIG_*: the sdks served */
 } parse_ctx;
 
 /*
@@ -1070,15 +1071,34 @@ static void key_bool(parse_ctx *ctx, sp_spaceconfig *config, const key_def *def,
 		store_int(config, def, value);
 }
 
+/* The sdks served, as the messages name them. */
+static const char *sdk_served(const parse_ctx *ctx)
+{
+	if (ctx->flags & SP_SPACECONFIG_NO_DOCKER)
+		return "only \"static\"";
+	if (ctx->flags & SP_SPACECONFIG_STATIC)
+		return "\"docker\" and \"static\"";
+	return "only \"docker\"";
+}
+
 static void key_sdk(parse_ctx *ctx, sp_spaceconfig *config, const key_def *def,
                     const node *at, const node *v)
 {
+	int docker = !(ctx->flags & SP_SPACECONFIG_NO_DOCKER),
+	    is_static = (ctx->flags & SP_SPACECONFIG_STATIC) != 0;
 	sp_buf got = SP_BUF_INIT;
 
 	config->sdk_line = at->line;
 	config->sdk_column = at->column;
-	if (v->kind == NODE_SCALAR && text_is(v->value, v->len, "docker")) {
+	if (v->kind == NODE_SCALAR &&
+	    ((docker && text_is(v->value, v->len, "docker")) ||
+	     (is_static && text_is(v->value, v->len, "static")))) {
 		store_text(config, def, v);
+	} else if (!docker && in_list(v, sdk_values, ARRAY_SIZE(sdk_values))) {
+		ctx_error(ctx, at,
+		          "\"sdk\" is %s, but this server serves only "
+		          "static Spaces (\"sdk: static\" with an index.html)",
+		          node_got(&got, v));
 	} else if (in_list(v, sdk_values, ARRAY_SIZE(sdk_values))) {
 		ctx_error(ctx, at,
 		          "\"sdk\" is %s, but this server serves only "
@@ -1089,12 +1109,22 @@ static void key_sdk(parse_ctx *ctx, sp_spaceconfig *config, const key_def *def,
 
 		ctx_error(ctx, at,
 		          "\"sdk\" must be one of %s (got %s); this "
-		          "server serves only \"docker\"",
+		          "server serves %s",
 		          list_text(&list, sdk_values, ARRAY_SIZE(sdk_values)),
-		          node_got(&got, v));
+		          node_got(&got, v), sdk_served(ctx));
 		sp_buf_dispose(&list);
 	}
 	sp_buf_dispose(&got);
+}
+
+static void key_app_file(parse_ctx *ctx, sp_spaceconfig *config,
+                         const key_def *def, const node *at, const node *v)
+{
+	key_text(ctx, config, def, at, v);
+	if (config->app_file) {
+		config->app_file_line = at->line;
+		config->app_file_column = at->column;
+	}
 }
 
 static void key_emoji(parse_ctx *ctx, sp_spaceconfig *config,
@@ -1597,7 +1627,7 @@ static const key_def key_defs[] = {
     {"hf_oauth", key_bool, FIELD(hf_oauth), NULL, 0},
     {"header", key_one_of, FIELD(header), VALUES(header_values)},
     {"base_path", key_base_path, FIELD(base_path), NULL, 0},
-    {"app_file", key_text, FIELD(app_file), NULL, 0},
+    {"app_file", key_app_file, FIELD(app_file), NULL, 0},
     {"app_build_command", key_text, NO_FIELD, NULL, 0},
     {"python_version", key_version, FIELD(python_version), NULL, 0},
     {"sdk_version", key_version, FIELD(sdk_version), NULL, 0},
@@ -1839,7 +1869,12 @@ static void config_check(parse_ctx *ctx, sp_spaceconfig *config)
 	if (!seen_sdk && !ctx->fatal)
 		ctx_diag_at(ctx, SP_DIAG_ERROR, 1, 1,
 		            "missing required key \"sdk\" (this server serves "
-		            "\"sdk: docker\")");
+		            "%s)",
+		            ctx->flags & SP_SPACECONFIG_NO_DOCKER
+		                ? "\"sdk: static\""
+		            : ctx->flags & SP_SPACECONFIG_STATIC
+		                ? "\"sdk: docker\" or \"sdk: static\""
+		                : "\"sdk: docker\"");
 }
 
 void sp_spaceconfig_free(sp_spaceconfig *config)
@@ -1863,20 +1898,37 @@ void sp_spaceconfig_free(sp_spaceconfig *config)
 	free(config);
 }
 
+static int spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
+                             const char *data, size_t size, unsigned flags);
+
 int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
                          const char *data, size_t size)
 {
-	int error = sp_spaceconfig_parse_partial(out, diags, data, size);
+	return sp_spaceconfig_parse_with(out, diags, data, size, 0);
+}
 
-	if (error < 0) {
+int sp_spaceconfig_parse_partial(sp_spaceconfig **out, sp_diag_list *diags,
+                                 const char *data, size_t size)
+{
+	return sp_spaceconfig_parse_with(out, diags, data, size,
+	                                 SP_SPACECONFIG_PARTIAL);
+}
+
+int sp_spaceconfig_parse_with(sp_spaceconfig **out, sp_diag_list *diags,
+                              const char *data, size_t size, unsigned flags)
+{
+	int error = spaceconfig_parse(out, diags, data, size, flags);
+
+	if (error < 0 && !(flags & SP_SPACECONFIG_PARTIAL)) {
 		sp_spaceconfig_free(*out);
 		*out = NULL;
 	}
 	return error;
 }
 
-int sp_spaceconfig_parse_partial(sp_spaceconfig **out, sp_diag_list *diags,
-                                 const char *data, size_t size)
+/* Parse as sp_spaceconfig_parse_partial, for the sdks `flags` name. */
+static int spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
+                             const char *data, size_t size, unsigned flags)
 {
 	parse_ctx ctx;
 	sp_frontmatter fm;
@@ -1888,6 +1940,7 @@ int sp_spaceconfig_parse_partial(sp_spaceconfig **out, sp_diag_list *diags,
 	memset(&ctx, 0, sizeof(ctx));
 	sp_diag_list_init(&ctx.diags);
 	ctx.fm = &fm;
+	ctx.flags = flags;
 
 	if (size > SP_README_MAX_SIZE) {
 		sp_diag_add(diags, SP_DIAG_ERROR, 0, 0,

@@ -29,10 +29,12 @@ typedef struct {
 	char *suggested_hardware; /* NULL = cpu-basic */
 	char *suggested_storage;  /* NULL, "small", "medium", "large" */
 	char *base_path;
-	char *header;    /* NULL, "mini", "default" */
-	char *thumbnail; /* an http(s) URL */
-	char *app_file;
-	char *python_version; /* as written, even when unquoted */
+	char *header;             /* NULL, "mini", "default" */
+	char *thumbnail;          /* an http(s) URL */
+	char *app_file;           /* NULL when absent */
+	unsigned app_file_line;   /* position of the app_file value, 0 when */
+	unsigned app_file_column; /* absent */
+	char *python_version;     /* as written, even when unquoted */
 	char *sdk_version;
 	int pinned; /* booleans: 0 when absent */
 	int full_width;
@@ -43,11 +45,12 @@ typedef struct {
 
 /*
  * Find the front matter in README bytes and check it against every rule of
- * the Space config. Every problem goes into `diags` (errors and warnings, in
- * one run, positions relative to the README). On success `*out` is a new
- * config (free with sp_spaceconfig_free) and 0 is returned; when any error was
- * found, returns SP_ECONFIG and sets `*out` to NULL. Never reads past `size`;
- * NUL bytes in `data` are input, not terminators.
+ * the Space config, for a server that serves only "sdk: docker". Every problem
+ * goes into `diags` (errors and warnings, in one run, positions relative to the
+ * README). On success `*out` is a new config (free with sp_spaceconfig_free)
+ * and 0 is returned; when any error was found, returns SP_ECONFIG and sets
+ * `*out` to NULL. Never reads past `size`; NUL bytes in `data` are input, not
+ * terminators.
  */
 int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
                          const char *data, size_t size);
@@ -61,6 +64,24 @@ int sp_spaceconfig_parse(sp_spaceconfig **out, sp_diag_list *diags,
  */
 int sp_spaceconfig_parse_partial(sp_spaceconfig **out, sp_diag_list *diags,
                                  const char *data, size_t size);
+
+/* sp_spaceconfig_parse_with flags: as sp_spaceconfig_parse_partial; */
+#define SP_SPACECONFIG_PARTIAL 0x1
+/* "sdk: static" is served; */
+#define SP_SPACECONFIG_STATIC 0x2
+/* "sdk: docker" is not served (refused). */
+#define SP_SPACECONFIG_NO_DOCKER 0x4
+
+/*
+ * sp_spaceconfig_parse, or with SP_SPACECONFIG_PARTIAL in `flags`
+ * sp_spaceconfig_parse_partial, for a server that serves the sdks `flags`
+ * name: "docker" unless SP_SPACECONFIG_NO_DOCKER, "static" with
+ * SP_SPACECONFIG_STATIC. Any other sdk is refused as sp_spaceconfig_parse
+ * refuses it. The config itself never needs more than the sdk to be
+ * served: whether the files it names are there is verify's check.
+ */
+int sp_spaceconfig_parse_with(sp_spaceconfig **out, sp_diag_list *diags,
+                              const char *data, size_t size, unsigned flags);
 
 void sp_spaceconfig_free(sp_spaceconfig *config);
 

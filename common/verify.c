@@ -8,6 +8,7 @@
 
 #include "banned.h"
 #include "error.h"
+#include "settings.h"
 
 static const char *verify_kind_name(sp_entry_kind kind)
 {
@@ -83,139 +84,6 @@ static int verify_dockerfile(sp_diag_list *diags, const sp_buf *data,
 	return error;
 }
 
-/*
- * Parse the README and, when `dockerfile` is not NULL, check that sdk docker
- * has its Dockerfile. The result contract is sp_verify_commit's.
- */
-static int verify_readme(sp_spaceconfig **out, sp_diag_list *diags,
-                         const sp_buf *readme, const sp_entry_kind *dockerfile,
-                         int *no_dockerfile)
-{
-	sp_spaceconfig *config = NULL;
-	int error;
-
-	if (no_dockerfile)
-		*no_dockerfile = 0;
-
-	error = sp_spaceconfig_parse_partial(&config, diags, readme->ptr,
-	                                     readme->size);
-	if (error < 0 && error != SP_ECONFIG)
-		goto done;
-	if (config && dockerfile && config->sdk &&
-	    !strcmp(config->sdk, "docker") && !verify_is_file(*dockerfile) &&
-	    (error = sp_diag_add(
-	         diags, SP_DIAG_ERROR, config->sdk_line, config->sdk_column,
-	         "sdk \"docker\" needs a Dockerfile at the root of "
-	         "the repository (%s)",
-	         *dockerfile == SP_ENTRY_NONE ? "none found"
-	         : *dockerfile == SP_ENTRY_LINK
-	             ? "found a symbolic link; it must be a regular file"
-	         : *dockerfile == SP_ENTRY_TREE ? "found a directory"
-	                                        : "found a submodule")) < 0)
-		goto done;
-	if (config && dockerfile && !verify_is_file(*dockerfile) &&
-	    no_dockerfile)
-		*no_dockerfile = config->sdk && !strcmp(config->sdk, "docker");
-	error = 0;
-done:
-	if (error == 0 && diags->errors == 0 && config) {
-		if (out) {
-			*out = config;
-			config = NULL;
-		}
-	} else if (error == 0) {
-		if (diags->errors == 0)
-			error = sp_diag_add(diags, SP_DIAG_ERROR, 0, 0,
-			                    "the Space config is not valid");
-		error = error < 0 ? error : SP_ECONFIG;
-	}
-	sp_diag_sort(diags);
-	sp_spaceconfig_free(config);
-	return error;
-}
-
-/*
- * sp_verify_commit, telling `*verdict` which part failed; `flags` as
- * sp_verify_build's.
- */
-static int verify_commit(sp_spaceconfig **out, sp_verify_verdict *verdict,
-                         sp_diag_list *diags, sp_repo *repo, const char *commit,
-                         const sp_verify_options *opts, unsigned flags)
-{
-	sp_buf readme = SP_BUF_INIT, dockerfile_data = SP_BUF_INIT;
-	sp_entry_kind kind, dockerfile;
-	size_t size, errors, dockerfile_errors = 0, readme_errors;
-	int error, no_dockerfile = 0;
-
-	*verdict = SP_VERIFY_BAD_README;
-	if (out)
-		*out = NULL;
-	if ((error = sp_repo_entry(&kind, &size, repo, commit, "README.md")) <
-	        0 ||
-	    (error = verify_readme_entry(diags, kind, size)) < 0)
-		goto done;
-	if (diags->errors) {
-		error = SP_ECONFIG;
-		goto done;
-	}
-	if ((error = sp_repo_entry(&dockerfile, &size, repo, commit,
-	                           "Dockerfile")) < 0 ||
-	    (error = sp_repo_read_blob(&readme, repo, commit, "README.md",
-	                               SP_README_MAX_SIZE)) < 0)
-		goto done;
-	errors = diags->errors;
-	if (verify_is_file(dockerfile) &&
-	    !(flags & SP_VERIFY_DOCKERFILE_PRESENCE) &&
-	    ((size <= SP_DOCKERFILE_MAX_SIZE &&
-	      (error = sp_repo_read_blob(&dockerfile_data, repo, commit,
-	                                 "Dockerfile",
-	                                 SP_DOCKERFILE_MAX_SIZE)) < 0) ||
-	     (error = verify_dockerfile(diags, &dockerfile_data, size,
-	                                "Dockerfile", opts)) < 0))
-		goto done;
-	dockerfile_errors = diags->errors - errors;
-	errors = diags->errors;
-	error = verify_readme(out, diags, &readme, &dockerfile, &no_dockerfile);
-	readme_errors = diags->errors - errors - (size_t)no_dockerfile;
-	/* In the order a build meets them: config, Dockerfile there, its text.
-	 */
-	if (error == SP_ECONFIG && !readme_errors &&
-	    ((flags & SP_VERIFY_DOCKERFILE_REQUIRED) || no_dockerfile) &&
-	    !verify_is_file(dockerfile))
-		*verdict = SP_VERIFY_MISSING_DOCKERFILE;
-	else if (error == SP_ECONFIG && !readme_errors && dockerfile_errors)
-		*verdict = SP_VERIFY_BAD_DOCKERFILE;
-	else if (error == 0 && (flags & SP_VERIFY_DOCKERFILE_REQUIRED) &&
-	         !verify_is_file(dockerfile)) {
-		*verdict = SP_VERIFY_MISSING_DOCKERFILE;
-		sp_spaceconfig_free(out ? *out : NULL);
-		if (out)
-			*out = NULL;
-		error = SP_ECONFIG;
-	} else if (error == 0)
-		*verdict = SP_VERIFY_OK;
-done:
-	sp_buf_dispose(&readme);
-	sp_buf_dispose(&dockerfile_data);
-	return error;
-}
-
-int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
-                     const char *commit, const sp_verify_options *opts)
-{
-	sp_verify_verdict verdict;
-
-	return verify_commit(out, &verdict, diags, repo, commit, opts, 0);
-}
-
-int sp_verify_build(sp_spaceconfig **out, sp_verify_verdict *verdict,
-                    sp_diag_list *diags, sp_repo *repo, const char *commit,
-                    const sp_verify_options *opts, unsigned flags)
-{
-	return verify_commit(out, verdict, diags, repo, commit, opts,
-	                     flags | SP_VERIFY_DOCKERFILE_REQUIRED);
-}
-
 /* The kind of a path on disk, as git would store it; SP_ENTRY_NONE when absent.
  */
 static int verify_lstat(sp_entry_kind *out, size_t *size, const char *path)
@@ -243,12 +111,320 @@ static int verify_lstat(sp_entry_kind *out, size_t *size, const char *path)
 	return 0;
 }
 
-static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
-                       const char *readme_path, const char *dockerfile_path,
-                       const char *dockerfile_name,
-                       const sp_verify_options *opts)
+/* Where the files of a Space are read from. */
+typedef struct {
+	sp_repo *repo;      /* the tree of `commit` of `repo`, */
+	const char *commit; /* */
+	const char *dir;    /* or else the directory `dir` */
+} verify_tree;
+
+/* What verify_readme found beside the config's own problems. */
+typedef struct {
+	int is_static;     /* the config is a static Space's */
+	int no_dockerfile; /* the error that sdk docker has no Dockerfile */
+	int no_app_file;   /* the error that sdk static has no app_file */
+	size_t dockerfile_errors; /* errors of the Dockerfile's text kept */
+} verify_found;
+
+unsigned sp_verify_sdk_flags(unsigned sdks)
+{
+	return ((sdks & SP_SDK_STATIC) ? SP_VERIFY_SDK_STATIC : 0) |
+	       ((sdks & SP_SDK_DOCKER) ? 0 : SP_VERIFY_SDK_NO_DOCKER);
+}
+
+const char *sp_verify_app_file(const sp_spaceconfig *config)
+{
+	return config->app_file ? config->app_file : SP_VERIFY_STATIC_INDEX;
+}
+
+/*
+ * A path a static Space may serve as its page: relative, each part a name
+ * (no "", "." or ".."), of the characters nginx's index directive takes
+ * literally. Returns what is wrong, or NULL.
+ */
+static const char *verify_app_file_path(const char *path)
+{
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
+	                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                              "0123456789._+@-";
+	const char *p, *part = path;
+
+	if (!*path || strlen(path) > 1024)
+		return "must be a file name of 1 to 1024 bytes";
+	if (*path == '/')
+		return "must be relative to the root of the repository";
+	for (p = path;; p++) {
+		if (*p == '/' || *p == '\0') {
+			size_t len = (size_t)(p - part);
+
+			if (len == 0 || (len == 1 && part[0] == '.') ||
+			    (len == 2 && part[0] == '.' && part[1] == '.'))
+				return "must name a file inside the "
+				       "repository, "
+				       "without empty, \".\" or \"..\" parts";
+			if (*p == '\0')
+				return NULL;
+			part = p + 1;
+		} else if (!strchr(allowed, *p)) {
+			return "may hold only letters, digits, '.', '_', '+', "
+			       "'@', '-' and '/'";
+		}
+	}
+}
+
+/* The kind of `path` (relative) in the directory `dir`, as git would store
+ * it: a path through a symbolic link is not in the tree. */
+static int verify_dir_entry(sp_entry_kind *out, size_t *size, const char *dir,
+                            const char *path)
+{
+	sp_buf full = SP_BUF_INIT;
+	const char *slash;
+	int error = 0;
+
+	*out = SP_ENTRY_NONE;
+	*size = 0;
+	sp_buf_puts(&full, dir);
+	for (slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/')) {
+		struct stat st;
+
+		sp_buf_printf(&full, "/%.*s", (int)(slash - path), path);
+		if (lstat(full.ptr, &st) < 0 || !S_ISDIR(st.st_mode))
+			goto done; /* a missing part, a file or a link */
+		sp_buf_sets(&full, dir);
+	}
+	sp_buf_printf(&full, "/%s", path);
+	error = verify_lstat(out, size, full.ptr);
+done:
+	sp_buf_dispose(&full);
+	return error;
+}
+
+static int verify_tree_entry(sp_entry_kind *out, size_t *size,
+                             const verify_tree *tree, const char *path)
+{
+	if (tree->repo)
+		return sp_repo_entry(out, size, tree->repo, tree->commit, path);
+	return verify_dir_entry(out, size, tree->dir, path);
+}
+
+/*
+ * sdk static: the page it serves (app_file, index.html when absent) must be
+ * a regular file of the tree; the error points at app_file, or at sdk when
+ * app_file is absent. `*missing` tells whether that error was added.
+ */
+static int verify_app_file(sp_diag_list *diags, int *missing,
+                           const sp_spaceconfig *config,
+                           const verify_tree *tree)
+{
+	const char *page = sp_verify_app_file(config), *bad;
+	unsigned line =
+	    config->app_file ? config->app_file_line : config->sdk_line;
+	unsigned column =
+	    config->app_file ? config->app_file_column : config->sdk_column;
+	sp_entry_kind kind;
+	size_t size;
+	int error;
+
+	*missing = 0;
+	if ((bad = verify_app_file_path(page)))
+		return sp_diag_add(diags, SP_DIAG_ERROR, line, column,
+		                   "\"app_file\" %s (got \"%s\")", bad, page);
+	if ((error = verify_tree_entry(&kind, &size, tree, page)) < 0)
+		return error;
+	if (verify_is_file(kind))
+		return 0;
+	*missing = 1;
+	if (!config->app_file)
+		return sp_diag_add(
+		    diags, SP_DIAG_ERROR, line, column,
+		    "sdk \"static\" serves index.html, but the repository has "
+		    "%s at its root; add index.html, or set \"app_file\" to "
+		    "the page to serve",
+		    kind == SP_ENTRY_NONE ? "none" : verify_kind_name(kind));
+	return sp_diag_add(
+	    diags, SP_DIAG_ERROR, line, column,
+	    "\"app_file\" is \"%s\", but the repository has %s there%s; "
+	    "add that file, or set \"app_file\" to the page to serve",
+	    page,
+	    kind == SP_ENTRY_NONE ? "no such file" : verify_kind_name(kind),
+	    kind == SP_ENTRY_NONE ? "" : " (it must be a regular file)");
+}
+
+/*
+ * Parse the README; when `dockerfile` is not NULL (the Space's files are in
+ * `tree`), check that sdk docker has its Dockerfile and sdk static its
+ * app_file. The problems of the Dockerfile's text, in `dockerfile_diags`
+ * (may be NULL), are kept unless the Space is a static one, which has no
+ * use for a Dockerfile. The result contract is sp_verify_commit's.
+ */
+static int verify_readme(sp_spaceconfig **out, verify_found *found,
+                         sp_diag_list *diags, const sp_buf *readme,
+                         const verify_tree *tree,
+                         const sp_entry_kind *dockerfile,
+                         sp_diag_list *dockerfile_diags, unsigned flags)
+{
+	sp_spaceconfig *config = NULL;
+	unsigned parse_flags = SP_SPACECONFIG_PARTIAL;
+	int error;
+
+	memset(found, 0, sizeof(*found));
+	if (flags & SP_VERIFY_SDK_STATIC)
+		parse_flags |= SP_SPACECONFIG_STATIC;
+	if (flags & SP_VERIFY_SDK_NO_DOCKER)
+		parse_flags |= SP_SPACECONFIG_NO_DOCKER;
+	error = sp_spaceconfig_parse_with(&config, diags, readme->ptr,
+	                                  readme->size, parse_flags);
+	if (error < 0 && error != SP_ECONFIG)
+		goto done;
+	found->is_static =
+	    config && config->sdk && !strcmp(config->sdk, "static");
+	if (dockerfile_diags && !found->is_static) {
+		found->dockerfile_errors = dockerfile_diags->errors;
+		if ((error = sp_diag_list_move(diags, dockerfile_diags, NULL)) <
+		    0)
+			goto done;
+	}
+	if (config && dockerfile && found->is_static &&
+	    (error =
+	         verify_app_file(diags, &found->no_app_file, config, tree)) < 0)
+		goto done;
+	if (config && dockerfile && config->sdk &&
+	    !strcmp(config->sdk, "docker") && !verify_is_file(*dockerfile)) {
+		found->no_dockerfile = 1;
+		if ((error = sp_diag_add(
+		         diags, SP_DIAG_ERROR, config->sdk_line,
+		         config->sdk_column,
+		         "sdk \"docker\" needs a Dockerfile at the root of "
+		         "the repository (%s)",
+		         *dockerfile == SP_ENTRY_NONE ? "none found"
+		         : *dockerfile == SP_ENTRY_LINK
+		             ? "found a symbolic link; it must be a regular "
+		               "file"
+		         : *dockerfile == SP_ENTRY_TREE
+		             ? "found a directory"
+		             : "found a submodule")) < 0)
+			goto done;
+	}
+	error = 0;
+done:
+	if (error == 0 && diags->errors == 0 && config) {
+		if (out) {
+			*out = config;
+			config = NULL;
+		}
+	} else if (error == 0) {
+		if (diags->errors == 0)
+			error = sp_diag_add(diags, SP_DIAG_ERROR, 0, 0,
+			                    "the Space config is not valid");
+		error = error < 0 ? error : SP_ECONFIG;
+	}
+	sp_diag_sort(diags);
+	sp_spaceconfig_free(config);
+	return error;
+}
+
+/*
+ * sp_verify_commit, telling `*verdict` which part failed; `flags` as
+ * sp_verify_build's.
+ */
+static int verify_commit(sp_spaceconfig **out, sp_verify_verdict *verdict,
+                         sp_diag_list *diags, sp_repo *repo, const char *commit,
+                         const sp_verify_options *opts, unsigned flags)
 {
 	sp_buf readme = SP_BUF_INIT, dockerfile_data = SP_BUF_INIT;
+	sp_diag_list dockerfile_diags = SP_DIAG_LIST_INIT;
+	verify_tree tree = {repo, commit, NULL};
+	verify_found found;
+	sp_entry_kind kind, dockerfile;
+	size_t size, errors, readme_errors;
+	int error, required = (flags & SP_VERIFY_DOCKERFILE_REQUIRED) != 0;
+
+	*verdict = SP_VERIFY_BAD_README;
+	if (out)
+		*out = NULL;
+	if ((error = sp_repo_entry(&kind, &size, repo, commit, "README.md")) <
+	        0 ||
+	    (error = verify_readme_entry(diags, kind, size)) < 0)
+		goto done;
+	if (diags->errors) {
+		error = SP_ECONFIG;
+		goto done;
+	}
+	if ((error = sp_repo_entry(&dockerfile, &size, repo, commit,
+	                           "Dockerfile")) < 0 ||
+	    (error = sp_repo_read_blob(&readme, repo, commit, "README.md",
+	                               SP_README_MAX_SIZE)) < 0)
+		goto done;
+	if (verify_is_file(dockerfile) &&
+	    !(flags & SP_VERIFY_DOCKERFILE_PRESENCE) &&
+	    ((size <= SP_DOCKERFILE_MAX_SIZE &&
+	      (error = sp_repo_read_blob(&dockerfile_data, repo, commit,
+	                                 "Dockerfile",
+	                                 SP_DOCKERFILE_MAX_SIZE)) < 0) ||
+	     (error = verify_dockerfile(&dockerfile_diags, &dockerfile_data,
+	                                size, "Dockerfile", opts)) < 0))
+		goto done;
+	errors = diags->errors;
+	error = verify_readme(out, &found, diags, &readme, &tree, &dockerfile,
+	                      &dockerfile_diags, flags);
+	readme_errors = diags->errors - errors - found.dockerfile_errors -
+	                (size_t)found.no_dockerfile - (size_t)found.no_app_file;
+	/* A static Space needs no Dockerfile, a build or not. */
+	required = required && !found.is_static;
+	/* In the order a build meets them: config, Dockerfile there, its text.
+	 */
+	if (error == SP_ECONFIG && !readme_errors && found.no_app_file)
+		*verdict = SP_VERIFY_MISSING_APP_FILE;
+	else if (error == SP_ECONFIG && !readme_errors &&
+	         (required || found.no_dockerfile) &&
+	         !verify_is_file(dockerfile))
+		*verdict = SP_VERIFY_MISSING_DOCKERFILE;
+	else if (error == SP_ECONFIG && !readme_errors &&
+	         found.dockerfile_errors)
+		*verdict = SP_VERIFY_BAD_DOCKERFILE;
+	else if (error == 0 && required && !verify_is_file(dockerfile)) {
+		*verdict = SP_VERIFY_MISSING_DOCKERFILE;
+		sp_spaceconfig_free(out ? *out : NULL);
+		if (out)
+			*out = NULL;
+		error = SP_ECONFIG;
+	} else if (error == 0)
+		*verdict = SP_VERIFY_OK;
+done:
+	sp_buf_dispose(&readme);
+	sp_buf_dispose(&dockerfile_data);
+	sp_diag_list_dispose(&dockerfile_diags);
+	return error;
+}
+
+int sp_verify_commit(sp_spaceconfig **out, sp_diag_list *diags, sp_repo *repo,
+                     const char *commit, const sp_verify_options *opts,
+                     unsigned flags)
+{
+	sp_verify_verdict verdict;
+
+	return verify_commit(out, &verdict, diags, repo, commit, opts,
+	                     flags & SP_VERIFY_SDKS);
+}
+
+int sp_verify_build(sp_spaceconfig **out, sp_verify_verdict *verdict,
+                    sp_diag_list *diags, sp_repo *repo, const char *commit,
+                    const sp_verify_options *opts, unsigned flags)
+{
+	return verify_commit(out, verdict, diags, repo, commit, opts,
+	                     flags | SP_VERIFY_DOCKERFILE_REQUIRED);
+}
+
+static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
+                       const char *readme_path, const char *dir,
+                       const char *dockerfile_name,
+                       const sp_verify_options *opts, unsigned flags)
+{
+	sp_buf readme = SP_BUF_INIT, dockerfile_data = SP_BUF_INIT,
+	       dockerfile_path = SP_BUF_INIT;
+	sp_diag_list dockerfile_diags = SP_DIAG_LIST_INIT;
+	verify_tree tree = {NULL, NULL, dir};
+	verify_found found;
 	sp_entry_kind kind, dockerfile = SP_ENTRY_NONE;
 	size_t size;
 	int error;
@@ -257,7 +433,7 @@ static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
 		*out = NULL;
 	if ((error = verify_lstat(&kind, &size, readme_path)) < 0)
 		goto done;
-	if (!dockerfile_path && kind == SP_ENTRY_NONE) {
+	if (!dir && kind == SP_ENTRY_NONE) {
 		error =
 		    sp_error_set(SP_ENOTFOUND, "no such file or directory '%s'",
 		                 readme_path);
@@ -269,58 +445,64 @@ static int verify_path(sp_spaceconfig **out, sp_diag_list *diags,
 		error = SP_ECONFIG;
 		goto done;
 	}
-	if ((dockerfile_path &&
-	     (error = verify_lstat(&dockerfile, &size, dockerfile_path)) < 0) ||
+	if (dir)
+		sp_buf_printf(&dockerfile_path, "%s/Dockerfile", dir);
+	if ((dir && (error = verify_lstat(&dockerfile, &size,
+	                                  dockerfile_path.ptr)) < 0) ||
 	    (error = sp_buf_read_file(&readme, readme_path,
 	                              SP_README_MAX_SIZE)) < 0)
 		goto done;
-	if (dockerfile_path && verify_is_file(dockerfile)) {
+	if (dir && verify_is_file(dockerfile)) {
 		if (size <= SP_DOCKERFILE_MAX_SIZE &&
-		    (error = sp_buf_read_file(&dockerfile_data, dockerfile_path,
-		                              SP_DOCKERFILE_MAX_SIZE)) < 0) {
+		    (error =
+		         sp_buf_read_file(&dockerfile_data, dockerfile_path.ptr,
+		                          SP_DOCKERFILE_MAX_SIZE)) < 0) {
 			if (error != SP_ETOOBIG)
 				goto done;
 			size = SP_DOCKERFILE_MAX_SIZE + 1;
 		}
-		if ((error = verify_dockerfile(diags, &dockerfile_data, size,
-		                               dockerfile_name, opts)) < 0)
+		if ((error =
+		         verify_dockerfile(&dockerfile_diags, &dockerfile_data,
+		                           size, dockerfile_name, opts)) < 0)
 			goto done;
 	}
-	error = verify_readme(out, diags, &readme,
-	                      dockerfile_path ? &dockerfile : NULL, NULL);
+	error =
+	    verify_readme(out, &found, diags, &readme, &tree,
+	                  dir ? &dockerfile : NULL, &dockerfile_diags, flags);
 done:
 	sp_buf_dispose(&readme);
 	sp_buf_dispose(&dockerfile_data);
+	sp_buf_dispose(&dockerfile_path);
+	sp_diag_list_dispose(&dockerfile_diags);
 	return error;
 }
 
 int sp_verify_dir(sp_spaceconfig **out, sp_diag_list *diags, const char *dir,
-                  const sp_verify_options *opts)
+                  const sp_verify_options *opts, unsigned flags)
 {
-	sp_buf readme = SP_BUF_INIT, dockerfile = SP_BUF_INIT,
-	       name = SP_BUF_INIT;
+	sp_buf readme = SP_BUF_INIT, name = SP_BUF_INIT;
 	size_t len = strlen(dir);
 	int error;
 
 	sp_buf_printf(&readme, "%s/README.md", dir);
-	sp_buf_printf(&dockerfile, "%s/Dockerfile", dir);
 	if (!strcmp(dir, "."))
 		sp_buf_sets(&name, "Dockerfile");
 	else
 		sp_buf_printf(&name, "%s%sDockerfile", dir,
 		              len && dir[len - 1] == '/' ? "" : "/");
-	error =
-	    verify_path(out, diags, readme.ptr, dockerfile.ptr, name.ptr, opts);
+	error = verify_path(out, diags, readme.ptr, dir, name.ptr, opts,
+	                    flags & SP_VERIFY_SDKS);
 
 	sp_buf_dispose(&readme);
-	sp_buf_dispose(&dockerfile);
 	sp_buf_dispose(&name);
 	return error;
 }
 
-int sp_verify_file(sp_spaceconfig **out, sp_diag_list *diags, const char *path)
+int sp_verify_file(sp_spaceconfig **out, sp_diag_list *diags, const char *path,
+                   unsigned flags)
 {
-	return verify_path(out, diags, path, NULL, NULL, NULL);
+	return verify_path(out, diags, path, NULL, NULL, NULL,
+	                   flags & SP_VERIFY_SDKS);
 }
 
 void sp_verify_report(sp_buf *out, const sp_diag_list *diags,
@@ -337,6 +519,11 @@ void sp_verify_report(sp_buf *out, const sp_diag_list *diags,
 		              file, diags->errors,
 		              diags->errors == 1 ? "" : "s", diags->warnings,
 		              diags->warnings == 1 ? "" : "s");
+	else if (!diags->errors && config && config->sdk &&
+	         !strcmp(config->sdk, "static"))
+		sp_buf_printf(out,
+		              "spacehook: %s ok (sdk: static, app_file: %s)\n",
+		              file, sp_verify_app_file(config));
 	else if (!diags->errors && config)
 		sp_buf_printf(out, "spacehook: %s ok (sdk: %s, app_port: %d)\n",
 		              file, config->sdk ? config->sdk : "?",

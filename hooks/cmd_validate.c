@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "error.h"
 #include "repo.h"
+#include "settings.h"
 #include "verify.h"
 
 #include "banned.h"
@@ -21,7 +22,8 @@ static const char validate_usage[] =
     "same messages (GCC style: README.md:LINE:COLUMN: error: ..., and\n"
     "Dockerfile:LINE:COLUMN: error: ... for the Dockerfile).\n"
     "\n"
-    "  DIR        DIR/README.md and, for sdk docker, DIR/Dockerfile\n"
+    "  DIR        DIR/README.md and, for sdk docker, DIR/Dockerfile (for\n"
+    "             sdk static, when spacehook.sdks serves it, its app_file)\n"
     "  FILE       only that README file's YAML block\n"
     "  (nothing)  the current directory, as DIR\n"
     "  --rev REV  the commit REV (a sha, branch, tag, HEAD~1, ...) of the\n"
@@ -37,34 +39,44 @@ static int validate_usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
-/* Run the checks on what the arguments name; `file` gets the name the report
- * shows. */
+/*
+ * Run the checks on what the arguments name, for the sdks spacehook.sdks
+ * serves (git config as the repository of --rev, or else any command, sees
+ * it); `file` gets the name the report shows.
+ */
 static int validate_run(sp_spaceconfig **config, sp_diag_list *diags,
                         sp_buf *file, const char *rev, const char *path)
 {
 	char id[SP_OID_HEXSZ + 1];
 	sp_repo *repo = NULL;
+	sp_settings settings = {0};
 	struct stat st;
+	unsigned flags;
 	int error;
 
+	if (rev && ((error = sp_repo_open(&repo, NULL)) < 0 ||
+	            (error = sp_repo_resolve(id, repo, rev)) < 0))
+		goto done;
+	if ((error = sp_settings_load(&settings, repo)) < 0)
+		goto done;
+	flags = sp_verify_sdk_flags(settings.sdks);
 	if (rev) {
 		sp_buf_sets(file, "README.md");
-		if ((error = sp_repo_open(&repo, NULL)) < 0 ||
-		    (error = sp_repo_resolve(id, repo, rev)) < 0)
-			goto done;
-		error = sp_verify_commit(config, diags, repo, id, NULL);
+		error = sp_verify_commit(config, diags, repo, id, NULL, flags);
 	} else if (!path || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
 		if (!path || !strcmp(path, "."))
 			sp_buf_sets(file, "README.md");
 		else
 			sp_buf_printf(file, "%s%sREADME.md", path,
 			              path[strlen(path) - 1] == '/' ? "" : "/");
-		error = sp_verify_dir(config, diags, path ? path : ".", NULL);
+		error = sp_verify_dir(config, diags, path ? path : ".", NULL,
+		                      flags);
 	} else {
 		sp_buf_sets(file, path);
-		error = sp_verify_file(config, diags, path);
+		error = sp_verify_file(config, diags, path, flags);
 	}
 done:
+	sp_settings_dispose(&settings);
 	sp_repo_free(repo);
 	return error;
 }

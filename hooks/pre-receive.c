@@ -153,7 +153,8 @@ int main(void)
 		sp_buf_printf(&own, "%s%s", SP_DOCKERFILE_IMAGE_PREFIX,
 		              space.slug);
 	opts.own_repository = own.size ? own.ptr : NULL;
-	error = sp_verify_commit(&config, &diags, repo, target, &opts);
+	error = sp_verify_commit(&config, &diags, repo, target, &opts,
+	                         sp_verify_sdk_flags(settings.sdks));
 	if (error < 0 && error != SP_ECONFIG) {
 		fprintf(stderr, "spacehook: cannot check %.7s: %s\n", target,
 		        sp_error_last());

@@ -150,4 +150,68 @@ expect_eq "hook run by hand accepts the good commit" 0 "$hook_rc"
 expect_eq "hook run by hand prints the ok line" \
 	"spacehook: README.md ok (sdk: docker, app_port: 7860)" "$hook_out"
 
+# sdk static: refused while spacehook.sdks lacks it, with today's message.
+git -C work reset -q --hard "$good"
+git -C work rm -q Dockerfile
+cat >work/README.md <<'EOF'
+---
+title: Site
+sdk: static
+---
+EOF
+printf '<h1>hi</h1>\n' >work/index.html
+commit_all work "static"
+push work ../bare.git main
+expect_eq "static refused without spacehook.sdks" \
+"remote: Sorry, your push was rejected during YAML metadata verification:
+remote: README.md:3:6: error: \"sdk\" is \"static\", but this server serves only Docker Spaces (\"sdk: docker\" with a Dockerfile)" "$out"
+expect_eq "refused static leaves main" "$good" "$(ref_of bare.git main)"
+
+# Served (spacehook.sdks=docker,static): no Dockerfile needed.
+git -C bare.git config spacehook.sdks docker,static
+push work ../bare.git main
+expect_eq "static accepted with sdks=docker,static" 0 "$rc"
+expect_eq "static ok line" \
+	"remote: spacehook: README.md ok (sdk: static, app_file: index.html)" "$out"
+expect_eq "static push moves main" "$(ref_of work HEAD)" "$(ref_of bare.git main)"
+static_good=$(ref_of work HEAD)
+
+# Its page must be in the tree: the error points at sdk, or at app_file.
+git -C work rm -q index.html
+printf 'x\n' >work/other.html
+commit_all work "no index"
+push work ../bare.git main
+expect_eq "static without index.html refused at sdk" \
+"remote: Sorry, your push was rejected during YAML metadata verification:
+remote: README.md:3:6: error: sdk \"static\" serves index.html, but the repository has none at its root; add index.html, or set \"app_file\" to the page to serve" "$out"
+cat >work/README.md <<'EOF'
+---
+title: Site
+sdk: static
+app_file: pages/home.html
+---
+EOF
+commit_all work "app_file missing"
+push work ../bare.git main
+expect_eq "static without its app_file refused at app_file" \
+"remote: Sorry, your push was rejected during YAML metadata verification:
+remote: README.md:4:11: error: \"app_file\" is \"pages/home.html\", but the repository has no such file there; add that file, or set \"app_file\" to the page to serve" "$out"
+expect_eq "missing app_file leaves main" "$static_good" "$(ref_of bare.git main)"
+mkdir -p work/pages
+printf 'home\n' >work/pages/home.html
+commit_all work "app_file there"
+push work ../bare.git main
+expect_eq "static with its app_file accepted" 0 "$rc"
+expect_contains "static app_file ok line" \
+	"remote: spacehook: README.md ok (sdk: static, app_file: pages/home.html)" "$out"
+
+# gradio stays refused, word for word, with static served.
+printf -- '---\nsdk: gradio\n---\n' >work/README.md
+commit_all work "gradio"
+push work ../bare.git main
+expect_eq "gradio still refused with sdks=docker,static" \
+"remote: Sorry, your push was rejected during YAML metadata verification:
+remote: README.md:2:6: error: \"sdk\" is \"gradio\", but this server serves only Docker Spaces (\"sdk: docker\" with a Dockerfile)" "$out"
+git -C bare.git config --unset spacehook.sdks
+
 finish

@@ -160,4 +160,42 @@ expect_eq "two problems exit 1" 1 "$rc"
 expect_contains "Dockerfile reported" 'README.md:2:6: error: sdk "docker" needs a Dockerfile at the root of the repository (none found)' "$out"
 expect_contains "with the other error" 'README.md:3:10: error: "colorTo" must be one of' "$out"
 
+# sdk static: refused unless spacehook.sdks serves it (git config as any
+# command sees it for a directory, as the repository sees it for --rev).
+mkdir site
+printf -- '---\nsdk: static\n---\n' >site/README.md
+validate site
+expect_eq "static refused by default" 1 "$rc"
+expect_contains "static refusal as today" \
+	'site/README.md:2:6: error: "sdk" is "static", but this server serves only Docker Spaces ("sdk: docker" with a Dockerfile)' "$out"
+git config --global spacehook.sdks docker,static
+validate site
+expect_eq "static without index.html exits 1" 1 "$rc"
+expect_contains "static without index.html points at sdk" \
+	'site/README.md:2:6: error: sdk "static" serves index.html, but the repository has none at its root' "$out"
+printf 'hi\n' >site/index.html
+validate site
+expect_eq "static with index.html exits 0" 0 "$rc"
+expect_eq "static ok line" "spacehook: site/README.md ok (sdk: static, app_file: index.html)" "$out"
+git -C site init -q
+git -C site add -A
+git -C site commit -q -m site
+cd site
+validate --rev HEAD
+cd ..
+expect_eq "static commit exits 0" 0 "$rc"
+expect_eq "static commit ok line" "spacehook: README.md ok (sdk: static, app_file: index.html)" "$out"
+git config --global --unset spacehook.sdks
+cd site
+validate --rev HEAD
+cd ..
+expect_eq "static commit refused once unset" 1 "$rc"
+git -C site config spacehook.sdks docker,static
+cd site
+validate --rev HEAD
+cd ..
+expect_eq "the repository's spacehook.sdks counts for --rev" 0 "$rc"
+validate site
+expect_eq "but not for a directory" 1 "$rc"
+
 finish

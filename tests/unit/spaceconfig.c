@@ -569,6 +569,120 @@ START_TEST(test_readme)
 }
 END_TEST
 
+/* The sdks a server serves (spacehook.sdks), through the parser's flags. */
+static const struct {
+	const char *name;
+	unsigned flags;
+	const char *data;
+	size_t size;
+	const char *expect;
+} sdk_cases[] = {
+    {"static served", SP_SPACECONFIG_STATIC, BYTES("---\nsdk: static\n---\n"),
+     ""},
+    {"static and its page", SP_SPACECONFIG_STATIC,
+     BYTES("---\nsdk: static\napp_file: site/home.html\n---\n"), ""},
+    {"docker still served", SP_SPACECONFIG_STATIC,
+     BYTES("---\nsdk: docker\n---\n"), ""},
+    {"static not served", 0, BYTES("---\nsdk: static\n---\n"),
+     "README.md:2:6: error: "
+     "\"sdk\" is \"static\", but this server serves only Docker Spaces "
+     "(\"sdk: docker\" with a Dockerfile)\n"},
+    {"gradio with static served", SP_SPACECONFIG_STATIC,
+     BYTES("---\nsdk: gradio\n---\n"),
+     "README.md:2:6: error: "
+     "\"sdk\" is \"gradio\", but this server serves only Docker Spaces "
+     "(\"sdk: docker\" with a Dockerfile)\n"},
+    {"streamlit with static served", SP_SPACECONFIG_STATIC,
+     BYTES("---\nsdk: streamlit\n---\n"),
+     "README.md:2:6: "
+     "error: \"sdk\" is \"streamlit\", but this server serves only Docker "
+     "Spaces (\"sdk: docker\" with a Dockerfile)\n"},
+    {"other sdk with static served", SP_SPACECONFIG_STATIC,
+     BYTES("---\nsdk: flask\n---\n"),
+     "README.md:2:6: error: "
+     "\"sdk\" must be one of [docker, gradio, static, streamlit] (got "
+     "\"flask\"); this server serves \"docker\" and \"static\"\n"},
+    {"no sdk with static served", SP_SPACECONFIG_STATIC,
+     BYTES("---\ntitle: a\n---\n"),
+     "README.md:1:1: error: missing required key \"sdk\" (this server "
+     "serves \"sdk: docker\" or \"sdk: static\")\n"},
+    {"docker not served", SP_SPACECONFIG_STATIC | SP_SPACECONFIG_NO_DOCKER,
+     BYTES("---\nsdk: docker\n---\n"),
+     "README.md:2:6: error: \"sdk\" is \"docker\", but this server serves "
+     "only static Spaces (\"sdk: static\" with an index.html)\n"},
+    {"static alone", SP_SPACECONFIG_STATIC | SP_SPACECONFIG_NO_DOCKER,
+     BYTES("---\nsdk: static\n---\n"), ""},
+};
+
+START_TEST(test_sdks)
+{
+	sp_diag_list diags = SP_DIAG_LIST_INIT;
+	sp_buf text = SP_BUF_INIT;
+	sp_spaceconfig *config = NULL;
+	int rc, want;
+
+	want = strstr(sdk_cases[_i].expect, ": error: ") ? SP_ECONFIG : 0;
+	rc = sp_spaceconfig_parse_with(&config, &diags, sdk_cases[_i].data,
+	                               sdk_cases[_i].size, sdk_cases[_i].flags);
+	sp_diag_render(&text, &diags, "README.md");
+	ck_assert_msg(!strcmp(text.ptr, sdk_cases[_i].expect),
+	              "%s: got:\n%s\nwant:\n%s", sdk_cases[_i].name, text.ptr,
+	              sdk_cases[_i].expect);
+	ck_assert_int_eq(rc, want);
+	ck_assert((config != NULL) == (rc == 0));
+	sp_spaceconfig_free(config);
+	sp_diag_list_dispose(&diags);
+	sp_buf_dispose(&text);
+}
+END_TEST
+
+/* app_file's position, for the error that its file is missing. */
+START_TEST(test_app_file_position)
+{
+	static const char data[] = "---\nsdk: static\ntitle: x\n"
+	                           "app_file:   pages/a.html\n---\n";
+	sp_diag_list diags = SP_DIAG_LIST_INIT;
+	sp_spaceconfig *config = NULL;
+
+	ck_assert_int_eq(sp_spaceconfig_parse_with(&config, &diags, data,
+	                                           sizeof(data) - 1,
+	                                           SP_SPACECONFIG_STATIC),
+	                 0);
+	ck_assert_str_eq(config->sdk, "static");
+	ck_assert_str_eq(config->app_file, "pages/a.html");
+	ck_assert_uint_eq(config->app_file_line, 4);
+	ck_assert_uint_eq(config->app_file_column, 13);
+	ck_assert_uint_eq(config->sdk_line, 2);
+	ck_assert_uint_eq(config->sdk_column, 6);
+	sp_spaceconfig_free(config);
+	sp_diag_list_dispose(&diags);
+}
+END_TEST
+
+/* PARTIAL keeps what was valid, as sp_spaceconfig_parse_partial does. */
+START_TEST(test_partial_flag)
+{
+	static const char data[] = "---\nsdk: static\ncolorTo: orange\n---\n";
+	sp_diag_list diags = SP_DIAG_LIST_INIT;
+	sp_spaceconfig *config = NULL;
+
+	ck_assert_int_eq(sp_spaceconfig_parse_with(
+	                     &config, &diags, data, sizeof(data) - 1,
+	                     SP_SPACECONFIG_STATIC | SP_SPACECONFIG_PARTIAL),
+	                 SP_ECONFIG);
+	ck_assert_ptr_nonnull(config);
+	ck_assert_str_eq(config->sdk, "static");
+	sp_spaceconfig_free(config);
+	config = (sp_spaceconfig *)1;
+	ck_assert_int_eq(sp_spaceconfig_parse_with(&config, &diags, data,
+	                                           sizeof(data) - 1,
+	                                           SP_SPACECONFIG_STATIC),
+	                 SP_ECONFIG);
+	ck_assert_ptr_null(config);
+	sp_diag_list_dispose(&diags);
+}
+END_TEST
+
 START_TEST(test_values_and_defaults)
 {
 	static const char full[] =
@@ -827,6 +941,7 @@ int main(void)
 	TCase *tc_readme = tcase_create("readme");
 	TCase *tc_values = tcase_create("values");
 	TCase *tc_bounds = tcase_create("bounds");
+	TCase *tc_sdks = tcase_create("sdks");
 
 	tcase_add_loop_test(tc_keys, test_key, 0,
 	                    sizeof(key_cases) / sizeof(key_cases[0]));
@@ -844,5 +959,10 @@ int main(void)
 	suite_add_tcase(s, tc_readme);
 	suite_add_tcase(s, tc_values);
 	suite_add_tcase(s, tc_bounds);
+	tcase_add_loop_test(tc_sdks, test_sdks, 0,
+	                    sizeof(sdk_cases) / sizeof(sdk_cases[0]));
+	tcase_add_test(tc_sdks, test_app_file_position);
+	tcase_add_test(tc_sdks, test_partial_flag);
+	suite_add_tcase(s, tc_sdks);
 	return sp_test_run(s);
 }

@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "error.h"
 #include "repo.h"
+#include "settings.h"
 #include "testlib.h"
 #include "verify.h"
 
@@ -141,7 +142,7 @@ START_TEST(test_commit_and_build)
 		ck_assert_int_eq(sp_repo_open(&repo, work), 0);
 
 		/* The push check: no build arguments, no own image. */
-		error = sp_verify_commit(NULL, &diags, repo, commit, NULL);
+		error = sp_verify_commit(NULL, &diags, repo, commit, NULL, 0);
 		ck_assert_msg(error == cases[i].commit_error,
 		              "%s: sp_verify_commit gave %d", cases[i].what,
 		              error);
@@ -197,6 +198,181 @@ START_TEST(test_unknown_commit)
 }
 END_TEST
 
+#define README_STATIC "---\\nsdk: static\\ntitle: site\\n---\\n"
+#define README_STATIC_PAGE                                                     \
+	"---\\nsdk: static\\napp_file: site/home.html\\n---\\n"
+
+/*
+ * sdk static: the push check (sp_verify_commit), the build's check
+ * (sp_verify_build) and the directory check (sp_verify_dir) of the same
+ * files, for the sdks `flags` serve. `says` is in every check's
+ * diagnostics (rendered for README.md), or "" when they must be empty.
+ */
+static const struct {
+	const char *what;
+	const char *files;
+	unsigned flags;
+	int error;
+	sp_verify_verdict verdict;
+	const char *says;
+} static_cases[] = {
+    {"static served, index.html there",
+     "printf '%b' '" README_STATIC "' >README.md && printf hi >index.html",
+     SP_VERIFY_SDK_STATIC, 0, SP_VERIFY_OK, ""},
+    {"static served, its app_file there",
+     "printf '%b' '" README_STATIC_PAGE "' >README.md && mkdir site && "
+     "printf hi >site/home.html",
+     SP_VERIFY_SDK_STATIC, 0, SP_VERIFY_OK, ""},
+    {"static not served",
+     "printf '%b' '" README_STATIC "' >README.md && printf hi >index.html", 0,
+     SP_ECONFIG, SP_VERIFY_BAD_README,
+     "README.md:2:6: error: \"sdk\" is \"static\", but this server serves "
+     "only Docker Spaces (\"sdk: docker\" with a Dockerfile)\n"},
+    {"no index.html",
+     "printf '%b' '" README_STATIC "' >README.md && printf hi >other.html",
+     SP_VERIFY_SDK_STATIC, SP_ECONFIG, SP_VERIFY_MISSING_APP_FILE,
+     "README.md:2:6: error: sdk \"static\" serves index.html, but the "
+     "repository has none at its root; add index.html, or set \"app_file\" "
+     "to the page to serve\n"},
+    {"no app_file",
+     "printf '%b' '" README_STATIC_PAGE "' >README.md && printf hi "
+     ">index.html",
+     SP_VERIFY_SDK_STATIC, SP_ECONFIG, SP_VERIFY_MISSING_APP_FILE,
+     "README.md:3:11: error: \"app_file\" is \"site/home.html\", but the "
+     "repository has no such file there; add that file, or set "
+     "\"app_file\" to the page to serve\n"},
+    {"app_file a link",
+     "printf '%b' '" README_STATIC_PAGE "' >README.md && mkdir site && "
+     "printf hi >index.html && ln -s ../index.html site/home.html",
+     SP_VERIFY_SDK_STATIC, SP_ECONFIG, SP_VERIFY_MISSING_APP_FILE,
+     "README.md:3:11: error: \"app_file\" is \"site/home.html\", but the "
+     "repository has a symbolic link there (it must be a regular file)"},
+    {"app_file through a linked directory",
+     "printf '%b' '" README_STATIC_PAGE "' >README.md && mkdir real && "
+     "printf hi >real/home.html && ln -s real site",
+     SP_VERIFY_SDK_STATIC, SP_ECONFIG, SP_VERIFY_MISSING_APP_FILE,
+     "no such file there"},
+    {"app_file outside",
+     "printf '%b' '---\\nsdk: static\\napp_file: ../x.html\\n---\\n' "
+     ">README.md && printf hi >index.html",
+     SP_VERIFY_SDK_STATIC, SP_ECONFIG, SP_VERIFY_BAD_README,
+     "README.md:3:11: error: \"app_file\" must name a file inside the "
+     "repository, without empty, \".\" or \"..\" parts (got \"../x.html\")"},
+    {"app_file with a space",
+     "printf '%b' '---\\nsdk: static\\napp_file: a b.html\\n---\\n' "
+     ">README.md && printf hi >'a b.html'",
+     SP_VERIFY_SDK_STATIC, SP_ECONFIG, SP_VERIFY_BAD_README,
+     "README.md:3:11: error: \"app_file\" may hold only letters, digits, "
+     "'.', '_', '+', '@', '-' and '/' (got \"a b.html\")"},
+    {"a static Space's Dockerfile is not checked",
+     "printf '%b' '" README_STATIC "' >README.md && printf hi >index.html "
+     "&& printf 'FROM spacehook/bob--other:1\\n' >Dockerfile",
+     SP_VERIFY_SDK_STATIC, 0, SP_VERIFY_OK, ""},
+    {"gradio with static served",
+     "printf '%b' '" README_BAD "' >README.md && printf hi >index.html",
+     SP_VERIFY_SDK_STATIC, SP_ECONFIG, SP_VERIFY_BAD_README,
+     "README.md:2:6: error: \"sdk\" is \"gradio\", but this server serves "
+     "only Docker Spaces (\"sdk: docker\" with a Dockerfile)\n"},
+    {"docker with static served",
+     "printf '%b' '" README_OK "' >README.md && printf 'FROM busybox\\n' "
+     ">Dockerfile",
+     SP_VERIFY_SDK_STATIC, 0, SP_VERIFY_OK, ""},
+    {"docker with static served, no Dockerfile",
+     "printf '%b' '" README_OK "' >README.md", SP_VERIFY_SDK_STATIC, SP_ECONFIG,
+     SP_VERIFY_MISSING_DOCKERFILE, "needs a Dockerfile at the root"},
+    {"docker not served",
+     "printf '%b' '" README_OK "' >README.md && printf 'FROM busybox\\n' "
+     ">Dockerfile",
+     SP_VERIFY_SDK_STATIC | SP_VERIFY_SDK_NO_DOCKER, SP_ECONFIG,
+     SP_VERIFY_BAD_README, "serves only static Spaces"},
+};
+
+/* The checks' diagnostics hold `says` ("": none at all). */
+static void says(const char *what, const char *check, const sp_diag_list *d,
+                 const char *want)
+{
+	sp_buf text = SP_BUF_INIT;
+
+	sp_diag_render(&text, d, "README.md");
+	if (!*want)
+		ck_assert_msg(!text.size, "%s (%s): unexpected: %s", what,
+		              check, text.ptr);
+	else
+		ck_assert_msg(strstr(text.ptr, want) != NULL,
+		              "%s (%s): '%s' not in: %s", what, check, want,
+		              text.ptr);
+	sp_buf_dispose(&text);
+}
+
+START_TEST(test_static)
+{
+	char commit[SP_OID_HEXSZ + 1], work[4096];
+	sp_repo *repo = NULL;
+	sp_diag_list diags = SP_DIAG_LIST_INIT;
+	sp_spaceconfig *config = NULL;
+	sp_verify_verdict verdict = (sp_verify_verdict)-1;
+	const char *what = static_cases[_i].what;
+	unsigned flags = static_cases[_i].flags;
+	sp_buf out = SP_BUF_INIT;
+	int error;
+
+	snprintf(work, sizeof(work), "%s/work", sandbox);
+	commit_of(commit, static_cases[_i].files);
+	ck_assert_int_eq(sp_repo_open(&repo, work), 0);
+
+	error = sp_verify_commit(&config, &diags, repo, commit, NULL, flags);
+	ck_assert_msg(error == static_cases[_i].error, "%s: commit gave %d",
+	              what, error);
+	ck_assert((config != NULL) == (error == 0));
+	says(what, "commit", &diags, static_cases[_i].says);
+	if (config) {
+		sp_verify_report(&out, &diags, config, "README.md",
+		                 SP_VERIFY_REPORT_LOCAL);
+		if (!strcmp(config->sdk, "static"))
+			ck_assert_msg(strstr(out.ptr, "ok (sdk: static, "
+			                              "app_file: ") != NULL,
+			              "%s: %s", what, out.ptr);
+	}
+	sp_spaceconfig_free(config);
+	config = NULL;
+	sp_diag_list_dispose(&diags);
+
+	/* The build's check: a static Space needs no Dockerfile. */
+	error = sp_verify_build(&config, &verdict, &diags, repo, commit, NULL,
+	                        flags);
+	ck_assert_msg(error == static_cases[_i].error, "%s: build gave %d",
+	              what, error);
+	ck_assert_msg(verdict == static_cases[_i].verdict,
+	              "%s: verdict %d, not %d", what, (int)verdict,
+	              (int)static_cases[_i].verdict);
+	says(what, "build", &diags, static_cases[_i].says);
+	sp_spaceconfig_free(config);
+	config = NULL;
+	sp_diag_list_dispose(&diags);
+
+	/* The same files on disk (spacehook validate DIR). */
+	error = sp_verify_dir(&config, &diags, work, NULL, flags);
+	ck_assert_msg(error == static_cases[_i].error, "%s: dir gave %d", what,
+	              error);
+	says(what, "dir", &diags, static_cases[_i].says);
+	sp_spaceconfig_free(config);
+	sp_diag_list_dispose(&diags);
+	sp_buf_dispose(&out);
+	sp_repo_free(repo);
+}
+END_TEST
+
+/* settings->sdks to the checks' flags. */
+START_TEST(test_sdk_flags)
+{
+	ck_assert_uint_eq(sp_verify_sdk_flags(SP_SDK_DOCKER), 0);
+	ck_assert_uint_eq(sp_verify_sdk_flags(SP_SDK_DOCKER | SP_SDK_STATIC),
+	                  SP_VERIFY_SDK_STATIC);
+	ck_assert_uint_eq(sp_verify_sdk_flags(SP_SDK_STATIC),
+	                  SP_VERIFY_SDK_STATIC | SP_VERIFY_SDK_NO_DOCKER);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("verify");
@@ -205,6 +381,12 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_commit_and_build);
 	tcase_add_test(tc, test_unknown_commit);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("static");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_static, 0,
+	                    sizeof(static_cases) / sizeof(static_cases[0]));
+	tcase_add_test(tc, test_sdk_flags);
 	suite_add_tcase(s, tc);
 	return sp_test_run(s);
 }
