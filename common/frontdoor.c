@@ -449,8 +449,18 @@ static int frontdoor_space_conf(sp_buf *out, const sp_settings *settings,
 		                                  route->root)) < 0 ||
 		    (error = frontdoor_check("the index file",
 		                             route->index ? route->index : "",
-		                             FD_ALNUM "._+@-")) < 0)
+		                             FD_ALNUM "._+@-/")) < 0)
 			goto done;
+		/* A path under the root ("site/home.html"), never above it. */
+		if (route->index[0] == '/' || strstr(route->index, "..") ||
+		    strstr(route->index, "//")) {
+			error =
+			    sp_error_set(SP_EINVALID,
+			                 "the index file '%s' is not a path "
+			                 "under the Space's root",
+			                 route->index);
+			goto done;
+		}
 		break;
 	case SP_ROUTE_STATUS:
 		break;

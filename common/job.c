@@ -17,6 +17,7 @@
 #include "refs.h"
 #include "repo.h"
 #include "stage.h"
+#include "static.h"
 
 int sp_job_submit(char id_out[SP_JOB_ID_MAX], const sp_settings *settings,
                   const sp_space *space, unsigned flags)
@@ -265,7 +266,10 @@ int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
 		if (front)
 			job_reconcile_front(settings, store, engine, state);
 	} else if (state->stage && !strcmp(state->stage, "RUNNING") &&
-	           !running && !state->paused) {
+	           !running && !state->paused &&
+	           (state->container || state->image)) {
+		/* (No container and no image: a static Space, nginx serves
+		 * its files.) */
 		if (!state->container || !exists)
 			sp_buf_printf(
 			    &message,
@@ -341,6 +345,8 @@ int sp_job_forget(const sp_settings *settings, sp_store *store, int data,
 	if (sp_frontdoor_enabled(settings)) {
 		error = sp_frontdoor_unroute(settings, store);
 		if (error < 0 && error != SP_EPROXY)
+			goto done;
+		if ((error = sp_static_remove(settings, space)) < 0)
 			goto done;
 		sp_buf_puts(report, ", its hostname");
 	}

@@ -27,6 +27,7 @@
 #include "refs.h"
 #include "slots.h"
 #include "stage.h"
+#include "static.h"
 #include "strvec.h"
 #include "verify.h"
 
@@ -412,9 +413,10 @@ static int worker_check(worker_job *job)
 	opts.build_args = args.v;
 	error = sp_verify_build(&job->config, &verdict, &diags, ctx->repo,
 	                        job->entry->commit, &opts,
-	                        job->entry->flags & SP_JOB_RESTART
-	                            ? SP_VERIFY_DOCKERFILE_PRESENCE
-	                            : 0);
+	                        (job->entry->flags & SP_JOB_RESTART
+	                             ? SP_VERIFY_DOCKERFILE_PRESENCE
+	                             : 0) |
+	                            sp_verify_sdk_flags(ctx->settings->sdks));
 	sp_diag_render(&text, &diags, "README.md");
 	sp_redact_string(&clean, &job->redact, text.ptr, text.size);
 	worker_log_write(clean.ptr, clean.size, job);
@@ -425,6 +427,13 @@ static int worker_check(worker_job *job)
 		error = worker_end(
 		    job, "NO_APP_FILE",
 		    "no Dockerfile at the root of the repository", 1);
+	} else if (error == SP_ECONFIG &&
+	           verdict == SP_VERIFY_MISSING_APP_FILE) {
+		error =
+		    worker_end(job, "NO_APP_FILE",
+		               "the app_file of this static Space is not in "
+		               "the repository",
+		               1);
 	} else if (error == SP_ECONFIG) {
 		error = worker_end(job, "CONFIG_ERROR",
 		                   verdict == SP_VERIFY_BAD_DOCKERFILE
@@ -623,6 +632,71 @@ static int worker_deploy(worker_job *job)
 	return error;
 }
 
+static int worker_is_static(const worker_job *job)
+{
+	return job->config && job->config->sdk &&
+	       !strcmp(job->config->sdk, "static");
+}
+
+/*
+ * A static Space (sdk: static): no image, no container. The commit's tree
+ * is published as files (static.h) and the Space's hostname switched to
+ * them at once; a container of an earlier Docker version drains and goes
+ * as after a deploy.
+ */
+static int worker_static(worker_job *job)
+{
+	const worker_context *ctx = job->ctx;
+	const sp_settings *s = ctx->settings;
+	sp_state *state = &job->state;
+	sp_route route = {SP_ROUTE_STATIC, 0, NULL, NULL};
+	char label[SP_SUBDOMAIN_MAX + 1];
+	sp_buf url = SP_BUF_INIT;
+	char *root = NULL;
+	int error;
+
+	if (!sp_frontdoor_enabled(s)) {
+		error = worker_end(job, "CONFIG_ERROR",
+		                   "sdk: static is served by the front door: "
+		                   "set spacehook.domain (see the admin guide)",
+		                   1);
+		goto done;
+	}
+	if ((error = sp_frontdoor_subdomain(label, s, ctx->store)) < 0 ||
+	    (error = sp_static_publish(&root, s, ctx->store, ctx->repo,
+	                               job->entry->commit, worker_log_write,
+	                               job)) < 0) {
+		error = worker_fail(job, "BUILD_ERROR");
+		goto done;
+	}
+	route.root = root;
+	route.index = sp_verify_app_file(job->config);
+	error = sp_frontdoor_route(s, ctx->store, &route);
+	if (error < 0 && error != SP_EPROXY) {
+		error = worker_fail(job, "BUILD_ERROR");
+		goto done;
+	}
+	sp_frontdoor_url(&url, s, label, job->config->base_path);
+	if (state->container) {
+		sp_state_set(&state->retiring, state->container);
+		state->retire_at = (long long)time(NULL) + s->drain_timeout;
+	}
+	sp_state_set(&state->container, NULL);
+	sp_state_set(&state->image, NULL);
+	sp_state_set(&state->commit, job->entry->commit);
+	sp_state_set(&state->url, url.ptr);
+	state->host_port = 0;
+	state->started_at = (long long)time(NULL);
+	worker_say(job, "spacehook: %s is RUNNING on %s (%.7s)", ctx->space->id,
+	           url.ptr, job->entry->commit);
+	error = worker_end(job, "RUNNING",
+	                   error == SP_EPROXY ? sp_error_last() : NULL, 1);
+done:
+	free(root);
+	sp_buf_dispose(&url);
+	return error;
+}
+
 /*
  * The one exit of a job: the Space's stage through sp_stage_set (saved,
  * webhook, log line), then logs/<id>.status, which ends the follower.
@@ -658,9 +732,12 @@ static void worker_job_run(const worker_context *ctx, sp_queue_entry *entry)
 	sp_buf_init(&job.stage);
 	sp_buf_init(&job.error);
 	job.slots = (sp_slots)SP_SLOTS_INIT;
-	if (worker_begin(&job) == 0 && worker_check(&job) == 0 &&
-	    worker_build(&job) == 0)
-		worker_deploy(&job);
+	if (worker_begin(&job) == 0 && worker_check(&job) == 0) {
+		if (worker_is_static(&job))
+			worker_static(&job);
+		else if (worker_build(&job) == 0)
+			worker_deploy(&job);
+	}
 	worker_finish(&job);
 	/*
 	 * After the pusher has been told: build cache nothing used for a day

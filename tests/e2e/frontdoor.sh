@@ -194,6 +194,28 @@ expect_contains "the page says it is paused" "PAUSED" "$(get b / -H 'Accept: tex
 sleep 2
 expect_eq "a visit does not wake a paused Space" PAUSED "$(state b stage)"
 
+# --- sdk: static, served by nginx from the pushed tree; no container.
+git config --global spacehook.sdks docker,static
+new_space site
+rm "$SANDBOX/work/site/Dockerfile"
+sed -i 's/^sdk: docker$/sdk: static/; /^app_port:/d' "$SANDBOX/work/site/README.md"
+echo '<p>site v1</p>' >"$SANDBOX/work/site/index.html"
+mkdir -p "$SANDBOX/work/site/css"
+echo 'p { color: red }' >"$SANDBOX/work/site/css/site.css"
+ln -s /etc/passwd "$SANDBOX/work/site/passwd"
+push site
+expect_contains "a static Space deploys" "is RUNNING on http://$(host_of site):$http_port/" "$OUT"
+expect_contains "the symbolic link is left out" "passwd" "$OUT"
+expect_eq "static RUNNING" RUNNING "$(state site stage)"
+expect_eq "no container for a static Space" 0 "$(serving site)"
+expect_eq "its index" "<p>site v1</p>" "$(get site /)"
+expect_eq "its files" "p { color: red }" "$(get site /css/site.css)"
+expect_not_contains "no server file through a pushed link" "root:" "$(get site /passwd)"
+expect_eq "a pushed link is not found" 404 "$(code site /passwd)"
+echo '<p>site v2</p>' >"$SANDBOX/work/site/index.html"
+push site
+expect_eq "the next push switches it" "<p>site v2</p>" "$(get site /)"
+
 # --- Sleep and wake.
 spacehook sleep-time "$(space_id a)" 3 >/dev/null
 for _ in $(seq 30); do [ "$(state a stage)" = SLEEPING ] && break; sleep 1; done

@@ -424,6 +424,8 @@ static const struct {
     {"root", "/srv/a\nb"},
     {"index", "index.html;"},
     {"index", "../x.html"},
+    {"index", "site/../../x.html"},
+    {"index", "/etc/passwd"},
     {"index", ""},
     {"bind", "127.0.0.1;"},
     {"listen", "80; include /x"},
