@@ -207,11 +207,11 @@ typedef struct {
 	char *id;        /* the new instance, once created */
 	char *old;       /* the instance serving before, if any */
 	char *old_image; /* its image */
-	long timeout;  /* seconds the new one has to answer */
-	int stopped;   /* the old one was stopped: a rollback restarts it */
-	int started;   /* the new one was started: its log tells why */
-	int beside;    /* the old one serves while the new one starts */
-	char *warning; /* the proxy did not reload (recorded as the error) */
+	long timeout;    /* seconds the new one has to answer */
+	int stopped;     /* the old one was stopped: a rollback restarts it */
+	int started;     /* the new one was started: its log tells why */
+	int beside;      /* the old one serves while the new one starts */
+	char *warning;   /* the proxy did not reload (recorded as the error) */
 } deploy_run;
 
 static void deploy_run_init(deploy_run *run, sp_state *state,
