@@ -71,6 +71,7 @@ typedef struct {
 	int status;
 	int error;
 	enum lg_outcome outcome;
+	int counted; /* its body held --count-body's text */
 } lg_result;
 
 /* An easy handle of the load run's pool, with the body it reads. */
@@ -406,11 +407,12 @@ static int lg_write_timeline(const char *path, const lg_result *results,
 		        strerror(errno));
 		return -1;
 	}
-	fputs("# start_ms latency_ms status result\n", f);
+	fputs("# start_ms latency_ms status result counted\n", f);
 	for (i = 0; i < n; i++)
-		fprintf(f, "%.3f %.3f %d %s\n", results[i].start * 1e3,
+		fprintf(f, "%.3f %.3f %d %s %d\n", results[i].start * 1e3,
 		        results[i].latency * 1e3, results[i].status,
-		        lg_outcome_name(&results[i], name, sizeof(name)));
+		        lg_outcome_name(&results[i], name, sizeof(name)),
+		        results[i].counted);
 	if (fclose(f)) {
 		fprintf(stderr, "sp-loadgen: cannot write '%s': %s\n", path,
 		        strerror(errno));
@@ -447,8 +449,10 @@ static void lg_load_reap(CURLM *multi, const lg_opts *o, lg_result *results,
 		r->outcome = lg_judge(tally, msg->data.result, status,
 		                      &slot->body, o->body_contains);
 		if (o->count_body && r->outcome != LG_FAILED &&
-		    lg_body_has(&slot->body, o->count_body))
+		    lg_body_has(&slot->body, o->count_body)) {
+			r->counted = 1;
 			(*counted)++;
+		}
 		*connects += conns;
 		curl_multi_remove_handle(multi, msg->easy_handle);
 		slot->busy = 0;

@@ -112,6 +112,7 @@ for version in v2 crash; do
 	"$LOADGEN" load "http://127.0.0.1:$http_port/" --host "$host" --rate 200 --concurrency 512 --duration 25 \
 		--max 6000 "${want[@]}" --timeline "$work/timeline-$version.txt" >"$work/load-$version.txt" &
 	load=$!
+	t_load=$(date +%s%N)
 	sleep 2
 	t0=$(date +%s%N)
 	git -C "$src" push -q "$bare" HEAD:main 2>>"$work/push.log" || true
@@ -122,6 +123,16 @@ for version in v2 crash; do
 		"failed $(figure "$out" failed), non-2xx $(figure "$out" non2xx), rate $(figure "$out" rate)/s," \
 		"p99 $(figure "$out" p99_ms) ms, max $(figure "$out" max_ms) ms" \
 		"$([ "$version" = v2 ] && echo "; answers from v2: $(figure "$out" count_body)" || echo "; answers not from v2: $(figure "$out" wrong_body)")"
+	if [ "$version" = v2 ]; then
+		# The switch, from the timeline (start_ms latency_ms status result counted),
+		# in ms after the push began.
+		awk -v push="$(((t0 - t_load) / 1000000))" -v took="$(((t1 - t0) / 1000000))" '
+			!/^#/ && $4 == "ok" && $5 == 1 && first == "" { first = $1 }
+			!/^#/ && $4 == "ok" && $5 == 0 { last = $1 }
+			END { printf "switch: v2 first answered %.0f ms after the push began, v1 last %.0f ms after" \
+				" (push ended at %d ms): %.0f ms when both answered (negative: a gap)\n", first - push, last - push, took, last - first }
+		' "$work/timeline-$version.txt"
+	fi
 done
 
 # v2 serves again (a Space whose last push failed does not sleep).
