@@ -2,6 +2,7 @@
  * wake a visit to a sleeping Space starts. */
 #include "sleep.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include "banned.h"
 #include "engine.h"
 #include "error.h"
+#include "frontdoor.h"
 #include "probe.h"
 #include "stage.h"
 
@@ -83,6 +85,25 @@ static int sleep_due(const sp_settings *settings, sp_store *store,
 	return idle >= 0 && idle >= t;
 }
 
+/*
+ * While it sleeps, the Space's hostname goes straight to `spacehook serve`
+ * (its waking page); once awake and answering, to the app again. Without
+ * this a visit during the container's start would reach the engine's port
+ * proxy before the app's network is up and wait out a lost connection
+ * attempt. nginx trouble only costs that: the route with the app falls back
+ * to serve by itself, so it is logged, not fatal.
+ */
+static void sleep_route(const sp_settings *settings, sp_store *store,
+                        sp_route_kind kind, int port)
+{
+	sp_route route = {kind, port, NULL, NULL};
+
+	if (sp_frontdoor_enabled(settings) &&
+	    sp_frontdoor_route(settings, store, &route) < 0)
+		fprintf(stderr, "spacehook: %s: %s\n",
+		        sp_store_space(store)->id, sp_error_last());
+}
+
 int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
                    long long now)
 {
@@ -124,6 +145,7 @@ int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
 			goto done;
 	}
 	*slept = 1;
+	sleep_route(settings, store, SP_ROUTE_STATUS, 0);
 done:
 	sp_engine_free(engine);
 	sp_store_unlock(lock);
@@ -223,6 +245,7 @@ int sp_sleep_wake(const sp_settings *settings, sp_store *store)
 	              sleep_probe_host(settings->bind_address),
 	              state.host_port);
 	if (sleep_probe(url.ptr, settings->startup_timeout) == 0) {
+		sleep_route(settings, store, SP_ROUTE_APP, state.host_port);
 		error = sp_stage_set(&state, &to, "RUNNING", NULL);
 		goto done;
 	}

@@ -129,8 +129,8 @@ for version in v2 crash; do
 		awk -v push="$(((t0 - t_load) / 1000000))" -v took="$(((t1 - t0) / 1000000))" '
 			!/^#/ && $4 == "ok" && $5 == 1 && first == "" { first = $1 }
 			!/^#/ && $4 == "ok" && $5 == 0 { last = $1 }
-			END { printf "switch: v2 first answered %.0f ms after the push began, v1 last %.0f ms after" \
-				" (push ended at %d ms): %.0f ms when both answered (negative: a gap)\n", first - push, last - push, took, last - first }
+			END { printf "switch: v1 last answered a request sent %.0f ms after the push began, v2 first one sent" \
+				" %.0f ms after (push ended at %d ms; requests are 5 ms apart)\n", last - push, first - push, took }
 		' "$work/timeline-$version.txt"
 	fi
 done
