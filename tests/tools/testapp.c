@@ -6,6 +6,7 @@
  *   GET /         200, TEXT and a newline
  *   GET /events   Server-Sent Events: "data: TEXT <n>" every 100 ms, 10 min
  *   GET /env      200, the environment, one NAME=value a line
+ *   GET /slow     200, TEXT, after 1 ms (an app that does some work)
  *   anything else 404
  * SIGTERM ends it at once. */
 #include <arpa/inet.h>
@@ -116,9 +117,13 @@ static void *serve(void *arg)
 			goto done;
 		} else if (!strcmp(path, "/env")) {
 			env_body(fd, close_after);
-		} else if (!strcmp(path, "/")) {
+		} else if (!strcmp(path, "/") || !strcmp(path, "/slow")) {
+			struct timespec work = {0, 1000 * 1000};
 			char body[512];
 			int len = snprintf(body, sizeof(body), "%s\n", text);
+
+			if (path[1])
+				nanosleep(&work, NULL);
 
 			answer(fd, 200, "text/plain", body, (size_t)len,
 			       close_after);

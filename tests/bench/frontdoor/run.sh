@@ -98,6 +98,17 @@ d50=$(median "${d50s[@]}") d99=$(median "${d99s[@]}") p50=$(median "${p50s[@]}")
 echo "direct to the container:  p50 ${d50} us  p99 ${d99} us"
 echo "through nginx:            p50 ${p50} us  p99 ${p99} us"
 echo "ratio (nginx / direct):   p50 $(ratio "$p50" "$d50")x  p99 $(ratio "$p99" "$d99")x"
+# The same for an app that takes 1 ms to answer (/slow).
+p50s=() p99s=() d50s=() d99s=()
+for _ in $(seq "$rounds"); do
+	out=$("$LOADGEN" latency "http://127.0.0.1:$port/slow" --count 1000)
+	d50s+=("$(figure "$out" p50_us)") d99s+=("$(figure "$out" p99_us)")
+	out=$("$LOADGEN" latency "http://127.0.0.1:$http_port/slow" --host "$host" --count 1000)
+	p50s+=("$(figure "$out" p50_us)") p99s+=("$(figure "$out" p99_us)")
+done
+d50=$(median "${d50s[@]}") d99=$(median "${d99s[@]}") p50=$(median "${p50s[@]}") p99=$(median "${p99s[@]}")
+echo "an app taking 1 ms, direct: p50 ${d50} us  p99 ${d99} us; through nginx: p50 ${p50} us  p99 ${p99} us"
+echo "ratio (nginx / direct):   p50 $(ratio "$p50" "$d50")x  p99 $(ratio "$p99" "$d99")x"
 
 echo "== 2. redeploy under load (200 req/s through nginx)"
 for version in v2 crash; do
