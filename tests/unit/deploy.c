@@ -551,7 +551,7 @@ START_TEST(test_front_door)
 	listener l;
 	mock m;
 
-	store = deploy_setup(&m, replies, (mock_reply[]){{NULL}}, &settings);
+	store = deploy_setup(&m, replies, (mock_reply[]){{0}}, &settings);
 	snprintf(nginx_dir, sizeof(nginx_dir), "%s/nginx", state_dir);
 	snprintf(test, sizeof(test), "%s", c->test);
 	snprintf(reload, sizeof(reload), "%s", c->reload);
