@@ -169,7 +169,7 @@ RUN for i in 1 2 3 4 5 6 7 8; do echo "building step $i"; sleep 1; done
 CMD ["httpd", "-f", "-p", "7860", "-h", "/etc"]
 EOF2
 push c -o spacehook.wait=no
-sleep 3
+for _ in $(seq 60); do [ "$(state c stage)" = BUILDING ] && break; sleep 0.5; done
 page=$(get c / -H 'Accept: text/html' -D "$SANDBOX/headers.txt")
 expect_contains "a building Space answers 503" " 503" "$(head -n 1 "$SANDBOX/headers.txt")"
 expect_contains "with Retry-After" "Retry-After" "$(cat "$SANDBOX/headers.txt")"
