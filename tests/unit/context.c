@@ -1238,6 +1238,9 @@ int main(void)
 
 	tc = tcase_create("read ahead");
 	tcase_add_unchecked_fixture(tc, setup_many, teardown_repo);
+	/* Repacking and streaming a big repository under the sanitizers,
+	 * beside engine tests and a browser, passes the default minute. */
+	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_ahead_same_bytes);
 	tcase_add_loop_test(tc, test_ahead_failures, 0,
 	                    sizeof(ahead_failures) / sizeof(ahead_failures[0]));
