@@ -327,7 +327,9 @@ static int worker_front(worker_job *job)
 	char label[SP_SUBDOMAIN_MAX + 1];
 	int error;
 
-	if (!sp_frontdoor_enabled(ctx->settings) || job->state.container)
+	/* (A static Space that served has a commit and no container.) */
+	if (!sp_frontdoor_enabled(ctx->settings) || job->state.container ||
+	    job->state.commit)
 		return 0;
 	if ((error = sp_frontdoor_subdomain(label, ctx->settings, ctx->store)) <
 	    0) {
