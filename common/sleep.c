@@ -85,6 +85,53 @@ static int sleep_due(const sp_settings *settings, sp_store *store,
 	return idle >= 0 && idle >= t;
 }
 
+static int sleep_wakeable(const sp_state *state)
+{
+	return state->stage && !strcmp(state->stage, "SLEEPING") &&
+	       !state->paused;
+}
+
+/* What sleep and wake ask of a record before they act on it. */
+typedef struct {
+	const sp_settings *settings;
+	long long now;
+	int wake; /* 1: sleeping and wakeable; 0: due to sleep */
+} sleep_want;
+
+static int sleep_wanted(const sleep_want *w, sp_store *store,
+                        const sp_state *state)
+{
+	return w->wake ? sleep_wakeable(state)
+	               : sleep_due(w->settings, store, state, w->now);
+}
+
+/*
+ * Load the record; when it asks for `w`, take the Space's lock without
+ * waiting (held: a job is under way, nothing to do) and read it again
+ * under the lock, as a job may have ended meanwhile. Returns 1 with the
+ * lock in `*lock` when the caller acts, 0 when there is nothing to do, or
+ * an error.
+ */
+static int sleep_take(int *lock, sp_state *state, sp_store *store,
+                      const sleep_want *w)
+{
+	int error;
+
+	if ((error = sp_state_load(state, store)) < 0 ||
+	    !sleep_wanted(w, store, state))
+		return error;
+	if ((error = sp_store_lock(lock, store, 0)) < 0) {
+		if (error != SP_ELOCKED)
+			return error;
+		sp_error_clear();
+		return 0;
+	}
+	sp_state_dispose(state);
+	if ((error = sp_state_load(state, store)) < 0)
+		return error;
+	return sleep_wanted(w, store, state);
+}
+
 /*
  * While it sleeps, the Space's hostname goes straight to `spacehook serve`
  * (its waking page); once awake and answering, to the app again. Without
@@ -107,6 +154,7 @@ static void sleep_route(const sp_settings *settings, sp_store *store,
 int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
                    long long now)
 {
+	sleep_want want = {settings, now, 0};
 	sp_engine *engine = NULL;
 	sp_state state;
 	int lock = -1, error;
@@ -115,21 +163,7 @@ int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
 	if (!settings->domain)
 		return 0;
 	sp_state_init(&state);
-	if ((error = sp_state_load(&state, store)) < 0 ||
-	    !sleep_due(settings, store, &state, now))
-		goto done;
-	if ((error = sp_store_lock(&lock, store, 0)) < 0) {
-		if (error == SP_ELOCKED) {
-			sp_error_clear();
-			error = 0;
-		}
-		goto done;
-	}
-	/* Read again under the lock: a job may have ended meanwhile. */
-	sp_state_dispose(&state);
-	sp_state_init(&state);
-	if ((error = sp_state_load(&state, store)) < 0 ||
-	    !sleep_due(settings, store, &state, now))
+	if ((error = sleep_take(&lock, &state, store, &want)) <= 0)
 		goto done;
 	if ((error = sp_engine_new(&engine, settings->docker_host)) < 0)
 		goto done;
@@ -187,35 +221,17 @@ static int sleep_probe(const char *url, long timeout)
 	}
 }
 
-static int sleep_wakeable(const sp_state *state)
-{
-	return state->stage && !strcmp(state->stage, "SLEEPING") &&
-	       !state->paused;
-}
-
 int sp_sleep_wake(const sp_settings *settings, sp_store *store)
 {
 	sp_engine *engine = NULL;
 	sp_buf url = SP_BUF_INIT, message = SP_BUF_INIT;
 	sp_state state;
 	sp_stage_target to = {settings, store, NULL, NULL, NULL};
+	sleep_want want = {settings, 0, 1};
 	int lock = -1, error;
 
 	sp_state_init(&state);
-	if ((error = sp_state_load(&state, store)) < 0 ||
-	    !sleep_wakeable(&state))
-		goto done;
-	if ((error = sp_store_lock(&lock, store, 0)) < 0) {
-		if (error == SP_ELOCKED) {
-			sp_error_clear();
-			error = 0;
-		}
-		goto done;
-	}
-	sp_state_dispose(&state);
-	sp_state_init(&state);
-	if ((error = sp_state_load(&state, store)) < 0 ||
-	    !sleep_wakeable(&state))
+	if ((error = sleep_take(&lock, &state, store, &want)) <= 0)
 		goto done;
 	to.commit = state.commit;
 	if (!state.container || state.host_port <= 0) {
