@@ -83,6 +83,14 @@ typedef struct {
 	void (*target)(sp_buf *url, sp_buf *probe, sp_backend *b,
 	               const sp_backend_spec *spec);
 	/*
+	 * Where a proxy on this host reaches started instance `id` most
+	 * directly (no port proxy in between): an IP address (`host`,
+	 * replaced) and a port. NULL, or an error: at the spec's host port
+	 * on spacehook.bindAddress.
+	 */
+	int (*address)(sp_buf *host, int *port, sp_backend *b,
+	               const sp_backend_spec *spec, const char *id);
+	/*
 	 * The new instance passed the probe: send the Space's traffic to it.
 	 * An error rolls the deploy back, except SP_EPROXY: the proxy did not
 	 * reload but will read the new route when it starts (a warning). NULL:

@@ -50,18 +50,36 @@ static void frontdoor_target(sp_buf *url, sp_buf *probe, sp_backend *b,
 		sp_frontdoor_url(url, f->settings, label, spec->base_path);
 }
 
+static int frontdoor_address(sp_buf *host, int *port, sp_backend *b,
+                             const sp_backend_spec *spec, const char *id)
+{
+	if (!inner_of(b)->ops->address)
+		return sp_error_set(SP_ENOTFOUND, "no address");
+	return inner_of(b)->ops->address(host, port, inner_of(b), spec, id);
+}
+
 static int frontdoor_route(sp_backend *b, const sp_backend_spec *spec,
                            const char *id)
 {
 	backend_frontdoor *f = (backend_frontdoor *)b;
-	sp_route route = {SP_ROUTE_APP, spec->host_port, NULL, NULL};
-	int error;
+	sp_route route = {.kind = SP_ROUTE_APP, .port = spec->host_port};
+	sp_buf address = SP_BUF_INIT;
+	int error, port = 0;
 
-	(void)id;
 	if (f->inner->ops->route &&
 	    (error = f->inner->ops->route(f->inner, spec, id)) < 0)
 		return error;
-	return sp_frontdoor_route(f->settings, f->store, &route);
+	if (f->inner->ops->address) {
+		if (f->inner->ops->address(&address, &port, f->inner, spec,
+		                           id) == 0) {
+			route.address = address.ptr;
+			route.port = port;
+		} else
+			sp_error_clear();
+	}
+	error = sp_frontdoor_route(f->settings, f->store, &route);
+	sp_buf_dispose(&address);
+	return error;
 }
 
 static void frontdoor_promote(sp_backend *b, const sp_backend_spec *spec,
@@ -103,6 +121,7 @@ static const sp_backend_ops frontdoor_ops = {
     .start = frontdoor_start,
     .status = frontdoor_status,
     .target = frontdoor_target,
+    .address = frontdoor_address,
     .route = frontdoor_route,
     .promote = frontdoor_promote,
     .restore = frontdoor_restore,

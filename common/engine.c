@@ -1263,6 +1263,25 @@ static int info_port(sp_container_info *info, const cJSON *ports)
 	return 0;
 }
 
+/* NetworkSettings.Networks[mode].IPAddress, else the first one set. */
+static char *info_ip(const cJSON *networks, const char *mode)
+{
+	const cJSON *item;
+	const char *ip;
+
+	if (mode &&
+	    (ip = json_str(cJSON_GetObjectItemCaseSensitive(networks, mode),
+	                   "IPAddress")) &&
+	    *ip)
+		return sp_strdup(ip);
+	cJSON_ArrayForEach(item, networks)
+	{
+		if ((ip = json_str(item, "IPAddress")) && *ip)
+			return sp_strdup(ip);
+	}
+	return sp_strdup("");
+}
+
 int sp_engine_container_inspect(sp_container_info *out, sp_engine *engine,
                                 const char *id)
 {
@@ -1318,6 +1337,11 @@ int sp_engine_container_inspect(sp_container_info *out, sp_engine *engine,
 	out->pids_limit = json_num(host, "PidsLimit");
 	out->privileged = json_bool(host, "Privileged");
 	out->network_mode = json_dup(host, "NetworkMode");
+	out->ip = info_ip(
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(answer, "NetworkSettings"),
+	        "Networks"),
+	    out->network_mode);
 	cJSON_ArrayForEach(
 	    item,
 	    cJSON_GetObjectItemCaseSensitive(
@@ -1361,8 +1385,30 @@ void sp_container_info_dispose(sp_container_info *info)
 	free(info->user);
 	free(info->host_ip);
 	free(info->network_mode);
+	free(info->ip);
 	sp_engine_labels_dispose(&info->labels);
 	memset(info, 0, sizeof(*info));
+}
+
+int sp_engine_container_address(sp_buf *ip, int *port, sp_engine *engine,
+                                const char *id)
+{
+	sp_container_info info;
+	int error;
+
+	if ((error = sp_engine_container_inspect(&info, engine, id)) < 0)
+		return error;
+	if (!info.running || !info.ip[0] || info.container_port <= 0)
+		error = sp_error_set(SP_ENOTFOUND,
+		                     "container '%s' has no address to reach "
+		                     "it by",
+		                     id);
+	else {
+		sp_buf_sets(ip, info.ip);
+		*port = info.container_port;
+	}
+	sp_container_info_dispose(&info);
+	return error;
 }
 
 /*

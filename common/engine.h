@@ -201,6 +201,10 @@ typedef struct {
 	int container_port;
 	char *host_ip;
 	int host_port;
+	/* Its IPv4 address on its network (HostConfig.NetworkMode's, else the
+	 * first that has one); "" when it has none (not running, host or no
+	 * network). */
+	char *ip;
 	sp_engine_labels labels;
 	/* HostConfig, as the engine holds it */
 	long long memory;
@@ -216,6 +220,15 @@ typedef struct {
 int sp_engine_container_inspect(sp_container_info *out, sp_engine *engine,
                                 const char *id);
 void sp_container_info_dispose(sp_container_info *info);
+
+/*
+ * Where a process on this host reaches running container `id` without the
+ * engine's port proxy: its IP on its network (`ip`, replaced) and the
+ * container port it publishes first (`*port`). SP_ENOTFOUND when it is not
+ * running, has no address or publishes no TCP port.
+ */
+int sp_engine_container_address(sp_buf *ip, int *port, sp_engine *engine,
+                                const char *id);
 
 /* One line of a container list. Strings owned by the list, never NULL. */
 typedef struct {

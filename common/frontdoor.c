@@ -1,6 +1,7 @@
 /* The front door: nginx files that put each Space at its own hostname. */
 #include "frontdoor.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -352,7 +353,7 @@ static void frontdoor_proxy_inc(sp_buf *out, const sp_settings *settings)
 	    "proxy_buffering off;\n"
 	    "proxy_request_buffering off;\n"
 	    "proxy_cache off;\n"
-	    "proxy_connect_timeout 10s;\n"
+	    "proxy_connect_timeout 3s;\n"
 	    "proxy_read_timeout 1h;\n"
 	    "proxy_send_timeout 1h;\n"
 	    "proxy_next_upstream off;\n"
@@ -435,7 +436,21 @@ static int frontdoor_space_conf(sp_buf *out, const sp_settings *settings,
 			    route->port, space->id);
 			goto done;
 		}
-		frontdoor_server_addr(&addr, settings->bind_address,
+		if (route->address) {
+			unsigned char raw[sizeof(struct in6_addr)];
+
+			if (inet_pton(AF_INET, route->address, raw) != 1 &&
+			    inet_pton(AF_INET6, route->address, raw) != 1) {
+				error = sp_error_set(
+				    SP_EINVALID,
+				    "'%.64s' of '%s' is not an IP address",
+				    route->address, space->id);
+				goto done;
+			}
+		}
+		frontdoor_server_addr(&addr,
+		                      route->address ? route->address
+		                                     : settings->bind_address,
 		                      route->port);
 		sp_buf_printf(out,
 		              "upstream %s {\n"
@@ -961,6 +976,25 @@ static int frontdoor_unclaim(sp_store *store, const char *label)
 done:
 	sp_buf_dispose(&rel);
 	sp_buf_dispose(&holder);
+	return error;
+}
+
+int sp_frontdoor_route_container(const sp_settings *settings, sp_store *store,
+                                 sp_engine *engine, const char *container,
+                                 int host_port)
+{
+	sp_route route = {.kind = SP_ROUTE_APP, .port = host_port};
+	sp_buf address = SP_BUF_INIT;
+	int error, port = 0;
+
+	if (container && sp_engine_container_address(&address, &port, engine,
+	                                             container) == 0) {
+		route.address = address.ptr;
+		route.port = port;
+	} else
+		sp_error_clear();
+	error = sp_frontdoor_route(settings, store, &route);
+	sp_buf_dispose(&address);
 	return error;
 }
 

@@ -5,6 +5,7 @@
 #define SP_FRONTDOOR_H
 
 #include "buf.h"
+#include "engine.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
@@ -68,7 +69,7 @@ void sp_frontdoor_url(sp_buf *out, const sp_settings *settings,
 typedef enum {
 	/* `spacehook serve` only: nothing was ever deployed */
 	SP_ROUTE_STATUS,
-	/* the app at bind_address:port; `spacehook serve` when it does not
+	/* the app at address:port; `spacehook serve` when it does not
 	 * answer (502/504: stopped, sleeping, crashed) */
 	SP_ROUTE_APP,
 	/* files of `root` (a symlink switched atomically), `index` the
@@ -81,6 +82,10 @@ typedef struct {
 	int port;          /* SP_ROUTE_APP */
 	const char *root;  /* SP_ROUTE_STATIC: absolute directory */
 	const char *index; /* SP_ROUTE_STATIC: file name, e.g. index.html */
+	/* SP_ROUTE_APP: an IPv4 or IPv6 address (the container's own, so
+	 * that no port proxy sits between nginx and the app); NULL:
+	 * spacehook.bindAddress (the Space's published port) */
+	const char *address;
 } sp_route;
 
 /*
@@ -101,10 +106,20 @@ typedef struct {
  * connections a moment later, the old ones finish what they serve. A path
  * or name that nginx could not take literally (quotes, spaces, ';', '{',
  * '}', '$', control characters), a relative or ".." path, a port outside
- * 1..65535 or no spacehook.domain is SP_EINVALID, and nothing is written.
+ * 1..65535, an address that is not an IP address or no spacehook.domain is
+ * SP_EINVALID, and nothing is written.
  */
 int sp_frontdoor_route(const sp_settings *settings, sp_store *store,
                        const sp_route *route);
+
+/*
+ * Point the Space's hostname at its container `container` on `engine`: at
+ * its address on its network when it runs and has one, else at
+ * `host_port` on spacehook.bindAddress. Errors as sp_frontdoor_route's.
+ */
+int sp_frontdoor_route_container(const sp_settings *settings, sp_store *store,
+                                 sp_engine *engine, const char *container,
+                                 int host_port);
 
 /*
  * Remove the Space's file, test, reload (a refused test puts it back), then

@@ -219,13 +219,16 @@ done:
 static void job_reconcile_front(const sp_settings *settings, sp_store *store,
                                 sp_engine *engine, const sp_state *state)
 {
-	sp_route route = {SP_ROUTE_APP, state->host_port, NULL, NULL};
+	sp_route route = {.kind = SP_ROUTE_STATUS};
 
 	sp_deploy_gc_containers(engine, sp_store_space(store), state->container,
 	                        state->retiring);
-	if (!state->container)
-		route.kind = SP_ROUTE_STATUS;
-	sp_frontdoor_route(settings, store, &route);
+	if (state->container)
+		sp_frontdoor_route_container(settings, store, engine,
+		                             state->container,
+		                             state->host_port);
+	else
+		sp_frontdoor_route(settings, store, &route);
 }
 
 int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,

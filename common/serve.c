@@ -416,11 +416,16 @@ static void serve_space_page(sp_buf *out, sp_serve_reply *reply,
 			building = serve_stages[i].building;
 			error = serve_stages[i].error;
 		}
+		/* nginx may point at an address the container no longer
+		 * has (the engine restarted it) */
+		reply->reroute = !strcmp(stage, "RUNNING");
 	}
 	if (!serve_wants_html(req)) {
 		serve_text(out, reply, 503, retry, "%s %s", s->space.id, says);
 		reply->wake =
 		    !s->state.paused && !strcmp(s->state.stage, "SLEEPING");
+		reply->reroute =
+		    !s->state.paused && !strcmp(s->state.stage, "RUNNING");
 		goto done;
 	}
 	reply->retry_after = retry;
@@ -910,10 +915,11 @@ done:
 /* The daemon
  * ---------------------------------------------------------------------- */
 
-/* A wake under way, one per Space. */
+/* A wake or a reroute under way, one per Space. */
 typedef struct serve_wake {
 	struct serve_wake *next;
 	struct serve_daemon *daemon;
+	int reroute; /* sp_sleep_reroute rather than sp_sleep_wake */
 	char id[2 * SP_SPACE_NAME_MAX + 2];
 } serve_wake;
 
@@ -953,8 +959,13 @@ static void *serve_wake_thread(void *arg)
 	serve_wake **p;
 
 	if (sp_space_parse(&space, w->id) < 0 ||
-	    sp_store_open(&store, d->settings->state_dir, &space) < 0 ||
-	    sp_sleep_wake(d->settings, store) < 0)
+	    sp_store_open(&store, d->settings->state_dir, &space) < 0)
+		serve_log("%s: %s", w->id, sp_error_last());
+	else if (w->reroute) {
+		if (sp_sleep_reroute(d->settings, store) < 0)
+			serve_log("%s was not rerouted: %s", w->id,
+			          sp_error_last());
+	} else if (sp_sleep_wake(d->settings, store) < 0)
 		serve_log("%s did not wake: %s", w->id, sp_error_last());
 	else
 		serve_log("%s woke up", w->id);
@@ -972,8 +983,8 @@ static void *serve_wake_thread(void *arg)
 	return NULL;
 }
 
-/* Start the wake of `id` unless one is under way. */
-static void serve_wake_start(serve_daemon *d, const char *id)
+/* Start the wake (or reroute) of `id` unless one is under way. */
+static void serve_wake_start(serve_daemon *d, const char *id, int reroute)
 {
 	serve_wake *w;
 	pthread_attr_t attr;
@@ -989,6 +1000,7 @@ static void serve_wake_start(serve_daemon *d, const char *id)
 	}
 	w = sp_calloc(1, sizeof(*w));
 	w->daemon = d;
+	w->reroute = reroute;
 	snprintf(w->id, sizeof(w->id), "%s", id);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -999,13 +1011,15 @@ static void serve_wake_start(serve_daemon *d, const char *id)
 		w->next = d->wakes;
 		d->wakes = w;
 		d->nwakes++;
-		serve_log("waking %s", id);
+		if (!reroute)
+			serve_log("waking %s", id);
 	}
 	pthread_attr_destroy(&attr);
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* Every Space, every spacehook.sleepCheck seconds. */
+/* Every Space, every spacehook.sleepCheck seconds: put to sleep when idle,
+ * else made sure that nginx points where its app listens now. */
 static void *serve_sleeper(void *arg)
 {
 	serve_daemon *d = arg;
@@ -1033,6 +1047,9 @@ static void *serve_sleeper(void *arg)
 					          ids[i], sp_error_last());
 				else if (slept)
 					serve_log("%s sleeps (idle)", ids[i]);
+				else if (sp_sleep_reroute(s, store) < 0)
+					serve_log("%s was not rerouted: %s",
+					          ids[i], sp_error_last());
 				sp_store_free(store);
 			}
 			sp_store_list_free(ids, count);
@@ -1161,7 +1178,9 @@ static enum MHD_Result serve_events(serve_daemon *d, struct MHD_Connection *c,
 {
 	const char *last =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
-	sp_serve_reply busy = {503, "text/plain; charset=utf-8", 10, 0, 0};
+	sp_serve_reply busy = {.status = 503,
+	                       .content_type = "text/plain; charset=utf-8",
+	                       .retry_after = 10};
 	sp_buf text = SP_BUF_INIT;
 	serve_stream *st;
 	struct MHD_Response *r;
@@ -1183,8 +1202,8 @@ static enum MHD_Result serve_events(serve_daemon *d, struct MHD_Connection *c,
 	sp_buf_init(&st->pending);
 	if (sp_serve_events_new(&st->events, d->settings, space, last,
 	                        (long long)time(NULL)) < 0) {
-		sp_serve_reply none = {404, "text/plain; charset=utf-8", 0, 0,
-		                       0};
+		sp_serve_reply none = {
+		    .status = 404, .content_type = "text/plain; charset=utf-8"};
 
 		sp_buf_printf(&text, "%s\n", sp_error_last());
 		serve_stream_free(st);
@@ -1230,8 +1249,8 @@ static enum MHD_Result serve_access(void *cls, struct MHD_Connection *c,
 	req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
 	req.path = url;
 	sp_serve_page(&body, &reply, d->settings, &req);
-	if (reply.wake)
-		serve_wake_start(d, req.space);
+	if (reply.wake || reply.reroute)
+		serve_wake_start(d, req.space, reply.reroute);
 	if (reply.events)
 		ret = serve_events(d, c, req.space, &reply);
 	else

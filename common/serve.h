@@ -33,9 +33,11 @@ typedef struct {
 	int status;               /* HTTP status */
 	const char *content_type; /* static string */
 	int retry_after;          /* Retry-After seconds, 0 = none */
-	int wake;   /* the Space sleeps: start sp_sleep_wake for `space` */
-	int events; /* /.spacehook/events: answer with a stream of
-	               sp_serve_events for `space` instead of the body */
+	int wake;    /* the Space sleeps: start sp_sleep_wake for `space` */
+	int events;  /* /.spacehook/events: answer with a stream of
+	                sp_serve_events for `space` instead of the body */
+	int reroute; /* RUNNING yet nginx could not reach it: start
+	                sp_sleep_reroute for `space` */
 } sp_serve_reply;
 
 /*

@@ -91,18 +91,32 @@ static int sleep_wakeable(const sp_state *state)
 	       !state->paused;
 }
 
-/* What sleep and wake ask of a record before they act on it. */
+/* What sleep, wake and reroute ask of a record before they act on it. */
+typedef enum {
+	SLEEP_DUE,     /* due to sleep */
+	SLEEP_WAKE,    /* sleeping and wakeable */
+	SLEEP_REROUTE, /* running a container, not paused */
+} sleep_kind;
+
 typedef struct {
 	const sp_settings *settings;
 	long long now;
-	int wake; /* 1: sleeping and wakeable; 0: due to sleep */
+	sleep_kind kind;
 } sleep_want;
 
 static int sleep_wanted(const sleep_want *w, sp_store *store,
                         const sp_state *state)
 {
-	return w->wake ? sleep_wakeable(state)
-	               : sleep_due(w->settings, store, state, w->now);
+	switch (w->kind) {
+	case SLEEP_WAKE:
+		return sleep_wakeable(state);
+	case SLEEP_REROUTE:
+		return state->stage && !strcmp(state->stage, "RUNNING") &&
+		       !state->paused && state->container;
+	case SLEEP_DUE:
+		break;
+	}
+	return sleep_due(w->settings, store, state, w->now);
 }
 
 /*
@@ -134,19 +148,28 @@ static int sleep_take(int *lock, sp_state *state, sp_store *store,
 
 /*
  * While it sleeps, the Space's hostname goes straight to `spacehook serve`
- * (its waking page); once awake and answering, to the app again. Without
+ * (its waking page); once awake and answering, to the app again (`engine`
+ * given: at the container's address on its network). Without
  * this a visit during the container's start would reach the engine's port
  * proxy before the app's network is up and wait out a lost connection
  * attempt. nginx trouble only costs that: the route with the app falls back
  * to serve by itself, so it is logged, not fatal.
  */
 static void sleep_route(const sp_settings *settings, sp_store *store,
-                        sp_route_kind kind, int port)
+                        sp_engine *engine, const sp_state *state)
 {
-	sp_route route = {kind, port, NULL, NULL};
+	sp_route route = {.kind = SP_ROUTE_STATUS};
+	int error;
 
-	if (sp_frontdoor_enabled(settings) &&
-	    sp_frontdoor_route(settings, store, &route) < 0)
+	if (!sp_frontdoor_enabled(settings))
+		return;
+	if (engine)
+		error = sp_frontdoor_route_container(settings, store, engine,
+		                                     state->container,
+		                                     state->host_port);
+	else
+		error = sp_frontdoor_route(settings, store, &route);
+	if (error < 0)
 		fprintf(stderr, "spacehook: %s: %s\n",
 		        sp_store_space(store)->id, sp_error_last());
 }
@@ -154,7 +177,7 @@ static void sleep_route(const sp_settings *settings, sp_store *store,
 int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
                    long long now)
 {
-	sleep_want want = {settings, now, 0};
+	sleep_want want = {settings, now, SLEEP_DUE};
 	sp_engine *engine = NULL;
 	sp_state state;
 	int lock = -1, error;
@@ -179,7 +202,7 @@ int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
 			goto done;
 	}
 	*slept = 1;
-	sleep_route(settings, store, SP_ROUTE_STATUS, 0);
+	sleep_route(settings, store, NULL, &state);
 done:
 	sp_engine_free(engine);
 	sp_store_unlock(lock);
@@ -227,7 +250,7 @@ int sp_sleep_wake(const sp_settings *settings, sp_store *store)
 	sp_buf url = SP_BUF_INIT, message = SP_BUF_INIT;
 	sp_state state;
 	sp_stage_target to = {settings, store, NULL, NULL, NULL};
-	sleep_want want = {settings, 0, 1};
+	sleep_want want = {settings, 0, SLEEP_WAKE};
 	int lock = -1, error;
 
 	sp_state_init(&state);
@@ -261,7 +284,7 @@ int sp_sleep_wake(const sp_settings *settings, sp_store *store)
 	              sleep_probe_host(settings->bind_address),
 	              state.host_port);
 	if (sleep_probe(url.ptr, settings->startup_timeout) == 0) {
-		sleep_route(settings, store, SP_ROUTE_APP, state.host_port);
+		sleep_route(settings, store, engine, &state);
 		error = sp_stage_set(&state, &to, "RUNNING", NULL);
 		goto done;
 	}
@@ -279,6 +302,29 @@ int sp_sleep_wake(const sp_settings *settings, sp_store *store)
 done:
 	sp_buf_dispose(&url);
 	sp_buf_dispose(&message);
+	sp_engine_free(engine);
+	sp_store_unlock(lock);
+	sp_state_dispose(&state);
+	return error;
+}
+
+int sp_sleep_reroute(const sp_settings *settings, sp_store *store)
+{
+	sleep_want want = {settings, 0, SLEEP_REROUTE};
+	sp_engine *engine = NULL;
+	sp_state state;
+	int lock = -1, error;
+
+	if (!sp_frontdoor_enabled(settings))
+		return 0;
+	sp_state_init(&state);
+	if ((error = sleep_take(&lock, &state, store, &want)) <= 0)
+		goto done;
+	if ((error = sp_engine_new(&engine, settings->docker_host)) < 0)
+		goto done;
+	error = sp_frontdoor_route_container(settings, store, engine,
+	                                     state.container, state.host_port);
+done:
 	sp_engine_free(engine);
 	sp_store_unlock(lock);
 	sp_state_dispose(&state);

@@ -54,4 +54,14 @@ int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
  */
 int sp_sleep_wake(const sp_settings *settings, sp_store *store);
 
+/*
+ * A RUNNING Space's app did not answer nginx (serve got the request): point
+ * the hostname at where its container listens now, which changes when the
+ * engine restarts it (a crash, an engine restart). Nothing changes when
+ * nginx already points there. Only a RUNNING Space that is not paused and
+ * whose lock is free (no job under way: a deploy routes for itself) is
+ * touched; otherwise, or without spacehook.domain, 0 and nothing done.
+ */
+int sp_sleep_reroute(const sp_settings *settings, sp_store *store);
+
 #endif

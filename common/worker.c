@@ -323,7 +323,7 @@ static void worker_newest_commit(worker_job *job)
 static int worker_front(worker_job *job)
 {
 	const worker_context *ctx = job->ctx;
-	sp_route route = {SP_ROUTE_STATUS, 0, NULL, NULL};
+	sp_route route = {.kind = SP_ROUTE_STATUS};
 	char label[SP_SUBDOMAIN_MAX + 1];
 	int error;
 
@@ -651,7 +651,7 @@ static int worker_static(worker_job *job)
 	const worker_context *ctx = job->ctx;
 	const sp_settings *s = ctx->settings;
 	sp_state *state = &job->state;
-	sp_route route = {SP_ROUTE_STATIC, 0, NULL, NULL};
+	sp_route route = {.kind = SP_ROUTE_STATIC};
 	char label[SP_SUBDOMAIN_MAX + 1];
 	sp_buf url = SP_BUF_INIT;
 	char *root = NULL;

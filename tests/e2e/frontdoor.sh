@@ -3,7 +3,8 @@
 # 127.0.0.1: two Spaces by hostname; a redeploy under a steady load, with a
 # Server-Sent Events stream open across the switch, fails no request; a new
 # version that crashes neither; kill -9 before the switch; a configuration
-# nginx refuses is never loaded; nginx down during a deploy; status pages;
+# nginx refuses is never loaded; nginx down during a deploy; a container that
+# comes back at a new address; status pages;
 # pause; sleep and wake.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/e2elib.sh"
@@ -27,9 +28,14 @@ stop_all() {
 	e2e_cleanup
 }
 trap stop_all EXIT
-spacehook serve --listen "127.0.0.1:$serve_port" 2>"$SANDBOX/serve.log" &
-serve_pid=$!
 git config --global spacehook.serveListen "127.0.0.1:$serve_port"
+start_serve() {
+	spacehook serve --listen "127.0.0.1:$serve_port" 2>>"$SANDBOX/serve.log" &
+	serve_pid=$!
+	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$serve_port/" && break; sleep 0.1; done
+}
+stop_serve() { kill "$serve_pid" && wait "$serve_pid" 2>/dev/null; serve_pid=; }
+start_serve
 
 label_of() { echo "e2e-frontdoor-$1"; }
 host_of() { echo "$(label_of "$1").$domain"; }
@@ -121,10 +127,13 @@ expect_eq "every answer from v2" 0 "$(figure "$load" wrong_body)"
 expect_eq "RUNTIME_ERROR recorded" RUNTIME_ERROR "$(state a stage)"
 expect_eq "v2 still serves" alpha-v2 "$(get a /)"
 
-# The port nginx sends the Space's hostname to.
-routed_port() {
-	sed -n 's/.*server 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$NGINX/spacehook/spacehook_e2e-frontdoor--$1.conf" | head -n 1
+# Where nginx sends the Space's hostname, and where its recorded container
+# listens: its address on the Space's network, no port proxy in between.
+routed() {
+	sed -n 's/^[[:space:]]*server \([0-9.]*:[0-9]*\) max_fails.*/\1/p' "$NGINX/spacehook/spacehook_e2e-frontdoor--$1.conf" | head -n 1
 }
+ip_of() { "$DOCKER" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
+listens() { echo "$(ip_of "$(state "$1" container)"):7860"; }
 serving() { "$DOCKER" ps -q --filter "label=spacehook.space=$(space_id "$1")" | wc -l; }
 
 # --- kill -9 of the worker between "new version healthy" and "nginx switched".
@@ -134,11 +143,11 @@ expect_contains "the pusher is told the worker died" "the worker stopped before 
 spacehook status "$(space_id a)" >/dev/null
 expect_eq "after status: RUNNING" RUNNING "$(state a stage)"
 expect_eq "after status: the recorded version serves" alpha-v2 "$(get a /)"
-expect_eq "after status: nginx points at the recorded port" "$(state a host_port)" "$(routed_port a)"
+expect_eq "after status: nginx points at the recorded container" "$(listens a)" "$(routed a)"
 expect_eq "after status: one version runs" 1 "$(serving a)"
 push a
 expect_eq "the next push deploys" alpha-v3 "$(get a /)"
-expect_eq "and nginx follows the record" "$(state a host_port)" "$(routed_port a)"
+expect_eq "and nginx follows the record" "$(listens a)" "$(routed a)"
 
 # --- A configuration nginx refuses is never loaded: the old version serves.
 before=$(cat "$NGINX/spacehook/spacehook_e2e-frontdoor--a.conf")
@@ -159,7 +168,51 @@ expect_eq "recorded RUNNING" RUNNING "$(state a stage)"
 expect_contains "the record says why" "nginx reload failed" "$(state a error)"
 sp_nginx_start "$NGINX" "$http_port" >/dev/null
 expect_eq "nginx started again serves the recorded version" alpha-v4 "$(get a /)"
-expect_eq "nginx points at the recorded port" "$(state a host_port)" "$(routed_port a)"
+expect_eq "nginx points at the recorded container" "$(listens a)" "$(routed a)"
+
+# --- The engine gives the container a new address (as after a restart of
+# the engine). readdress: stop it, take it off its network, hold its address
+# with other containers, start it again elsewhere.
+readdress() {
+	local c net ip fillers=() f
+	c=$(state "$1" container)
+	net=$("$DOCKER" inspect -f '{{.HostConfig.NetworkMode}}' "$c")
+	ip=$(ip_of "$c")
+	"$DOCKER" stop -t 1 "$c" >/dev/null
+	"$DOCKER" network disconnect "$net" "$c"
+	for _ in 1 2 3 4; do
+		f=$("$DOCKER" run -d --network "$net" spacehook-base:busybox sleep 600)
+		fillers+=("$f")
+		[ "$(ip_of "$f")" = "$ip" ] && break
+	done
+	"$DOCKER" network connect "$net" "$c"
+	"$DOCKER" start "$c" >/dev/null
+	"$DOCKER" rm -f "${fillers[@]}" >/dev/null
+}
+# A visit: nginx gives up on the old address, serve answers and reroutes
+# (its idle check, which also reroutes, is made rare here).
+stop_serve
+git config --global spacehook.sleepCheck 3600
+start_serve
+old=$(listens a)
+readdress a
+check "the container has a new address" test "$(listens a)" != "$old"
+expect_eq "nginx still points at the old one" "$old" "$(routed a)"
+expect_eq "the first request gets serve's page" 503 "$(code a / --max-time 15)"
+for _ in $(seq 20); do [ "$(get a /)" = alpha-v4 ] && break; sleep 0.5; done
+expect_eq "then the app answers again" alpha-v4 "$(get a /)"
+expect_eq "nginx points at the new address" "$(listens a)" "$(routed a)"
+# No visit: serve's periodic check reroutes it.
+stop_serve
+git config --global spacehook.sleepCheck 1
+start_serve
+old=$(listens a)
+readdress a
+check "the container has a new address again" test "$(listens a)" != "$old"
+for _ in $(seq 20); do [ "$(routed a)" = "$(listens a)" ] && break; sleep 0.5; done
+expect_eq "with no visit, nginx follows it" "$(listens a)" "$(routed a)"
+expect_eq "and the app answers" alpha-v4 "$(get a /)"
+expect_not_contains "serve logged no reroute error" "was not rerouted" "$(cat "$SANDBOX/serve.log")"
 
 # --- Status pages: building, broken, paused.
 new_space c
@@ -227,6 +280,7 @@ echo "wake: $(tr '\n' ' ' <<<"$wake")"
 check "the visit woke it" test "$(figure "$wake" elapsed_ms)" -ge 0
 expect_eq "awake: RUNNING" RUNNING "$(state a stage)"
 expect_eq "awake: it serves" alpha-v4 "$(get a /)"
+expect_eq "awake: nginx points at the container" "$(listens a)" "$(routed a)"
 spacehook sleep-time "$(space_id a)" never >/dev/null
 
 finish

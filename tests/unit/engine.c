@@ -871,6 +871,70 @@ START_TEST(test_image_inspect)
 }
 END_TEST
 
+/* Where the front door reaches a container: its IP on its own network. */
+START_TEST(test_container_address)
+{
+	static const mock_reply replies[] = {
+	    {"/containers/run/json", NULL,
+	     "{\"Id\":\"run\",\"State\":{\"Running\":true},"
+	     "\"HostConfig\":{\"NetworkMode\":\"sp-a\"},"
+	     "\"NetworkSettings\":{\"Ports\":{\"7860/tcp\":[{\"HostIp\":"
+	     "\"127.0.0.1\",\"HostPort\":\"20001\"}]},\"Networks\":{"
+	     "\"other\":{\"IPAddress\":\"10.9.0.9\"},"
+	     "\"sp-a\":{\"IPAddress\":\"172.20.0.3\"}}}}",
+	     0, REPLY_NORMAL, 0},
+	    {"/containers/first/json", NULL,
+	     "{\"Id\":\"first\",\"State\":{\"Running\":true},"
+	     "\"HostConfig\":{\"NetworkMode\":\"gone\"},"
+	     "\"NetworkSettings\":{\"Ports\":{\"8080/tcp\":[{\"HostPort\":"
+	     "\"1\"}]},\"Networks\":{\"x\":{\"IPAddress\":\"\"},"
+	     "\"y\":{\"IPAddress\":\"10.1.2.3\"}}}}",
+	     0, REPLY_NORMAL, 0},
+	    {"/containers/down/json", NULL,
+	     "{\"Id\":\"down\",\"State\":{\"Running\":false},"
+	     "\"NetworkSettings\":{\"Ports\":{\"7860/tcp\":[{\"HostPort\":"
+	     "\"1\"}]},\"Networks\":{\"y\":{\"IPAddress\":\"\"}}}}",
+	     0, REPLY_NORMAL, 0},
+	    {"/containers/noport/json", NULL,
+	     "{\"Id\":\"noport\",\"State\":{\"Running\":true},"
+	     "\"NetworkSettings\":{\"Networks\":{\"y\":{\"IPAddress\":"
+	     "\"10.1.2.4\"}}}}",
+	     0, REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
+	mock m;
+	sp_engine *e;
+	sp_buf ip = SP_BUF_INIT;
+	sp_container_info info;
+	int port = 0;
+
+	mock_start(&m, replies);
+	e = engine_for(&m);
+	ck_assert_msg(sp_engine_container_address(&ip, &port, e, "run") == 0,
+	              "%s", sp_error_last());
+	ck_assert_str_eq(ip.ptr, "172.20.0.3");
+	ck_assert_int_eq(port, 7860);
+	ck_assert_int_eq(sp_engine_container_inspect(&info, e, "run"), 0);
+	ck_assert_str_eq(info.ip, "172.20.0.3");
+	ck_assert_int_eq(info.host_port, 20001);
+	sp_container_info_dispose(&info);
+	ck_assert_int_eq(sp_engine_container_address(&ip, &port, e, "first"),
+	                 0);
+	ck_assert_str_eq(ip.ptr, "10.1.2.3");
+	ck_assert_int_eq(port, 8080);
+	port = 0;
+	ck_assert_int_eq(sp_engine_container_address(&ip, &port, e, "down"),
+	                 SP_ENOTFOUND);
+	ck_assert_int_eq(sp_engine_container_address(&ip, &port, e, "noport"),
+	                 SP_ENOTFOUND);
+	ck_assert_int_eq(port, 0);
+	ck_assert_int_eq(sp_engine_container_address(&ip, &port, e, "none"),
+	                 SP_ENOTFOUND);
+	sp_buf_dispose(&ip);
+	sp_engine_free(e);
+	mock_stop(&m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("engine");
@@ -894,6 +958,7 @@ int main(void)
 	tcase_add_test(tc, test_filters_escaped);
 	tcase_add_test(tc, test_request);
 	tcase_add_test(tc, test_image_inspect);
+	tcase_add_test(tc, test_container_address);
 	tcase_add_loop_test(tc, test_update, 0,
 	                    sizeof(update_cases) / sizeof(update_cases[0]));
 	suite_add_tcase(s, tc);

@@ -252,6 +252,9 @@ START_TEST(test_files_app)
 	expect_has(inc.ptr, "proxy_buffering off;");
 	expect_has(inc.ptr, "proxy_request_buffering off;");
 	expect_has(inc.ptr, "proxy_read_timeout 1h;");
+	/* The app is on this host: an address nobody holds any more is given
+	 * up on quickly, and serve answers (and reroutes). */
+	expect_has(inc.ptr, "proxy_connect_timeout 3s;");
 	expect_has(inc.ptr, "proxy_send_timeout 1h;");
 	expect_has(inc.ptr, "client_max_body_size 0;");
 	expect_has(inc.ptr, "X-Forwarded-For $proxy_add_x_forwarded_for;");
@@ -290,6 +293,17 @@ START_TEST(test_files_ipv6_https)
 	expect_lacks(conf.ptr, "8443");
 	expect_lacks(shared.ptr, "8443");
 	expect_has(inc.ptr, "X-Forwarded-Proto https;");
+	/* The container's own address, when given, rather than bindAddress. */
+	route.address = "172.20.0.3";
+	route.port = 7860;
+	ck_assert_int_eq(sp_frontdoor_route(&f.settings, f.store, &route), 0);
+	read_conf(&conf, NULL, &f, "spacehook_bob--chat.conf");
+	expect_has(conf.ptr, "server 172.20.0.3:7860 max_fails=0;");
+	expect_lacks(conf.ptr, "[::1]");
+	route.address = "fd00:5::3";
+	ck_assert_int_eq(sp_frontdoor_route(&f.settings, f.store, &route), 0);
+	read_conf(&conf, NULL, &f, "spacehook_bob--chat.conf");
+	expect_has(conf.ptr, "server [fd00:5::3]:7860 max_fails=0;");
 	sp_buf_dispose(&conf);
 	sp_buf_dispose(&inc);
 	sp_buf_dispose(&shared);
@@ -434,6 +448,9 @@ static const struct {
     {"domain", "spaces.example.com;"},
     {"port", "0"},
     {"port", "70000"},
+    {"address", "172.20.0.3; include /x"},
+    {"address", "localhost"},
+    {"address", "172.20.0.3:80"},
 };
 
 START_TEST(test_refuses_unsafe)
@@ -460,7 +477,10 @@ START_TEST(test_refuses_unsafe)
 		fixture_set(&f.settings.nginx_dir, value);
 	else if (!strcmp(field, "domain"))
 		fixture_set(&f.settings.domain, value);
-	if (!strcmp(field, "port") || !strcmp(field, "bind")) {
+	else if (!strcmp(field, "address"))
+		route.address = value;
+	if (!strcmp(field, "port") || !strcmp(field, "bind") ||
+	    !strcmp(field, "address")) {
 		route.kind = SP_ROUTE_APP;
 		route.port = !strcmp(field, "port")
 		                 ? (int)strtol(value, NULL, 10)

@@ -513,6 +513,37 @@ START_TEST(test_page)
 }
 END_TEST
 
+/* serve asks for a reroute when nginx could not reach a RUNNING app, and
+ * only then. */
+static const struct {
+	const char *stage;
+	int paused;
+	const char *accept;
+	int reroute, wake;
+} reroute_cases[] = {
+    {"RUNNING", 0, HTML, 1, 0},  {"RUNNING", 0, "application/json", 1, 0},
+    {"RUNNING", 1, HTML, 0, 0},  {"RUNNING", 1, "application/json", 0, 0},
+    {"SLEEPING", 0, HTML, 0, 1}, {"SLEEPING", 0, "application/json", 0, 1},
+    {"BUILDING", 0, HTML, 0, 0}, {"RUNTIME_ERROR", 0, "application/json", 0, 0},
+};
+
+START_TEST(test_reroute)
+{
+	sp_serve_request req = {"alice/demo", "alice-demo.spaces.test",
+	                        reroute_cases[_i].accept, "/"};
+	sp_serve_reply reply;
+	sp_buf out = SP_BUF_INIT;
+
+	state_put(store, reroute_cases[_i].stage, reroute_cases[_i].paused,
+	          NULL, "http://alice-demo.spaces.test/");
+	sp_serve_page(&out, &reply, &settings, &req);
+	ck_assert_int_eq(reply.status, 503);
+	ck_assert_int_eq(reply.reroute, reroute_cases[_i].reroute);
+	ck_assert_int_eq(reply.wake, reroute_cases[_i].wake);
+	sp_buf_dispose(&out);
+}
+END_TEST
+
 START_TEST(test_list)
 {
 	sp_store *bob = sp_test_store_open(state_dir, "bob/other"),
@@ -768,6 +799,9 @@ int main(void)
 	tcase_add_checked_fixture(page, setup, teardown);
 	tcase_add_loop_test(page, test_page, 0,
 	                    (int)(sizeof(page_cases) / sizeof(page_cases[0])));
+	tcase_add_loop_test(
+	    page, test_reroute, 0,
+	    (int)(sizeof(reroute_cases) / sizeof(reroute_cases[0])));
 	suite_add_tcase(s, page);
 	tcase_add_checked_fixture(list, setup, teardown);
 	tcase_add_test(list, test_list);
