@@ -25,7 +25,8 @@
 	X(EBUILD, -14, "build failed")                                         \
 	X(ERUNTIME, -15, "app failed")                                         \
 	X(ECANCELED, -16, "canceled")                                          \
-	X(EPROXY, -17, "proxy reload failed")
+	X(EPROXY, -17, "proxy reload failed")                                  \
+	X(EDENIED, -18, "not allowed")
 
 typedef enum {
 #define SP_ERRNO_ENUM(name, value, text) SP_##name = value,

@@ -24,16 +24,26 @@ static const struct {
 	int code;
 	const char *name;
 } name_cases[] = {
-    {SP_ERROR, "ERROR"},       {SP_ENOTFOUND, "ENOTFOUND"},
-    {SP_EINVALID, "EINVALID"}, {SP_ETOOBIG, "ETOOBIG"},
-    {SP_ECONFIG, "ECONFIG"},   {SP_EUSAGE, "EUSAGE"},
-    {SP_EIO, "EIO"},           {SP_ENOMEM, "ENOMEM"},
-    {SP_EENGINE, "EENGINE"},   {SP_EUNREACHABLE, "EUNREACHABLE"},
-    {SP_ELOCKED, "ELOCKED"},   {SP_ETIMEOUT, "ETIMEOUT"},
-    {SP_EEXISTS, "EEXISTS"},   {SP_EBUILD, "EBUILD"},
-    {SP_ERUNTIME, "ERUNTIME"}, {SP_ECANCELED, "ECANCELED"},
-    {SP_EPROXY, "EPROXY"},     {0, "UNKNOWN"},
-    {-18, "UNKNOWN"},
+    {SP_ERROR, "ERROR"},
+    {SP_ENOTFOUND, "ENOTFOUND"},
+    {SP_EINVALID, "EINVALID"},
+    {SP_ETOOBIG, "ETOOBIG"},
+    {SP_ECONFIG, "ECONFIG"},
+    {SP_EUSAGE, "EUSAGE"},
+    {SP_EIO, "EIO"},
+    {SP_ENOMEM, "ENOMEM"},
+    {SP_EENGINE, "EENGINE"},
+    {SP_EUNREACHABLE, "EUNREACHABLE"},
+    {SP_ELOCKED, "ELOCKED"},
+    {SP_ETIMEOUT, "ETIMEOUT"},
+    {SP_EEXISTS, "EEXISTS"},
+    {SP_EBUILD, "EBUILD"},
+    {SP_ERUNTIME, "ERUNTIME"},
+    {SP_ECANCELED, "ECANCELED"},
+    {SP_EPROXY, "EPROXY"},
+    {SP_EDENIED, "EDENIED"},
+    {0, "UNKNOWN"},
+    {-19, "UNKNOWN"},
 };
 
 START_TEST(test_every_name)
