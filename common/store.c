@@ -756,6 +756,29 @@ int sp_store_root_openat(sp_store *store, const char *relpath, int flags,
 	return store_place_open(&place, relpath, flags, mode);
 }
 
+int sp_store_state_openat(const char *state_dir, const char *relpath, int flags,
+                          mode_t mode)
+{
+	sp_buf fix = SP_BUF_INIT;
+	store_place place;
+	int root = -1, fd;
+
+	if ((fd = store_root_open(&root, &fix, state_dir, geteuid(),
+	                          (flags & O_CREAT) != 0)) < 0) {
+		fd = store_refuse(&fix, fd);
+		goto done;
+	}
+	place.fd = root;
+	place.path = state_dir;
+	place.root = state_dir;
+	fd = store_place_open(&place, relpath, flags, mode);
+done:
+	if (root >= 0)
+		close(root);
+	sp_buf_dispose(&fix);
+	return fd;
+}
+
 int sp_store_readat(sp_buf *out, sp_store *store, const char *relpath,
                     size_t max)
 {

@@ -27,6 +27,7 @@
  *   ports.json      {"owner/name": port}, allocated once
  *   ports.lock      flock held while ports.json changes
  *   cache.key       the key of build cache salts
+ *   audit.log       who changed what of which Space (see audit.h)
  * No JSON file is read past SP_STORE_FILE_MAX; a damaged one is an error
  * naming the file (SP_EINVALID), never a crash. Errors never quote a value.
  *
@@ -97,6 +98,15 @@ int sp_store_openat(sp_store *store, const char *relpath, int flags,
 /* The same under the state directory itself ("ports.lock", "slots/0.lock"). */
 int sp_store_root_openat(sp_store *store, const char *relpath, int flags,
                          mode_t mode);
+
+/*
+ * The same without a Space: `relpath` under the state directory `state_dir`
+ * ("audit.log"), the directory checked as sp_store_open checks it (made
+ * 0700 when missing and `flags` hold O_CREAT). SP_ENOTFOUND when the state
+ * directory or the file is missing.
+ */
+int sp_store_state_openat(const char *state_dir, const char *relpath, int flags,
+                          mode_t mode);
 
 /* Read `relpath` whole into `out` (at most `max` bytes, else SP_ETOOBIG). */
 int sp_store_readat(sp_buf *out, sp_store *store, const char *relpath,

@@ -84,7 +84,11 @@ int cmd_collaborators(int argc, char **argv)
 		printf(changed ? "%s is no longer a collaborator of %s\n"
 		               : "%s was no collaborator of %s\n",
 		       user, space.id);
-	status = 0;
+	status = changed ? cmd_audit_change(&settings, space.id,
+	                                    add ? "collaborators add"
+	                                        : "collaborators remove",
+	                                    user)
+	                 : 0;
 done:
 	sp_strvec_clear(&list);
 	sp_settings_dispose(&settings);

@@ -329,13 +329,15 @@ done:
 	return error;
 }
 
-static int kv_change(const kv_command *cmd, const sp_settings *settings,
-                     const sp_space *space)
+/* Set or unset; `*audit_failed` says the change was made but its audit
+ * record could not be written (already said on stderr). */
+static int kv_change(int *audit_failed, const kv_command *cmd,
+                     const sp_settings *settings, const sp_space *space)
 {
 	const char *name = cmd->args[1];
 	sp_store *store = NULL;
 	sp_buf value = SP_BUF_INIT, message = SP_BUF_INIT,
-	       warning = SP_BUF_INIT;
+	       warning = SP_BUF_INIT, action = SP_BUF_INIT;
 	int set = !strcmp(cmd->verb, "set"), error;
 
 	if (!sp_kv_name_valid(name)) {
@@ -384,6 +386,9 @@ static int kv_change(const kv_command *cmd, const sp_settings *settings,
 	printf("%s %s %s of %s\n", set ? "set" : "unset", cmd->noun, name,
 	       space->id);
 	fflush(stdout);
+	sp_buf_printf(&action, "%ss %s", cmd->noun, cmd->verb);
+	*audit_failed =
+	    cmd_audit_change(settings, space->id, action.ptr, name) != 0;
 	if (warning.size)
 		cmd_die_message("%s", warning.ptr);
 	if (cmd->no_restart)
@@ -405,6 +410,7 @@ done:
 	kv_wipe(&value);
 	sp_buf_dispose(&message);
 	sp_buf_dispose(&warning);
+	sp_buf_dispose(&action);
 	sp_store_free(store);
 	return error;
 }
@@ -413,7 +419,7 @@ static int kv_run(kv_command *cmd, int argc, char **argv)
 {
 	sp_settings settings;
 	sp_space space;
-	int status, error;
+	int status, error, audit_failed = 0;
 
 	if (cmd_wants_help(argc, argv)) {
 		fputs(cmd->usage, stdout);
@@ -432,11 +438,11 @@ static int kv_run(kv_command *cmd, int argc, char **argv)
 	if (!strcmp(cmd->verb, "list"))
 		error = kv_list(cmd, &settings, &space);
 	else
-		error = kv_change(cmd, &settings, &space);
+		error = kv_change(&audit_failed, cmd, &settings, &space);
 	if (error < 0)
 		cmd_die_message("%s", sp_error_last());
 	sp_settings_dispose(&settings);
-	return error < 0 ? 1 : 0;
+	return error < 0 || audit_failed ? 1 : 0;
 }
 
 int cmd_secrets(int argc, char **argv)

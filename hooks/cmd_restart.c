@@ -14,25 +14,31 @@
 #include "store.h"
 
 int cmd_submit_follow(const sp_settings *settings, sp_store *store,
-                      const sp_space *space, unsigned flags)
+                      const sp_space *space, unsigned flags, const char *action)
 {
 	sp_buf stage = SP_BUF_INIT;
 	char id[SP_JOB_ID_MAX];
-	int status = 1;
+	int status = 1, audited = 0;
 
-	if (sp_job_submit(id, settings, space, flags) < 0)
+	if (sp_job_submit(id, settings, space, flags) < 0) {
 		cmd_die_message("%s: %s", space->id, sp_error_last());
-	else if (sp_queue_follow(&stage, store, id, STDOUT_FILENO) == 0)
-		status = 0;
+		goto done;
+	}
+	/* Recorded once queued: the job runs on if the caller goes away. */
+	if (action)
+		audited = cmd_audit_change(settings, space->id, action, NULL);
+	if (sp_queue_follow(&stage, store, id, STDOUT_FILENO) == 0)
+		status = audited;
 	else
 		cmd_die_message("%s ended %s (see 'spacehook status %s')",
 		                space->id, stage.ptr, space->id);
+done:
 	sp_buf_dispose(&stage);
 	return status;
 }
 
-/* Queue a job for SPACE, then show its log until it ends. */
-static int run_job(const char *id_arg, unsigned flags)
+/* Queue a job for SPACE, record `action`, then show its log until it ends. */
+static int run_job(const char *id_arg, unsigned flags, const char *action)
 {
 	sp_settings settings = {0};
 	sp_store *store = NULL;
@@ -48,7 +54,7 @@ static int run_job(const char *id_arg, unsigned flags)
 		cmd_die_message("%s: %s", space.id, sp_error_last());
 		goto done;
 	}
-	status = cmd_submit_follow(&settings, store, &space, flags);
+	status = cmd_submit_follow(&settings, store, &space, flags, action);
 done:
 	sp_store_free(store);
 	sp_settings_dispose(&settings);
@@ -87,7 +93,9 @@ int cmd_restart(int argc, char **argv)
 		cmd_die_message("usage: spacehook restart SPACE [--factory]");
 		return 2;
 	}
-	return run_job(space, flags);
+	return run_job(space, flags,
+	               flags & SP_JOB_NO_CACHE ? "restart --factory"
+	                                       : "restart");
 }
 
 int cmd_rebuild(int argc, char **argv)
@@ -105,5 +113,5 @@ int cmd_rebuild(int argc, char **argv)
 		cmd_die_message("usage: spacehook rebuild SPACE");
 		return 2;
 	}
-	return run_job(argv[first], 0);
+	return run_job(argv[first], 0, "rebuild");
 }

@@ -88,6 +88,11 @@ int cmd_sleep_time(int argc, char **argv)
 	}
 	sleep_print(&settings, &state);
 	status = 0;
+	if (argc - first == 2) {
+		fflush(stdout);
+		status = cmd_audit_change(&settings, space.id, "sleep-time",
+		                          argv[first + 1]);
+	}
 done:
 	sp_state_dispose(&state);
 	sp_store_free(store);

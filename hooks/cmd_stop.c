@@ -71,7 +71,8 @@ int cmd_stop(int argc, char **argv)
 	} else {
 		printf("%s is PAUSED; 'spacehook start %s' runs it again\n",
 		       space.id, space.id);
-		status = 0;
+		fflush(stdout);
+		status = cmd_audit_change(&settings, space.id, "stop", NULL);
 	}
 done:
 	sp_store_free(store);
@@ -103,7 +104,7 @@ int cmd_start(int argc, char **argv)
 		cmd_die_message("%s: %s", space.id, sp_error_last());
 		goto done;
 	}
-	status = cmd_submit_follow(&settings, store, &space, 0);
+	status = cmd_submit_follow(&settings, store, &space, 0, "start");
 done:
 	sp_store_free(store);
 	sp_settings_dispose(&settings);
@@ -136,12 +137,16 @@ int cmd_cancel(int argc, char **argv)
 		cmd_die_message("%s: %s", space.id, sp_error_last());
 		status = 1;
 	} else {
-		if (canceled)
+		status = 0;
+		if (canceled) {
 			printf("%s: canceled (%d job%s)\n", space.id, canceled,
 			       canceled == 1 ? "" : "s");
-		else
+			fflush(stdout);
+			status = cmd_audit_change(&settings, space.id, "cancel",
+			                          NULL);
+		} else {
 			printf("%s: nothing to cancel\n", space.id);
-		status = 0;
+		}
 	}
 done:
 	sp_store_free(store);

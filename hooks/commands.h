@@ -31,6 +31,7 @@ int cmd_forget(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_sleep_time(int argc, char **argv);
 int cmd_collaborators(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* Print "spacehook: <message>" to stderr (printf-style). */
 void cmd_die_message(const char *fmt, ...)
@@ -39,10 +40,24 @@ void cmd_die_message(const char *fmt, ...)
 /* True when argv holds -h or --help. */
 int cmd_wants_help(int argc, char **argv);
 
-/* Queue a job for the Space (sp_job_submit), then show its log until it
- * ends; the exit status: 0 when it serves, 1 otherwise (said on stderr). */
+/*
+ * Queue a job for the Space (sp_job_submit), record `action` (may be NULL:
+ * none) in the audit log once it is queued, then show its log until it
+ * ends; the exit status: 0 when it serves and the record was written, 1
+ * otherwise (said on stderr).
+ */
 int cmd_submit_follow(const sp_settings *settings, sp_store *store,
-                      const sp_space *space, unsigned flags);
+                      const sp_space *space, unsigned flags,
+                      const char *action);
+
+/*
+ * Record in the audit log that `action` was done to the Space `space_id`
+ * about `name` (may be NULL; never a value), by the user sp_audit_actor
+ * names. 0 when it is written; else says "spacehook: <id>: changed, but
+ * the audit log could not be written: <why>" on stderr and returns 1.
+ */
+int cmd_audit_change(const sp_settings *settings, const char *space_id,
+                     const char *action, const char *name);
 
 /*
  * For a command that takes no options: read argv with getopt_long (so "--"

@@ -5,34 +5,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "banned.h"
 #include "error.h"
+#include "pushopt.h"
 #include "queue.h"
 #include "refs.h"
 #include "repo.h"
 #include "settings.h"
 #include "space.h"
 #include "store.h"
+#include "term.h"
 #include "worker.h"
-
-/* Did the pusher ask not to wait (`git push -o spacehook.wait=no`)? */
-static int push_option_no_wait(void)
-{
-	const char *count = getenv("GIT_PUSH_OPTION_COUNT");
-	long n = count ? strtol(count, NULL, 10) : 0;
-	char name[64];
-
-	for (long i = 0; i < n && i < 100; i++) {
-		const char *value;
-
-		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
-		value = getenv(name);
-		if (value && (!strcmp(value, "spacehook.wait=no") ||
-		              !strcmp(value, "spacehook.wait=false")))
-			return 1;
-	}
-	return 0;
-}
 
 /*
  * The new commit of the deploy branch `ref` in this push, if it moved (not
@@ -71,6 +55,7 @@ int main(void)
 	sp_buf ref = SP_BUF_INIT;
 	char commit[SP_OID_HEXSZ + 1], head[SP_OID_HEXSZ + 1];
 	char id[SP_JOB_ID_MAX];
+	sp_pushopt opts;
 	int status = 0, error;
 
 	/* No Space: out at once, before libgit2's start-up. */
@@ -111,8 +96,22 @@ int main(void)
 	/* Several pushes may race to here: queue what the branch holds now. */
 	if (sp_repo_resolve(head, repo, ref.ptr) == 0)
 		memcpy(commit, head, sizeof(head));
+	sp_pushopt_from_env(&opts);
+	if (opts.unknown) {
+		sp_buf shown = SP_BUF_INIT;
+
+		sp_term_escape_string(&shown, opts.unknown,
+		                      strnlen(opts.unknown, 64));
+		fprintf(stderr,
+		        "spacehook: warning: push option '%s' ignored "
+		        "(spacehook takes spacehook.wait=no and "
+		        "spacehook.factory)\n",
+		        shown.ptr);
+		sp_buf_dispose(&shown);
+	}
 	if (sp_store_open(&store, settings.state_dir, &space) < 0 ||
-	    sp_queue_enqueue(id, store, sp_repo_path(repo), commit, 0) < 0 ||
+	    sp_queue_enqueue(id, store, sp_repo_path(repo), commit,
+	                     opts.job_flags) < 0 ||
 	    sp_worker_start(&space, store) < 0) {
 		fprintf(stderr,
 		        "spacehook: error: cannot queue the deploy: %s\n",
@@ -120,7 +119,20 @@ int main(void)
 		status = 1;
 		goto done;
 	}
-	if (push_option_no_wait()) {
+	if (opts.job_flags & SP_JOB_NO_CACHE)
+		fprintf(stderr,
+		        "spacehook: %s: factory build of %.7s: no build cache "
+		        "(spacehook.factory)\n",
+		        space.id, commit);
+	if ((opts.job_flags & SP_JOB_NO_CACHE) &&
+	    sp_audit_append(&settings, space.id, "push --factory", NULL) < 0) {
+		fprintf(stderr,
+		        "spacehook: %s: changed, but the audit log could not "
+		        "be written: %s\n",
+		        space.id, sp_error_last());
+		status = 1;
+	}
+	if (opts.no_wait) {
 		fprintf(stderr,
 		        "spacehook: %s: build of %.7s queued; see 'spacehook "
 		        "status %s'\n",

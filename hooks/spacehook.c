@@ -32,6 +32,7 @@ static const struct command {
      "show or set how long a Space may stay idle before it sleeps"},
     {"collaborators", cmd_collaborators,
      "add, remove or list who else may push to and manage a Space"},
+    {"audit", cmd_audit, "show who changed what of the Spaces (the audit log)"},
     {"rebind", cmd_rebind, "bind a Space to another repository at its path"},
     {"forget", cmd_forget,
      "remove a Space: containers, images, network, state"},
