@@ -8,6 +8,7 @@
 
 #include "settings.h"
 #include "space.h"
+#include "strvec.h"
 
 /* What a user asks to do to a Space. */
 typedef enum {
@@ -54,13 +55,11 @@ int sp_authz_check(const sp_settings *settings, const char *user,
 
 /*
  * The collaborators of `space`, kept in its state directory (file
- * `collaborators`, one user name per line, sorted): `*out` gets a
- * NULL-terminated array (free with sp_authz_list_free), `*count` its
- * length; none (or no state directory) is an empty list.
+ * `collaborators`, one user name per line, sorted), replacing `out`; none
+ * (or no state directory) is an empty list.
  */
-int sp_authz_collaborators(char ***out, size_t *count,
-                           const sp_settings *settings, const sp_space *space);
-void sp_authz_list_free(char **list, size_t count);
+int sp_authz_collaborators(sp_strvec *out, const sp_settings *settings,
+                           const sp_space *space);
 
 /*
  * Add or remove `user` as a collaborator of `space` (the state directory is

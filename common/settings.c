@@ -19,6 +19,7 @@
 #include "error.h"
 #include "proc.h"
 #include "refs.h"
+#include "space.h"
 
 #define SETTINGS_VALUE_MAX 4096
 #define SETTINGS_WEBHOOKS_MAX 64
@@ -423,6 +424,52 @@ static int check_domain(const char *value)
 	return 0;
 }
 
+/* "root, carol bob": user names, as Space owners are named. */
+static int check_admins(const char *value)
+{
+	const char *p = value;
+	int error;
+
+	if ((error = check_no_controls(value)) < 0)
+		return error;
+	while (*p) {
+		size_t n = strcspn(p, " ,");
+		sp_buf name = SP_BUF_INIT;
+		int ok;
+
+		if (n) {
+			sp_buf_put(&name, p, n);
+			ok = sp_space_owner_valid(name.ptr);
+			if (!ok)
+				sp_error_set(SP_EINVALID,
+				             "'%.64s' is not a user name",
+				             name.ptr);
+			sp_buf_dispose(&name);
+			if (!ok)
+				return SP_EINVALID;
+		}
+		p += n;
+		p += strspn(p, " ,");
+	}
+	return 0;
+}
+
+static int check_access(const char *value)
+{
+	if (strcmp(value, "spacehook") && strcmp(value, "gitolite"))
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not spacehook or gitolite", value);
+	return 0;
+}
+
+static int check_read_access(const char *value)
+{
+	if (strcmp(value, "collaborators") && strcmp(value, "all"))
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not collaborators or all", value);
+	return 0;
+}
+
 static int check_scheme(const char *value)
 {
 	if (strcmp(value, "http") && strcmp(value, "https"))
@@ -624,6 +671,10 @@ static const struct setting {
     {"spacehook.sleepTime", KIND_DURATION, NULL, 0, 0},
     {"spacehook.sleepCheck", KIND_DURATION, NULL, 0, 0},
     {"spacehook.sdks", KIND_SDKS, NULL, 0, 0},
+    {"spacehook.admins", KIND_STRING, check_admins, 0, 0},
+    {"spacehook.access", KIND_STRING, check_access, 0, 0},
+    {"spacehook.readAccess", KIND_STRING, check_read_access, 0, 0},
+    {"spacehook.gitolite", KIND_STRING, check_nonempty, 0, 0},
 };
 
 static char **string_field(sp_settings *s, const char *key)
@@ -658,6 +709,14 @@ static char **string_field(sp_settings *s, const char *key)
 		return &s->nginx_reload;
 	if (!strcmp(key, "spacehook.serveListen"))
 		return &s->serve_listen;
+	if (!strcmp(key, "spacehook.admins"))
+		return &s->admins;
+	if (!strcmp(key, "spacehook.access"))
+		return &s->access;
+	if (!strcmp(key, "spacehook.readAccess"))
+		return &s->read_access;
+	if (!strcmp(key, "spacehook.gitolite"))
+		return &s->gitolite;
 	return &s->webhook_secret;
 }
 
@@ -855,6 +914,9 @@ static void settings_defaults(sp_settings *s)
 	s->sleep_time = 48 * 3600;
 	s->sleep_check = 60;
 	s->sdks = SP_SDK_DOCKER;
+	s->access = sp_strdup("spacehook");
+	s->read_access = sp_strdup("collaborators");
+	s->gitolite = sp_strdup("gitolite");
 }
 
 static void free_list(char **list)
@@ -990,6 +1052,10 @@ void sp_settings_dispose(sp_settings *s)
 	free(s->nginx_test);
 	free(s->nginx_reload);
 	free(s->serve_listen);
+	free(s->admins);
+	free(s->access);
+	free(s->read_access);
+	free(s->gitolite);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -86,6 +86,17 @@ typedef struct {
 	                        often `spacehook serve` looks for idle Spaces */
 	unsigned sdks;       /* spacehook.sdks (values split at spaces and
 	                        commas): SP_SDK_* bits; default SP_SDK_DOCKER */
+	char *admins;        /* spacehook.admins: user names (split at spaces
+	                        and commas) who may manage every Space over
+	                        SSH; NULL = none */
+	char *access;        /* spacehook.access: who decides who may write a
+	                        Space: "spacehook" (owner, collaborators,
+	                        admins; the default) or "gitolite" */
+	char *read_access;   /* spacehook.readAccess: who may clone a Space
+	                        through `spacehook shell`: "collaborators"
+	                        (its writers; the default) or "all" */
+	char *gitolite;      /* spacehook.gitolite: the gitolite command,
+	                        default "gitolite" */
 } sp_settings;
 
 #define SP_SDK_DOCKER 1u

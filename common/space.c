@@ -65,6 +65,15 @@ static int space_part_check(const char *what, const char *part, size_t len,
 	return error;
 }
 
+int sp_space_owner_valid(const char *owner)
+{
+	size_t len = owner ? strlen(owner) : 0;
+
+	return len > 0 && len <= SP_SPACE_NAME_MAX &&
+	       strspn(owner, SPACE_CHARS) == len && owner[0] != '.' &&
+	       owner[0] != '-';
+}
+
 static uint32_t space_fnv1a(const char *s)
 {
 	uint32_t h = 2166136261u;

@@ -41,6 +41,10 @@ typedef struct {
  */
 int sp_space_parse(sp_space *out, const char *id);
 
+/* 1 when `owner` follows the rules of an id's owner part (and so of a user
+ * name), else 0. */
+int sp_space_owner_valid(const char *owner);
+
 /*
  * The Space of a bare repository at exactly `repo_path` =
  * "<repos_root>/<owner>/<name>.git" -> owner/name. Both paths are

@@ -30,6 +30,8 @@ static const struct command {
      "remove old images, containers and build cache of every Space"},
     {"sleep-time", cmd_sleep_time,
      "show or set how long a Space may stay idle before it sleeps"},
+    {"collaborators", cmd_collaborators,
+     "add, remove or list who else may push to and manage a Space"},
     {"rebind", cmd_rebind, "bind a Space to another repository at its path"},
     {"forget", cmd_forget,
      "remove a Space: containers, images, network, state"},

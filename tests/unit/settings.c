@@ -247,6 +247,10 @@ START_TEST(test_defaults)
 	ck_assert_ptr_null(s.spaces[1]);
 	ck_assert_int_eq(s.space, -1);
 	ck_assert_ptr_null(s.runtime);
+	ck_assert_ptr_null(s.admins);
+	ck_assert_str_eq(s.access, "spacehook");
+	ck_assert_str_eq(s.read_access, "collaborators");
+	ck_assert_str_eq(s.gitolite, "gitolite");
 	ck_assert_int_eq(s.log_max_size, 10LL << 20);
 	ck_assert_int_eq(s.log_max_files, 3);
 	sp_settings_dispose(&s);
@@ -352,6 +356,13 @@ START_TEST(test_bad_values)
 	    {"space", "maybe"},
 	    {"runtime", "run sc"},
 	    {"runtime", "-x"},
+	    {"admins", "root,-carol"},
+	    {"admins", "root; id"},
+	    {"admins", "a/b"},
+	    {"access", "ldap"},
+	    {"access", ""},
+	    {"readAccess", "everyone"},
+	    {"gitolite", ""},
 	    {"logMaxSize", "1k"},
 	    {"logMaxSize", "big"},
 	    {"logMaxFiles", "0"},
