@@ -212,7 +212,7 @@ int cmd_shell(int argc, char **argv)
 	if (cmd.kind == SP_SSHCMD_HELP) {
 		if (cmd.argv.nr) {
 			status = shell_spacehook(&cmd);
-		} else if (!original) {
+		} else if (!original || !original[strspn(original, " \t")]) {
 			shell_help(stderr, user);
 			fputs("no shell access: run one of the commands above, "
 			      "e.g. ssh git@host help\n",
