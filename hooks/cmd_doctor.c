@@ -67,7 +67,8 @@ static void doctor_help(void)
 	     "  - spacehook.portRange has free ports on spacehook.bindAddress\n"
 	     "  - with spacehook.domain set: spacehook.nginxDir is the git "
 	     "user's to\n"
-	     "    write, and spacehook.nginxTest passes\n"
+	     "    write, and spacehook.nginxTest passes; with sdk static,\n"
+	     "    nginx's workers can reach it\n"
 	     "  - the hooks are installed in each REPO.git named (or, with "
 	     "none named,\n"
 	     "    in core.hooksPath) with receive.advertisePushOptions set\n\n"
@@ -500,6 +501,41 @@ static void doctor_ports(doctor *d)
 	          d->settings.bind_address, free_ports, total);
 }
 
+/* Static Spaces: nginx's workers (www-data, not the git user) read their
+ * files under nginxDir, so every directory down to it must be searchable by
+ * others. */
+static void doctor_static(doctor *d)
+{
+	const char *dir = d->settings.nginx_dir;
+	sp_buf level = SP_BUF_INIT;
+	struct stat st;
+	const char *p = dir;
+
+	if (!(d->settings.sdks & SP_SDK_STATIC))
+		return;
+	while (*p) {
+		size_t n = strcspn(p + 1, "/") + 1;
+
+		sp_buf_put(&level, p, n);
+		p += n;
+		if (stat(level.ptr, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    !(st.st_mode & S_IXOTH)) {
+			doctor_fail(
+			    d,
+			    "git config --system spacehook.nginxDir "
+			    "/var/lib/spacehook-nginx   (a directory of "
+			    "its own, mode 0755, the git user's)",
+			    "static Spaces: nginx's workers cannot reach "
+			    "%s: %s is mode %04o",
+			    dir, level.ptr, (unsigned)(st.st_mode & 07777));
+			sp_buf_dispose(&level);
+			return;
+		}
+	}
+	doctor_ok("static Spaces: nginx's workers can reach %s", dir);
+	sp_buf_dispose(&level);
+}
+
 /* The front door (spacehook.domain set): nginxDir is the git user's to
  * write, and spacehook.nginxTest passes. */
 static void doctor_frontdoor(doctor *d)
@@ -550,6 +586,7 @@ static void doctor_frontdoor(doctor *d)
 	} else {
 		doctor_ok("nginx test '%s' passes", d->settings.nginx_test);
 	}
+	doctor_static(d);
 	sp_buf_dispose(&fix);
 	sp_buf_dispose(&out);
 	sp_buf_dispose(&why);

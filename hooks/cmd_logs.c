@@ -2,6 +2,7 @@
  * or its last build log. */
 #include <dirent.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,10 +71,21 @@ static void logs_stream_finish(logs_stream *s)
 	sp_buf_dispose(&s->shown);
 }
 
+/* The reader of stdout went away (an SSH client that disconnected): a
+ * follow of a quiet app would otherwise wait for its next line to notice. */
+static int logs_reader_gone(void)
+{
+	struct pollfd p = {STDOUT_FILENO, POLLOUT, 0};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 static int logs_cb(int stream, const char *data, size_t len, void *payload)
 {
 	logs_stream *s = payload;
 
+	if (stream == 0 && len == 0)
+		return logs_reader_gone();
 	return sp_redact_write(&s[stream == 2 ? 1 : 0].redact, data, len);
 }
 

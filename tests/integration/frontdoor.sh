@@ -250,6 +250,17 @@ expect_contains "doctor: a failing nginxTest is told" "FAIL nginx test 'nginx -t
 expect_contains "with nginx's reason" "[emerg] unknown directive \"this\"" "$out"
 expect_contains "and what to do" "fix: fix what nginx names" "$out"
 rm "$NGINX/spacehook/zz-admin.conf"
+# Static Spaces: nginx's workers must reach nginxDir.
+git config --global spacehook.sdks docker,static
+chmod 0700 "$SANDBOX"
+out=$("$SP_BIN/spacehook" doctor 2>&1 || true)
+expect_contains "doctor: a nginxDir nginx's workers cannot reach is told" "FAIL static Spaces: nginx's workers cannot reach $NGINX/spacehook: $SANDBOX is mode 0700" "$out"
+expect_contains "with a directory of its own" "fix: git config --system spacehook.nginxDir" "$out"
+chmod o+x "$SANDBOX" "$NGINX" "$NGINX/spacehook"
+out=$("$SP_BIN/spacehook" doctor 2>&1 || true)
+expect_contains "doctor: a reachable nginxDir passes" "ok  static Spaces: nginx's workers can reach $NGINX/spacehook" "$out"
+chmod 0700 "$SANDBOX"
+git config --global --unset spacehook.sdks
 git config --global spacehook.nginxDir "$SANDBOX/no-such-dir"
 out=$("$SP_BIN/spacehook" doctor 2>&1 || true)
 expect_contains "doctor: a missing nginxDir is told" "FAIL nginx directory $SANDBOX/no-such-dir: No such file or directory" "$out"

@@ -48,6 +48,7 @@ files=$(dpkg-deb -c "$deb")
 expect_contains "spacehook in /usr/bin" "./usr/bin/spacehook" "$files"
 expect_contains "pre-receive in /usr/lib/spacehook/hooks" "./usr/lib/spacehook/hooks/pre-receive" "$files"
 expect_contains "the sudoers rule for nginx" "./usr/share/spacehook/sudoers.spacehook" "$files"
+expect_contains "the gitolite command" "./usr/share/spacehook/gitolite/spacehook" "$files"
 expect_contains "post-receive in /usr/lib/spacehook/hooks" "./usr/lib/spacehook/hooks/post-receive" "$files"
 expect_contains "the man page" "./usr/share/man/man1/spacehook.1" "$files"
 expect_contains "the unit of spacehook serve" "./usr/lib/systemd/system/spacehook-serve.service" "$files"
