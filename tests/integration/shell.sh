@@ -222,8 +222,14 @@ EOF
 chmod +x "$SANDBOX/ssh-as"
 export GIT_SSH_COMMAND="$SANDBOX/ssh-as" GIT_SSH_VARIANT=simple
 
-# A bare repository without spacehook's hooks: no build starts.
+# A bare repository without spacehook's hooks: no build starts. Its own
+# post-receive notes who the shell said pushed.
 git init -q --bare "$REPOS/alice/demo.git"
+cat >"$REPOS/alice/demo.git/hooks/post-receive" <<EOF
+#!/bin/sh
+printf '%s\n' "\$SPACEHOOK_USER" >"$SANDBOX/pushed-by"
+EOF
+chmod +x "$REPOS/alice/demo.git/hooks/post-receive"
 git init -q "$SANDBOX/work"
 printf 'hello\n' >"$SANDBOX/work/file.txt"
 git -C "$SANDBOX/work" add file.txt
@@ -243,6 +249,7 @@ git_as() {
 git_as alice -C "$SANDBOX/work" push git@host:alice/demo.git main
 expect_eq "alice pushes to her Space" 0 "$rc"
 expect_eq "the ref is there" "$head" "$(git -C "$REPOS/alice/demo.git" rev-parse main)"
+expect_eq "git runs with SPACEHOOK_USER" alice "$(cat "$SANDBOX/pushed-by")"
 git_as alice clone -q git@host:/alice/demo.git "$SANDBOX/clone-alice"
 expect_eq "alice clones her Space" 0 "$rc"
 expect_eq "the clone has the commit" "$head" "$(git -C "$SANDBOX/clone-alice" rev-parse HEAD)"
@@ -269,6 +276,14 @@ expect_contains "bob: the path refusal" "the repository must be one Space" "$ger
 git_as bob clone -q git@host:alice/demo.git "$SANDBOX/clone-bob"
 expect_eq "bob cannot clone (spacehook.readAccess collaborators)" 128 "$rc"
 expect_contains "bob's clone: the refusal" "no Space 'alice/demo' that 'bob' may read" "$gerr"
+bob_clone_err=${gerr//alice\/demo/SPACE}
+git config --global spacehook.readAccess all
+git_as bob clone -q git@host:alice/demo.git "$SANDBOX/clone-bob"
+expect_eq "bob clones with spacehook.readAccess all" 0 "$rc"
+git_as bob clone -q git@host:alice/nonexistent.git "$SANDBOX/clone-bob2"
+expect_eq "bob: a repository not there refused" 128 "$rc"
+expect_eq "bob: the same refusal as not allowed" "$bob_clone_err" "${gerr//alice\/nonexistent/SPACE}"
+git config --global --unset spacehook.readAccess
 git_as alice clone -q git@host:alice/nothing.git "$SANDBOX/clone-nothing"
 expect_eq "alice: cloning a repository not there refused" 128 "$rc"
 expect_contains "alice: the same refusal as not allowed" "no Space 'alice/nothing' that 'alice' may read" "$gerr"
@@ -300,6 +315,7 @@ git_as bob -C "$SANDBOX/work" push git@host:alice/demo.git HEAD:main
 expect_eq "bob, a collaborator, pushes" 0 "$rc"
 expect_eq "bob's push landed" "$(git -C "$SANDBOX/work" rev-parse HEAD)" \
 	"$(git -C "$REPOS/alice/demo.git" rev-parse main)"
+expect_eq "bob's push ran as bob" bob "$(cat "$SANDBOX/pushed-by")"
 as alice "spacehook collaborators remove alice/demo bob"
 expect_eq "alice removes bob" 0 "$rc"
 as bob "spacehook secrets list alice/demo"
