@@ -407,11 +407,10 @@ static int sshcmd_parse_spacehook(sp_sshcmd *out, char **words, size_t n)
 		}
 	}
 	if (nops < (size_t)spec->min || nops > (size_t)spec->max) {
-		error =
-		    sshcmd_usage(out, spec,
-		                 nops < (size_t)spec->min ? "missing operand"
-		                                          : "too many "
-		                                            "operands");
+		error = sshcmd_usage(out, spec,
+		                     nops < (size_t)spec->min
+		                         ? "missing operand"
+		                         : "too many operands");
 		goto done;
 	}
 	if (sp_space_parse(&out->space, operands[0]) < 0) {
@@ -448,13 +447,12 @@ static int sshcmd_check_chars(sp_sshcmd *out, const char *s)
 		if (sshcmd_is_blank((char)*p) || sshcmd_word_char(*p))
 			continue;
 		if (*p > 0x20 && *p < 0x7f)
-			return sshcmd_fail(
-			    out, SP_EINVALID,
-			    "character 0x%02x (%c) is not allowed in a "
-			    "command: "
-			    "words are letters, digits and %s, without quotes; "
-			    "" SSHCMD_HINT,
-			    *p, *p, SP_SSHCMD_PUNCT);
+			return sshcmd_fail(out, SP_EINVALID,
+			                   "character 0x%02x (%c) is not "
+			                   "allowed in a command: "
+			                   "words are letters, digits and %s, "
+			                   "without quotes; " SSHCMD_HINT,
+			                   *p, *p, SP_SSHCMD_PUNCT);
 		return sshcmd_fail(
 		    out, SP_EINVALID,
 		    "character 0x%02x is not allowed in a command: words are "
@@ -475,10 +473,10 @@ int sp_sshcmd_parse(sp_sshcmd *out, const char *original)
 	if (!original)
 		return 0;
 	if (strlen(original) > SP_SSHCMD_MAX)
-		return sshcmd_fail(out, SP_EINVALID,
-		                   "the command is longer than %d bytes; "
-		                   "" SSHCMD_HINT,
-		                   SP_SSHCMD_MAX);
+		return sshcmd_fail(
+		    out, SP_EINVALID,
+		    "the command is longer than %d bytes; " SSHCMD_HINT,
+		    SP_SSHCMD_MAX);
 	if (sshcmd_try_git(&error, out, original))
 		return error;
 	if ((error = sshcmd_check_chars(out, original)) < 0)
