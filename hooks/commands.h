@@ -30,6 +30,7 @@ int cmd_rebind(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_sleep_time(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
 int cmd_collaborators(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 

@@ -42,6 +42,8 @@ static const struct command {
      "run the daemon of status pages, sleep and wake (behind nginx)"},
     {"doctor", cmd_doctor,
      "check the host: engine, client, state dir, ports, hooks"},
+    {"shell", cmd_shell,
+     "the forced command of a user's SSH key: git and the user's commands"},
     {"worker", cmd_worker,
      "run the queued jobs of a Space (started by post-receive)"},
 };

@@ -39,7 +39,7 @@ wait_idle() {
 # --- spacehook --help lists every command the man page documents, and each --help works.
 run "$SH" --help
 expect_eq "spacehook --help exits 0" 0 "$RC"
-commands="validate context secrets variables status logs restart rebuild stop start cancel gc sleep-time collaborators audit rebind forget install serve doctor worker"
+commands="validate context secrets variables status logs restart rebuild stop start cancel gc sleep-time collaborators audit rebind forget install serve doctor shell worker"
 man_src=$(sed 's/\\-/-/g' "$SP_SOURCE/docs/spacehook.1") # roff writes a - as \-
 for c in $commands; do
 	expect_contains "--help lists $c" "  $c " "$OUT"
