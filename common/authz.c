@@ -115,28 +115,37 @@ done:
 	return error;
 }
 
-/* `gitolite access -q <id> <user> <R|W> any`: 0 allowed, 1 not. */
+/*
+ * `gitolite access -q <id> <user> R any` to read; to write, W on the deploy
+ * branch (`refs/heads/main`): one who may push only other branches does
+ * not manage the Space. 0 allowed, 1 not.
+ */
 static int authz_ask_gitolite(int *allowed, const sp_settings *settings,
                               const char *user, const sp_space *space,
                               sp_authz_need need)
 {
-	const char *argv[] = {settings->gitolite,
-	                      "access",
-	                      "-q",
-	                      space->id,
-	                      user,
-	                      need == SP_AUTHZ_READ ? "R" : "W",
-	                      "any",
-	                      NULL};
+	sp_buf ref = SP_BUF_INIT, out = SP_BUF_INIT;
+	const char *argv[8];
 	sp_proc_options opts = {0};
-	sp_buf out = SP_BUF_INIT;
 	int status = 0, error;
 
+	sp_buf_printf(&ref, "refs/heads/%s",
+	              settings->deploy_branch ? settings->deploy_branch
+	                                      : "main");
+	argv[0] = settings->gitolite;
+	argv[1] = "access";
+	argv[2] = "-q";
+	argv[3] = space->id;
+	argv[4] = user;
+	argv[5] = need == SP_AUTHZ_READ ? "R" : "W";
+	argv[6] = need == SP_AUTHZ_READ ? "any" : ref.ptr;
+	argv[7] = NULL;
 	opts.argv = argv;
 	opts.stdin_fd = -1;
 	opts.stderr_fd = -1;
 	error = sp_proc_capture(&status, &out, 4096, &opts);
 	sp_buf_dispose(&out);
+	sp_buf_dispose(&ref);
 	if (error < 0)
 		return sp_error_set(error,
 		                    "cannot ask gitolite (spacehook.gitolite "

@@ -48,7 +48,8 @@ int sp_authz_is_admin(const sp_settings *settings, const char *user);
  *     collaborators, says no).
  * With spacehook.access = gitolite, gitolite holds the rules: read is
  * `gitolite access -q <id> <user> R any`, write and share are
- * `gitolite access -q <id> <user> W any` (admins as above).
+ * `gitolite access -q <id> <user> W refs/heads/<deployBranch>` (admins as
+ * above).
  */
 int sp_authz_check(const sp_settings *settings, const char *user,
                    const sp_space *space, sp_authz_need need);
