@@ -230,4 +230,66 @@ expect_eq "pre-receive still runs spacehook's" "$SP_BIN/pre-receive" \
 expect_eq "pre-receive is still the driver" "$GLHOME/local/hooks/multi-hook-driver" \
 	"$(readlink "$demo/hooks/pre-receive")"
 
+# --- Self-service through gitolite: its command `spacehook` (the shipped
+# install/gitolite/spacehook, reached here through a wrapper that puts the
+# build's spacehook on PATH), with gitolite's rules deciding.
+mkdir -p "$GLHOME/local/commands"
+printf '#!/bin/sh\nPATH="%s:$PATH" exec "%s/install/gitolite/spacehook" "$@"\n' \
+	"$SP_BIN" "$SP_SOURCE" >"$GLHOME/local/commands/spacehook"
+chmod 755 "$GLHOME/local/commands/spacehook"
+perl -pi -e "s/^(\s*)'writable',/\$1'writable',\n\$1'spacehook',/" "$GLHOME/.gitolite.rc"
+expect_contains "rc: the spacehook command enabled" "'spacehook'," "$(cat "$GLHOME/.gitolite.rc")"
+gl git config --global spacehook.access gitolite
+# gsh USER ARGS...: a command over gitolite's ssh; $OUT, $ERR, $RC.
+gsh() {
+	local user=$1
+	shift
+	set +e
+	OUT=$(as "$user" sh -c '$GIT_SSH_COMMAND root@127.0.0.1 "$@"' sh "$@" 2>"$SANDBOX/gsh.err" </dev/null)
+	RC=$?
+	set -e
+	ERR=$(cat "$SANDBOX/gsh.err")
+}
+gsh alice spacehook help
+expect_eq "alice reaches the spacehook command" 0 "$RC"
+expect_contains "which lists the commands" "secrets set" "$OUT$ERR"
+token="gl-$(date +%s%N)-s3cret"
+set +e
+OUT=$(printf '%s\n' "$token" | as alice sh -c '$GIT_SSH_COMMAND root@127.0.0.1 spacehook secrets set --no-restart e2e-gitolite/demo HF_TOKEN' 2>&1)
+RC=$?
+set -e
+expect_eq "alice (RW+) sets a secret from stdin" 0 "$RC"
+expect_not_contains "the value is never echoed" "$token" "$OUT"
+gsh alice spacehook secrets list e2e-gitolite/demo
+expect_eq "alice lists the secrets" 0 "$RC"
+expect_contains "by name" "HF_TOKEN" "$OUT"
+expect_not_contains "never the value" "$token" "$OUT$ERR"
+gsh alice spacehook status e2e-gitolite/demo
+expect_contains "alice reads the status" "RUNNING" "$OUT"
+before=$(cat "$STATE"/spaces/*gitolite*demo*/secrets.json | sha256sum)
+# bob may push dev only: he does not manage the Space; carol has no access.
+for user in bob carol; do
+	for cmd in "secrets list SPACE" "secrets unset SPACE HF_TOKEN" "restart SPACE" "stop SPACE" "logs SPACE"; do
+		# shellcheck disable=SC2086  # the words of the command
+		gsh "$user" spacehook ${cmd//SPACE/e2e-gitolite/demo}
+		there="$RC|$OUT|$ERR"
+		# shellcheck disable=SC2086
+		gsh "$user" spacehook ${cmd//SPACE/e2e-gitolite/nothing}
+		absent="$RC|$OUT|$ERR"
+		check "$user refused: $cmd" test "${there%%|*}" -ne 0
+		expect_eq "$user: the same refusal whether the Space exists: $cmd" "${absent//nothing/demo}" "$there"
+	done
+done
+gsh bob spacehook restart e2e-gitolite/demo
+expect_contains "the refusal says why" "no Space 'e2e-gitolite/demo' that 'bob' may write" "$ERR"
+expect_eq "bob and carol changed no secret" "$before" "$(cat "$STATE"/spaces/*gitolite*demo*/secrets.json | sha256sum)"
+expect_eq "still RUNNING" RUNNING "$(HOME="$GLHOME" state demo stage)"
+gsh bob spacehook collaborators add e2e-gitolite/demo bob
+check "collaborators are gitolite's business" test "$RC" -ne 0
+gsh carol "spacehook status e2e-gitolite/demo; id"
+check "no shell through the command" test "$RC" -ne 0
+expect_not_contains "nothing ran" "uid=" "$OUT$ERR"
+audit=$(gl spacehook audit e2e-gitolite/demo)
+expect_contains "the audit log names alice's secrets set" "alice" "$(grep -F 'secrets set' <<<"$audit" || true)"
+
 finish
