@@ -36,7 +36,8 @@ static void setup(void)
 	    dir,
 	    "printf '%%s\\n' '#!/bin/sh' "
 	    "'echo \"$*\" >>\"%s/asked\"' "
-	    "'[ \"$*\" = \"access -q alice/demo bob W refs/heads/main\" ] && exit 0' "
+	    "'[ \"$*\" = \"access -q alice/demo bob W refs/heads/main\" ] && "
+	    "exit 0' "
 	    "'[ \"$*\" = \"access -q alice/demo bob R any\" ] && exit 0' "
 	    "'[ \"$*\" = \"access -q alice/demo dave R any\" ] && exit 0' "
 	    "'exit 1' >gitolite && chmod 755 gitolite",
