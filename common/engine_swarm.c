@@ -473,13 +473,14 @@ static int spec_check(const sp_service_spec *spec)
 		                    "service '%s': unknown endpoint mode "
 		                    "'%.32s': expected vip or dnsrr",
 		                    spec->name, spec->endpoint_mode);
-	for (const char **env = spec->env; env && *env; env++)
-		if (!strchr(*env, '=') || **env == '=')
+	/* An entry is never shown: a malformed one may be a secret's value. */
+	for (i = 0; spec->env && spec->env[i]; i++)
+		if (!strchr(spec->env[i], '=') || spec->env[i][0] == '=')
 			return sp_error_set(
 			    SP_EINVALID,
-			    "invalid environment entry '%.32s': "
-			    "expected KEY=value",
-			    strchr(*env, '=') ? "" : *env);
+			    "service '%s': environment entry %zu "
+			    "is not KEY=value",
+			    spec->name, i + 1);
 	for (const char **c = spec->constraints; c && *c; c++)
 		if (!text_ok(*c) || (!strstr(*c, "==") && !strstr(*c, "!=")))
 			return sp_error_set(
