@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "banned.h"
+#include "engine_private.h"
 #include "error.h"
 #include "http.h"
 
@@ -25,15 +26,6 @@
 #define ENGINE_NAME_MAX 255
 #define ENGINE_MESSAGE_MAX 512
 #define ENGINE_FILTER_MAX 1024
-
-struct sp_engine {
-	CURL *curl;
-	char *socket;
-	char version[16];
-	int timeout;
-	char api_header[32]; /* API-Version of the last answer */
-	char errbuf[CURL_ERROR_SIZE];
-};
 
 /* Streams a log body through the frame decoder instead of buffering it. */
 typedef struct {
@@ -55,10 +47,13 @@ typedef struct {
 	sp_buf *body;
 	int toobig;
 	log_decoder *log;
+	engine_sink sink; /* a 2xx body goes here instead of `body` */
+	void *sink_payload;
+	int sink_stopped;
 } transfer;
 
 /* Is `s` a name, id or image reference that is safe in a URL path? */
-static int engine_name_ok(const char *s)
+int engine_name_ok(const char *s)
 {
 	size_t i, len;
 
@@ -80,7 +75,7 @@ static int engine_name_ok(const char *s)
 	return !strstr(s, "..") && !strstr(s, "//") && s[len - 1] != '/';
 }
 
-static int engine_check_name(const char *what, const char *s)
+int engine_check_name(const char *what, const char *s)
 {
 	if (engine_name_ok(s))
 		return 0;
@@ -91,7 +86,7 @@ static int engine_check_name(const char *what, const char *s)
 }
 
 /* A printable, one-line, bounded copy of engine text for a message. */
-static void engine_clean_text(sp_buf *out, const char *text, size_t len)
+void engine_clean_text(sp_buf *out, const char *text, size_t len)
 {
 	size_t i;
 
@@ -211,6 +206,19 @@ static size_t transfer_write(char *data, size_t size, size_t nmemb, void *p)
 		if (code >= 200 && code < 300)
 			return log_feed(t->log, data, len) < 0 ? 0 : len;
 	}
+	if (t->sink) {
+		long code = 0;
+
+		curl_easy_getinfo(t->engine->curl, CURLINFO_RESPONSE_CODE,
+		                  &code);
+		if (code >= 200 && code < 300) {
+			if (t->sink(data, len, t->sink_payload) < 0) {
+				t->sink_stopped = 1;
+				return 0;
+			}
+			return len;
+		}
+	}
 	if (len > SP_ENGINE_MAX_ANSWER - t->body->size) {
 		t->toobig = 1;
 		return 0;
@@ -254,17 +262,9 @@ static int engine_path_ok(const char *path)
 	return 1;
 }
 
-/*
- * One HTTP exchange on the socket. `full_path` is sent as is. Transport
- * failures are errors; any HTTP status is not. `timeout` 0 = none.
- */
-/* A request body: JSON text, or bytes of another type (an image tar). */
-typedef struct {
-	const void *data;
-	size_t len;
-	const char *type; /* Content-Type */
-} engine_body;
-
+static int engine_perform_log(long *status, sp_engine *e, const char *method,
+                              const char *full_path, const engine_extra *extra,
+                              long timeout, sp_buf *out, log_decoder *log);
 static int engine_perform_body(long *status, sp_engine *e, const char *method,
                                const char *full_path, const engine_body *body,
                                long timeout, sp_buf *out, log_decoder *log);
@@ -280,13 +280,37 @@ static int engine_perform(long *status, sp_engine *e, const char *method,
 	                           json_body ? &body : NULL, timeout, out, log);
 }
 
+/*
+ * One HTTP exchange on the socket. `full_path` is sent as is. Transport
+ * failures are errors; any HTTP status is not. `timeout` 0 = none.
+ */
 static int engine_perform_body(long *status, sp_engine *e, const char *method,
                                const char *full_path, const engine_body *body,
                                long timeout, sp_buf *out, log_decoder *log)
 {
+	engine_extra extra = {body, NULL, NULL, NULL};
+
+	return engine_perform_log(status, e, method, full_path, &extra, timeout,
+	                          out, log);
+}
+
+int engine_perform_extra(long *status, sp_engine *e, const char *method,
+                         const char *full_path, const engine_extra *extra,
+                         long timeout, sp_buf *out)
+{
+	return engine_perform_log(status, e, method, full_path, extra, timeout,
+	                          out, NULL);
+}
+
+static int engine_perform_log(long *status, sp_engine *e, const char *method,
+                              const char *full_path, const engine_extra *extra,
+                              long timeout, sp_buf *out, log_decoder *log)
+{
 	struct curl_slist *headers = NULL, *h;
+	const engine_body *body = extra->body;
+	const char *const *more;
 	sp_buf url = SP_BUF_INIT;
-	transfer t = {e, out, 0, log};
+	transfer t = {e, out, 0, log, extra->sink, extra->payload, 0};
 	CURLcode rc;
 	long os_errno = 0;
 	int error = 0;
@@ -307,6 +331,14 @@ static int engine_perform_body(long *status, sp_engine *e, const char *method,
 			headers = h;
 		else
 			headers = NULL;
+	}
+	for (more = extra->headers; headers && more && *more; more++) {
+		if (!(h = curl_slist_append(headers, *more))) {
+			curl_slist_free_all(headers);
+			headers = NULL;
+		} else {
+			headers = h;
+		}
 	}
 	if (!headers) {
 		error = sp_error_set(SP_ENOMEM, "out of memory");
@@ -358,6 +390,8 @@ static int engine_perform_body(long *status, sp_engine *e, const char *method,
 	if (log && (log->result || log->bad) &&
 	    (rc == CURLE_WRITE_ERROR || rc == CURLE_ABORTED_BY_CALLBACK))
 		goto done; /* the caller tells these apart */
+	if (t.sink_stopped && rc == CURLE_WRITE_ERROR)
+		goto done; /* so does the sink's owner */
 
 	curl_easy_getinfo(e->curl, CURLINFO_OS_ERRNO, &os_errno);
 	switch (rc) {
@@ -400,14 +434,17 @@ static int engine_perform_body(long *status, sp_engine *e, const char *method,
 		break;
 	}
 done:
+	/* Extra headers may carry credentials (X-Registry-Auth). */
+	for (h = headers; h; h = h->next)
+		explicit_bzero(h->data, strlen(h->data));
 	curl_slist_free_all(headers);
 	sp_buf_dispose(&url);
 	return error;
 }
 
 /* The error for an HTTP error status, with the engine's own message. */
-static int engine_status_error(long status, const sp_buf *body, int code,
-                               const char *what)
+int engine_status_error(long status, const sp_buf *body, int code,
+                        const char *what)
 {
 	cJSON *json = cJSON_ParseWithLength(body->ptr, body->size);
 	const cJSON *message =
@@ -436,9 +473,19 @@ static int engine_status_error(long status, const sp_buf *body, int code,
  * needed; else the body must be JSON (an object or array). `conflict` is the
  * code for HTTP 409 (0 = SP_EENGINE). `what` names the call in messages.
  */
-static int engine_call_body(cJSON **out, sp_engine *e, const char *method,
-                            const char *path, const engine_body *request,
-                            long timeout, int conflict, const char *what)
+int engine_call_body(cJSON **out, sp_engine *e, const char *method,
+                     const char *path, const engine_body *request, long timeout,
+                     int conflict, const char *what)
+{
+	engine_extra extra = {request, NULL, NULL, NULL};
+
+	return engine_call_extra(out, e, method, path, &extra, timeout,
+	                         conflict, what);
+}
+
+int engine_call_extra(cJSON **out, sp_engine *e, const char *method,
+                      const char *path, const engine_extra *extra, long timeout,
+                      int conflict, const char *what)
 {
 	sp_buf full = SP_BUF_INIT, body = SP_BUF_INIT;
 	long status = 0;
@@ -446,9 +493,9 @@ static int engine_call_body(cJSON **out, sp_engine *e, const char *method,
 	int error;
 
 	sp_buf_printf(&full, "/v%s%s", e->version, path);
-	if ((error = engine_perform_body(&status, e, method, full.ptr, request,
-	                                 timeout ? timeout : e->timeout, &body,
-	                                 NULL)) < 0)
+	if ((error = engine_perform_log(&status, e, method, full.ptr, extra,
+	                                timeout ? timeout : e->timeout, &body,
+	                                NULL)) < 0)
 		goto done;
 	if (status >= 400) {
 		error = engine_status_error(status, &body,
@@ -482,9 +529,9 @@ done:
 	return error;
 }
 
-static int engine_call(cJSON **out, sp_engine *e, const char *method,
-                       const char *path, const char *json_body, long timeout,
-                       int conflict, const char *what)
+int engine_call(cJSON **out, sp_engine *e, const char *method, const char *path,
+                const char *json_body, long timeout, int conflict,
+                const char *what)
 {
 	engine_body body = {json_body, json_body ? strlen(json_body) : 0,
 	                    "application/json"};
@@ -663,21 +710,21 @@ int sp_engine_request(sp_buf *out, long *status, sp_engine *engine,
 }
 
 /* JSON readers: absent or mistyped members read as empty. */
-static const char *json_str(const cJSON *obj, const char *key)
+const char *json_str(const cJSON *obj, const char *key)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
-static char *json_dup(const cJSON *obj, const char *key)
+char *json_dup(const cJSON *obj, const char *key)
 {
 	const char *s = json_str(obj, key);
 
 	return sp_strdup(s ? s : "");
 }
 
-static long long json_num(const cJSON *obj, const char *key)
+long long json_num(const cJSON *obj, const char *key)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
 	double v;
@@ -690,19 +737,19 @@ static long long json_num(const cJSON *obj, const char *key)
 	return (long long)v;
 }
 
-static int json_int(const cJSON *obj, const char *key)
+int json_int(const cJSON *obj, const char *key)
 {
 	long long v = json_num(obj, key);
 
 	return v > INT32_MAX || v < INT32_MIN ? 0 : (int)v;
 }
 
-static int json_bool(const cJSON *obj, const char *key)
+int json_bool(const cJSON *obj, const char *key)
 {
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, key));
 }
 
-static void labels_from_json(sp_engine_labels *out, const cJSON *obj)
+void labels_from_json(sp_engine_labels *out, const cJSON *obj)
 {
 	const cJSON *item;
 	size_t n = 0;
@@ -727,7 +774,7 @@ static void labels_from_json(sp_engine_labels *out, const cJSON *obj)
 }
 
 /* The strings of a JSON array, skipping "<none>:<none>". */
-static void strings_from_json(char ***out, size_t *count, const cJSON *arr)
+void strings_from_json(char ***out, size_t *count, const cJSON *arr)
 {
 	const cJSON *item;
 	size_t n = 0;
@@ -750,7 +797,7 @@ static void strings_from_json(char ***out, size_t *count, const cJSON *arr)
 	}
 }
 
-static void strings_free(char **items, size_t count)
+void strings_free(char **items, size_t count)
 {
 	size_t i;
 
@@ -786,7 +833,7 @@ void sp_engine_labels_dispose(sp_engine_labels *labels)
 }
 
 /* "key=value" entries into a JSON object; SP_EINVALID for a bad one. */
-static int labels_to_json(cJSON *obj, const char **labels)
+int labels_to_json(cJSON *obj, const char **labels)
 {
 	sp_buf key = SP_BUF_INIT;
 	const char *eq;
@@ -811,7 +858,7 @@ static int labels_to_json(cJSON *obj, const char **labels)
 	return error;
 }
 
-static cJSON *strings_to_json(const char **list)
+cJSON *strings_to_json(const char **list)
 {
 	cJSON *arr = cJSON_CreateArray();
 
@@ -821,8 +868,8 @@ static cJSON *strings_to_json(const char **list)
 }
 
 /* Append "filters=<escaped {key:[filter]}>" to the query of `path`. */
-static int engine_filter(sp_buf *path, sp_engine *e, const char *key,
-                         const char *filter)
+int engine_filter(sp_buf *path, sp_engine *e, const char *key,
+                  const char *filter)
 {
 	cJSON *json = NULL, *arr;
 	char *text = NULL, *escaped = NULL;
@@ -856,8 +903,8 @@ done:
 	return error;
 }
 
-static int engine_escape_param(sp_buf *path, sp_engine *e, const char *name,
-                               const char *value)
+int engine_escape_param(sp_buf *path, sp_engine *e, const char *name,
+                        const char *value)
 {
 	char *escaped = curl_easy_escape(e->curl, value, 0);
 
@@ -1005,7 +1052,7 @@ done:
 }
 
 /* Wipe the strings of a JSON array before it is freed (the environment). */
-static void engine_json_wipe_strings(cJSON *array)
+void engine_json_wipe_strings(cJSON *array)
 {
 	cJSON *item;
 
@@ -1415,9 +1462,8 @@ int sp_engine_container_address(sp_buf *ip, int *port, sp_engine *engine,
  * GET a list of `path` (with a label filter when not NULL): `*answer` gets the
  * JSON array (caller deletes), `*n` its length.
  */
-static int engine_list(cJSON **answer, size_t *n, sp_engine *engine,
-                       const char *path, const char *label_filter,
-                       const char *what)
+int engine_list(cJSON **answer, size_t *n, sp_engine *engine, const char *path,
+                const char *label_filter, const char *what)
 {
 	sp_buf url = SP_BUF_INIT;
 	int error;
@@ -1504,21 +1550,14 @@ int sp_engine_container_logs(sp_engine *engine, const char *id, int tail,
                              void *payload)
 {
 	sp_container_info info;
-	log_decoder d;
-	sp_buf path = SP_BUF_INIT, full = SP_BUF_INIT, body = SP_BUF_INIT;
-	sp_buf what = SP_BUF_INIT;
-	long status = 0;
-	int error;
+	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
+	int raw, error;
 
-	memset(&d, 0, sizeof(d));
 	if (!cb)
 		return sp_error_set(SP_EINVALID, "no log callback");
 	if ((error = sp_engine_container_inspect(&info, engine, id)) < 0)
 		return error;
-	d.raw = info.tty;
-	d.follow = follow;
-	d.cb = cb;
-	d.payload = payload;
+	raw = info.tty;
 	sp_container_info_dispose(&info);
 
 	sp_buf_printf(&what, "logs of container '%s'", id);
@@ -1531,13 +1570,33 @@ int sp_engine_container_logs(sp_engine *engine, const char *id, int tail,
 		sp_buf_printf(&path, "&tail=%d", tail);
 	else
 		sp_buf_puts(&path, "&tail=all");
-	sp_buf_printf(&full, "/v%s%s", engine->version, path.ptr);
+	error = engine_stream_logs(engine, path.ptr, what.ptr, raw, follow, cb,
+	                           payload);
+	sp_buf_dispose(&path);
+	sp_buf_dispose(&what);
+	return error;
+}
+
+int engine_stream_logs(sp_engine *engine, const char *path, const char *what,
+                       int raw, int follow, sp_engine_log_cb cb, void *payload)
+{
+	log_decoder d;
+	sp_buf full = SP_BUF_INIT, body = SP_BUF_INIT;
+	long status = 0;
+	int error;
+
+	memset(&d, 0, sizeof(d));
+	d.raw = raw;
+	d.follow = follow;
+	d.cb = cb;
+	d.payload = payload;
+	sp_buf_printf(&full, "/v%s%s", engine->version, path);
 	if ((error = engine_perform(&status, engine, "GET", full.ptr, NULL,
 	                            follow ? 0 : engine->timeout, &body, &d)) <
 	    0)
 		goto done;
 	if (status >= 400) {
-		error = engine_status_error(status, &body, 0, what.ptr);
+		error = engine_status_error(status, &body, 0, what);
 		goto done;
 	}
 	if (d.result) {
@@ -1545,20 +1604,17 @@ int sp_engine_container_logs(sp_engine *engine, const char *id, int tail,
 		goto done;
 	}
 	if (status < 200 || status >= 300) {
-		error =
-		    sp_error_set(SP_EENGINE, "%s: unexpected HTTP status %ld",
-		                 what.ptr, status);
+		error = sp_error_set(
+		    SP_EENGINE, "%s: unexpected HTTP status %ld", what, status);
 		goto done;
 	}
 	if (d.bad || d.head_len || d.left)
 		error = sp_error_set(
 		    SP_EENGINE, "%s: the engine's log stream has a %s frame",
-		    what.ptr, d.bad ? "malformed" : "cut-short");
+		    what, d.bad ? "malformed" : "cut-short");
 done:
-	sp_buf_dispose(&path);
 	sp_buf_dispose(&full);
 	sp_buf_dispose(&body);
-	sp_buf_dispose(&what);
 	return error;
 }
 

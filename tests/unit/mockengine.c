@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -121,6 +122,32 @@ static void mock_send(mock *m, int fd, const mock_reply *r)
 	sp_buf_dispose(&out);
 }
 
+static char *copy_bytes(const char *data, size_t len)
+{
+	char *copy = sp_calloc(len + 1, 1);
+
+	memcpy(copy, data, len);
+	return copy;
+}
+
+/* Keep a request: its line, its headers (from `head` to `head_end`), its body.
+ */
+static void mock_record(mock *m, const char *line, const char *head,
+                        const char *head_end, const char *body, size_t len)
+{
+	mock_request *r;
+
+	m->requests =
+	    realloc(m->requests, (m->request_count + 1) * sizeof(*m->requests));
+	ck_assert_ptr_nonnull(m->requests);
+	r = &m->requests[m->request_count++];
+	r->line = sp_strdup(line);
+	r->headers =
+	    copy_bytes(head, head_end > head ? (size_t)(head_end - head) : 0);
+	r->body = copy_bytes(body, len);
+	r->body_len = len;
+}
+
 /* Serve requests on one connection until it closes or a reply ends it. */
 static void mock_serve(mock *m, int fd)
 {
@@ -161,6 +188,8 @@ static void mock_serve(mock *m, int fd)
 		sp_buf_printf(&m->log, "%s\n", req);
 		if (end + 4 < req + have)
 			sp_buf_printf(&m->log, "BODY %s\n", end + 4);
+		mock_record(m, req, eol + 2, end + 2, end + 4,
+		            have - (size_t)(end + 4 - req));
 		pthread_mutex_unlock(&m->lock);
 		r = mock_find(m, req);
 		if (!r) {
@@ -224,6 +253,65 @@ void mock_stop(mock *m)
 	rmdir(m->dir);
 	pthread_mutex_destroy(&m->lock);
 	sp_buf_dispose(&m->log);
+	for (size_t i = 0; i < m->request_count; i++) {
+		free(m->requests[i].line);
+		free(m->requests[i].headers);
+		free(m->requests[i].body);
+	}
+	free(m->requests);
+	m->requests = NULL;
+	m->request_count = 0;
+}
+
+/* The last request whose line holds `match` (under the lock), or NULL. */
+static const mock_request *mock_find_request(mock *m, const char *match)
+{
+	size_t i;
+
+	for (i = m->request_count; i > 0; i--)
+		if (strstr(m->requests[i - 1].line, match))
+			return &m->requests[i - 1];
+	return NULL;
+}
+
+int mock_request_body(mock *m, const char *match, sp_buf *out)
+{
+	const mock_request *r;
+
+	pthread_mutex_lock(&m->lock);
+	sp_buf_clear(out);
+	if ((r = mock_find_request(m, match)))
+		sp_buf_put(out, r->body, r->body_len);
+	pthread_mutex_unlock(&m->lock);
+	return r != NULL;
+}
+
+int mock_request_header(mock *m, const char *match, const char *name,
+                        sp_buf *out)
+{
+	const mock_request *r;
+	const char *line, *eol;
+	size_t n = strlen(name);
+	int found = 0;
+
+	pthread_mutex_lock(&m->lock);
+	sp_buf_clear(out);
+	r = mock_find_request(m, match);
+	for (line = r ? r->headers : ""; *line && !found; line = eol + 2) {
+		if (!(eol = strstr(line, "\r\n")))
+			break;
+		if ((size_t)(eol - line) > n && line[n] == ':' &&
+		    !strncasecmp(line, name, n)) {
+			const char *v = line + n + 1;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			sp_buf_put(out, v, (size_t)(eol - v));
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return found;
 }
 
 /* Whether the mock saw a line containing `s` (copied under the lock). */

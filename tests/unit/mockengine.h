@@ -29,6 +29,14 @@ typedef struct {
 	size_t chunk;
 } mock_reply;
 
+/* One request as the mock read it. */
+typedef struct {
+	char *line;    /* the request line */
+	char *headers; /* the header lines, each ending in CRLF */
+	char *body;    /* the body, NUL-terminated */
+	size_t body_len;
+} mock_request;
+
 typedef struct {
 	char dir[64];
 	char path[96];
@@ -37,7 +45,9 @@ typedef struct {
 	atomic_int stop;
 	const mock_reply *replies;
 	pthread_mutex_t lock;
-	sp_buf log; /* request lines and bodies, one per line */
+	sp_buf log;             /* request lines and bodies, one per line */
+	mock_request *requests; /* every request, in order (under `lock`) */
+	size_t request_count;
 } mock;
 
 /*
@@ -52,6 +62,20 @@ void mock_stop(mock *m);
 
 /* Whether the mock saw a line containing `s`. */
 int mock_saw(mock *m, const char *s);
+
+/*
+ * The body of the last request whose request line contains `match`, into
+ * `out` (replaced); 0 when there was none.
+ */
+int mock_request_body(mock *m, const char *match, sp_buf *out);
+
+/*
+ * The value of header `name` (case-insensitive, without leading blanks) of
+ * the last request whose request line contains `match`, into `out`; 0 when
+ * there was no such request or header.
+ */
+int mock_request_header(mock *m, const char *match, const char *name,
+                        sp_buf *out);
 
 /* An engine client connected to the mock (checked: fails the test). */
 sp_engine *engine_for(mock *m);
