@@ -381,7 +381,8 @@ END_TEST
 START_TEST(test_tag_registry_repo)
 {
 	static const mock_reply replies[] = {
-	    {"/images/", CREATED_HEAD, "", 0, REPLY_NORMAL, 0}, {NULL}};
+	    {"/images/", CREATED_HEAD, "", 0, REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 
@@ -516,7 +517,7 @@ START_TEST(test_node_list)
 	     "failure\",\"Addr\":\"10.0.0.2\"}},"
 	     "{\"ID\":5},\"odd\",{\"ID\":\"n3\"}]",
 	     0, REPLY_NORMAL, 0},
-	    {NULL}};
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	sp_node_list list;
@@ -563,7 +564,7 @@ START_TEST(test_node_list_not_swarm)
 {
 	static const mock_reply replies[] = {
 	    {"/nodes", UNAVAILABLE_HEAD, NOT_SWARM, 0, REPLY_NORMAL, 0},
-	    {NULL}};
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	sp_node_list list;
@@ -710,7 +711,7 @@ START_TEST(test_service_create)
 	    {"/services/create", CREATED_HEAD,
 	     "{\"ID\":\"ak7w3gjqoa3kuz8xcpnyy0pvl\",\"Warning\":\"\"}", 0,
 	     REPLY_NORMAL, 0},
-	    {NULL}};
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	sp_service_spec spec = full_spec();
 	mock m;
 	sp_engine *e;
@@ -735,10 +736,10 @@ END_TEST
 
 START_TEST(test_service_create_minimal)
 {
-	static const mock_reply replies[] = {{"/services/create", CREATED_HEAD,
-	                                      "{\"ID\":\"s1\"}", 0,
-	                                      REPLY_NORMAL, 0},
-	                                     {NULL}};
+	static const mock_reply replies[] = {
+	    {"/services/create", CREATED_HEAD, "{\"ID\":\"s1\"}", 0,
+	     REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	sp_service_spec spec = {.name = "paused",
 	                        .image = "busybox:1.36",
 	                        .endpoint_mode = "dnsrr"};
@@ -1040,7 +1041,7 @@ START_TEST(test_service_update)
 	     REPLY_NORMAL, 0},
 	    {"GET /v1.40/services/svc1 ", JSON_HEAD, SERVICE_SVC1, 0,
 	     REPLY_NORMAL, 0},
-	    {NULL}};
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	sp_service_spec spec = full_spec();
 	mock m;
 	sp_engine *e;
@@ -1135,7 +1136,7 @@ START_TEST(test_service_remove_and_list)
 	     "[" SERVICE_SVC1 ",{\"ID\":\"svc2\",\"Spec\":{\"Name\":\"b\"}},"
 	     "{\"Spec\":{}},7]",
 	     0, REPLY_NORMAL, 0},
-	    {NULL}};
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	sp_service_list list;
@@ -1201,7 +1202,7 @@ START_TEST(test_task_list)
 	     "\"NetworksAttachments\":7},"
 	     "{\"NodeID\":\"no id\"},\"odd\"]",
 	     0, REPLY_NORMAL, 0},
-	    {NULL}};
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	sp_task_list list;
@@ -1321,7 +1322,7 @@ START_TEST(test_service_logs)
 	     REPLY_NORMAL, 0},
 	    {"/services/gone", NOTFOUND_HEAD,
 	     "{\"message\":\"service gone not found\"}", 0, REPLY_NORMAL, 0},
-	    {NULL}};
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	collected c = {SP_BUF_INIT, SP_BUF_INIT};
@@ -1479,7 +1480,7 @@ START_TEST(test_secret_remove_and_list)
 	     "\"Labels\":{\"spacehook.secret\":\"HF_TOKEN\"}}},"
 	     "{\"ID\":\"sec2\"},{\"Spec\":{}}]",
 	     0, REPLY_NORMAL, 0},
-	    {NULL}};
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	mock m;
 	sp_engine *e;
 	sp_secret_list list;
