@@ -1687,20 +1687,28 @@ void sp_image_info_dispose(sp_image_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
-int sp_engine_image_remove(sp_engine *engine, const char *name, int force)
+int engine_delete(sp_engine *e, const char *collection, const char *noun,
+                  const char *name, const char *query)
 {
 	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
 	int error;
 
-	if ((error = engine_check_name("image", name)) < 0)
-		return error;
-	sp_buf_printf(&path, "/images/%s%s", name, force ? "?force=1" : "");
-	sp_buf_printf(&what, "remove image '%s'", name);
-	error =
-	    engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
+	sp_buf_printf(&path, "/%s/%s%s", collection, name, query);
+	sp_buf_printf(&what, "remove %s '%s'", noun, name);
+	error = engine_call(NULL, e, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&what);
 	return error;
+}
+
+int sp_engine_image_remove(sp_engine *engine, const char *name, int force)
+{
+	int error;
+
+	if ((error = engine_check_name("image", name)) < 0)
+		return error;
+	return engine_delete(engine, "images", "image", name,
+	                     force ? "?force=1" : "");
 }
 
 int sp_engine_image_tag(sp_engine *engine, const char *source, const char *repo,
@@ -1814,18 +1822,12 @@ done:
 
 int sp_engine_volume_remove(sp_engine *engine, const char *name, int force)
 {
-	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
 	int error;
 
 	if ((error = engine_check_name("volume", name)) < 0)
 		return error;
-	sp_buf_printf(&path, "/volumes/%s%s", name, force ? "?force=1" : "");
-	sp_buf_printf(&what, "remove volume '%s'", name);
-	error =
-	    engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
-	sp_buf_dispose(&path);
-	sp_buf_dispose(&what);
-	return error;
+	return engine_delete(engine, "volumes", "volume", name,
+	                     force ? "?force=1" : "");
 }
 
 int sp_engine_network_create(sp_engine *engine, const char *name,
@@ -1869,7 +1871,6 @@ done:
 
 int sp_engine_network_remove(sp_engine *engine, const char *name)
 {
-	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
 	int error;
 
 	if ((error = engine_check_name("network", name)) < 0)
@@ -1877,14 +1878,9 @@ int sp_engine_network_remove(sp_engine *engine, const char *name)
 	if (strchr(name, '/'))
 		return sp_error_set(SP_EINVALID, "invalid network name '%.64s'",
 		                    name);
-	sp_buf_printf(&path, "/networks/%s", name);
-	sp_buf_printf(&what, "remove network '%s'", name);
-	error =
-	    engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
+	error = engine_delete(engine, "networks", "network", name, "");
 	if (error == SP_EENGINE && strstr(sp_error_last(), "active endpoints"))
 		error = sp_error_set(SP_EEXISTS, "%s", sp_error_last());
-	sp_buf_dispose(&path);
-	sp_buf_dispose(&what);
 	return error;
 }
 

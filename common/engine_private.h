@@ -81,6 +81,11 @@ int engine_call(cJSON **out, sp_engine *e, const char *method, const char *path,
                 const char *json_body, long timeout, int conflict,
                 const char *what);
 
+/* DELETE /<collection>/<name><query> (`query` "" or "?force=1"), named
+ * "remove <noun> '<name>'" in messages. The caller checks `name`. */
+int engine_delete(sp_engine *e, const char *collection, const char *noun,
+                  const char *name, const char *query);
+
 /*
  * GET `path` (under the version prefix) as a log stream: multiplexed frames
  * decoded, or passed through when `raw` (TTY); see sp_engine_container_logs.

@@ -903,18 +903,11 @@ done:
 
 int sp_engine_service_remove(sp_engine *engine, const char *id)
 {
-	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
 	int error;
 
 	if ((error = engine_check_name("service", id)) < 0)
 		return error;
-	sp_buf_printf(&path, "/services/%s", id);
-	sp_buf_printf(&what, "remove service '%s'", id);
-	error =
-	    engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
-	sp_buf_dispose(&path);
-	sp_buf_dispose(&what);
-	return error;
+	return engine_delete(engine, "services", "service", id, "");
 }
 
 int sp_engine_service_list(sp_service_list *out, sp_engine *engine,
@@ -1203,18 +1196,11 @@ done:
 
 int sp_engine_secret_remove(sp_engine *engine, const char *id)
 {
-	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
 	int error;
 
 	if ((error = swarm_check_name("secret", id)) < 0)
 		return error;
-	sp_buf_printf(&path, "/secrets/%s", id);
-	sp_buf_printf(&what, "remove secret '%s'", id);
-	error =
-	    engine_call(NULL, engine, "DELETE", path.ptr, NULL, 0, 0, what.ptr);
-	sp_buf_dispose(&path);
-	sp_buf_dispose(&what);
-	return error;
+	return engine_delete(engine, "secrets", "secret", id, "");
 }
 
 int sp_engine_secret_list(sp_secret_list *out, sp_engine *engine,
