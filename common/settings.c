@@ -470,6 +470,73 @@ static int check_read_access(const char *value)
 	return 0;
 }
 
+static int check_backend(const char *value)
+{
+	if (strcmp(value, "docker") && strcmp(value, "swarm"))
+		return sp_error_set(SP_EINVALID, "'%s' is not docker or swarm",
+		                    value);
+	return 0;
+}
+
+/* "host[:port]" of a registry: what an image reference starts with. */
+static int check_registry(const char *value)
+{
+	size_t host = strcspn(value, ":");
+	long long port;
+
+	if (!host || host > 200 || value[0] == '.' || value[0] == '-' ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                  "0123456789.-") != host ||
+	    (value[host] &&
+	     parse_int_in(&port, value + host + 1, 1, 65535) < 0))
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not a registry host[:port] (e.g. "
+		                    "registry.example.org:5000)",
+		                    value);
+	return 0;
+}
+
+/* "node.labels.spaces==true, node.role!=manager": each has == or !=. */
+static int check_placement(const char *value)
+{
+	const char *p = value;
+
+	while (*p) {
+		size_t n;
+		const char *op;
+
+		p += strspn(p, " ,");
+		if (!(n = strcspn(p, ",")))
+			break;
+		op = strstr(p, "==");
+		if (!op || op > p + n)
+			op = strstr(p, "!=");
+		if (!op || op >= p + n - 2 || op == p)
+			return sp_error_set(
+			    SP_EINVALID,
+			    "'%.*s' is not a placement constraint (e.g. "
+			    "node.labels.spaces==true)",
+			    (int)n, p);
+		p += n;
+	}
+	return check_no_controls(value);
+}
+
+/* A generic resource kind ("NVIDIA-GPU", "gpu"). */
+static int check_resource_kind(const char *value)
+{
+	size_t len = strlen(value);
+
+	if (!len || len > 64 ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                  "0123456789._-") != len)
+		return sp_error_set(SP_EINVALID,
+		                    "'%s' is not a resource kind (e.g. "
+		                    "NVIDIA-GPU)",
+		                    value);
+	return 0;
+}
+
 static int check_scheme(const char *value)
 {
 	if (strcmp(value, "http") && strcmp(value, "https"))
@@ -675,6 +742,12 @@ static const struct setting {
     {"spacehook.access", KIND_STRING, check_access, 0, 0},
     {"spacehook.readAccess", KIND_STRING, check_read_access, 0, 0},
     {"spacehook.gitolite", KIND_STRING, check_nonempty, 0, 0},
+    {"spacehook.backend", KIND_STRING, check_backend, 0, 0},
+    {"spacehook.registry", KIND_STRING, check_registry, 0, 0},
+    {"spacehook.registryAuth", KIND_STRING, check_absolute, 0, 0},
+    {"spacehook.placement", KIND_STRING, check_placement, 0, 0},
+    {"spacehook.swarmSecrets", KIND_BOOL, NULL, 0, 0},
+    {"spacehook.gpuResource", KIND_STRING, check_resource_kind, 0, 0},
 };
 
 static char **string_field(sp_settings *s, const char *key)
@@ -717,6 +790,16 @@ static char **string_field(sp_settings *s, const char *key)
 		return &s->read_access;
 	if (!strcmp(key, "spacehook.gitolite"))
 		return &s->gitolite;
+	if (!strcmp(key, "spacehook.backend"))
+		return &s->backend;
+	if (!strcmp(key, "spacehook.registry"))
+		return &s->registry;
+	if (!strcmp(key, "spacehook.registryAuth"))
+		return &s->registry_auth;
+	if (!strcmp(key, "spacehook.placement"))
+		return &s->placement;
+	if (!strcmp(key, "spacehook.gpuResource"))
+		return &s->gpu_resource;
 	return &s->webhook_secret;
 }
 
@@ -835,10 +918,12 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 		break;
 	case KIND_BOOL:
 		error =
-		    sp_settings_parse_bool(!strcmp(def->key, "spacehook.space")
-		                               ? &s->space
-		                               : &s->persistent_storage,
-		                           value);
+		    sp_settings_parse_bool(
+		        !strcmp(def->key, "spacehook.space") ? &s->space
+		        : !strcmp(def->key, "spacehook.swarmSecrets")
+		            ? &s->swarm_secrets
+		            : &s->persistent_storage,
+		        value);
 		break;
 	case KIND_INT:
 		if ((error = parse_int_in(&n, value, def->min, def->max)) < 0)
@@ -917,6 +1002,7 @@ static void settings_defaults(sp_settings *s)
 	s->access = sp_strdup("spacehook");
 	s->read_access = sp_strdup("collaborators");
 	s->gitolite = sp_strdup("gitolite");
+	s->backend = sp_strdup("docker");
 }
 
 static void free_list(char **list)
@@ -1056,6 +1142,11 @@ void sp_settings_dispose(sp_settings *s)
 	free(s->access);
 	free(s->read_access);
 	free(s->gitolite);
+	free(s->backend);
+	free(s->registry);
+	free(s->registry_auth);
+	free(s->placement);
+	free(s->gpu_resource);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -97,6 +97,22 @@ typedef struct {
 	                        (its writers; the default) or "all" */
 	char *gitolite;      /* spacehook.gitolite: the gitolite command,
 	                        default "gitolite" */
+	/* Where Spaces run (backend.h). */
+	char *backend;       /* spacehook.backend: "docker" (one engine, the
+	                        default) or "swarm" (services of a Docker Swarm
+	                        cluster, images through a registry) */
+	char *registry;      /* spacehook.registry: "host[:port]" of the
+	                        registry every node pulls from; NULL = none */
+	char *registry_auth; /* spacehook.registryAuth: absolute path of a
+	                        JSON file {"username":..,"password":..} for the
+	                        registry; NULL = no credentials */
+	char *placement;     /* spacehook.placement: swarm placement
+	                        constraints separated by commas; NULL = none */
+	int swarm_secrets;   /* spacehook.swarmSecrets bool, default false:
+	                        secrets also as files in /run/secrets */
+	char *gpu_resource;  /* spacehook.gpuResource: the generic resource
+	                        kind the nodes advertise for GPUs; NULL = GPU
+	                        flavours reserve none */
 } sp_settings;
 
 #define SP_SDK_DOCKER 1u

@@ -251,6 +251,12 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(s.access, "spacehook");
 	ck_assert_str_eq(s.read_access, "collaborators");
 	ck_assert_str_eq(s.gitolite, "gitolite");
+	ck_assert_str_eq(s.backend, "docker");
+	ck_assert_ptr_null(s.registry);
+	ck_assert_ptr_null(s.registry_auth);
+	ck_assert_ptr_null(s.placement);
+	ck_assert_int_eq(s.swarm_secrets, 0);
+	ck_assert_ptr_null(s.gpu_resource);
 	ck_assert_int_eq(s.log_max_size, 10LL << 20);
 	ck_assert_int_eq(s.log_max_files, 3);
 	sp_settings_dispose(&s);
@@ -303,7 +309,14 @@ START_TEST(test_global_config)
 	             "\tspace = false\n"
 	             "\truntime = runsc\n"
 	             "\tlogMaxSize = 1m\n"
-	             "\tlogMaxFiles = 5\n");
+	             "\tlogMaxFiles = 5\n"
+	             "\tbackend = swarm\n"
+	             "\tregistry = registry.example.org:5000\n"
+	             "\tregistryAuth = /etc/spacehook/registry.json\n"
+	             "\tplacement = node.labels.spaces==true, "
+	             "node.role!=manager\n"
+	             "\tswarmSecrets = yes\n"
+	             "\tgpuResource = NVIDIA-GPU\n");
 	ck_assert_int_eq(sp_settings_load(&s, NULL), 0);
 	ck_assert_str_eq(s.state_dir, "/srv/spacehook/state");
 	ck_assert_str_eq(s.deploy_branch, "prod");
@@ -338,6 +351,13 @@ START_TEST(test_global_config)
 	ck_assert_str_eq(s.runtime, "runsc");
 	ck_assert_int_eq(s.log_max_size, 1LL << 20);
 	ck_assert_int_eq(s.log_max_files, 5);
+	ck_assert_str_eq(s.backend, "swarm");
+	ck_assert_str_eq(s.registry, "registry.example.org:5000");
+	ck_assert_str_eq(s.registry_auth, "/etc/spacehook/registry.json");
+	ck_assert_str_eq(s.placement,
+	                 "node.labels.spaces==true, node.role!=manager");
+	ck_assert_int_eq(s.swarm_secrets, 1);
+	ck_assert_str_eq(s.gpu_resource, "NVIDIA-GPU");
 	sp_settings_dispose(&s);
 	sp_settings_dispose(&s); /* twice is harmless */
 	unsetenv("DOCKER_HOST");
@@ -363,6 +383,17 @@ START_TEST(test_bad_values)
 	    {"access", ""},
 	    {"readAccess", "everyone"},
 	    {"gitolite", ""},
+	    {"backend", "kubernetes"},
+	    {"backend", ""},
+	    {"registry", "http://r:5000"},
+	    {"registry", "r/spaces"},
+	    {"registry", "r:99999"},
+	    {"registryAuth", "auth.json"},
+	    {"placement", "node.labels.a"},
+	    {"placement", "==x"},
+	    {"placement", "node.role==manager,node.labels.x="},
+	    {"swarmSecrets", "maybe"},
+	    {"gpuResource", "gpu;rm"},
 	    {"logMaxSize", "1k"},
 	    {"logMaxSize", "big"},
 	    {"logMaxFiles", "0"},
