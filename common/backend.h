@@ -8,6 +8,7 @@
 #include "redact.h"
 #include "settings.h"
 #include "space.h"
+#include "store.h"
 
 /*
  * The deploy (deploy.c) drives the phases in this order, whatever the
@@ -18,12 +19,13 @@
  *   route    route(new)                             traffic goes to new
  *   promote  promote(new, old), cleanup(images)    new serves for good
  *   rollback logs(new), remove(new), restore(old)  when any phase failed
- * The single-host Docker engine backend (backend_docker.c) is the one built
- * in. A backend of services on a cluster implements the same operations on
- * services. The front door (backend_frontdoor.c) wraps another backend: it
- * has no release (the old version serves while the new one starts on the
- * Space's other port), its route points the Space's hostname at the new
- * one, and its promote lets the old one drain before it goes.
+ * The single-host Docker engine backend (backend_docker.c) is the default.
+ * The Docker Swarm backend (backend_swarm.c) implements the same operations
+ * on one service per Space, its images pushed to a registry. The front door
+ * (backend_frontdoor.c) wraps another backend: it has no release (the old
+ * version serves while the new one starts on the Space's other port), its route
+ * points the Space's hostname at the new one, and its promote lets the old one
+ * drain before it goes.
  */
 
 /* What to run, the same for every backend. The caller owns every string. */
@@ -38,6 +40,9 @@ typedef struct {
 	int host_port;         /* the Space's port on the host */
 	double cpus;           /* CPU limit */
 	long long memory;      /* memory limit, bytes */
+	const sp_kv *secrets;  /* the secrets (also in env); may be NULL */
+	const char *accelerator; /* a GPU flavour's kind ("t4"); NULL: none */
+	int gpus;                /* how many GPUs it asks for */
 } sp_backend_spec;
 
 /* How an instance is doing. */
@@ -45,6 +50,9 @@ typedef struct {
 	int running;    /* running, or restarting */
 	int exit_code;  /* when not running */
 	int oom_killed; /* killed for passing its memory limit */
+	char node[128]; /* the node it runs on; "" on one host */
+	char state[32]; /* the cluster's word for it ("running",
+	                   "starting", "shutdown"); "" on one host */
 } sp_backend_status;
 
 typedef struct sp_backend sp_backend;
@@ -74,14 +82,16 @@ typedef struct {
 	int (*release)(sp_backend *b, const char *old);
 	/* Start the new instance. */
 	int (*start)(sp_backend *b, const char *id);
-	/* How instance `id` is doing. */
+	/* How instance `id` is doing; SP_ENOTFOUND when it is gone. */
 	int (*status)(sp_backend_status *out, sp_backend *b, const char *id);
 	/*
 	 * Where the Space answers: `url` as users are told it, `probe` the
-	 * URL the health probe asks (both replaced).
+	 * URL the health probe asks (both replaced), for instance `id`. The
+	 * probe may be left empty until the started instance runs (a
+	 * cluster places it first): the deploy asks again.
 	 */
 	void (*target)(sp_buf *url, sp_buf *probe, sp_backend *b,
-	               const sp_backend_spec *spec);
+	               const sp_backend_spec *spec, const char *id);
 	/*
 	 * Where a proxy on this host reaches started instance `id` most
 	 * directly (no port proxy in between): an IP address (`host`,
@@ -107,21 +117,39 @@ typedef struct {
 	 */
 	void (*promote)(sp_backend *b, const sp_backend_spec *spec,
 	                const char *id, const char *old, const char *keep);
-	/* Rollback: start `old`, which release stopped, again. */
+	/* Start `old` again: after release (a rollback), stop or a reboot. */
 	int (*restore)(sp_backend *b, const char *old);
-	/* Remove instance `id`, running or not (a failed new version). */
+	/* Stop instance `id` and keep it (pause, sleep); gone: SP_ENOTFOUND. */
+	int (*stop)(sp_backend *b, const char *id);
+	/* Remove instance `id`, running or not (a failed new version, a
+	 * drained old one). */
 	int (*remove)(sp_backend *b, const char *id);
 	/*
-	 * Append the last `lines` lines of instance `id`'s output to `out`,
-	 * as they are (they may hold secret values: the caller redacts).
+	 * Instance `id`'s output, as it is (it may hold secret values: the
+	 * caller redacts): the last `tail` lines (-1: all), then, with
+	 * `follow`, what comes until it stops or `cb` returns nonzero. Each
+	 * piece goes to `cb` with its stream (1 stdout, 2 stderr; 0 a tick
+	 * while nothing comes).
 	 */
-	int (*logs)(sp_buf *out, sp_backend *b, const char *id, int lines);
+	int (*logs)(sp_backend *b, const char *id, int tail, int follow,
+	            sp_engine_log_cb cb, void *payload);
+	/*
+	 * Remove every instance of the Space but `keep1` and `keep2` (may be
+	 * NULL): leftovers of crashed or canceled deploys. Returns how many.
+	 */
+	int (*gc)(sp_backend *b, const sp_space *space, const char *keep1,
+	          const char *keep2);
 	/*
 	 * Remove the Space's images but `keep1` and `keep2` (ids or
 	 * references; may be NULL). Cannot fail.
 	 */
 	void (*cleanup)(sp_backend *b, const sp_space *space, const char *keep1,
 	                const char *keep2);
+	/*
+	 * What the Space's instances shared (its network; its /data volume
+	 * too with `data`) goes, once no instance is left.
+	 */
+	int (*forget)(sp_backend *b, const sp_space *space, int data);
 	void (*free)(sp_backend *b);
 } sp_backend_ops;
 
@@ -154,6 +182,26 @@ int sp_backend_docker_new(sp_backend **out, sp_engine *engine,
 int sp_backend_frontdoor_new(sp_backend **out, sp_backend *inner,
                              const sp_settings *settings, sp_store *store,
                              sp_redact_sink log, void *payload);
+
+/*
+ * The Docker Swarm backend over `engine` (a manager; not owned): one service
+ * per Space, its image pushed to spacehook.registry first; tasks publish the
+ * app's port in host mode (the Space's own port, or one the engine picks
+ * behind the front door, which then updates start-first). Fails with
+ * SP_EINVALID when spacehook.registry is not set.
+ */
+int sp_backend_swarm_new(sp_backend **out, sp_engine *engine,
+                         const sp_settings *settings, sp_redact_sink log,
+                         void *payload);
+
+/*
+ * The backend spacehook.backend names over `engine`, behind the front door
+ * when spacehook.domain is set (`store` is then the Space's and must
+ * outlive it). Free with sp_backend_free.
+ */
+int sp_backend_open(sp_backend **out, sp_engine *engine,
+                    const sp_settings *settings, sp_store *store,
+                    sp_redact_sink log, void *payload);
 
 /* Free a backend made by any sp_backend_*_new; NULL is fine. */
 void sp_backend_free(sp_backend *b);

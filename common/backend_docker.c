@@ -224,7 +224,7 @@ static const char *docker_probe_host(const char *bind)
 }
 
 static void docker_target(sp_buf *url, sp_buf *probe, sp_backend *b,
-                          const sp_backend_spec *spec)
+                          const sp_backend_spec *spec, const char *id)
 {
 	const char *bind = ((backend_docker *)b)->settings->bind_address;
 
@@ -233,6 +233,7 @@ static void docker_target(sp_buf *url, sp_buf *probe, sp_backend *b,
 	sp_buf_clear(probe);
 	sp_buf_printf(probe, "http://%s:%d/", docker_probe_host(bind),
 	              spec->host_port);
+	(void)id;
 }
 
 /*
@@ -268,35 +269,53 @@ static int docker_restore(sp_backend *b, const char *old)
 	return sp_engine_container_start(((backend_docker *)b)->engine, old);
 }
 
+static int docker_stop(sp_backend *b, const char *id)
+{
+	return sp_engine_container_stop(((backend_docker *)b)->engine, id,
+	                                DOCKER_STOP_TIMEOUT);
+}
+
 static int docker_remove(sp_backend *b, const char *id)
 {
 	return sp_engine_container_remove(((backend_docker *)b)->engine, id, 1);
 }
 
-static int docker_collect_log(int stream, const char *data, size_t len,
-                              void *payload)
+static int docker_logs(sp_backend *b, const char *id, int tail, int follow,
+                       sp_engine_log_cb cb, void *payload)
 {
-	(void)stream;
-	sp_buf_put(payload, data, len);
-	return 0;
+	return sp_engine_container_logs(((backend_docker *)b)->engine, id, tail,
+	                                follow, 0, cb, payload);
 }
 
-static int docker_logs(sp_buf *out, sp_backend *b, const char *id, int lines)
+static int docker_gc(sp_backend *b, const sp_space *space, const char *keep1,
+                     const char *keep2)
 {
-	backend_docker *d = (backend_docker *)b;
-	int error;
-
-	sp_engine_set_timeout(d->engine, 10);
-	error = sp_engine_container_logs(d->engine, id, lines, 0, 0,
-	                                 docker_collect_log, out);
-	sp_engine_set_timeout(d->engine, 0);
-	return error;
+	return sp_deploy_gc_containers(((backend_docker *)b)->engine, space,
+	                               keep1, keep2);
 }
 
 static void docker_cleanup(sp_backend *b, const sp_space *space,
                            const char *keep1, const char *keep2)
 {
 	sp_deploy_gc_images(((backend_docker *)b)->engine, space, keep1, keep2);
+}
+
+/* The Space's network, and its /data volume with `data`. */
+static int docker_forget(sp_backend *b, const sp_space *space, int data)
+{
+	sp_engine *engine = ((backend_docker *)b)->engine;
+	sp_buf name = SP_BUF_INIT;
+	int error;
+
+	sp_deploy_network_name(&name, space);
+	error = sp_engine_network_remove(engine, name.ptr);
+	if ((error == 0 || error == SP_ENOTFOUND) && data) {
+		sp_buf_clear(&name);
+		sp_buf_printf(&name, "spacehook-%s-data", space->slug);
+		error = sp_engine_volume_remove(engine, name.ptr, 1);
+	}
+	sp_buf_dispose(&name);
+	return error == SP_ENOTFOUND ? 0 : error;
 }
 
 static void docker_free(sp_backend *b)
@@ -324,9 +343,12 @@ static const sp_backend_ops docker_ops = {
     .route = NULL,
     .promote = docker_promote,
     .restore = docker_restore,
+    .stop = docker_stop,
     .remove = docker_remove,
     .logs = docker_logs,
+    .gc = docker_gc,
     .cleanup = docker_cleanup,
+    .forget = docker_forget,
     .free = docker_free,
 };
 

@@ -40,12 +40,12 @@ static int frontdoor_status(sp_backend_status *out, sp_backend *b,
 /* Users are told the Space's hostname; the probe asks the instance itself.
  */
 static void frontdoor_target(sp_buf *url, sp_buf *probe, sp_backend *b,
-                             const sp_backend_spec *spec)
+                             const sp_backend_spec *spec, const char *id)
 {
 	backend_frontdoor *f = (backend_frontdoor *)b;
 	char label[SP_SUBDOMAIN_MAX + 1];
 
-	f->inner->ops->target(url, probe, f->inner, spec);
+	f->inner->ops->target(url, probe, f->inner, spec, id);
 	if (sp_frontdoor_subdomain(label, f->settings, f->store) == 0)
 		sp_frontdoor_url(url, f->settings, label, spec->base_path);
 }
@@ -93,14 +93,32 @@ static int frontdoor_restore(sp_backend *b, const char *old)
 	return inner_of(b)->ops->restore(inner_of(b), old);
 }
 
+static int frontdoor_stop(sp_backend *b, const char *id)
+{
+	return inner_of(b)->ops->stop(inner_of(b), id);
+}
+
 static int frontdoor_remove(sp_backend *b, const char *id)
 {
 	return inner_of(b)->ops->remove(inner_of(b), id);
 }
 
-static int frontdoor_logs(sp_buf *out, sp_backend *b, const char *id, int lines)
+static int frontdoor_logs(sp_backend *b, const char *id, int tail, int follow,
+                          sp_engine_log_cb cb, void *payload)
 {
-	return inner_of(b)->ops->logs(out, inner_of(b), id, lines);
+	return inner_of(b)->ops->logs(inner_of(b), id, tail, follow, cb,
+	                              payload);
+}
+
+static int frontdoor_gc(sp_backend *b, const sp_space *space, const char *keep1,
+                        const char *keep2)
+{
+	return inner_of(b)->ops->gc(inner_of(b), space, keep1, keep2);
+}
+
+static int frontdoor_forget(sp_backend *b, const sp_space *space, int data)
+{
+	return inner_of(b)->ops->forget(inner_of(b), space, data);
 }
 
 static void frontdoor_cleanup(sp_backend *b, const sp_space *space,
@@ -125,9 +143,12 @@ static const sp_backend_ops frontdoor_ops = {
     .route = frontdoor_route,
     .promote = frontdoor_promote,
     .restore = frontdoor_restore,
+    .stop = frontdoor_stop,
     .remove = frontdoor_remove,
     .logs = frontdoor_logs,
+    .gc = frontdoor_gc,
     .cleanup = frontdoor_cleanup,
+    .forget = frontdoor_forget,
     .free = frontdoor_free,
 };
 

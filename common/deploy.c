@@ -16,7 +16,6 @@
 #include "strvec.h"
 #include "webhook.h"
 
-#define DEPLOY_STOP_TIMEOUT 10
 #define DEPLOY_LOG_TAIL 20
 #define GIB (1024LL * 1024 * 1024)
 
@@ -67,6 +66,20 @@ void sp_deploy_limits(double *cpus, long long *memory, const char *hardware,
 		*memory = settings->max_memory;
 }
 
+/* A GPU flavour's accelerator, and how many: "l4x4" is four l4. */
+static void deploy_gpus(sp_backend_spec *spec, const char *hardware)
+{
+	size_t f = deploy_flavour(hardware);
+	const char *x;
+
+	if (!flavours[f].accelerator)
+		return;
+	spec->accelerator = flavours[f].accelerator;
+	x = strrchr(flavours[f].name, 'x');
+	spec->gpus =
+	    x && x[1] >= '1' && x[1] <= '9' ? (int)strtol(x + 1, NULL, 10) : 1;
+}
+
 /* A line for the job log. */
 #define deploy_say(opts, ...)                                                  \
 	sp_redact_sink_line((opts)->log, (opts)->payload, __VA_ARGS__)
@@ -94,7 +107,7 @@ static void deploy_duration(char *out, size_t size, long seconds)
 /* The container's environment: variables, secrets, then the SPACE_* variables.
  */
 static void deploy_env(sp_strvec *env, const sp_deploy_options *opts,
-                       const char *host, double cpus, long long memory)
+                       const char *host, const sp_backend_spec *spec)
 {
 	const sp_space *space = sp_store_space(opts->store);
 
@@ -112,12 +125,13 @@ static void deploy_env(sp_strvec *env, const sp_deploy_options *opts,
 	                    ? opts->config->title
 	                    : space->name);
 	sp_strvec_pushf(env, "SPACE_HOST=%s", host);
-	sp_strvec_pushf(env, "CPU_CORES=%g", cpus);
-	if (memory % GIB == 0)
-		sp_strvec_pushf(env, "MEMORY=%lldGi", memory / GIB);
+	sp_strvec_pushf(env, "CPU_CORES=%g", spec->cpus);
+	if (spec->memory % GIB == 0)
+		sp_strvec_pushf(env, "MEMORY=%lldGi", spec->memory / GIB);
 	else
-		sp_strvec_pushf(env, "MEMORY=%lld", memory);
-	sp_strvec_pushf(env, "ACCELERATOR=%s", "none");
+		sp_strvec_pushf(env, "MEMORY=%lld", spec->memory);
+	sp_strvec_pushf(env, "ACCELERATOR=%s",
+	                spec->accelerator ? spec->accelerator : "none");
 	sp_strvec_push(env, "SYSTEM=spaces");
 }
 
@@ -253,24 +267,21 @@ static void deploy_run_dispose(deploy_run *run)
 
 /* The backend: the caller's, or the Docker engine's, behind the front door
  * when spacehook.domain is set. */
-static void deploy_backend(deploy_run *run)
+static int deploy_backend(deploy_run *run)
 {
 	const sp_deploy_options *opts = run->opts;
-	sp_backend *docker = NULL;
+	int error;
 
 	if (opts->backend) {
 		run->backend = opts->backend;
-		return;
+		return 0;
 	}
-	sp_backend_docker_new(&docker, opts->engine, opts->settings, opts->log,
-	                      opts->payload);
-	if (sp_frontdoor_enabled(opts->settings))
-		sp_backend_frontdoor_new(&run->own_backend, docker,
-		                         opts->settings, opts->store, opts->log,
-		                         opts->payload);
-	else
-		run->own_backend = docker;
+	if ((error = sp_backend_open(&run->own_backend, opts->engine,
+	                             opts->settings, opts->store, opts->log,
+	                             opts->payload)) < 0)
+		return error;
 	run->backend = run->own_backend;
+	return 0;
 }
 
 /*
@@ -331,14 +342,21 @@ static int deploy_create(deploy_run *run)
 	const char *stage = "APP_STARTING";
 	int error;
 
-	deploy_backend(run);
+	if ((error = deploy_backend(run)) < 0)
+		return error;
 	run->beside = run->backend->ops->release == NULL;
 	if ((error = deploy_port(run)) < 0 || (error = deploy_host(run)) < 0)
 		return error;
 	sp_deploy_limits(&spec->cpus, &spec->memory,
 	                 opts->config ? opts->config->suggested_hardware : NULL,
 	                 s);
-	deploy_env(&run->env, opts, run->host.ptr, spec->cpus, spec->memory);
+	spec->secrets = opts->secrets;
+	if (s->gpu_resource && s->backend && !strcmp(s->backend, "swarm"))
+		/* Only a cluster whose nodes advertise GPUs gives them. */
+		deploy_gpus(spec, opts->config
+		                      ? opts->config->suggested_hardware
+		                      : NULL);
+	deploy_env(&run->env, opts, run->host.ptr, spec);
 	spec->env = run->env.v;
 	if ((error = run->backend->ops->create(&run->id, run->backend, spec,
 	                                       run->old)) < 0)
@@ -346,7 +364,7 @@ static int deploy_create(deploy_run *run)
 	/* Creating removed every instance but the serving one. */
 	sp_state_set(&run->state->retiring, NULL);
 	run->backend->ops->target(&run->url, &run->probe_url, run->backend,
-	                          spec);
+	                          spec, run->id);
 	if (run->beside && run->old && run->state->stage &&
 	    !strncmp(run->state->stage, "RUNNING", 7))
 		stage = "RUNNING_APP_STARTING";
@@ -412,7 +430,12 @@ static int deploy_probe(deploy_run *run)
 			                    st.oom_killed ? " (out of memory)"
 			                                  : "");
 		sp_fault("deploy-probe");
-		if (sp_probe_http(&status, run->probe_url.ptr, 1000) == 0)
+		if (!run->probe_url.size)
+			/* Placed on a node by now? */
+			b->ops->target(&run->url, &run->probe_url, b,
+			               &run->spec, run->id);
+		if (run->probe_url.size &&
+		    sp_probe_http(&status, run->probe_url.ptr, 1000) == 0)
 			return 0;
 		if (time(NULL) >= deadline) {
 			deploy_duration(duration, sizeof(duration),
@@ -490,6 +513,14 @@ static void deploy_promote(deploy_run *run)
  * when it ran), every secret value redacted, goes to the log and the record;
  * the new instance goes and the old one serves again. Returns `error`.
  */
+static int deploy_collect_log(int stream, const char *data, size_t len,
+                              void *payload)
+{
+	(void)stream;
+	sp_buf_put(payload, data, len);
+	return 0;
+}
+
 static int deploy_rollback(deploy_run *run, int error)
 {
 	const sp_deploy_options *opts = run->opts;
@@ -502,9 +533,14 @@ static int deploy_rollback(deploy_run *run, int error)
 		size_t size = raw.size;
 
 		sp_buf_puts(&raw, "\nContainer logs:\n");
-		if (b->ops->logs(&raw, b, run->id, DEPLOY_LOG_TAIL) < 0 ||
+		if (opts->engine)
+			sp_engine_set_timeout(opts->engine, 10);
+		if (b->ops->logs(b, run->id, DEPLOY_LOG_TAIL, 0,
+		                 deploy_collect_log, &raw) < 0 ||
 		    raw.size == size + strlen("\nContainer logs:\n"))
 			sp_buf_truncate(&raw, size);
+		if (opts->engine)
+			sp_engine_set_timeout(opts->engine, 0);
 	}
 	/* An engine message or the app's output may quote a secret. */
 	sp_redact_init(&r, NULL, NULL);
@@ -536,7 +572,7 @@ static int deploy_rollback(deploy_run *run, int error)
 	return error < 0 ? error : SP_ERROR;
 }
 
-int sp_deploy_retire_due(sp_state *state, sp_engine *engine, long long now)
+int sp_deploy_retire_due(sp_state *state, sp_backend *backend, long long now)
 {
 	int error;
 
@@ -547,10 +583,9 @@ int sp_deploy_retire_due(sp_state *state, sp_engine *engine, long long now)
 		sp_state_set(&state->retiring, NULL);
 		return 1;
 	}
-	error = sp_engine_container_stop(engine, state->retiring,
-	                                 DEPLOY_STOP_TIMEOUT);
+	error = backend->ops->stop(backend, state->retiring);
 	if (error == 0 || error == SP_ENOTFOUND)
-		error = sp_engine_container_remove(engine, state->retiring, 1);
+		error = backend->ops->remove(backend, state->retiring);
 	if (error < 0 && error != SP_ENOTFOUND)
 		return error;
 	sp_state_set(&state->retiring, NULL);
@@ -558,7 +593,7 @@ int sp_deploy_retire_due(sp_state *state, sp_engine *engine, long long now)
 	return 1;
 }
 
-int sp_deploy_retire(sp_store *store, sp_engine *engine, int wait,
+int sp_deploy_retire(sp_store *store, sp_backend *backend, int wait,
                      volatile sig_atomic_t *cancel)
 {
 	sp_state state;
@@ -579,7 +614,7 @@ int sp_deploy_retire(sp_store *store, sp_engine *engine, int wait,
 	sp_state_dispose(&state);
 	if ((error = sp_state_load(&state, store)) < 0)
 		goto done;
-	error = sp_deploy_retire_due(&state, engine, (long long)time(NULL));
+	error = sp_deploy_retire_due(&state, backend, (long long)time(NULL));
 	if (error > 0)
 		error = sp_state_save(store, &state);
 done:

@@ -67,14 +67,14 @@ int sp_deploy_gc_containers(sp_engine *engine, const sp_space *space,
  * Space's lock held and `state` loaded; `state` is changed, not saved.
  * Returns 1 when it changed `state`, 0 when nothing was due, or an error.
  */
-int sp_deploy_retire_due(sp_state *state, sp_engine *engine, long long now);
+int sp_deploy_retire_due(sp_state *state, sp_backend *backend, long long now);
 
 /*
  * The worker's last step: wait (with `wait`) until the retiring version's
  * time is over, or `*cancel` (may be NULL), then, unless another process
  * holds the Space's lock, retire it (sp_deploy_retire_due) and save.
  */
-int sp_deploy_retire(sp_store *store, sp_engine *engine, int wait,
+int sp_deploy_retire(sp_store *store, sp_backend *backend, int wait,
                      volatile sig_atomic_t *cancel);
 
 /* The name of the Space's own network: "spacehook-<slug>". */

@@ -1833,6 +1833,12 @@ int sp_engine_volume_remove(sp_engine *engine, const char *name, int force)
 int sp_engine_network_create(sp_engine *engine, const char *name,
                              const char **labels)
 {
+	return sp_engine_network_create_driver(engine, name, "bridge", labels);
+}
+
+int sp_engine_network_create_driver(sp_engine *engine, const char *name,
+                                    const char *driver, const char **labels)
+{
 	cJSON *body = NULL, *answer = NULL;
 	sp_buf what = SP_BUF_INIT;
 	char *text = NULL;
@@ -1846,7 +1852,7 @@ int sp_engine_network_create(sp_engine *engine, const char *name,
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "Name", name);
 	cJSON_AddBoolToObject(body, "CheckDuplicate", 1);
-	cJSON_AddStringToObject(body, "Driver", "bridge");
+	cJSON_AddStringToObject(body, "Driver", driver);
 	cJSON_AddBoolToObject(body, "Internal", 0);
 	cJSON_AddBoolToObject(body, "Attachable", 0);
 	if ((error = labels_to_json(cJSON_AddObjectToObject(body, "Labels"),

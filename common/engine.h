@@ -348,6 +348,10 @@ int sp_engine_volume_remove(sp_engine *engine, const char *name, int force);
 int sp_engine_network_create(sp_engine *engine, const char *name,
                              const char **labels);
 
+/* The same with driver `driver` ("overlay": a swarm's, across its nodes). */
+int sp_engine_network_create_driver(sp_engine *engine, const char *name,
+                                    const char *driver, const char **labels);
+
 /* Remove network `name`; SP_ENOTFOUND when there is none, SP_EEXISTS when a
  * container still uses it. */
 int sp_engine_network_remove(sp_engine *engine, const char *name);

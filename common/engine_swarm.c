@@ -567,10 +567,12 @@ static cJSON *generic_to_json(const char **list)
 }
 
 /* The strategy of updates and rollbacks: one task at a time, start first. */
-static void update_config(cJSON *obj, const char *failure, int monitor)
+static void update_config(cJSON *obj, const char *failure, int monitor,
+                          int stop_first)
 {
 	cJSON_AddNumberToObject(obj, "Parallelism", 1);
-	cJSON_AddStringToObject(obj, "Order", "start-first");
+	cJSON_AddStringToObject(obj, "Order",
+	                        stop_first ? "stop-first" : "start-first");
 	cJSON_AddStringToObject(obj, "FailureAction", failure);
 	cJSON_AddNumberToObject(obj, "Monitor",
 	                        (double)((monitor ? monitor : 5) * NANOS));
@@ -672,9 +674,9 @@ static int service_to_json(cJSON **out, const sp_service_spec *spec)
 	cJSON_AddNumberToObject(cJSON_AddObjectToObject(obj, "Replicated"),
 	                        "Replicas", (double)spec->replicas);
 	update_config(cJSON_AddObjectToObject(json, "UpdateConfig"), "rollback",
-	              spec->update_monitor);
+	              spec->update_monitor, spec->stop_first);
 	update_config(cJSON_AddObjectToObject(json, "RollbackConfig"), "pause",
-	              spec->update_monitor);
+	              spec->update_monitor, spec->stop_first);
 
 	obj = cJSON_AddObjectToObject(json, "EndpointSpec");
 	cJSON_AddStringToObject(
@@ -846,9 +848,19 @@ void sp_service_info_dispose(sp_service_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
-int sp_engine_service_update(sp_engine *engine, const char *id,
-                             long long version, const sp_service_spec *spec,
-                             int rollback)
+/*
+ * The update itself: `spec` (a service spec), or the current spec changed
+ * by `change` (replicas >= 0: that many; force: ForceUpdate + 1), or the
+ * previous one (`rollback`).
+ */
+typedef struct {
+	long long replicas; /* -1: unchanged */
+	int force;
+} service_change;
+
+static int service_update(sp_engine *engine, const char *id, long long version,
+                          const sp_service_spec *spec, int rollback,
+                          const service_change *change)
 {
 	cJSON *body = NULL, *current = NULL, *answer = NULL;
 	sp_buf header = SP_BUF_INIT, path = SP_BUF_INIT, what = SP_BUF_INIT;
@@ -863,17 +875,44 @@ int sp_engine_service_update(sp_engine *engine, const char *id,
 	if (version < 0)
 		return sp_error_set(
 		    SP_EINVALID, "update service '%s': negative version", id);
-	if (!rollback && (error = service_to_json(&body, spec)) < 0)
+	if (spec && (error = service_to_json(&body, spec)) < 0)
 		goto done;
-	if (rollback || !version) {
+	if (!spec || !version) {
 		if ((error = service_get(&current, engine, id)) < 0)
 			goto done;
 		if (!version)
 			version =
 			    json_num(json_obj(current, "Version"), "Index");
-		if (rollback)
+		if (!spec)
 			body = cJSON_DetachItemFromObjectCaseSensitive(current,
 			                                               "Spec");
+		if (!body) {
+			error = sp_error_set(SP_EENGINE,
+			                     "service '%s' has no spec", id);
+			goto done;
+		}
+	}
+	if (change && change->replicas >= 0) {
+		cJSON *mode = cJSON_GetObjectItemCaseSensitive(body, "Mode");
+		cJSON *rep =
+		    cJSON_GetObjectItemCaseSensitive(mode, "Replicated");
+
+		if (!cJSON_IsObject(rep)) {
+			error = sp_error_set(
+			    SP_EENGINE, "service '%s' is not replicated", id);
+			goto done;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(rep, "Replicas");
+		cJSON_AddNumberToObject(rep, "Replicas",
+		                        (double)change->replicas);
+	}
+	if (change && change->force) {
+		cJSON *task =
+		    cJSON_GetObjectItemCaseSensitive(body, "TaskTemplate");
+		double n = json_num(task, "ForceUpdate");
+
+		cJSON_DeleteItemFromObjectCaseSensitive(task, "ForceUpdate");
+		cJSON_AddNumberToObject(task, "ForceUpdate", n + 1);
 	}
 	if ((error = registry_auth_header(&header, NULL)) < 0)
 		goto done;
@@ -899,6 +938,22 @@ done:
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&what);
 	return error;
+}
+
+int sp_engine_service_update(sp_engine *engine, const char *id,
+                             long long version, const sp_service_spec *spec,
+                             int rollback)
+{
+	return service_update(engine, id, version, rollback ? NULL : spec,
+	                      rollback, NULL);
+}
+
+int sp_engine_service_scale(sp_engine *engine, const char *id,
+                            long long replicas, int force)
+{
+	service_change change = {replicas, force};
+
+	return service_update(engine, id, 0, NULL, 0, &change);
 }
 
 int sp_engine_service_remove(sp_engine *engine, const char *id)
@@ -1047,6 +1102,8 @@ int sp_engine_task_list(sp_task_list *out, sp_engine *engine,
 		task->exit_code = json_int(container, "ExitCode");
 		task->image = json_dup(
 		    json_obj(json_obj(item, "Spec"), "ContainerSpec"), "Image");
+		task->force_update = (unsigned long long)json_num(
+		    json_obj(item, "Spec"), "ForceUpdate");
 		task->created_at = json_dup(item, "CreatedAt");
 		task->updated_at = json_dup(item, "UpdatedAt");
 		task->timestamp = json_dup(status, "Timestamp");

@@ -151,6 +151,8 @@ typedef struct {
 	const sp_service_secret *secrets;
 	size_t secret_count;
 	int update_monitor; /* seconds an updated task is watched; 0 = 5 */
+	int stop_first;     /* updates stop the old task before the new one
+	                       starts (a fixed published port) */
 	int stop_grace;     /* seconds before SIGKILL; 0 = engine's 10 */
 	int cap_drop_all;   /* CapabilityDrop ["ALL"] */
 	unsigned long long force_update; /* TaskTemplate.ForceUpdate: a new
@@ -206,6 +208,14 @@ int sp_engine_service_update(sp_engine *engine, const char *id,
                              long long version, const sp_service_spec *spec,
                              int rollback);
 
+/*
+ * Change only the number of tasks of service `id` (`replicas` >= 0; -1
+ * keeps it) and, with `force`, replace every task (ForceUpdate + 1), from
+ * the spec it has now.
+ */
+int sp_engine_service_scale(sp_engine *engine, const char *id,
+                            long long replicas, int force);
+
 /* Remove a service (its tasks stop). Missing: SP_ENOTFOUND. */
 int sp_engine_service_remove(sp_engine *engine, const char *id);
 
@@ -234,7 +244,8 @@ typedef struct {
 	char *error;        /* Status.Err, "" when none */
 	char *container_id; /* Status.ContainerStatus.ContainerID */
 	int exit_code;
-	char *image; /* Spec.ContainerSpec.Image */
+	char *image;                     /* Spec.ContainerSpec.Image */
+	unsigned long long force_update; /* Spec.ForceUpdate */
 	char *created_at;
 	char *updated_at;
 	char *timestamp; /* Status.Timestamp */

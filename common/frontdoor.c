@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "banned.h"
 #include "error.h"
 #include "proc.h"
@@ -980,15 +981,18 @@ done:
 }
 
 int sp_frontdoor_route_container(const sp_settings *settings, sp_store *store,
-                                 sp_engine *engine, const char *container,
+                                 sp_backend *backend, const char *container,
                                  int host_port)
 {
 	sp_route route = {.kind = SP_ROUTE_APP, .port = host_port};
+	sp_backend_spec spec = {.space = sp_store_space(store),
+	                        .host_port = host_port};
 	sp_buf address = SP_BUF_INIT;
 	int error, port = 0;
 
-	if (container && sp_engine_container_address(&address, &port, engine,
-	                                             container) == 0) {
+	if (container && backend->ops->address &&
+	    backend->ops->address(&address, &port, backend, &spec, container) ==
+	        0) {
 		route.address = address.ptr;
 		route.port = port;
 	} else

@@ -113,13 +113,14 @@ int sp_frontdoor_route(const sp_settings *settings, sp_store *store,
                        const sp_route *route);
 
 /*
- * Point the Space's hostname at its container `container` on `engine`: at
- * its address on its network when it runs and has one, else at
+ * Point the Space's hostname at its instance `container` of `backend`
+ * (backend.h): where the backend says it answers when it runs, else at
  * `host_port` on spacehook.bindAddress. Errors as sp_frontdoor_route's.
  */
+struct sp_backend;
 int sp_frontdoor_route_container(const sp_settings *settings, sp_store *store,
-                                 sp_engine *engine, const char *container,
-                                 int host_port);
+                                 struct sp_backend *backend,
+                                 const char *container, int host_port);
 
 /*
  * Remove the Space's file, test, reload (a refused test puts it back), then

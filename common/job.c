@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "banned.h"
 #include "deploy.h"
 #include "engine.h"
@@ -125,9 +126,21 @@ int sp_job_cancel(int *canceled, sp_store *store, int wait_seconds)
 	return 0;
 }
 
+/* The engine and the backend the Space runs on. */
+static int job_open(sp_engine **engine, sp_backend **backend,
+                    const sp_settings *settings, sp_store *store)
+{
+	int error;
+
+	if ((error = sp_engine_new(engine, settings->docker_host)) < 0)
+		return error;
+	return sp_backend_open(backend, *engine, settings, store, NULL, NULL);
+}
+
 int sp_job_pause(const sp_settings *settings, sp_store *store, int paused)
 {
 	sp_engine *engine = NULL;
+	sp_backend *backend = NULL;
 	sp_state state;
 	int lock = -1, error;
 
@@ -140,11 +153,10 @@ int sp_job_pause(const sp_settings *settings, sp_store *store, int paused)
 	state.paused = paused;
 	if (paused) {
 		if (state.container) {
-			if ((error = sp_engine_new(&engine,
-			                           settings->docker_host)) < 0)
+			if ((error = job_open(&engine, &backend, settings,
+			                      store)) < 0)
 				goto done;
-			error = sp_engine_container_stop(engine,
-			                                 state.container, 10);
+			error = backend->ops->stop(backend, state.container);
 			if (error < 0 && error != SP_ENOTFOUND)
 				goto done;
 		}
@@ -161,6 +173,7 @@ int sp_job_pause(const sp_settings *settings, sp_store *store, int paused)
 done:
 	if (lock >= 0)
 		sp_store_unlock(lock);
+	sp_backend_free(backend);
 	sp_engine_free(engine);
 	sp_state_dispose(&state);
 	return error;
@@ -171,6 +184,7 @@ int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers,
 {
 	const sp_space *space = sp_store_space(store);
 	sp_engine *engine = NULL;
+	sp_backend *backend = NULL;
 	sp_image_list before = {0}, after = {0};
 	sp_buf filter = SP_BUF_INIT;
 	sp_state state;
@@ -181,21 +195,15 @@ int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers,
 	 * yet. */
 	if ((error = sp_store_lock(&lock, store, 0)) < 0 ||
 	    (error = sp_state_load(&state, store)) < 0 ||
-	    (error = sp_engine_new(&engine, settings->docker_host)) < 0)
+	    (error = job_open(&engine, &backend, settings, store)) < 0)
 		goto done;
 	sp_buf_printf(&filter, "spacehook.space=%s", space->id);
 	sp_engine_image_list(&before, engine, filter.ptr);
-	*containers +=
-	    sp_deploy_gc_containers(engine, space, state.container, NULL);
-	if (!state.container) {
+	*containers += backend->ops->gc(backend, space, state.container, NULL);
+	if (!state.container)
 		/* Nothing serves: the Space's network goes too. */
-		sp_buf network = SP_BUF_INIT;
-
-		sp_deploy_network_name(&network, space);
-		sp_engine_network_remove(engine, network.ptr);
-		sp_buf_dispose(&network);
-	}
-	sp_deploy_gc_images(engine, space, state.image, state.prev_image);
+		backend->ops->forget(backend, space, 0);
+	backend->ops->cleanup(backend, space, state.image, state.prev_image);
 	sp_engine_image_list(&after, engine, filter.ptr);
 	if (before.count > after.count)
 		*images += (int)(before.count - after.count);
@@ -205,6 +213,7 @@ done:
 	sp_image_list_dispose(&before);
 	sp_image_list_dispose(&after);
 	sp_buf_dispose(&filter);
+	sp_backend_free(backend);
 	sp_engine_free(engine);
 	sp_state_dispose(&state);
 	return error;
@@ -217,14 +226,14 @@ done:
  * recorded the switch).
  */
 static void job_reconcile_front(const sp_settings *settings, sp_store *store,
-                                sp_engine *engine, const sp_state *state)
+                                sp_backend *backend, const sp_state *state)
 {
 	sp_route route = {.kind = SP_ROUTE_STATUS};
 
-	sp_deploy_gc_containers(engine, sp_store_space(store), state->container,
-	                        state->retiring);
+	backend->ops->gc(backend, sp_store_space(store), state->container,
+	                 state->retiring);
 	if (state->container)
-		sp_frontdoor_route_container(settings, store, engine,
+		sp_frontdoor_route_container(settings, store, backend,
 		                             state->container,
 		                             state->host_port);
 	else
@@ -235,7 +244,8 @@ int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
                      sp_engine *engine, sp_state *state)
 {
 	int front = settings && sp_frontdoor_enabled(settings);
-	sp_container_info info = {0};
+	sp_backend_status info = {0};
+	sp_backend *backend = NULL;
 	sp_buf message = SP_BUF_INIT;
 	const char *stage = NULL;
 	int lock = -1, error, running = 0, exists = 0, exit_code = 0;
@@ -246,11 +256,12 @@ int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
 		return error == SP_ELOCKED ? 0 : error; /* a worker is on it */
 	sp_state_dispose(state);
 	sp_state_init(state);
-	if ((error = sp_state_load(state, store)) < 0)
+	if ((error = sp_state_load(state, store)) < 0 ||
+	    (error = sp_backend_open(&backend, engine, settings, store, NULL,
+	                             NULL)) < 0)
 		goto done;
 	if (state->container) {
-		error = sp_engine_container_inspect(&info, engine,
-		                                    state->container);
+		error = backend->ops->status(&info, backend, state->container);
 		if (error < 0 && error != SP_ENOTFOUND)
 			goto done;
 		exists = error == 0;
@@ -267,7 +278,7 @@ int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
 		stage = running ? "RUNNING" : "RUNTIME_ERROR";
 		sp_state_set(&state->building_commit, NULL);
 		if (front)
-			job_reconcile_front(settings, store, engine, state);
+			job_reconcile_front(settings, store, backend, state);
 	} else if (state->stage && !strcmp(state->stage, "RUNNING") &&
 	           !running && !state->paused &&
 	           (state->container || state->image)) {
@@ -288,7 +299,7 @@ int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
 		stage = "RUNTIME_ERROR";
 	}
 	if (front &&
-	    sp_deploy_retire_due(state, engine, (long long)time(NULL)) > 0) {
+	    sp_deploy_retire_due(state, backend, (long long)time(NULL)) > 0) {
 		if (!stage && (error = sp_state_save(store, state)) < 0)
 			goto done;
 		if (changed)
@@ -304,7 +315,7 @@ int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
 			*changed = 1;
 	}
 done:
-	sp_container_info_dispose(&info);
+	sp_backend_free(backend);
 	sp_buf_dispose(&message);
 	sp_store_unlock(lock);
 	return error;
@@ -315,23 +326,22 @@ int sp_job_forget(const sp_settings *settings, sp_store *store, int data,
 {
 	const sp_space *space = sp_store_space(store);
 	sp_engine *engine = NULL;
+	sp_backend *backend = NULL;
 	sp_buf name = SP_BUF_INIT;
 	int lock = -1, error, containers, images = 0;
 	sp_image_list list = {0};
 
 	if ((error = sp_job_cancel(NULL, store, 60)) < 0 ||
 	    (error = sp_store_lock(&lock, store, 1)) < 0 ||
-	    (error = sp_engine_new(&engine, settings->docker_host)) < 0)
+	    (error = job_open(&engine, &backend, settings, store)) < 0)
 		goto done;
 	sp_buf_printf(&name, "spacehook.space=%s", space->id);
-	if (sp_engine_image_list(&list, engine, name.ptr) == 0)
-		images = (int)list.count;
-	containers = sp_deploy_gc_containers(engine, space, NULL, NULL);
-	if ((error = sp_deploy_gc_images(engine, space, NULL, NULL)) < 0)
+	if ((error = sp_engine_image_list(&list, engine, name.ptr)) < 0)
 		goto done;
-	sp_deploy_network_name(&name, space);
-	error = sp_engine_network_remove(engine, name.ptr);
-	if (error < 0 && error != SP_ENOTFOUND)
+	images = (int)list.count;
+	containers = backend->ops->gc(backend, space, NULL, NULL);
+	backend->ops->cleanup(backend, space, NULL, NULL);
+	if ((error = backend->ops->forget(backend, space, data)) < 0)
 		goto done;
 	sp_buf_printf(report,
 	              "%s: removed %d container%s, %d image%s, its network",
@@ -339,12 +349,8 @@ int sp_job_forget(const sp_settings *settings, sp_store *store, int data,
 	              images == 1 ? "" : "s");
 	sp_buf_clear(&name);
 	sp_buf_printf(&name, "spacehook-%s-data", space->slug);
-	if (data) {
-		error = sp_engine_volume_remove(engine, name.ptr, 1);
-		if (error < 0 && error != SP_ENOTFOUND)
-			goto done;
+	if (data)
 		sp_buf_puts(report, ", its /data volume");
-	}
 	if (sp_frontdoor_enabled(settings)) {
 		error = sp_frontdoor_unroute(settings, store);
 		if (error < 0 && error != SP_EPROXY)
@@ -367,6 +373,7 @@ done:
 	if (lock >= 0)
 		sp_store_unlock(lock);
 	sp_image_list_dispose(&list);
+	sp_backend_free(backend);
 	sp_engine_free(engine);
 	sp_buf_dispose(&name);
 	return error;

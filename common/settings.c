@@ -917,13 +917,12 @@ static int apply_setting(sp_settings *s, const struct setting *def,
 			s->build_log_max = (size_t)n;
 		break;
 	case KIND_BOOL:
-		error =
-		    sp_settings_parse_bool(
-		        !strcmp(def->key, "spacehook.space") ? &s->space
-		        : !strcmp(def->key, "spacehook.swarmSecrets")
-		            ? &s->swarm_secrets
-		            : &s->persistent_storage,
-		        value);
+		error = sp_settings_parse_bool(
+		    !strcmp(def->key, "spacehook.space") ? &s->space
+		    : !strcmp(def->key, "spacehook.swarmSecrets")
+		        ? &s->swarm_secrets
+		        : &s->persistent_storage,
+		    value);
 		break;
 	case KIND_INT:
 		if ((error = parse_int_in(&n, value, def->min, def->max)) < 0)

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "banned.h"
 #include "engine.h"
 #include "error.h"
@@ -156,15 +157,15 @@ static int sleep_take(int *lock, sp_state *state, sp_store *store,
  * to serve by itself, so it is logged, not fatal.
  */
 static void sleep_route(const sp_settings *settings, sp_store *store,
-                        sp_engine *engine, const sp_state *state)
+                        sp_backend *backend, const sp_state *state)
 {
 	sp_route route = {.kind = SP_ROUTE_STATUS};
 	int error;
 
 	if (!sp_frontdoor_enabled(settings))
 		return;
-	if (engine)
-		error = sp_frontdoor_route_container(settings, store, engine,
+	if (backend)
+		error = sp_frontdoor_route_container(settings, store, backend,
 		                                     state->container,
 		                                     state->host_port);
 	else
@@ -174,11 +175,23 @@ static void sleep_route(const sp_settings *settings, sp_store *store,
 		        sp_store_space(store)->id, sp_error_last());
 }
 
+/* The engine and the backend the Space runs on. */
+static int sleep_open(sp_engine **engine, sp_backend **backend,
+                      const sp_settings *settings, sp_store *store)
+{
+	int error;
+
+	if ((error = sp_engine_new(engine, settings->docker_host)) < 0)
+		return error;
+	return sp_backend_open(backend, *engine, settings, store, NULL, NULL);
+}
+
 int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
                    long long now)
 {
 	sleep_want want = {settings, now, SLEEP_DUE};
 	sp_engine *engine = NULL;
+	sp_backend *backend = NULL;
 	sp_state state;
 	int lock = -1, error;
 
@@ -188,10 +201,9 @@ int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
 	sp_state_init(&state);
 	if ((error = sleep_take(&lock, &state, store, &want)) <= 0)
 		goto done;
-	if ((error = sp_engine_new(&engine, settings->docker_host)) < 0)
+	if ((error = sleep_open(&engine, &backend, settings, store)) < 0)
 		goto done;
-	error = sp_engine_container_stop(engine, state.container,
-	                                 SP_SLEEP_STOP_TIMEOUT);
+	error = backend->ops->stop(backend, state.container);
 	if (error < 0 && error != SP_ENOTFOUND)
 		goto done;
 	{
@@ -204,19 +216,11 @@ int sp_sleep_check(int *slept, const sp_settings *settings, sp_store *store,
 	*slept = 1;
 	sleep_route(settings, store, NULL, &state);
 done:
+	sp_backend_free(backend);
 	sp_engine_free(engine);
 	sp_store_unlock(lock);
 	sp_state_dispose(&state);
 	return error;
-}
-
-static const char *sleep_probe_host(const char *bind)
-{
-	if (!bind || !strcmp(bind, "0.0.0.0") || !strcmp(bind, ""))
-		return "127.0.0.1";
-	if (!strcmp(bind, "::"))
-		return "[::1]";
-	return bind;
 }
 
 static long long sleep_now_ms(void)
@@ -227,19 +231,32 @@ static long long sleep_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Probe `url` until it answers (0) or `timeout` seconds pass (SP_ETIMEOUT). */
-static int sleep_probe(const char *url, long timeout)
+/*
+ * Probe instance `id` where the backend says it answers until it does (0) or
+ * `timeout` seconds pass (SP_ETIMEOUT).
+ */
+static int sleep_probe(sp_backend *backend, const sp_backend_spec *spec,
+                       const char *id, long timeout)
 {
 	long long deadline = sleep_now_ms() + (long long)timeout * 1000;
+	sp_buf url = SP_BUF_INIT, probe = SP_BUF_INIT;
 	long status;
 
 	for (;;) {
-		if (sp_probe_http(&status, url, SLEEP_PROBE_TIMEOUT_MS) == 0) {
+		if (!probe.size)
+			backend->ops->target(&url, &probe, backend, spec, id);
+		if (probe.size && sp_probe_http(&status, probe.ptr,
+		                                SLEEP_PROBE_TIMEOUT_MS) == 0) {
 			sp_error_clear();
+			sp_buf_dispose(&url);
+			sp_buf_dispose(&probe);
 			return 0;
 		}
-		if (sleep_now_ms() >= deadline)
+		if (sleep_now_ms() >= deadline) {
+			sp_buf_dispose(&url);
+			sp_buf_dispose(&probe);
 			return SP_ETIMEOUT;
+		}
 		usleep(SLEEP_PROBE_PAUSE_MS * 1000);
 	}
 }
@@ -247,16 +264,19 @@ static int sleep_probe(const char *url, long timeout)
 int sp_sleep_wake(const sp_settings *settings, sp_store *store)
 {
 	sp_engine *engine = NULL;
-	sp_buf url = SP_BUF_INIT, message = SP_BUF_INIT;
+	sp_backend *backend = NULL;
+	sp_buf message = SP_BUF_INIT;
 	sp_state state;
 	sp_stage_target to = {settings, store, NULL, NULL, NULL};
 	sleep_want want = {settings, 0, SLEEP_WAKE};
+	sp_backend_spec spec = {.space = sp_store_space(store)};
 	int lock = -1, error;
 
 	sp_state_init(&state);
 	if ((error = sleep_take(&lock, &state, store, &want)) <= 0)
 		goto done;
 	to.commit = state.commit;
+	spec.host_port = state.host_port;
 	if (!state.container || state.host_port <= 0) {
 		error = sp_error_set(SP_ERUNTIME,
 		                     "'%s' sleeps without a container to wake; "
@@ -266,8 +286,8 @@ int sp_sleep_wake(const sp_settings *settings, sp_store *store)
 		sp_stage_set(&state, &to, "RUNTIME_ERROR", sp_error_last());
 		goto done;
 	}
-	if ((error = sp_engine_new(&engine, settings->docker_host)) < 0 ||
-	    (error = sp_engine_container_start(engine, state.container)) < 0) {
+	if ((error = sleep_open(&engine, &backend, settings, store)) < 0 ||
+	    (error = backend->ops->restore(backend, state.container)) < 0) {
 		sp_buf_printf(&message,
 		              "the app did not wake: %s; fix: "
 		              "spacehook restart %s",
@@ -280,16 +300,13 @@ int sp_sleep_wake(const sp_settings *settings, sp_store *store)
 	sp_state_set(&state.error, NULL);
 	if ((error = sp_stage_set(&state, &to, "APP_STARTING", NULL)) < 0)
 		goto done;
-	sp_buf_printf(&url, "http://%s:%d/",
-	              sleep_probe_host(settings->bind_address),
-	              state.host_port);
-	if (sleep_probe(url.ptr, settings->startup_timeout) == 0) {
-		sleep_route(settings, store, engine, &state);
+	if (sleep_probe(backend, &spec, state.container,
+	                settings->startup_timeout) == 0) {
+		sleep_route(settings, store, backend, &state);
 		error = sp_stage_set(&state, &to, "RUNNING", NULL);
 		goto done;
 	}
-	sp_engine_container_stop(engine, state.container,
-	                         SP_SLEEP_STOP_TIMEOUT);
+	backend->ops->stop(backend, state.container);
 	sp_buf_printf(&message,
 	              "the app did not answer on port %d within %ld seconds "
 	              "after waking up; fix: push a fix or run 'spacehook "
@@ -300,8 +317,8 @@ int sp_sleep_wake(const sp_settings *settings, sp_store *store)
 	    0)
 		error = sp_error_set(SP_ERUNTIME, "%s", message.ptr);
 done:
-	sp_buf_dispose(&url);
 	sp_buf_dispose(&message);
+	sp_backend_free(backend);
 	sp_engine_free(engine);
 	sp_store_unlock(lock);
 	sp_state_dispose(&state);
@@ -312,6 +329,7 @@ int sp_sleep_reroute(const sp_settings *settings, sp_store *store)
 {
 	sleep_want want = {settings, 0, SLEEP_REROUTE};
 	sp_engine *engine = NULL;
+	sp_backend *backend = NULL;
 	sp_state state;
 	int lock = -1, error;
 
@@ -320,11 +338,12 @@ int sp_sleep_reroute(const sp_settings *settings, sp_store *store)
 	sp_state_init(&state);
 	if ((error = sleep_take(&lock, &state, store, &want)) <= 0)
 		goto done;
-	if ((error = sp_engine_new(&engine, settings->docker_host)) < 0)
+	if ((error = sleep_open(&engine, &backend, settings, store)) < 0)
 		goto done;
-	error = sp_frontdoor_route_container(settings, store, engine,
+	error = sp_frontdoor_route_container(settings, store, backend,
 	                                     state.container, state.host_port);
 done:
+	sp_backend_free(backend);
 	sp_engine_free(engine);
 	sp_store_unlock(lock);
 	sp_state_dispose(&state);

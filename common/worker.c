@@ -817,11 +817,14 @@ static int worker_lock(int *lock, sp_store *store)
 static void worker_retire(const sp_settings *settings, sp_store *store)
 {
 	sp_engine *engine = NULL;
+	sp_backend *backend = NULL;
 
 	if (worker_cancel || !sp_frontdoor_enabled(settings) ||
 	    sp_engine_new(&engine, settings->docker_host) < 0)
 		return;
-	sp_deploy_retire(store, engine, 1, &worker_cancel);
+	if (sp_backend_open(&backend, engine, settings, store, NULL, NULL) == 0)
+		sp_deploy_retire(store, backend, 1, &worker_cancel);
+	sp_backend_free(backend);
 	sp_engine_free(engine);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "banned.h"
 #include "build.h"
 #include "commands.h"
@@ -146,6 +147,7 @@ int cmd_logs(int argc, char **argv)
 	sp_settings settings = {0};
 	sp_store *store = NULL;
 	sp_engine *engine = NULL;
+	sp_backend *backend = NULL;
 	sp_kv secrets = {0};
 	sp_state st;
 	sp_space space;
@@ -230,8 +232,10 @@ int cmd_logs(int argc, char **argv)
 	logs_stream_init(&streams[1], STDERR_FILENO);
 	sp_redact_add_secrets(&streams[0].redact, &secrets);
 	sp_redact_add_secrets(&streams[1].redact, &secrets);
-	if (sp_engine_container_logs(engine, st.container, tail, follow, 0,
-	                             logs_cb, streams) < 0)
+	if (sp_backend_open(&backend, engine, &settings, store, NULL, NULL) <
+	        0 ||
+	    backend->ops->logs(backend, st.container, tail, follow, logs_cb,
+	                       streams) < 0)
 		cmd_die_message("%s", sp_error_last());
 	else
 		status = 0;
@@ -239,6 +243,7 @@ int cmd_logs(int argc, char **argv)
 	logs_stream_finish(&streams[1]);
 done:
 	sp_kv_dispose(&secrets);
+	sp_backend_free(backend);
 	sp_engine_free(engine);
 	sp_state_dispose(&st);
 	sp_store_free(store);

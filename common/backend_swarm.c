@@ -1,0 +1,725 @@
+/* The Docker Swarm backend: one service per Space, its image pushed to the
+ * registry every node pulls from, updated in place (backend.h). */
+#include "backend.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "banned.h"
+#include "deploy.h"
+#include "engine_swarm.h"
+#include "error.h"
+#include "frontdoor.h"
+#include "hmac.h"
+#include "strvec.h"
+
+#define SWARM_STOP_GRACE 10
+
+/*
+ * An instance is one version of the Space's service: "<service>/<stamp>",
+ * the stamp being the ForceUpdate value of the spec that version was started
+ * with (each deploy sends a new one). Its tasks carry the stamp in their
+ * spec; the service's current spec tells whether it is the version that
+ * runs.
+ */
+typedef struct {
+	sp_backend base;
+	sp_engine *engine;
+	const sp_settings *settings;
+	sp_redact_sink log;
+	void *payload;
+	int front; /* behind the front door: ports the engine picks */
+	/* What create prepared for start. */
+	sp_service_spec spec;
+	long long version; /* the service's version, 0: create it */
+	sp_strvec strings; /* what the spec points at */
+	sp_strvec constraints;
+	sp_strvec labels;
+	sp_strvec generic;
+	const char *networks[2];
+	sp_service_mount mount;
+	sp_service_secret *secrets;
+	size_t secret_count;
+} backend_swarm;
+
+#define swarm_say(w, ...)                                                      \
+	sp_redact_sink_line((w)->log, (w)->payload, __VA_ARGS__)
+
+/* "spacehook-<slug>": the Space's service, network and volume prefix. */
+static void swarm_service_name(sp_buf *out, const sp_space *space)
+{
+	sp_buf_clear(out);
+	sp_buf_printf(out, "spacehook-%s", space->slug);
+}
+
+/* Split "<service>/<stamp>". */
+static int swarm_split_id(sp_buf *service, unsigned long long *stamp,
+                          const char *id)
+{
+	const char *slash = id ? strrchr(id, '/') : NULL;
+	char *end = NULL;
+
+	if (!slash || slash == id || !slash[1])
+		return sp_error_set(SP_ENOTFOUND,
+		                    "'%s' is no version of a swarm service",
+		                    id ? id : "");
+	*stamp = strtoull(slash + 1, &end, 10);
+	if (*end)
+		return sp_error_set(
+		    SP_ENOTFOUND, "'%s' is no version of a swarm service", id);
+	sp_buf_clear(service);
+	sp_buf_put(service, id, (size_t)(slash - id));
+	return 0;
+}
+
+/* A stamp above every one before: milliseconds, kept below 2^53. */
+static unsigned long long swarm_stamp(unsigned long long above)
+{
+	struct timespec now;
+	unsigned long long ms;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	ms = (unsigned long long)now.tv_sec * 1000 +
+	     (unsigned long long)now.tv_nsec / 1000000;
+	return ms > above ? ms : above + 1;
+}
+
+static void swarm_reset(backend_swarm *w)
+{
+	sp_strvec_clear(&w->strings);
+	sp_strvec_clear(&w->constraints);
+	sp_strvec_clear(&w->labels);
+	sp_strvec_clear(&w->generic);
+	for (size_t i = 0; i < w->secret_count; i++)
+		free((char *)w->secrets[i].secret_id);
+	free(w->secrets);
+	w->secrets = NULL;
+	w->secret_count = 0;
+	memset(&w->spec, 0, sizeof(w->spec));
+	w->version = 0;
+}
+
+/*
+ * Tag the built image as <registry>/spaces/<slug>:<commit> and push it;
+ * the reference goes to `ref`.
+ */
+static int swarm_push(backend_swarm *w, sp_buf *ref,
+                      const sp_backend_spec *spec)
+{
+	sp_buf repo = SP_BUF_INIT, log = SP_BUF_INIT, auth = SP_BUF_INIT;
+	int error;
+
+	sp_buf_printf(&repo, "%s/spaces/%s", w->settings->registry,
+	              spec->space->slug);
+	sp_buf_clear(ref);
+	sp_buf_printf(ref, "%s:%s", repo.ptr, spec->commit);
+	if (w->settings->registry_auth &&
+	    (error = sp_buf_read_file(&auth, w->settings->registry_auth,
+	                              64 * 1024)) < 0) {
+		error = sp_error_set(SP_EINVALID,
+		                     "spacehook.registryAuth: cannot read '%s'",
+		                     w->settings->registry_auth);
+		goto done;
+	}
+	swarm_say(w, "spacehook: pushing %s", ref->ptr);
+	if ((error = sp_engine_image_tag(w->engine, spec->image, repo.ptr,
+	                                 spec->commit)) < 0 ||
+	    (error = sp_engine_image_push(&log, w->engine, ref->ptr,
+	                                  auth.size ? auth.ptr : NULL)) < 0) {
+		sp_error_set(error, "could not push the image to %s: %s",
+		             w->settings->registry, sp_error_last());
+		goto done;
+	}
+	swarm_say(w, "spacehook: pushed %s", ref->ptr);
+done:
+	sp_buf_dispose_wipe(&auth);
+	sp_buf_dispose(&repo);
+	sp_buf_dispose(&log);
+	return error;
+}
+
+/* The node (id) the service's running task is on; "" when none runs. */
+static void swarm_running_node(sp_buf *out, backend_swarm *w,
+                               const char *service)
+{
+	sp_task_list tasks = {0};
+
+	sp_buf_clear(out);
+	if (sp_engine_task_list(&tasks, w->engine, service) == 0)
+		for (size_t i = 0; i < tasks.count; i++)
+			if (!strcmp(tasks.items[i].state, "running") &&
+			    *tasks.items[i].node_id) {
+				sp_buf_sets(out, tasks.items[i].node_id);
+				break;
+			}
+	sp_task_list_dispose(&tasks);
+}
+
+/*
+ * Secrets as swarm secrets too: one per value, named after a hash of it, so
+ * a new value is a new secret and the service rolls.
+ */
+static int swarm_secrets(backend_swarm *w, const sp_backend_spec *spec)
+{
+	const sp_kv *kv = spec->secrets;
+	sp_secret_list have = {0};
+	sp_buf filter = SP_BUF_INIT, name = SP_BUF_INIT;
+	const char *labels[3];
+	int error;
+
+	if (!kv || !kv->count)
+		return 0;
+	sp_buf_printf(&filter, "spacehook.space=%s", spec->space->id);
+	labels[0] = filter.ptr;
+	labels[1] = "spacehook.managed=true";
+	labels[2] = NULL;
+	if ((error = sp_engine_secret_list(&have, w->engine, filter.ptr)) < 0)
+		goto done;
+	w->secrets = sp_calloc(kv->count, sizeof(*w->secrets));
+	for (size_t i = 0; i < kv->count; i++) {
+		const char *value = kv->items[i].value;
+		unsigned char digest[32];
+		char *id = NULL;
+
+		sp_hmac_sha256(digest, spec->space->id, strlen(spec->space->id),
+		               value, strlen(value));
+		sp_buf_clear(&name);
+		sp_buf_printf(&name, "spacehook-%s-%s-", spec->space->slug,
+		              kv->items[i].name);
+		for (int j = 0; j < 6; j++)
+			sp_buf_printf(&name, "%02x", digest[j]);
+		for (size_t h = 0; h < have.count && !id; h++)
+			if (!strcmp(have.items[h].name, name.ptr))
+				id = sp_strdup(have.items[h].id);
+		if (!id && (error = sp_engine_secret_create(
+		                &id, w->engine, name.ptr, value, strlen(value),
+		                labels)) < 0)
+			goto done;
+		w->secrets[w->secret_count].secret_id = id;
+		w->secrets[w->secret_count].secret_name =
+		    sp_strvec_push(&w->strings, name.ptr);
+		w->secrets[w->secret_count].file =
+		    sp_strvec_push(&w->strings, kv->items[i].name);
+		w->secret_count++;
+	}
+	w->spec.secrets = w->secrets;
+	w->spec.secret_count = w->secret_count;
+done:
+	sp_secret_list_dispose(&have);
+	sp_buf_dispose(&filter);
+	sp_buf_dispose(&name);
+	return error;
+}
+
+/* Placement: the admin's constraints, and the node of /data. */
+static void swarm_placement(backend_swarm *w, const char *node)
+{
+	const char *p = w->settings->placement;
+
+	while (p && *p) {
+		size_t n;
+
+		p += strspn(p, " ,");
+		if (!(n = strcspn(p, ",")))
+			break;
+		while (n && p[n - 1] == ' ')
+			n--;
+		sp_strvec_pushf(&w->constraints, "%.*s", (int)n, p);
+		p += n;
+	}
+	if (node && *node)
+		sp_strvec_pushf(&w->constraints, "node.id==%s", node);
+}
+
+static int swarm_create(char **out, sp_backend *b, const sp_backend_spec *spec,
+                        const char *old)
+{
+	backend_swarm *w = (backend_swarm *)b;
+	const sp_settings *s = w->settings;
+	sp_service_spec *svc = &w->spec;
+	sp_service_info info = {0};
+	sp_buf name = SP_BUF_INIT, ref = SP_BUF_INIT, node = SP_BUF_INIT,
+	       volume = SP_BUF_INIT;
+	unsigned long long stamp;
+	int error, exists;
+
+	(void)old;
+	swarm_reset(w);
+	swarm_service_name(&name, spec->space);
+	if ((error = swarm_push(w, &ref, spec)) < 0)
+		goto done;
+	error = sp_engine_service_inspect(&info, w->engine, name.ptr);
+	if (error < 0 && error != SP_ENOTFOUND)
+		goto done;
+	exists = error == 0;
+	sp_strvec_pushf(&w->labels, "spacehook.space=%s", spec->space->id);
+	sp_strvec_pushf(&w->labels, "spacehook.commit=%s", spec->commit);
+	sp_strvec_push(&w->labels, "spacehook.managed=true");
+	/* A network of its own: no other Space's task can reach it. */
+	if ((error = sp_engine_network_create_driver(
+	         w->engine, name.ptr, "overlay", w->labels.v)) < 0)
+		goto done;
+	svc->name = sp_strvec_push(&w->strings, name.ptr);
+	svc->image = sp_strvec_push(&w->strings, ref.ptr);
+	svc->labels = w->labels.v;
+	svc->env = spec->env;
+	svc->user = s->run_as_user;
+	svc->replicas = 1;
+	svc->nano_cpus_limit = (long long)(spec->cpus * 1e9);
+	svc->memory_limit = spec->memory;
+	svc->pids_limit = s->pids_limit;
+	/* What the scheduler sets aside: a quarter of the limits, so a
+	 * start-first update fits beside the serving task. */
+	svc->nano_cpus_reservation = svc->nano_cpus_limit / 4;
+	svc->memory_reservation = spec->memory / 4;
+	if (spec->accelerator && s->gpu_resource) {
+		sp_strvec_pushf(&w->generic, "%s=%d", s->gpu_resource,
+		                spec->gpus > 0 ? spec->gpus : 1);
+		svc->generic_resources = w->generic.v;
+	}
+	svc->restart_condition = "on-failure";
+	svc->restart_delay = 1;
+	if (s->persistent_storage) {
+		/* A local volume lives on one node: the Space stays there. */
+		sp_buf_printf(&volume, "%s-data", name.ptr);
+		w->mount.source = sp_strvec_push(&w->strings, volume.ptr);
+		w->mount.target = "/data";
+		w->mount.copy = 1;
+		svc->mounts = &w->mount;
+		svc->mount_count = 1;
+		if (exists)
+			swarm_running_node(&node, w, name.ptr);
+	}
+	swarm_placement(w, node.ptr);
+	svc->constraints = w->constraints.v;
+	svc->target_port = spec->app_port;
+	svc->published_port = w->front ? 0 : spec->host_port;
+	svc->stop_first = !w->front;
+	w->networks[0] = svc->name;
+	svc->networks = w->networks;
+	svc->stop_grace = SWARM_STOP_GRACE;
+	svc->cap_drop_all = 1;
+	if (s->swarm_secrets && (error = swarm_secrets(w, spec)) < 0)
+		goto done;
+	stamp = swarm_stamp(exists ? info.force_update : 0);
+	svc->force_update = stamp;
+	w->version = exists ? info.version : 0;
+	sp_buf_clear(&ref);
+	sp_buf_printf(&ref, "%s/%llu", name.ptr, stamp);
+	*out = sp_buf_detach(&ref);
+done:
+	sp_service_info_dispose(&info);
+	sp_buf_dispose(&name);
+	sp_buf_dispose(&ref);
+	sp_buf_dispose(&node);
+	sp_buf_dispose(&volume);
+	return error;
+}
+
+/* Start: create the service, or update it to the prepared spec. */
+static int swarm_start(sp_backend *b, const char *id)
+{
+	backend_swarm *w = (backend_swarm *)b;
+	char *created = NULL;
+	int error;
+
+	(void)id;
+	if (!w->spec.name)
+		return sp_error_set(SP_EINVALID, "nothing to start");
+	if (w->version)
+		return sp_engine_service_update(w->engine, w->spec.name,
+		                                w->version, &w->spec, 0);
+	error = sp_engine_service_create(&created, w->engine, &w->spec);
+	free(created);
+	return error;
+}
+
+/* The service's tasks of version `stamp`, the newest first found. */
+static const sp_task *swarm_task_of(const sp_task_list *tasks,
+                                    unsigned long long stamp, int running)
+{
+	const sp_task *best = NULL;
+
+	for (size_t i = 0; i < tasks->count; i++) {
+		const sp_task *t = &tasks->items[i];
+
+		if (t->force_update != stamp)
+			continue;
+		if (running && strcmp(t->state, "running"))
+			continue;
+		if (!best || strcmp(t->created_at, best->created_at) > 0)
+			best = t;
+	}
+	return best;
+}
+
+/* The address and hostname of node `node_id`. */
+static int swarm_node(sp_buf *addr, sp_buf *hostname, backend_swarm *w,
+                      const char *node_id)
+{
+	sp_node_list nodes = {0};
+	int error;
+
+	if ((error = sp_engine_node_list(&nodes, w->engine)) < 0)
+		return error;
+	error = sp_error_set(SP_ENOTFOUND, "no node '%s'", node_id);
+	for (size_t i = 0; i < nodes.count; i++)
+		if (!strcmp(nodes.items[i].id, node_id)) {
+			if (addr)
+				sp_buf_sets(addr, nodes.items[i].address);
+			if (hostname)
+				sp_buf_sets(hostname, nodes.items[i].hostname);
+			sp_error_clear();
+			error = 0;
+			break;
+		}
+	sp_node_list_dispose(&nodes);
+	return error;
+}
+
+static void swarm_copy(char *out, size_t size, const char *text)
+{
+	snprintf(out, size, "%s", text ? text : "");
+}
+
+/*
+ * A version runs while its tasks are on their way or running. The first
+ * failure of the new version counts (as one host's backend does not restart
+ * a new container during the deploy). A version the service no longer has
+ * (replaced, rolled back) is gone.
+ */
+static int swarm_status(sp_backend_status *out, sp_backend *b, const char *id)
+{
+	backend_swarm *w = (backend_swarm *)b;
+	sp_service_info info = {0};
+	sp_task_list tasks = {0};
+	sp_buf service = SP_BUF_INIT, host = SP_BUF_INIT;
+	unsigned long long stamp;
+	const sp_task *task;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = swarm_split_id(&service, &stamp, id)) < 0 ||
+	    (error = sp_engine_service_inspect(&info, w->engine, service.ptr)) <
+	        0)
+		goto done;
+	if (info.force_update != stamp) {
+		error = sp_error_set(
+		    SP_ENOTFOUND, "service '%s' runs another version (%s)",
+		    service.ptr,
+		    *info.update_state ? info.update_state : "replaced");
+		goto done;
+	}
+	if ((error = sp_engine_task_list(&tasks, w->engine, service.ptr)) < 0)
+		goto done;
+	if (info.replicas == 0) {
+		swarm_copy(out->state, sizeof(out->state), "stopped");
+		goto done;
+	}
+	for (size_t i = 0; i < tasks.count; i++) {
+		const sp_task *t = &tasks.items[i];
+
+		if (t->force_update == stamp &&
+		    (!strcmp(t->state, "failed") ||
+		     !strcmp(t->state, "rejected"))) {
+			out->exit_code = t->exit_code;
+			swarm_copy(out->state, sizeof(out->state), t->state);
+			if (*t->node_id &&
+			    swarm_node(NULL, &host, w, t->node_id) == 0)
+				swarm_copy(out->node, sizeof(out->node),
+				           host.ptr);
+			goto done;
+		}
+	}
+	out->running = 1;
+	task = swarm_task_of(&tasks, stamp, 0);
+	swarm_copy(out->state, sizeof(out->state),
+	           task ? task->state : "pending");
+	if (task && *task->node_id &&
+	    swarm_node(NULL, &host, w, task->node_id) == 0)
+		swarm_copy(out->node, sizeof(out->node), host.ptr);
+	sp_error_clear();
+done:
+	sp_service_info_dispose(&info);
+	sp_task_list_dispose(&tasks);
+	sp_buf_dispose(&service);
+	sp_buf_dispose(&host);
+	return error;
+}
+
+/* Where version `id`'s running task answers: its node's address and the
+ * port published there. */
+static int swarm_address(sp_buf *host, int *port, sp_backend *b,
+                         const sp_backend_spec *spec, const char *id)
+{
+	backend_swarm *w = (backend_swarm *)b;
+	sp_task_list tasks = {0};
+	sp_buf service = SP_BUF_INIT;
+	unsigned long long stamp;
+	const sp_task *task;
+	int error;
+
+	(void)spec;
+	if ((error = swarm_split_id(&service, &stamp, id)) < 0 ||
+	    (error = sp_engine_task_list(&tasks, w->engine, service.ptr)) < 0)
+		goto done;
+	task = swarm_task_of(&tasks, stamp, 1);
+	if (!task || !task->published_port || !*task->node_id) {
+		error =
+		    sp_error_set(SP_ENOTFOUND, "no task of '%s' runs yet", id);
+		goto done;
+	}
+	if ((error = swarm_node(host, NULL, w, task->node_id)) < 0)
+		goto done;
+	if (!host->size || !strcmp(host->ptr, "0.0.0.0"))
+		sp_buf_sets(host, "127.0.0.1");
+	*port = task->published_port;
+done:
+	sp_task_list_dispose(&tasks);
+	sp_buf_dispose(&service);
+	return error;
+}
+
+/*
+ * Users are told the node's address and the port; the probe asks the same,
+ * once a task of the version runs (empty before).
+ */
+static void swarm_target(sp_buf *url, sp_buf *probe, sp_backend *b,
+                         const sp_backend_spec *spec, const char *id)
+{
+	backend_swarm *w = (backend_swarm *)b;
+	sp_buf host = SP_BUF_INIT;
+	int port = 0;
+
+	sp_buf_clear(url);
+	sp_buf_clear(probe);
+	if (id && swarm_address(&host, &port, b, spec, id) == 0) {
+		const char *h = host.ptr;
+		int v6 = strchr(h, ':') != NULL;
+
+		sp_buf_printf(url, "http://%s%s%s:%d", v6 ? "[" : "", h,
+		              v6 ? "]" : "", port);
+		sp_buf_printf(probe, "%s/", url->ptr);
+	} else {
+		sp_error_clear();
+		sp_buf_printf(url, "http://%s:%d", w->settings->bind_address,
+		              spec->host_port);
+	}
+	sp_buf_dispose(&host);
+}
+
+/* The swarm replaced the old version's task itself. */
+static void swarm_promote(sp_backend *b, const sp_backend_spec *spec,
+                          const char *id, const char *old, const char *keep)
+{
+	(void)b;
+	(void)spec;
+	(void)id;
+	(void)old;
+	(void)keep;
+}
+
+static int swarm_scale(sp_backend *b, const char *id, long long replicas)
+{
+	backend_swarm *w = (backend_swarm *)b;
+	sp_buf service = SP_BUF_INIT;
+	unsigned long long stamp;
+	int error;
+
+	if ((error = swarm_split_id(&service, &stamp, id)) == 0)
+		error = sp_engine_service_scale(w->engine, service.ptr,
+		                                replicas, 0);
+	sp_buf_dispose(&service);
+	return error;
+}
+
+static int swarm_restore(sp_backend *b, const char *old)
+{
+	return swarm_scale(b, old, 1);
+}
+
+static int swarm_stop(sp_backend *b, const char *id)
+{
+	return swarm_scale(b, id, 0);
+}
+
+/*
+ * Remove version `id`: the service goes back to its previous spec (the
+ * version before), or goes when it has none. A version the service no
+ * longer runs is gone already.
+ */
+static int swarm_remove(sp_backend *b, const char *id)
+{
+	backend_swarm *w = (backend_swarm *)b;
+	sp_service_info info = {0};
+	sp_buf service = SP_BUF_INIT;
+	unsigned long long stamp;
+	int error;
+
+	if ((error = swarm_split_id(&service, &stamp, id)) < 0 ||
+	    (error = sp_engine_service_inspect(&info, w->engine, service.ptr)) <
+	        0)
+		goto done;
+	if (info.force_update != stamp)
+		goto done;
+	if (info.has_previous)
+		error = sp_engine_service_update(w->engine, service.ptr,
+		                                 info.version, NULL, 1);
+	else
+		error = sp_engine_service_remove(w->engine, service.ptr);
+done:
+	sp_service_info_dispose(&info);
+	sp_buf_dispose(&service);
+	return error == SP_ENOTFOUND ? 0 : error;
+}
+
+static int swarm_logs(sp_backend *b, const char *id, int tail, int follow,
+                      sp_engine_log_cb cb, void *payload)
+{
+	backend_swarm *w = (backend_swarm *)b;
+	sp_buf service = SP_BUF_INIT;
+	unsigned long long stamp;
+	int error;
+
+	if ((error = swarm_split_id(&service, &stamp, id)) == 0)
+		error = sp_engine_service_logs(w->engine, service.ptr, tail,
+		                               follow, cb, payload);
+	sp_buf_dispose(&service);
+	return error;
+}
+
+/* Services of the Space under another name (none is made): leftovers. */
+static int swarm_gc(sp_backend *b, const sp_space *space, const char *keep1,
+                    const char *keep2)
+{
+	backend_swarm *w = (backend_swarm *)b;
+	sp_service_list list = {0};
+	sp_buf filter = SP_BUF_INIT, name = SP_BUF_INIT;
+	int removed = 0;
+
+	(void)keep1;
+	(void)keep2;
+	swarm_service_name(&name, space);
+	sp_buf_printf(&filter, "spacehook.space=%s", space->id);
+	if (sp_engine_service_list(&list, w->engine, filter.ptr) == 0)
+		for (size_t i = 0; i < list.count; i++)
+			if (strcmp(list.items[i].name, name.ptr) &&
+			    sp_engine_service_remove(w->engine,
+			                             list.items[i].id) == 0)
+				removed++;
+	sp_service_list_dispose(&list);
+	sp_buf_dispose(&filter);
+	sp_buf_dispose(&name);
+	return removed;
+}
+
+/* Old images go from the manager; the registry keeps its tags until the
+ * Space is forgotten. */
+static void swarm_cleanup(sp_backend *b, const sp_space *space,
+                          const char *keep1, const char *keep2)
+{
+	sp_deploy_gc_images(((backend_swarm *)b)->engine, space, keep1, keep2);
+}
+
+/* The service, its network, its swarm secrets, and its volume on this
+ * node with `data`. */
+static int swarm_forget(sp_backend *b, const sp_space *space, int data)
+{
+	backend_swarm *w = (backend_swarm *)b;
+	sp_secret_list secrets = {0};
+	sp_buf name = SP_BUF_INIT, filter = SP_BUF_INIT;
+	int error;
+
+	swarm_service_name(&name, space);
+	error = sp_engine_service_remove(w->engine, name.ptr);
+	if (error < 0 && error != SP_ENOTFOUND)
+		goto done;
+	sp_buf_printf(&filter, "spacehook.space=%s", space->id);
+	if (sp_engine_secret_list(&secrets, w->engine, filter.ptr) == 0)
+		for (size_t i = 0; i < secrets.count; i++)
+			sp_engine_secret_remove(w->engine, secrets.items[i].id);
+	/* The tasks leave the network as they stop. */
+	for (int i = 0; i < 50; i++) {
+		error = sp_engine_network_remove(w->engine, name.ptr);
+		if (error != SP_EENGINE)
+			break;
+		struct timespec pause = {0, 200 * 1000000L};
+		nanosleep(&pause, NULL);
+	}
+	if (error < 0 && error != SP_ENOTFOUND)
+		goto done;
+	error = 0;
+	if (data) {
+		sp_buf_puts(&name, "-data");
+		error = sp_engine_volume_remove(w->engine, name.ptr, 1);
+		if (error == SP_ENOTFOUND)
+			error = 0;
+	}
+done:
+	sp_secret_list_dispose(&secrets);
+	sp_buf_dispose(&name);
+	sp_buf_dispose(&filter);
+	return error;
+}
+
+static void swarm_free(sp_backend *b)
+{
+	backend_swarm *w = (backend_swarm *)b;
+
+	swarm_reset(w);
+	free(w);
+}
+
+/* The same port serves on: the update itself stops the old task first. */
+static int swarm_release(sp_backend *b, const char *old)
+{
+	(void)b;
+	(void)old;
+	return 0;
+}
+
+static const sp_backend_ops swarm_ops = {
+    .create = swarm_create,
+    .release = swarm_release,
+    .start = swarm_start,
+    .status = swarm_status,
+    .target = swarm_target,
+    .address = swarm_address,
+    .route = NULL,
+    .promote = swarm_promote,
+    .restore = swarm_restore,
+    .stop = swarm_stop,
+    .remove = swarm_remove,
+    .logs = swarm_logs,
+    .gc = swarm_gc,
+    .cleanup = swarm_cleanup,
+    .forget = swarm_forget,
+    .free = swarm_free,
+};
+
+int sp_backend_swarm_new(sp_backend **out, sp_engine *engine,
+                         const sp_settings *settings, sp_redact_sink log,
+                         void *payload)
+{
+	backend_swarm *w;
+
+	if (!settings->registry)
+		return sp_error_set(SP_EINVALID,
+		                    "spacehook.backend is swarm but "
+		                    "spacehook.registry is not set");
+	w = sp_calloc(1, sizeof(*w));
+	w->base.ops = &swarm_ops;
+	w->engine = engine;
+	w->settings = settings;
+	w->log = log;
+	w->payload = payload;
+	w->front = sp_frontdoor_enabled(settings);
+	sp_strvec_init(&w->strings);
+	sp_strvec_init(&w->constraints);
+	sp_strvec_init(&w->labels);
+	sp_strvec_init(&w->generic);
+	*out = &w->base;
+	return 0;
+}
