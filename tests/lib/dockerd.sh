@@ -3,6 +3,8 @@
 # root, exec root and bridge, all under $SP_DOCKERD_DIR; stopped by its PID.
 # `start` also makes the base image spacehook-base:busybox from busybox-static;
 # `image` makes only that image, on the engine $DOCKER_HOST names.
+# $SP_DOCKERD_ARGS, split on blanks, are passed on to dockerd (for instance
+# "--insecure-registry 10.221.7.1:5000" for a swarm's registry).
 #   usage: dockerd.sh start|stop|env|image
 set -euo pipefail
 
@@ -17,6 +19,7 @@ octet3=$(( 0x${hash:2:2} ))
 subnet="10.$octet2.$octet3.1/24"
 # Each Space gets a network of its own: /24s from a /16 of the engine's own.
 pool="10.$((octet2 + 1)).0.0/16"
+read -r -a extra_args <<<"${SP_DOCKERD_ARGS:-}"
 
 engine_answers() {
 	curl -sf --max-time 2 --unix-socket "$sock" http://localhost/_ping >/dev/null 2>&1
@@ -37,6 +40,7 @@ start() {
 			--exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
 			--bridge "$bridge" --storage-driver overlay2 \
 			--default-address-pool "base=$pool,size=24" \
+			${extra_args[@]+"${extra_args[@]}"} \
 			>"$dir/dockerd.log" 2>&1 </dev/null &
 		for _ in $(seq 1 120); do
 			engine_answers && break
