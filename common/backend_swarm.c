@@ -13,9 +13,19 @@
 #include "error.h"
 #include "frontdoor.h"
 #include "hmac.h"
+#include "registry.h"
 #include "strvec.h"
 
 #define SWARM_STOP_GRACE 10
+/* Seconds a failing update is given to roll back by itself. */
+#define SWARM_ROLLBACK_WAIT 20
+
+static void swarm_pause_ms(long ms)
+{
+	struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&pause, NULL);
+}
 
 /*
  * An instance is one version of the Space's service: "<service>/<stamp>",
@@ -403,21 +413,9 @@ static int swarm_status(sp_backend_status *out, sp_backend *b, const char *id)
 	memset(out, 0, sizeof(*out));
 	if ((error = swarm_split_id(&service, &stamp, id)) < 0 ||
 	    (error = sp_engine_service_inspect(&info, w->engine, service.ptr)) <
-	        0)
+	        0 ||
+	    (error = sp_engine_task_list(&tasks, w->engine, service.ptr)) < 0)
 		goto done;
-	if (info.force_update != stamp) {
-		error = sp_error_set(
-		    SP_ENOTFOUND, "service '%s' runs another version (%s)",
-		    service.ptr,
-		    *info.update_state ? info.update_state : "replaced");
-		goto done;
-	}
-	if ((error = sp_engine_task_list(&tasks, w->engine, service.ptr)) < 0)
-		goto done;
-	if (info.replicas == 0) {
-		swarm_copy(out->state, sizeof(out->state), "stopped");
-		goto done;
-	}
 	for (size_t i = 0; i < tasks.count; i++) {
 		const sp_task *t = &tasks.items[i];
 
@@ -432,6 +430,23 @@ static int swarm_status(sp_backend_status *out, sp_backend *b, const char *id)
 				           host.ptr);
 			goto done;
 		}
+	}
+	if (info.force_update != stamp) {
+		if (!strncmp(info.update_state, "rollback", 8)) {
+			/* Rolled back before a failure was seen. */
+			swarm_copy(out->state, sizeof(out->state),
+			           "rolled back");
+			out->exit_code = -1;
+			goto done;
+		}
+		error = sp_error_set(SP_ENOTFOUND,
+		                     "service '%s' runs another version",
+		                     service.ptr);
+		goto done;
+	}
+	if (info.replicas == 0) {
+		swarm_copy(out->state, sizeof(out->state), "stopped");
+		goto done;
 	}
 	out->running = 1;
 	task = swarm_task_of(&tasks, stamp, 0);
@@ -558,12 +573,25 @@ static int swarm_remove(sp_backend *b, const char *id)
 	unsigned long long stamp;
 	int error;
 
-	if ((error = swarm_split_id(&service, &stamp, id)) < 0 ||
-	    (error = sp_engine_service_inspect(&info, w->engine, service.ptr)) <
-	        0)
+	if ((error = swarm_split_id(&service, &stamp, id)) < 0)
 		goto done;
-	if (info.force_update != stamp)
-		goto done;
+	/*
+	 * While the update of a version that fails is under way, the swarm
+	 * rolls it back by itself (FailureAction rollback): a second rollback
+	 * would go back to the failed version. Give it that time.
+	 */
+	for (int i = 0;; i++) {
+		if ((error = sp_engine_service_inspect(&info, w->engine,
+		                                       service.ptr)) < 0 ||
+		    info.force_update != stamp ||
+		    !strncmp(info.update_state, "rollback", 8))
+			goto done;
+		if (strcmp(info.update_state, "updating") ||
+		    i >= SWARM_ROLLBACK_WAIT * 4)
+			break;
+		sp_service_info_dispose(&info);
+		swarm_pause_ms(250);
+	}
 	if (info.has_previous)
 		error = sp_engine_service_update(w->engine, service.ptr,
 		                                 info.version, NULL, 1);
@@ -580,12 +608,31 @@ static int swarm_logs(sp_backend *b, const char *id, int tail, int follow,
 {
 	backend_swarm *w = (backend_swarm *)b;
 	sp_buf service = SP_BUF_INIT;
+	sp_task_list tasks = {0};
+	const sp_task *task = NULL;
 	unsigned long long stamp;
 	int error;
 
-	if ((error = swarm_split_id(&service, &stamp, id)) == 0)
+	if ((error = swarm_split_id(&service, &stamp, id)) < 0)
+		goto done;
+	/* The version's newest task that ran, else the whole service. */
+	if (sp_engine_task_list(&tasks, w->engine, service.ptr) == 0)
+		for (size_t i = 0; i < tasks.count; i++) {
+			const sp_task *t = &tasks.items[i];
+
+			if (t->force_update == stamp && *t->container_id &&
+			    (!task ||
+			     strcmp(t->created_at, task->created_at) > 0))
+				task = t;
+		}
+	if (task)
+		error = sp_engine_task_logs(w->engine, service.ptr, task->id,
+		                            tail, follow, cb, payload);
+	else
 		error = sp_engine_service_logs(w->engine, service.ptr, tail,
 		                               follow, cb, payload);
+done:
+	sp_task_list_dispose(&tasks);
 	sp_buf_dispose(&service);
 	return error;
 }
@@ -615,12 +662,58 @@ static int swarm_gc(sp_backend *b, const sp_space *space, const char *keep1,
 	return removed;
 }
 
-/* Old images go from the manager; the registry keeps its tags until the
- * Space is forgotten. */
+/* Does registry tag `tag` (a commit) belong to local image `keep`
+ * ("spacehook/<slug>:<commit, 12 digits>")? */
+static int swarm_tag_kept(const char *tag, const char *keep)
+{
+	const char *colon = keep ? strrchr(keep, ':') : NULL;
+	size_t n;
+
+	if (!colon || strncmp(keep, "spacehook/", 10))
+		return 0;
+	n = strlen(colon + 1);
+	return n >= 7 && !strncmp(tag, colon + 1, n);
+}
+
+/* The registry's tags of the Space but `keep1`'s and `keep2`'s (all with
+ * neither). */
+static void swarm_registry_gc(backend_swarm *w, const sp_space *space,
+                              const char *keep1, const char *keep2)
+{
+	sp_strvec tags;
+	sp_buf repo = SP_BUF_INIT, auth = SP_BUF_INIT;
+	const char *a = NULL;
+
+	sp_strvec_init(&tags);
+	if (w->settings->registry_auth &&
+	    sp_buf_read_file(&auth, w->settings->registry_auth, 64 * 1024) == 0)
+		a = auth.ptr;
+	sp_buf_printf(&repo, "spaces/%s", space->slug);
+	if (sp_registry_tags(&tags, w->settings->registry, repo.ptr, a) < 0)
+		swarm_say(w, "spacehook: warning: registry gc: %s",
+		          sp_error_last());
+	for (size_t i = 0; i < tags.nr; i++) {
+		if (swarm_tag_kept(tags.v[i], keep1) ||
+		    swarm_tag_kept(tags.v[i], keep2))
+			continue;
+		if (sp_registry_delete(w->settings->registry, repo.ptr,
+		                       tags.v[i], a) < 0)
+			swarm_say(w, "spacehook: warning: registry gc: %s",
+			          sp_error_last());
+	}
+	sp_strvec_clear(&tags);
+	sp_buf_dispose(&repo);
+	sp_buf_dispose_wipe(&auth);
+}
+
+/* Old images go from the manager and from the registry. */
 static void swarm_cleanup(sp_backend *b, const sp_space *space,
                           const char *keep1, const char *keep2)
 {
-	sp_deploy_gc_images(((backend_swarm *)b)->engine, space, keep1, keep2);
+	backend_swarm *w = (backend_swarm *)b;
+
+	sp_deploy_gc_images(w->engine, space, keep1, keep2);
+	swarm_registry_gc(w, space, keep1, keep2);
 }
 
 /* The service, its network, its swarm secrets, and its volume on this
@@ -645,12 +738,12 @@ static int swarm_forget(sp_backend *b, const sp_space *space, int data)
 		error = sp_engine_network_remove(w->engine, name.ptr);
 		if (error != SP_EENGINE)
 			break;
-		struct timespec pause = {0, 200 * 1000000L};
-		nanosleep(&pause, NULL);
+		swarm_pause_ms(200);
 	}
 	if (error < 0 && error != SP_ENOTFOUND)
 		goto done;
 	error = 0;
+	swarm_registry_gc(w, space, NULL, NULL);
 	if (data) {
 		sp_buf_puts(&name, "-data");
 		error = sp_engine_volume_remove(w->engine, name.ptr, 1);

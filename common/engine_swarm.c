@@ -1147,8 +1147,9 @@ void sp_task_list_dispose(sp_task_list *list)
 	list->count = 0;
 }
 
-int sp_engine_service_logs(sp_engine *engine, const char *id, int tail,
-                           int follow, sp_engine_log_cb cb, void *payload)
+/* The logs of a service, or of one of its tasks (`task` not NULL). */
+static int swarm_logs(sp_engine *engine, const char *id, const char *task,
+                      int tail, int follow, sp_engine_log_cb cb, void *payload)
 {
 	sp_service_info info;
 	sp_buf path = SP_BUF_INIT, what = SP_BUF_INIT;
@@ -1156,13 +1157,20 @@ int sp_engine_service_logs(sp_engine *engine, const char *id, int tail,
 
 	if (!cb)
 		return sp_error_set(SP_EINVALID, "no log callback");
+	if (task && (error = engine_check_name("task", task)) < 0)
+		return error;
 	if ((error = sp_engine_service_inspect(&info, engine, id)) < 0)
 		return error;
 	raw = info.tty;
 	sp_service_info_dispose(&info);
 
-	sp_buf_printf(&what, "logs of service '%s'", id);
-	sp_buf_printf(&path, "/services/%s/logs?stdout=1&stderr=1", id);
+	if (task) {
+		sp_buf_printf(&what, "logs of task '%s'", task);
+		sp_buf_printf(&path, "/tasks/%s/logs?stdout=1&stderr=1", task);
+	} else {
+		sp_buf_printf(&what, "logs of service '%s'", id);
+		sp_buf_printf(&path, "/services/%s/logs?stdout=1&stderr=1", id);
+	}
 	if (follow)
 		sp_buf_puts(&path, "&follow=1");
 	if (tail >= 0)
@@ -1174,6 +1182,19 @@ int sp_engine_service_logs(sp_engine *engine, const char *id, int tail,
 	sp_buf_dispose(&path);
 	sp_buf_dispose(&what);
 	return error;
+}
+
+int sp_engine_service_logs(sp_engine *engine, const char *id, int tail,
+                           int follow, sp_engine_log_cb cb, void *payload)
+{
+	return swarm_logs(engine, id, NULL, tail, follow, cb, payload);
+}
+
+int sp_engine_task_logs(sp_engine *engine, const char *service,
+                        const char *task, int tail, int follow,
+                        sp_engine_log_cb cb, void *payload)
+{
+	return swarm_logs(engine, service, task, tail, follow, cb, payload);
 }
 
 /* Whether `hay` holds `len` bytes of `needle` (never for under 4 bytes). */

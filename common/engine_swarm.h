@@ -277,6 +277,12 @@ void sp_task_list_dispose(sp_task_list *list);
 int sp_engine_service_logs(sp_engine *engine, const char *id, int tail,
                            int follow, sp_engine_log_cb cb, void *payload);
 
+/* The same for one task `task` of service `service` (GET /tasks/{id}/logs).
+ */
+int sp_engine_task_logs(sp_engine *engine, const char *service,
+                        const char *task, int tail, int follow,
+                        sp_engine_log_cb cb, void *payload);
+
 /*
  * Create swarm secret `name` holding `len` bytes of `data` (at most 500 KiB;
  * sent base64-encoded, the copies wiped) with `labels` ("key=value",

@@ -240,7 +240,8 @@ static void job_reconcile_front(const sp_settings *settings, sp_store *store,
 		sp_frontdoor_route(settings, store, &route);
 }
 
-int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
+int sp_job_reconcile(int *changed, sp_backend_status *where,
+                     const sp_settings *settings, sp_store *store,
                      sp_engine *engine, sp_state *state)
 {
 	int front = settings && sp_frontdoor_enabled(settings);
@@ -265,6 +266,8 @@ int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
 		if (error < 0 && error != SP_ENOTFOUND)
 			goto done;
 		exists = error == 0;
+		if (exists && where)
+			*where = info;
 		running = exists && info.running;
 		exit_code = exists ? info.exit_code : 0;
 		error = 0;

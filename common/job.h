@@ -4,6 +4,7 @@
 #ifndef SP_JOB_H
 #define SP_JOB_H
 
+#include "backend.h"
 #include "buf.h"
 #include "engine.h"
 #include "queue.h"
@@ -62,9 +63,11 @@ int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers,
  * worker's new container goes and the Space's hostname points at the
  * recorded one again, and a replaced version whose drain time is over goes.
  * `state` is updated and saved; `*changed` (may be NULL) says whether
- * anything changed.
+ * anything changed. `where` (may be NULL) gets how the recorded instance is
+ * doing (its node and state on a cluster), zeroed when there is none.
  */
-int sp_job_reconcile(int *changed, const sp_settings *settings, sp_store *store,
+int sp_job_reconcile(int *changed, sp_backend_status *where,
+                     const sp_settings *settings, sp_store *store,
                      sp_engine *engine, sp_state *state);
 
 /*

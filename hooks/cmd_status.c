@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "banned.h"
 #include "commands.h"
 #include "engine.h"
@@ -34,7 +35,8 @@ static void status_json_string(cJSON *obj, const char *key, const char *value)
 }
 
 /* One Space's record as a JSON object, added to `list`. */
-static void status_json(cJSON *list, const char *id, const sp_state *st)
+static void status_json(cJSON *list, const char *id, const sp_state *st,
+                        const sp_backend_status *where)
 {
 	cJSON *obj = status_json_item(cJSON_CreateObject());
 
@@ -56,9 +58,14 @@ static void status_json(cJSON *list, const char *id, const sp_state *st)
 	status_json_item(
 	    cJSON_AddNumberToObject(obj, "started_at", (double)st->started_at));
 	status_json_item(cJSON_AddBoolToObject(obj, "paused", st->paused));
+	if (*where->node)
+		status_json_string(obj, "node", where->node);
+	if (*where->state)
+		status_json_string(obj, "task_state", where->state);
 }
 
-static void status_row(sp_buf *out, const char *id, const sp_state *st)
+static void status_row(sp_buf *out, const char *id, const sp_state *st,
+                       const sp_backend_status *where)
 {
 	char when[32] = "-";
 	time_t t = (time_t)st->updated_at;
@@ -74,6 +81,17 @@ static void status_row(sp_buf *out, const char *id, const sp_state *st)
 	              st->stage ? st->stage : "NO_DEPLOY",
 	              st->commit ? st->commit : "-", st->url ? st->url : "-",
 	              when);
+	if (*where->state) {
+		sp_buf raw = SP_BUF_INIT, line = SP_BUF_INIT;
+
+		/* Names the cluster gave: escaped for the terminal. */
+		sp_buf_printf(&raw, "task %s on node %s", where->state,
+		              *where->node ? where->node : "(none yet)");
+		sp_term_escape_string(&line, raw.ptr, raw.size);
+		sp_buf_printf(out, "%-28s └ %s\n", "", line.ptr);
+		sp_buf_dispose(&raw);
+		sp_buf_dispose(&line);
+	}
 	if (err && *err && st->stage && strcmp(st->stage, "RUNNING")) {
 		sp_buf line = SP_BUF_INIT;
 
@@ -153,6 +171,7 @@ int cmd_status(int argc, char **argv)
 		              "STAGE", "COMMIT", "URL", "UPDATED (UTC)");
 	for (size_t i = 0; i < count; i++) {
 		sp_store *store = NULL;
+		sp_backend_status where;
 		sp_space space;
 		sp_state st;
 
@@ -165,15 +184,16 @@ int cmd_status(int argc, char **argv)
 			sp_state_dispose(&st);
 			goto done;
 		}
-		if (engine &&
-		    sp_job_reconcile(NULL, &settings, store, engine, &st) < 0)
+		memset(&where, 0, sizeof(where));
+		if (engine && sp_job_reconcile(NULL, &where, &settings, store,
+		                               engine, &st) < 0)
 			cmd_die_message(
 			    "%s: cannot compare with the engine: %s", space.id,
 			    sp_error_last());
 		if (json) {
-			status_json(list, space.id, &st);
+			status_json(list, space.id, &st, &where);
 		} else {
-			status_row(&out, space.id, &st);
+			status_row(&out, space.id, &st, &where);
 		}
 		sp_store_free(store);
 		sp_state_dispose(&st);

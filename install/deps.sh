@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config git clang
 	libgit2-dev libyaml-dev libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev libmicrohttpd-dev check
-	docker.io busybox-static iproute2 iptables curl python3 python3-yaml openssh-server bc
+	docker.io docker-registry busybox-static iproute2 iptables curl python3 python3-yaml openssh-server bc
 	gitolite3 time clang-format shellcheck
 	nginx chromium fonts-dejavu-core python3-websocket
 )
