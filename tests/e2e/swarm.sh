@@ -130,4 +130,22 @@ echo "registry tags after gc: $tags"
 expect_contains "the registry keeps the serving version" "$(state app commit)" "$tags"
 expect_not_contains "the registry lost the first version" "$commit1" "$tags"
 
+# The manager stopped during a push: the push is accepted and the pusher is
+# told within 5 s; the service comes back with the manager.
+bash "$SP_SOURCE/tests/lib/dockerd.sh" stop >/dev/null
+echo change >"$SANDBOX/work/app/change.txt"
+t0=$(date +%s.%N)
+push app
+t1=$(date +%s.%N)
+bash "$SP_SOURCE/tests/lib/dockerd.sh" start >/dev/null
+expect_eq "push accepted with the manager stopped" 0 "$RC"
+expect_contains "manager stopped: unreachable" "Docker engine unreachable at $SP_DOCKERD_DIR/docker.sock" "$OUT"
+check "manager stopped: told within 5 s" python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 5 else 1)"
+ok=""
+for _ in $(seq 1 120); do
+	[ "$(http "$url/index.html")" = v3 ] && ok=1 && break
+	sleep 0.5
+done
+expect_eq "the service serves again once the manager is back" 1 "$ok"
+
 finish
