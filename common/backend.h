@@ -43,6 +43,7 @@ typedef struct {
 	const sp_kv *secrets;  /* the secrets (also in env); may be NULL */
 	const char *accelerator; /* a GPU flavour's kind ("t4"); NULL: none */
 	int gpus;                /* how many GPUs it asks for */
+	long startup_timeout;    /* seconds it has to answer */
 } sp_backend_spec;
 
 /* How an instance is doing. */

@@ -41,6 +41,7 @@ typedef struct {
 	sp_redact_sink log;
 	void *payload;
 	int front; /* behind the front door: ports the engine picks */
+	long startup_timeout; /* seconds a new version has to start */
 	/* What create prepared for start. */
 	sp_service_spec spec;
 	long long version; /* the service's version, 0: create it */
@@ -52,6 +53,7 @@ typedef struct {
 	sp_service_mount mount;
 	sp_service_secret *secrets;
 	size_t secret_count;
+	sp_buf auth; /* spacehook.registryAuth's content, wiped after */
 } backend_swarm;
 
 #define swarm_say(w, ...)                                                      \
@@ -109,6 +111,8 @@ static void swarm_reset(backend_swarm *w)
 	w->secret_count = 0;
 	memset(&w->spec, 0, sizeof(w->spec));
 	w->version = 0;
+	sp_buf_dispose_wipe(&w->auth);
+	sp_buf_init(&w->auth);
 }
 
 /*
@@ -118,15 +122,16 @@ static void swarm_reset(backend_swarm *w)
 static int swarm_push(backend_swarm *w, sp_buf *ref,
                       const sp_backend_spec *spec)
 {
-	sp_buf repo = SP_BUF_INIT, log = SP_BUF_INIT, auth = SP_BUF_INIT;
+	sp_buf repo = SP_BUF_INIT, log = SP_BUF_INIT;
 	int error;
 
 	sp_buf_printf(&repo, "%s/spaces/%s", w->settings->registry,
 	              spec->space->slug);
+	sp_buf_clear(&w->auth);
 	sp_buf_clear(ref);
 	sp_buf_printf(ref, "%s:%s", repo.ptr, spec->commit);
 	if (w->settings->registry_auth &&
-	    (error = sp_buf_read_file(&auth, w->settings->registry_auth,
+	    (error = sp_buf_read_file(&w->auth, w->settings->registry_auth,
 	                              64 * 1024)) < 0) {
 		error = sp_error_set(SP_EINVALID,
 		                     "spacehook.registryAuth: cannot read '%s'",
@@ -137,14 +142,14 @@ static int swarm_push(backend_swarm *w, sp_buf *ref,
 	if ((error = sp_engine_image_tag(w->engine, spec->image, repo.ptr,
 	                                 spec->commit)) < 0 ||
 	    (error = sp_engine_image_push(&log, w->engine, ref->ptr,
-	                                  auth.size ? auth.ptr : NULL)) < 0) {
+	                                  w->auth.size ? w->auth.ptr : NULL)) <
+	        0) {
 		sp_error_set(error, "could not push the image to %s: %s",
 		             w->settings->registry, sp_error_last());
 		goto done;
 	}
 	swarm_say(w, "spacehook: pushed %s", ref->ptr);
 done:
-	sp_buf_dispose_wipe(&auth);
 	sp_buf_dispose(&repo);
 	sp_buf_dispose(&log);
 	return error;
@@ -223,6 +228,64 @@ done:
 	return error;
 }
 
+/*
+ * The health check that makes a start-first update wait for the new task
+ * (the old one stops once it passed): the app's port takes connections, as
+ * whatever the image has can tell (bash, nc, python, curl). None when the
+ * image has its own or no shell (the update then replaces the old task as
+ * soon as the new one started).
+ */
+static int swarm_health(backend_swarm *w, const sp_backend_spec *spec)
+{
+	static const char *cmd[] = {"/bin/sh", NULL};
+	const char *labels[3] = {"spacehook.managed=true",
+	                         "spacehook.helper=probe", NULL};
+	sp_container_spec c = {0};
+	sp_image_info info = {0};
+	char *id = NULL;
+	int error, shell = 0;
+
+	if ((error = sp_engine_image_inspect(&info, w->engine, spec->image)) <
+	    0)
+		return error;
+	if (info.healthcheck)
+		goto done;
+	c.image = spec->image;
+	c.cmd = cmd;
+	c.labels = labels;
+	c.network_mode = "none";
+	if ((error = sp_engine_container_create(&id, w->engine, NULL, &c)) <
+	        0 ||
+	    (error = sp_engine_container_path_exists(&shell, w->engine, id,
+	                                             "/bin/sh")) < 0)
+		goto done;
+	if (!shell) {
+		swarm_say(w, "spacehook: warning: the image has no /bin/sh for "
+		             "a health check: an update replaces the serving "
+		             "version as soon as the new one starts");
+		goto done;
+	}
+	sp_strvec_pushf(
+	    &w->strings,
+	    "p=%d; (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || "
+	    "nc -w 2 127.0.0.1 $p </dev/null >/dev/null 2>&1 || "
+	    "python3 -c \"import socket; "
+	    "socket.create_connection(('127.0.0.1', $p), 2)\" 2>/dev/null "
+	    "|| curl -s -m 2 -o /dev/null http://127.0.0.1:$p/",
+	    spec->app_port);
+	w->spec.health_cmd = w->strings.v[w->strings.nr - 1];
+	w->spec.health_interval_ms = 500;
+	w->spec.health_start_period =
+	    (int)(spec->startup_timeout > 0 ? spec->startup_timeout
+	                                    : w->startup_timeout);
+done:
+	if (id)
+		sp_engine_container_remove(w->engine, id, 1);
+	free(id);
+	sp_image_info_dispose(&info);
+	return error;
+}
+
 /* Placement: the admin's constraints, and the node of /data. */
 static void swarm_placement(backend_swarm *w, const char *node)
 {
@@ -273,6 +336,7 @@ static int swarm_create(char **out, sp_backend *b, const sp_backend_spec *spec,
 		goto done;
 	svc->name = sp_strvec_push(&w->strings, name.ptr);
 	svc->image = sp_strvec_push(&w->strings, ref.ptr);
+	svc->registry_auth = w->auth.size ? w->auth.ptr : NULL;
 	svc->labels = w->labels.v;
 	svc->env = spec->env;
 	svc->user = s->run_as_user;
@@ -312,6 +376,8 @@ static int swarm_create(char **out, sp_backend *b, const sp_backend_spec *spec,
 	svc->stop_grace = SWARM_STOP_GRACE;
 	svc->cap_drop_all = 1;
 	if (s->swarm_secrets && (error = swarm_secrets(w, spec)) < 0)
+		goto done;
+	if (w->front && (error = swarm_health(w, spec)) < 0)
 		goto done;
 	stamp = swarm_stamp(exists ? info.force_update : 0);
 	svc->force_update = stamp;
@@ -357,7 +423,10 @@ static const sp_task *swarm_task_of(const sp_task_list *tasks,
 
 		if (t->force_update != stamp)
 			continue;
-		if (running && strcmp(t->state, "running"))
+		/* Starting: its health check has not passed yet, but the
+		 * app may answer already. */
+		if (running && strcmp(t->state, "running") &&
+		    strcmp(t->state, "starting"))
 			continue;
 		if (!best || strcmp(t->created_at, best->created_at) > 0)
 			best = t;
@@ -809,10 +878,12 @@ int sp_backend_swarm_new(sp_backend **out, sp_engine *engine,
 	w->log = log;
 	w->payload = payload;
 	w->front = sp_frontdoor_enabled(settings);
+	w->startup_timeout = settings->startup_timeout;
 	sp_strvec_init(&w->strings);
 	sp_strvec_init(&w->constraints);
 	sp_strvec_init(&w->labels);
 	sp_strvec_init(&w->generic);
+	sp_buf_init(&w->auth);
 	*out = &w->base;
 	return 0;
 }

@@ -248,6 +248,7 @@ static void deploy_run_init(deploy_run *run, sp_state *state,
 	run->timeout = opts->config ? opts->config->startup_timeout : 1800;
 	if (s->startup_timeout > 0 && run->timeout > s->startup_timeout)
 		run->timeout = s->startup_timeout;
+	run->spec.startup_timeout = run->timeout;
 	run->old = state->container ? sp_strdup(state->container) : NULL;
 	run->old_image = state->image ? sp_strdup(state->image) : NULL;
 }

@@ -1618,6 +1618,34 @@ done:
 	return error;
 }
 
+int sp_engine_container_path_exists(int *exists, sp_engine *engine,
+                                    const char *id, const char *path)
+{
+	engine_extra extra = {NULL, NULL, NULL, NULL};
+	sp_buf full = SP_BUF_INIT, out = SP_BUF_INIT, what = SP_BUF_INIT;
+	long status = 0;
+	int error;
+
+	*exists = 0;
+	if ((error = engine_check_name("container", id)) < 0)
+		return error;
+	sp_buf_printf(&full, "/containers/%s/archive", id);
+	sp_buf_printf(&what, "look for '%s' in container '%s'", path, id);
+	if ((error = engine_escape_param(&full, engine, "path", path)) < 0 ||
+	    (error = engine_perform_extra(&status, engine, "HEAD", full.ptr,
+	                                  &extra, engine->timeout, &out)) < 0)
+		goto done;
+	if (status == 200)
+		*exists = 1;
+	else if (status != 404)
+		error = engine_status_error(status, &out, SP_EENGINE, what.ptr);
+done:
+	sp_buf_dispose(&full);
+	sp_buf_dispose(&out);
+	sp_buf_dispose(&what);
+	return error;
+}
+
 int sp_engine_image_inspect(sp_image_info *out, sp_engine *engine,
                             const char *name)
 {
@@ -1649,6 +1677,17 @@ int sp_engine_image_inspect(sp_image_info *out, sp_engine *engine,
 	    &out->labels,
 	    cJSON_GetObjectItemCaseSensitive(
 	        cJSON_GetObjectItemCaseSensitive(answer, "Config"), "Labels"));
+	{
+		const cJSON *hc = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(answer, "Config"),
+		    "Healthcheck");
+		const cJSON *test =
+		    cJSON_GetObjectItemCaseSensitive(hc, "Test");
+		const cJSON *first = cJSON_GetArrayItem(test, 0);
+
+		out->healthcheck =
+		    cJSON_IsString(first) && strcmp(first->valuestring, "NONE");
+	}
 
 	sp_buf_clear(&path);
 	sp_buf_printf(&path, "/images/%s/history", name);

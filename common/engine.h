@@ -297,9 +297,17 @@ typedef struct {
 	sp_engine_labels labels; /* Config.Labels */
 	char **history;          /* CreatedBy of each layer, newest first */
 	size_t history_count;
+	int healthcheck; /* Config.Healthcheck: the image checks itself */
 } sp_image_info;
 
 /* Inspect an image and read its history; SP_ENOTFOUND when there is none. */
+/*
+ * Is there a file (or link, or directory) at `path` in container `id`
+ * (created, not necessarily started)? `*exists` gets 1 or 0.
+ */
+int sp_engine_container_path_exists(int *exists, sp_engine *engine,
+                                    const char *id, const char *path);
+
 int sp_engine_image_inspect(sp_image_info *out, sp_engine *engine,
                             const char *name);
 void sp_image_info_dispose(sp_image_info *info);

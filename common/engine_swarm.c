@@ -605,6 +605,21 @@ static int service_to_json(cJSON **out, const sp_service_spec *spec)
 	if (spec->stop_grace)
 		cJSON_AddNumberToObject(container, "StopGracePeriod",
 		                        (double)(spec->stop_grace * NANOS));
+	if (spec->health_cmd) {
+		obj = cJSON_AddObjectToObject(container, "Healthcheck");
+		arr = cJSON_AddArrayToObject(obj, "Test");
+		cJSON_AddItemToArray(arr, cJSON_CreateString("CMD-SHELL"));
+		cJSON_AddItemToArray(arr, cJSON_CreateString(spec->health_cmd));
+		cJSON_AddNumberToObject(obj, "Interval",
+		                        (double)((spec->health_interval_ms
+		                                      ? spec->health_interval_ms
+		                                      : 1000) *
+		                                 1000000LL));
+		cJSON_AddNumberToObject(obj, "Timeout", (double)(3 * NANOS));
+		cJSON_AddNumberToObject(obj, "Retries", 3);
+		add_number(obj, "StartPeriod",
+		           spec->health_start_period * NANOS);
+	}
 	if (spec->cap_drop_all) {
 		arr = cJSON_AddArrayToObject(container, "CapabilityDrop");
 		cJSON_AddItemToArray(arr, cJSON_CreateString("ALL"));
@@ -731,7 +746,7 @@ int sp_engine_service_create(char **id_out, sp_engine *engine,
 
 	*id_out = NULL;
 	if ((error = service_to_json(&body, spec)) < 0 ||
-	    (error = registry_auth_header(&header, NULL)) < 0)
+	    (error = registry_auth_header(&header, spec->registry_auth)) < 0)
 		goto done;
 	if (!(text = spec_text(body))) {
 		error = SP_ENOMEM;
@@ -914,7 +929,8 @@ static int service_update(sp_engine *engine, const char *id, long long version,
 		cJSON_DeleteItemFromObjectCaseSensitive(task, "ForceUpdate");
 		cJSON_AddNumberToObject(task, "ForceUpdate", n + 1);
 	}
-	if ((error = registry_auth_header(&header, NULL)) < 0)
+	if ((error = registry_auth_header(&header, spec ? spec->registry_auth
+	                                                : NULL)) < 0)
 		goto done;
 	if (!(text = spec_text(body))) {
 		error = SP_ENOMEM;

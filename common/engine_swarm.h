@@ -116,8 +116,11 @@ typedef struct {
  * a rollback goes the same way.
  */
 typedef struct {
-	const char *name;    /* required: the service's name */
-	const char *image;   /* required: the image reference nodes pull */
+	const char *name;  /* required: the service's name */
+	const char *image; /* required: the image reference nodes pull */
+	const char *registry_auth; /* the registry's auth JSON, sent with
+	                              create and update so the nodes pull
+	                              with it; NULL: none ("{}") */
 	const char **labels; /* service labels "key=value" (also the tasks'
 	                        containers') */
 	const char **env;    /* "KEY=value" */
@@ -150,6 +153,14 @@ typedef struct {
 	const char **networks; /* names or ids (TaskTemplate.Networks) */
 	const sp_service_secret *secrets;
 	size_t secret_count;
+	/* ContainerSpec.Healthcheck: a shell command ("CMD-SHELL") run in the
+	 * task every `health_interval_ms`; failures count once
+	 * `health_start_period` seconds have passed. NULL: the image's. A task
+	 * with a health check runs (and replaces the old one in an update)
+	 * only once it passed. */
+	const char *health_cmd;
+	int health_interval_ms;
+	int health_start_period;
 	int update_monitor; /* seconds an updated task is watched; 0 = 5 */
 	int stop_first;     /* updates stop the old task before the new one
 	                       starts (a fixed published port) */

@@ -17,7 +17,9 @@
 
 #include "banned.h"
 #include "commands.h"
+#include "context.h"
 #include "engine.h"
+#include "engine_swarm.h"
 #include "error.h"
 #include "frontdoor.h"
 #include "install.h"
@@ -69,6 +71,10 @@ static void doctor_help(void)
 	     "user's to\n"
 	     "    write, and spacehook.nginxTest passes; with sdk static,\n"
 	     "    nginx's workers can reach it\n"
+	     "  - with spacehook.backend swarm: the engine is a swarm "
+	     "manager, every\n"
+	     "    node is ready, spacehook.registry takes a push and gives "
+	     "it back\n"
 	     "  - the hooks are installed in each REPO.git named (or, with "
 	     "none named,\n"
 	     "    in core.hooksPath) with receive.advertisePushOptions set\n\n"
@@ -251,6 +257,120 @@ done:
 	sp_buf_dispose(&answer);
 	sp_buf_dispose(&fix);
 	sp_buf_dispose(&needle);
+}
+
+/* A push and a pull of a one-file image through the registry. */
+static void doctor_registry(doctor *d)
+{
+	const char *registry = d->settings.registry;
+	sp_buf tar = SP_BUF_INIT, ref = SP_BUF_INIT, repo = SP_BUF_INIT,
+	       auth = SP_BUF_INIT, fix = SP_BUF_INIT;
+	int error;
+
+	if (d->settings.registry_auth &&
+	    sp_buf_read_file(&auth, d->settings.registry_auth, 64 * 1024) < 0) {
+		doctor_fail(d,
+		            "make the file readable by the git user, or: git "
+		            "config --system --unset spacehook.registryAuth",
+		            "spacehook.registryAuth: cannot read %s: %s",
+		            d->settings.registry_auth, sp_error_last());
+		goto done;
+	}
+	sp_buf_printf(&repo, "%s/spacehook/doctor", registry);
+	sp_buf_printf(&ref, "%s:probe", repo.ptr);
+	if ((error = sp_context_dir_archive(&tar, "doctor", 0, 0, 0755)) < 0 ||
+	    (error = sp_engine_image_import(d->engine, ref.ptr, tar.ptr,
+	                                    tar.size)) < 0 ||
+	    (error = sp_engine_image_push(NULL, d->engine, ref.ptr,
+	                                  auth.size ? auth.ptr : NULL)) < 0 ||
+	    (error = sp_engine_image_remove(d->engine, ref.ptr, 1)) < 0 ||
+	    (error = sp_engine_image_pull(NULL, d->engine, ref.ptr,
+	                                  auth.size ? auth.ptr : NULL)) < 0) {
+		sp_buf_printf(&fix,
+		              "start the registry (systemctl start "
+		              "docker-registry); with plain HTTP list %s in "
+		              "\"insecure-registries\" of every engine's "
+		              "/etc/docker/daemon.json (admin guide, Cluster)",
+		              registry);
+		doctor_fail(d, fix.ptr, "registry %s: %s", registry,
+		            sp_error_last());
+	} else {
+		doctor_ok("registry %s takes a push and gives it back",
+		          registry);
+	}
+	sp_engine_image_remove(d->engine, ref.ptr, 1);
+	sp_error_clear();
+done:
+	sp_buf_dispose(&tar);
+	sp_buf_dispose(&ref);
+	sp_buf_dispose(&repo);
+	sp_buf_dispose_wipe(&auth);
+	sp_buf_dispose(&fix);
+}
+
+/*
+ * With spacehook.backend = swarm: the registry is set and works, this engine
+ * is a manager of an active swarm, every node is ready.
+ */
+static void doctor_swarm(doctor *d)
+{
+	sp_swarm_info info = {0};
+	sp_node_list nodes = {0};
+	size_t ready = 0;
+
+	if (!d->settings.backend || strcmp(d->settings.backend, "swarm"))
+		return;
+	if (!d->settings.registry) {
+		doctor_fail(d,
+		            "git config --system spacehook.registry "
+		            "HOST:PORT   (the registry every node pulls from)",
+		            "spacehook.backend is swarm but spacehook.registry "
+		            "is not set");
+		return;
+	}
+	if (!d->engine)
+		return;
+	if (sp_engine_swarm_info(&info, d->engine) < 0 ||
+	    strcmp(info.state, "active") || !info.control_available) {
+		doctor_fail(
+		    d,
+		    "docker swarm init --advertise-addr ADDRESS   (on this "
+		    "host, or point spacehook.dockerHost at a manager)",
+		    "the engine at %s is not a swarm manager (swarm: %s%s%s)",
+		    d->settings.docker_host, *info.state ? info.state : "?",
+		    *info.error ? ", " : "", info.error);
+		goto done;
+	}
+	doctor_ok("the engine is a swarm manager (%d node%s, %d manager%s)",
+	          info.nodes, info.nodes == 1 ? "" : "s", info.managers,
+	          info.managers == 1 ? "" : "s");
+	if (sp_engine_node_list(&nodes, d->engine) < 0) {
+		doctor_fail(d, NULL, "swarm nodes: %s", sp_error_last());
+		goto done;
+	}
+	for (size_t i = 0; i < nodes.count; i++) {
+		const sp_node *n = &nodes.items[i];
+
+		if (!strcmp(n->state, "ready")) {
+			ready++;
+			continue;
+		}
+		doctor_fail(d,
+		            "bring the node back, or remove it: docker node rm "
+		            "NODE",
+		            "swarm node %s (%s) is %s%s%s", n->hostname,
+		            n->address, n->state, *n->message ? ": " : "",
+		            n->message);
+	}
+	if (ready == nodes.count)
+		doctor_ok("every swarm node is ready (%zu)", ready);
+	if (d->settings.placement)
+		doctor_ok("Spaces are placed by: %s (spacehook.placement)",
+		          d->settings.placement);
+	doctor_registry(d);
+done:
+	sp_swarm_info_dispose(&info);
+	sp_node_list_dispose(&nodes);
 }
 
 /* Where `cli` is: a path, or the first match on PATH. */
@@ -840,6 +960,7 @@ int cmd_doctor(int argc, char **argv)
 	doctor_state(&d);
 	doctor_ports(&d);
 	doctor_frontdoor(&d);
+	doctor_swarm(&d);
 	if (sp_install_programs(&d.pre, &d.post) < 0) {
 		doctor_fail(
 		    &d,

@@ -7,29 +7,11 @@
 # restart; gc; an engine that is gone during a push.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/e2elib.sh"
-
-lib=$(cd "$(dirname "$0")/../lib" && pwd)
-export SP_REGISTRY_DIR="$SANDBOX/registry"
-export SP_REGISTRY_ADDR=127.0.0.1:${SP_REGISTRY_PORT:-5055}
-bash "$lib/registry.sh" start
-"$DOCKER" swarm leave --force >/dev/null 2>&1 || true
-"$DOCKER" swarm init --advertise-addr 127.0.0.1 >/dev/null
-swarm_cleanup() {
-	local ids
-	ids=$("$DOCKER" service ls -q --filter "label=spacehook.managed" 2>/dev/null || true)
-	for id in $ids; do "$DOCKER" service rm "$id" >/dev/null 2>&1 || true; done
-	"$DOCKER" swarm leave --force >/dev/null 2>&1 || true
-	bash "$lib/registry.sh" stop >/dev/null 2>&1 || true
-	e2e_cleanup
-}
-trap swarm_cleanup EXIT
-
-git config --global spacehook.backend swarm
-git config --global spacehook.registry "$SP_REGISTRY_ADDR"
+. "$(dirname "$0")/../lib/swarmlib.sh"
 
 new_space app
 id=$(space_id app)
-slug=$(echo "$id" | sed "s#/#--#" | tr "[:upper:]" "[:lower:]")
+slug=$(slug app)
 cat >"$SANDBOX/work/app/Dockerfile" <<'EOF2'
 FROM spacehook-base:busybox
 RUN --mount=type=secret,id=BUILD_TOKEN,mode=0444 \
@@ -129,6 +111,20 @@ tags=$(curl -s "http://$SP_REGISTRY_ADDR/v2/spaces/$slug/tags/list")
 echo "registry tags after gc: $tags"
 expect_contains "the registry keeps the serving version" "$(state app commit)" "$tags"
 expect_not_contains "the registry lost the first version" "$commit1" "$tags"
+
+# doctor checks the swarm and the registry.
+set +e
+doctor_out=$(spacehook doctor 2>&1)
+set -e
+expect_contains "doctor: a manager" "ok  the engine is a swarm manager (1 node, 1 manager)" "$doctor_out"
+expect_contains "doctor: nodes ready" "ok  every swarm node is ready (1)" "$doctor_out"
+expect_contains "doctor: the registry works" "ok  registry $SP_REGISTRY_ADDR takes a push and gives it back" "$doctor_out"
+bash "$SWARMLIB_DIR/registry.sh" stop >/dev/null
+set +e
+doctor_out=$(spacehook doctor 2>&1)
+set -e
+expect_contains "doctor: a registry that is down" "FAIL registry $SP_REGISTRY_ADDR:" "$doctor_out"
+bash "$SWARMLIB_DIR/registry.sh" start >/dev/null
 
 # The manager stopped during a push: the push is accepted and the pusher is
 # told within 5 s; the service comes back with the manager.

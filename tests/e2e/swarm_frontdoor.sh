@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The swarm backend behind the front door (nginx, `spacehook serve`, all on
+# 127.0.0.1): nginx follows the task's node address and the port the engine
+# published; an update rolls start-first, the new task health-checked before
+# the old one stops, under a steady load; a crashing version never replaces
+# the serving one, under the same load.
+. "$(dirname "$0")/../lib/testlib.sh"
+. "$(dirname "$0")/../lib/e2elib.sh"
+. "$(dirname "$0")/../lib/swarmlib.sh"
+. "$(dirname "$0")/../lib/nginx.sh"
+
+LOADGEN="$SP_BUILD/tests/sp-loadgen"
+http_port=$(sp_nginx_free_port)
+serve_port=$(sp_nginx_free_port)
+NGINX="$SANDBOX/nginx"
+domain="spaces.localhost"
+sp_nginx_start "$NGINX" "$http_port" >/dev/null
+sp_nginx_configure "$NGINX" "$http_port"
+git config --global spacehook.domain "$domain:$http_port"
+git config --global spacehook.serveListen "127.0.0.1:$serve_port"
+serve_pid=
+stop_all() {
+	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+	sp_nginx_stop "$NGINX" || true
+	swarm_cleanup
+}
+trap stop_all EXIT
+spacehook serve --listen "127.0.0.1:$serve_port" 2>>"$SANDBOX/serve.log" &
+serve_pid=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$serve_port/" && break; sleep 0.1; done
+
+host_of() { echo "e2e-swarm_frontdoor-$1.$domain"; }
+get() { curl -s --max-time 5 -H "Host: $(host_of "$1")" "http://127.0.0.1:$http_port$2" || true; }
+figure() { sed -n "s/^$2=//p" <<<"$1" | head -n 1; }
+app() {
+	cp "$SP_BUILD/tests/sp-testapp" "$SANDBOX/work/$1/sp-testapp"
+	cat >"$SANDBOX/work/$1/Dockerfile" <<EOF2
+FROM spacehook-base:busybox
+COPY sp-testapp /sp-testapp
+CMD ["/sp-testapp", "7860", "$2"]
+EOF2
+}
+routed() {
+	sed -n 's/^[[:space:]]*server \([0-9.]*:[0-9]*\) max_fails.*/\1/p' \
+		"$NGINX/spacehook/spacehook_$(slug "$1").conf" | head -n 1
+}
+task_port() {
+	"$DOCKER" service ps "spacehook-$(slug "$1")" --filter desired-state=running \
+		--format '{{.Ports}}' | sed -n 's/.*:\([0-9]*\)->7860.*/\1/p' | head -n 1
+}
+
+new_space a
+app a alpha-v1
+push a
+expect_eq "a deploys on the swarm" 0 "$RC"
+expect_eq "a RUNNING" RUNNING "$(state a stage)"
+expect_eq "a by its hostname" alpha-v1 "$(get a /)"
+expect_eq "nginx points at the task's published port" "127.0.0.1:$(task_port a)" "$(routed a)"
+expect_contains "the service has the health check" "CMD-SHELL" \
+	"$("$DOCKER" service inspect "spacehook-$(slug a)" --format '{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck}}')"
+
+# --- An update under load: start-first, the old task serves until nginx
+# points at the new one.
+app a alpha-v2
+"$LOADGEN" load "http://127.0.0.1:$http_port/" --host "$(host_of a)" --rate 200 --concurrency 512 \
+	--duration 20 --max 5000 --count-body alpha-v2 >"$SANDBOX/load1.txt" &
+load_pid=$!
+sleep 2
+push a
+expect_eq "the update under load succeeds" 0 "$RC"
+wait "$load_pid"
+load=$(cat "$SANDBOX/load1.txt")
+echo "update under load: $(tr '\n' ' ' <<<"$load")"
+check "at least 190 req/s" test "$(figure "$load" sent)" -ge 3800
+expect_eq "no failed request in the update" 0 "$(figure "$load" failed)"
+expect_eq "no non-2xx answer in the update" 0 "$(figure "$load" non2xx)"
+check "the new version answered during the load" test "$(figure "$load" count_body)" -gt 0
+check "the old version answered during the load" test "$(figure "$load" count_body)" -lt "$(figure "$load" ok)"
+expect_eq "a serves v2" alpha-v2 "$(get a /)"
+expect_eq "nginx follows the new task" "127.0.0.1:$(task_port a)" "$(routed a)"
+
+# --- A crashing version under load: it never becomes healthy, the swarm
+# rolls it back, v2 never stops serving.
+set_app a 'echo starting; exit 3'
+"$LOADGEN" load "http://127.0.0.1:$http_port/" --host "$(host_of a)" --rate 200 --concurrency 512 \
+	--duration 20 --max 4000 --body-contains alpha-v2 >"$SANDBOX/load2.txt" &
+load_pid=$!
+sleep 1
+push a
+wait "$load_pid"
+load=$(cat "$SANDBOX/load2.txt")
+echo "crashing version under load: $(tr '\n' ' ' <<<"$load")"
+expect_contains "the pusher is told it failed" "is RUNTIME_ERROR" "$OUT"
+expect_eq "no failed request" 0 "$(figure "$load" failed)"
+expect_eq "no non-2xx answer" 0 "$(figure "$load" non2xx)"
+expect_eq "every answer from v2" 0 "$(figure "$load" wrong_body)"
+expect_eq "RUNTIME_ERROR recorded" RUNTIME_ERROR "$(state a stage)"
+expect_eq "v2 still serves" alpha-v2 "$(get a /)"
+
+finish
