@@ -95,6 +95,12 @@ after=$("$DOCKER" service inspect "spacehook-$slug" --format '{{.Spec.TaskTempla
 check "restart rolled new tasks" test "$before" != "$after"
 url=$(state app url)
 expect_eq "v3 answers after restart" v3 "$(http "$url/index.html")"
+set +e
+factory_out=$(spacehook restart "$id" --factory 2>&1)
+set -e
+expect_contains "factory restart builds again" "pushed $SP_REGISTRY_ADDR/spaces/$slug:" "$factory_out"
+expect_eq "factory restart: RUNNING" RUNNING "$(state app stage)"
+expect_eq "v3 answers after the factory restart" v3 "$(http "$(state app url)/index.html")"
 
 # gc keeps what serves and the version before it, here and in the registry.
 set +e
