@@ -20,10 +20,12 @@ CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSP_WERROR=ON \
 	-DSP_SANITIZE=ON -DSP_FUZZ=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 echo "== every test again under sanitizers (hooks and worker included), and the fuzzers"
-# But two engine tests whose C paths the others already run under the
+# But engine tests whose C paths the others already run under the
 # sanitizers (the documented commands, and the tenancy settings of the same
-# deploy): the engine tests run one at a time, and these two are the longest.
+# deploy; the swarm backend behind the front door and on a second node, whose
+# code e2e/swarm and unit/backend_swarm run): the engine tests run one at a
+# time, and these are the longest.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	ctest --test-dir build-asan --output-on-failure -j "$jobs" \
-	-E '^e2e/(docs_commands|tenancy)$'
+	-E '^e2e/(docs_commands|tenancy|swarm_frontdoor|swarm_nodes)$'
 echo "== all tests passed"
