@@ -605,16 +605,29 @@ static void swarm_promote(sp_backend *b, const sp_backend_spec *spec,
 	(void)keep;
 }
 
+/* Scale the service, when version `id` is the one it runs (an older
+ * version, drained or replaced, is gone: SP_ENOTFOUND). */
 static int swarm_scale(sp_backend *b, const char *id, long long replicas)
 {
 	backend_swarm *w = (backend_swarm *)b;
+	sp_service_info info = {0};
 	sp_buf service = SP_BUF_INIT;
 	unsigned long long stamp;
 	int error;
 
-	if ((error = swarm_split_id(&service, &stamp, id)) == 0)
+	if ((error = swarm_split_id(&service, &stamp, id)) < 0 ||
+	    (error = sp_engine_service_inspect(&info, w->engine, service.ptr)) <
+	        0)
+		goto done;
+	if (info.force_update != stamp)
+		error = sp_error_set(SP_ENOTFOUND,
+		                     "service '%s' runs another version",
+		                     service.ptr);
+	else
 		error = sp_engine_service_scale(w->engine, service.ptr,
 		                                replicas, 0);
+done:
+	sp_service_info_dispose(&info);
 	sp_buf_dispose(&service);
 	return error;
 }

@@ -18,6 +18,7 @@ sp_nginx_start "$NGINX" "$http_port" >/dev/null
 sp_nginx_configure "$NGINX" "$http_port"
 git config --global spacehook.domain "$domain:$http_port"
 git config --global spacehook.serveListen "127.0.0.1:$serve_port"
+git config --global spacehook.drainTimeout 2
 serve_pid=
 stop_all() {
 	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
@@ -78,6 +79,11 @@ check "the new version answered during the load" test "$(figure "$load" count_bo
 check "the old version answered during the load" test "$(figure "$load" count_body)" -lt "$(figure "$load" ok)"
 expect_eq "a serves v2" alpha-v2 "$(get a /)"
 expect_eq "nginx follows the new task" "127.0.0.1:$(task_port a)" "$(routed a)"
+# The replaced version's drain time passes: the service runs on.
+sleep 5
+expect_eq "one task after the drain time" 1 \
+	"$("$DOCKER" service inspect "spacehook-$(slug a)" --format '{{.Spec.Mode.Replicated.Replicas}}')"
+expect_eq "v2 serves after the drain time" alpha-v2 "$(get a /)"
 
 # --- A crashing version under load: it never becomes healthy, the swarm
 # rolls it back, v2 never stops serving.

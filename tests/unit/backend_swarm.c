@@ -219,6 +219,16 @@ START_TEST(test_stop_scales)
 	ck_assert_int_eq(b->ops->restore(b, "spacehook-o--n/200"), 0);
 	ck_assert(mock_request_body(&m, "/update?version=7", &body));
 	ck_assert_ptr_nonnull(strstr(body.ptr, "\"Replicas\":1"));
+	/* A version the service no longer runs (drained after an update)
+	 * stops nothing. */
+	mock_stop(&m);
+	mock_start(&m, replies);
+	sp_engine_free(engine);
+	sp_backend_free(b);
+	engine = engine_for(&m);
+	b = backend_for(engine);
+	ck_assert_int_eq(b->ops->stop(b, "spacehook-o--n/100"), SP_ENOTFOUND);
+	ck_assert(!mock_saw(&m, "/update"));
 	sp_buf_dispose(&body);
 	sp_backend_free(b);
 	sp_engine_free(engine);
