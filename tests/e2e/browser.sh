@@ -7,23 +7,10 @@
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/e2elib.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
+# shellcheck source=tests/lib/frontdoorlib.sh
+. "$(dirname "$0")/../lib/frontdoorlib.sh"
 
-http_port=$(sp_nginx_free_port)
-serve_port=$(sp_nginx_free_port)
-NGINX="$SANDBOX/nginx"
-sp_nginx_start "$NGINX" "$http_port" >/dev/null
-sp_nginx_configure "$NGINX" "$http_port"
-git config --global spacehook.domain "spaces.localhost:$http_port"
-git config --global spacehook.serveListen "127.0.0.1:$serve_port"
-serve_pid=
-stop_all() {
-	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	sp_nginx_stop "$NGINX" || true
-	e2e_cleanup
-}
-trap stop_all EXIT
-spacehook serve --listen "127.0.0.1:$serve_port" 2>"$SANDBOX/serve.log" &
-serve_pid=$!
+start_serve
 browse() { /usr/bin/python3 "$SP_SOURCE/tests/lib/browser.py" "$@"; }
 
 # --- A building Space: the log grows in the page, then the app shows.

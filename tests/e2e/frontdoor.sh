@@ -9,32 +9,12 @@
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/e2elib.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
+# shellcheck source=tests/lib/frontdoorlib.sh
+. "$(dirname "$0")/../lib/frontdoorlib.sh"
 
 LOADGEN="$SP_BUILD/tests/sp-loadgen"
-http_port=$(sp_nginx_free_port)
-serve_port=$(sp_nginx_free_port)
-NGINX="$SANDBOX/nginx"
-domain="spaces.localhost"
-sp_nginx_start "$NGINX" "$http_port" >/dev/null
-sp_nginx_configure "$NGINX" "$http_port"
-git config --global spacehook.domain "$domain:$http_port"
 git config --global spacehook.drainTimeout 20
 git config --global spacehook.sleepCheck 1
-
-serve_pid=
-stop_all() {
-	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	sp_nginx_stop "$NGINX" || true
-	e2e_cleanup
-}
-trap stop_all EXIT
-git config --global spacehook.serveListen "127.0.0.1:$serve_port"
-start_serve() {
-	spacehook serve --listen "127.0.0.1:$serve_port" 2>>"$SANDBOX/serve.log" &
-	serve_pid=$!
-	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$serve_port/" && break; sleep 0.1; done
-}
-stop_serve() { kill "$serve_pid" && wait "$serve_pid" 2>/dev/null; serve_pid=; }
 start_serve
 
 label_of() { echo "e2e-frontdoor-$1"; }

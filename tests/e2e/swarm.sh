@@ -7,6 +7,7 @@
 # restart; gc; an engine that is gone during a push.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/e2elib.sh"
+# shellcheck source=tests/lib/swarmlib.sh
 . "$(dirname "$0")/../lib/swarmlib.sh"
 
 new_space app

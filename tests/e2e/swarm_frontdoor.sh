@@ -6,29 +6,15 @@
 # the serving one, under the same load.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/e2elib.sh"
+# shellcheck source=tests/lib/swarmlib.sh
 . "$(dirname "$0")/../lib/swarmlib.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
+# shellcheck source=tests/lib/frontdoorlib.sh
+. "$(dirname "$0")/../lib/frontdoorlib.sh"
 
 LOADGEN="$SP_BUILD/tests/sp-loadgen"
-http_port=$(sp_nginx_free_port)
-serve_port=$(sp_nginx_free_port)
-NGINX="$SANDBOX/nginx"
-domain="spaces.localhost"
-sp_nginx_start "$NGINX" "$http_port" >/dev/null
-sp_nginx_configure "$NGINX" "$http_port"
-git config --global spacehook.domain "$domain:$http_port"
-git config --global spacehook.serveListen "127.0.0.1:$serve_port"
 git config --global spacehook.drainTimeout 2
-serve_pid=
-stop_all() {
-	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	sp_nginx_stop "$NGINX" || true
-	swarm_cleanup
-}
-trap stop_all EXIT
-spacehook serve --listen "127.0.0.1:$serve_port" 2>>"$SANDBOX/serve.log" &
-serve_pid=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$serve_port/" && break; sleep 0.1; done
+start_serve
 
 host_of() { echo "e2e-swarm_frontdoor-$1.$domain"; }
 get() { curl -s --max-time 5 -H "Host: $(host_of "$1")" "http://127.0.0.1:$http_port$2" || true; }
