@@ -31,6 +31,18 @@ code() {
 	curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: $(host_of "$name")" "$@" \
 		"http://127.0.0.1:$http_port$path" || true
 }
+# settled NAME PATH WANT: the body there once it is WANT, or after 3 s the
+# last one (nginx's workers of the configuration before a reload may answer
+# a connection for a moment after the push returned).
+settled() {
+	local body
+	for _ in $(seq 30); do
+		body=$(get "$1" "$2")
+		[ "$body" = "$3" ] && break
+		sleep 0.1
+	done
+	printf '%s' "$body"
+}
 # figure OUTPUT KEY: a key=value line of sp-loadgen's output.
 figure() { sed -n "s/^$2=//p" <<<"$1" | head -n 1; }
 
@@ -126,7 +138,7 @@ expect_eq "after status: the recorded version serves" alpha-v2 "$(get a /)"
 expect_eq "after status: nginx points at the recorded container" "$(listens a)" "$(routed a)"
 expect_eq "after status: one version runs" 1 "$(serving a)"
 push a
-expect_eq "the next push deploys" alpha-v3 "$(get a /)"
+expect_eq "the next push deploys" alpha-v3 "$(settled a / alpha-v3)"
 expect_eq "and nginx follows the record" "$(listens a)" "$(routed a)"
 
 # --- A configuration nginx refuses is never loaded: the old version serves.
@@ -241,7 +253,7 @@ expect_contains "a static Space deploys" "is RUNNING on http://$(host_of site):$
 expect_contains "the symbolic link is left out" "passwd" "$OUT"
 expect_eq "static RUNNING" RUNNING "$(state site stage)"
 expect_eq "no container for a static Space" 0 "$(serving site)"
-expect_eq "its index" "<p>site v1</p>" "$(get site /)"
+expect_eq "its index" "<p>site v1</p>" "$(settled site / "<p>site v1</p>")"
 expect_eq "its files" "p { color: red }" "$(get site /css/site.css)"
 expect_not_contains "no server file through a pushed link" "root:" "$(get site /passwd)"
 expect_eq "a pushed link is not found" 404 "$(code site /passwd)"
