@@ -12,7 +12,6 @@
 
 new_space app
 id=$(space_id app)
-slug=$(slug app)
 cat >"$SANDBOX/work/app/Dockerfile" <<'EOF2'
 FROM spacehook-base:busybox
 RUN --mount=type=secret,id=BUILD_TOKEN,mode=0444 \
@@ -34,6 +33,7 @@ printf 'tok-12345' | spacehook secrets set "$id" BUILD_TOKEN --no-restart
 spacehook variables set "$id" GREETING hello-swarm --no-restart
 push app
 expect_eq "first push succeeds" 0 "$RC"
+slug=$(slug_of app)
 expect_contains "the push names the registry" "pushed $SP_REGISTRY_ADDR/spaces/$slug:" "$OUT"
 expect_eq "RUNNING" RUNNING "$(state app stage)"
 url=$(state app url)
@@ -76,6 +76,10 @@ for _ in $(seq 1 60); do
 	sleep 0.5
 done
 expect_eq "v2 serves again after the rollback" 1 "$ok"
+if [ -z "$ok" ]; then
+	"$DOCKER" service ps --no-trunc "spacehook-$slug" || true
+	"$DOCKER" service inspect "spacehook-$slug" --format '{{json .UpdateStatus}}' || true
+fi
 sed 's/v2/v3/g' "$SANDBOX/app.sh.good" >"$SANDBOX/work/app/app.sh"
 push app
 expect_eq "a fixed version deploys" RUNNING "$(state app stage)"

@@ -16,7 +16,7 @@ LOADGEN="$SP_BUILD/tests/sp-loadgen"
 git config --global spacehook.drainTimeout 2
 start_serve
 
-host_of() { echo "e2e-swarm_frontdoor-$1.$domain"; }
+host_of() { state "$1" url | sed -E 's#^http://([^:/]+).*#\1#'; }
 get() { curl -s --max-time 5 -H "Host: $(host_of "$1")" "http://127.0.0.1:$http_port$2" || true; }
 figure() { sed -n "s/^$2=//p" <<<"$1" | head -n 1; }
 app() {
@@ -29,10 +29,10 @@ EOF2
 }
 routed() {
 	sed -n 's/^[[:space:]]*server \([0-9.]*:[0-9]*\) max_fails.*/\1/p' \
-		"$NGINX/spacehook/spacehook_$(slug "$1").conf" | head -n 1
+		"$NGINX/spacehook/spacehook_$(slug_of "$1").conf" | head -n 1
 }
 task_port() {
-	"$DOCKER" service ps "spacehook-$(slug "$1")" --filter desired-state=running \
+	"$DOCKER" service ps "$(service_of "$1")" --filter desired-state=running \
 		--format '{{.Ports}}' | sed -n 's/.*:\([0-9]*\)->7860.*/\1/p' | head -n 1
 }
 
@@ -44,7 +44,7 @@ expect_eq "a RUNNING" RUNNING "$(state a stage)"
 expect_eq "a by its hostname" alpha-v1 "$(get a /)"
 expect_eq "nginx points at the task's published port" "127.0.0.1:$(task_port a)" "$(routed a)"
 expect_contains "the service has the health check" "CMD-SHELL" \
-	"$("$DOCKER" service inspect "spacehook-$(slug a)" --format '{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck}}')"
+	"$("$DOCKER" service inspect "$(service_of a)" --format '{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck}}')"
 
 # --- An update under load: start-first, the old task serves until nginx
 # points at the new one.
@@ -68,7 +68,7 @@ expect_eq "nginx follows the new task" "127.0.0.1:$(task_port a)" "$(routed a)"
 # The replaced version's drain time passes: the service runs on.
 sleep 5
 expect_eq "one task after the drain time" 1 \
-	"$("$DOCKER" service inspect "spacehook-$(slug a)" --format '{{.Spec.Mode.Replicated.Replicas}}')"
+	"$("$DOCKER" service inspect "$(service_of a)" --format '{{.Spec.Mode.Replicated.Replicas}}')"
 expect_eq "v2 serves after the drain time" alpha-v2 "$(get a /)"
 
 # --- A crashing version under load: it never becomes healthy, the swarm

@@ -62,7 +62,7 @@ expect_eq "the push succeeds" 0 "$RC"
 expect_eq "RUNNING" RUNNING "$(state app stage)"
 url=$(state app url)
 expect_contains "the URL is the worker's address" "http://$SP_NODE_ADDR:" "$url"
-service="spacehook-$(space_id app | sed 's#/#--#')"
+service=$(state app container | cut -d/ -f1)
 expect_eq "its task runs on the worker" "$SP_NODE_NAME" \
 	"$("$DOCKER" service ps "$service" --filter desired-state=running --format '{{.Node}}')"
 task_host=$(http "$url/")

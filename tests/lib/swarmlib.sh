@@ -21,7 +21,11 @@ trap swarm_cleanup EXIT
 git config --global spacehook.backend swarm
 git config --global spacehook.registry "$SP_REGISTRY_ADDR"
 
-# slug NAME: the Space's slug (the service is spacehook-<slug>).
-slug() {
-	space_id "$1" | sed "s#/#--#" | tr "[:upper:]" "[:lower:]"
+# service_of NAME: the Space's service (spacehook-<slug>), once deployed;
+# slug_of NAME: its slug.
+service_of() {
+	state "$1" container | cut -d/ -f1
+}
+slug_of() {
+	service_of "$1" | sed 's/^spacehook-//'
 }
