@@ -48,12 +48,13 @@ typedef struct {
 
 /* How an instance is doing. */
 typedef struct {
-	int running;    /* running, or restarting */
-	int exit_code;  /* when not running */
-	int oom_killed; /* killed for passing its memory limit */
-	char node[128]; /* the node it runs on; "" on one host */
-	char state[32]; /* the cluster's word for it ("running",
-	                   "starting", "shutdown"); "" on one host */
+	int running;       /* running, or restarting */
+	int exit_code;     /* when not running */
+	int oom_killed;    /* killed for passing its memory limit */
+	char node[128];    /* the node it runs on; "" on one host */
+	char state[32];    /* the cluster's word for it ("running",
+	                      "starting", "shutdown"); "" on one host */
+	char message[256]; /* why the cluster stopped or refused it; "" */
 } sp_backend_status;
 
 typedef struct sp_backend sp_backend;

@@ -493,6 +493,8 @@ static int swarm_status(sp_backend_status *out, sp_backend *b, const char *id)
 		     !strcmp(t->state, "rejected"))) {
 			out->exit_code = t->exit_code;
 			swarm_copy(out->state, sizeof(out->state), t->state);
+			swarm_copy(out->message, sizeof(out->message),
+			           *t->error ? t->error : t->message);
 			if (*t->node_id &&
 			    swarm_node(NULL, &host, w, t->node_id) == 0)
 				swarm_copy(out->node, sizeof(out->node),

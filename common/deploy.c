@@ -423,6 +423,12 @@ static int deploy_probe(deploy_run *run)
 			return sp_error_set(SP_ECANCELED, "deploy canceled");
 		if ((error = b->ops->status(&st, b, run->id)) < 0)
 			return error;
+		if (!st.running && !st.exit_code && *st.message)
+			/* Refused before the app ran (a cluster's word). */
+			return sp_error_set(
+			    SP_ERUNTIME,
+			    "Space failed to start: the %s task: %s",
+			    *st.state ? st.state : "new", st.message);
 		if (!st.running)
 			return sp_error_set(SP_ERUNTIME,
 			                    "Space failed to start. Exit code: "

@@ -90,6 +90,11 @@ stop() {
 		rm -f "$dir/dockerd.pid"
 	fi
 	ip link show "$bridge" >/dev/null 2>&1 && ip link delete "$bridge" || true
+	# A swarm's bridge to its nodes' containers has one name for every
+	# engine: left behind, it would hold the next engine's tasks back.
+	ip link show docker_gwbridge >/dev/null 2>&1 && ip link delete docker_gwbridge || true
+	# The netns files of its sandboxes stay mounted under the exec root.
+	grep -o "$dir/exec/netns/[^ ]*" /proc/mounts 2>/dev/null | while read -r m; do umount "$m" 2>/dev/null || true; done
 	echo "dockerd.sh: engine stopped"
 }
 
