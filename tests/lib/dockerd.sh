@@ -94,7 +94,10 @@ stop() {
 	# engine: left behind, it would hold the next engine's tasks back.
 	ip link show docker_gwbridge >/dev/null 2>&1 && ip link delete docker_gwbridge || true
 	# The netns files of its sandboxes stay mounted under the exec root.
-	grep -o "$dir/exec/netns/[^ ]*" /proc/mounts 2>/dev/null | while read -r m; do umount "$m" 2>/dev/null || true; done
+	local m
+	while read -r m; do
+		umount "$m" 2>/dev/null || true
+	done < <(awk -v p="$dir/exec/netns/" 'index($2, p) == 1 { print $2 }' /proc/mounts)
 	echo "dockerd.sh: engine stopped"
 }
 
