@@ -117,12 +117,13 @@ static void swarm_reset(backend_swarm *w)
 
 /*
  * Tag the built image as <registry>/spaces/<slug>:<commit> and push it;
- * the reference goes to `ref`.
+ * the reference goes to `ref`, pinned to the manifest's digest when the
+ * engine tells it.
  */
 static int swarm_push(backend_swarm *w, sp_buf *ref,
                       const sp_backend_spec *spec)
 {
-	sp_buf repo = SP_BUF_INIT, log = SP_BUF_INIT;
+	sp_buf repo = SP_BUF_INIT, log = SP_BUF_INIT, digest = SP_BUF_INIT;
 	int error;
 
 	sp_buf_printf(&repo, "%s/spaces/%s", w->settings->registry,
@@ -141,7 +142,7 @@ static int swarm_push(backend_swarm *w, sp_buf *ref,
 	swarm_say(w, "spacehook: pushing %s", ref->ptr);
 	if ((error = sp_engine_image_tag(w->engine, spec->image, repo.ptr,
 	                                 spec->commit)) < 0 ||
-	    (error = sp_engine_image_push(&log, w->engine, ref->ptr,
+	    (error = sp_engine_image_push(&log, &digest, w->engine, ref->ptr,
 	                                  w->auth.size ? w->auth.ptr : NULL)) <
 	        0) {
 		sp_error_set(error, "could not push the image to %s: %s",
@@ -149,9 +150,14 @@ static int swarm_push(backend_swarm *w, sp_buf *ref,
 		goto done;
 	}
 	swarm_say(w, "spacehook: pushed %s", ref->ptr);
+	/* Pinned: every node runs these bytes, and one that has them (the
+	 * one that built them) starts the task without asking the registry. */
+	if (digest.size)
+		sp_buf_printf(ref, "@%s", digest.ptr);
 done:
 	sp_buf_dispose(&repo);
 	sp_buf_dispose(&log);
+	sp_buf_dispose(&digest);
 	return error;
 }
 
@@ -370,6 +376,9 @@ static int swarm_create(char **out, sp_backend *b, const sp_backend_spec *spec,
 	svc->constraints = w->constraints.v;
 	svc->target_port = spec->app_port;
 	svc->published_port = w->front ? 0 : spec->host_port;
+	/* Behind the front door after a fixed port: see spare_port. */
+	if (w->front && exists && info.published_port)
+		svc->spare_port = spec->app_port == 65535 ? 65534 : 65535;
 	svc->stop_first = !w->front;
 	w->networks[0] = svc->name;
 	svc->networks = w->networks;
@@ -547,12 +556,16 @@ static int swarm_address(sp_buf *host, int *port, sp_backend *b,
 	const sp_task *task;
 	int error;
 
-	(void)spec;
+	*port = 0;
 	if ((error = swarm_split_id(&service, &stamp, id)) < 0 ||
 	    (error = sp_engine_task_list(&tasks, w->engine, service.ptr)) < 0)
 		goto done;
 	task = swarm_task_of(&tasks, stamp, 1);
-	if (!task || !task->published_port || !*task->node_id) {
+	if (task)
+		*port = spec && spec->app_port > 0
+		            ? sp_task_port(task, spec->app_port)
+		            : task->published_port;
+	if (!task || !*port || !*task->node_id) {
 		error =
 		    sp_error_set(SP_ENOTFOUND, "no task of '%s' runs yet", id);
 		goto done;
@@ -561,7 +574,6 @@ static int swarm_address(sp_buf *host, int *port, sp_backend *b,
 		goto done;
 	if (!host->size || !strcmp(host->ptr, "0.0.0.0"))
 		sp_buf_sets(host, "127.0.0.1");
-	*port = task->published_port;
 done:
 	sp_task_list_dispose(&tasks);
 	sp_buf_dispose(&service);

@@ -413,7 +413,7 @@ static int deploy_probe(deploy_run *run)
 	const sp_deploy_options *opts = run->opts;
 	sp_backend *b = run->backend;
 	sp_backend_status st;
-	time_t deadline = time(NULL) + run->timeout;
+	time_t started = time(NULL), deadline = started + run->timeout;
 	char duration[32];
 	long status, pause_ms = 20;
 	int error;
@@ -453,7 +453,11 @@ static int deploy_probe(deploy_run *run)
 			                    duration);
 		}
 		usleep(pause_ms * 1000);
-		if (pause_ms < 500)
+		/* Most apps answer within seconds: asked often then, the
+		 * engine is spared afterwards. */
+		if (time(NULL) - started >= 10)
+			pause_ms = 500;
+		else if (pause_ms < 100)
 			pause_ms = pause_ms * 3 / 2;
 	}
 }

@@ -119,9 +119,10 @@ int sp_engine_ref_split(sp_buf *repo, sp_buf *tag, const char *ref)
 
 /* The JSON lines of a push or pull answer, read as they come. */
 typedef struct {
-	sp_buf line;  /* a line not ended yet */
-	sp_buf *log;  /* status lines, NULL = dropped */
-	sp_buf error; /* the first error line's message */
+	sp_buf line;    /* a line not ended yet */
+	sp_buf *log;    /* status lines, NULL = dropped */
+	sp_buf *digest; /* a push's aux.Digest, NULL = dropped */
+	sp_buf error;   /* the first error line's message */
 	int failed;
 	int toolong;
 } progress;
@@ -147,6 +148,12 @@ static void progress_line(progress *p, const char *text, size_t len)
 		p->failed = 1;
 		goto done;
 	}
+	message =
+	    json_str(cJSON_GetObjectItemCaseSensitive(json, "aux"), "Digest");
+	if (p->digest && message && strlen(message) == 71 &&
+	    !strncmp(message, "sha256:", 7) &&
+	    strspn(message + 7, "0123456789abcdef") == 64)
+		sp_buf_sets(p->digest, message);
 	status = json_str(json, "status");
 	/* Progress bars are left out: one line per layer step is enough. */
 	if (!p->log || !status || json_str(json, "progress"))
@@ -188,12 +195,12 @@ static int progress_feed(const char *data, size_t len, void *payload)
 }
 
 /* POST `path` with registry credentials and read its JSON lines. */
-static int registry_call(sp_buf *log, sp_engine *engine, const char *path,
-                         const char *auth, const char *what)
+static int registry_call(sp_buf *log, sp_buf *digest, sp_engine *engine,
+                         const char *path, const char *auth, const char *what)
 {
 	sp_buf header = SP_BUF_INIT;
 	const char *headers[2] = {NULL, NULL};
-	progress p = {SP_BUF_INIT, log, SP_BUF_INIT, 0, 0};
+	progress p = {SP_BUF_INIT, log, digest, SP_BUF_INIT, 0, 0};
 	engine_extra extra = {NULL, headers, progress_feed, &p};
 	int error;
 
@@ -222,8 +229,8 @@ done:
 	return error;
 }
 
-int sp_engine_image_push(sp_buf *log, sp_engine *engine, const char *ref,
-                         const char *auth)
+int sp_engine_image_push(sp_buf *log, sp_buf *digest, sp_engine *engine,
+                         const char *ref, const char *auth)
 {
 	sp_buf repo = SP_BUF_INIT, tag = SP_BUF_INIT, path = SP_BUF_INIT;
 	sp_buf what = SP_BUF_INIT;
@@ -242,7 +249,9 @@ int sp_engine_image_push(sp_buf *log, sp_engine *engine, const char *ref,
 	sp_buf_printf(&what, "push image '%s'", ref);
 	if ((error = engine_escape_param(&path, engine, "tag", tag.ptr)) < 0)
 		goto done;
-	error = registry_call(log, engine, path.ptr, auth, what.ptr);
+	if (digest)
+		sp_buf_clear(digest);
+	error = registry_call(log, digest, engine, path.ptr, auth, what.ptr);
 done:
 	sp_buf_dispose(&repo);
 	sp_buf_dispose(&tag);
@@ -266,7 +275,7 @@ int sp_engine_image_pull(sp_buf *log, sp_engine *engine, const char *ref,
 	                                 repo.ptr)) < 0 ||
 	    (error = engine_escape_param(&path, engine, "tag", tag.ptr)) < 0)
 		goto done;
-	error = registry_call(log, engine, path.ptr, auth, what.ptr);
+	error = registry_call(log, NULL, engine, path.ptr, auth, what.ptr);
 done:
 	sp_buf_dispose(&repo);
 	sp_buf_dispose(&tag);
@@ -449,6 +458,9 @@ static int spec_check(const sp_service_spec *spec)
 		                    spec->name);
 	if (spec->target_port < 0 || spec->target_port > 65535 ||
 	    spec->published_port < 0 || spec->published_port > 65535 ||
+	    spec->spare_port < 0 || spec->spare_port > 65535 ||
+	    (spec->spare_port &&
+	     (!spec->target_port || spec->spare_port == spec->target_port)) ||
 	    (spec->published_port && !spec->target_port))
 		return sp_error_set(SP_EINVALID,
 		                    "service '%s': bad ports (%d published on "
@@ -705,6 +717,13 @@ static int service_to_json(cJSON **out, const sp_service_spec *spec)
 		cJSON_AddStringToObject(item, "PublishMode", "host");
 		cJSON_AddItemToArray(arr, item);
 	}
+	if (spec->spare_port) {
+		item = cJSON_CreateObject();
+		cJSON_AddStringToObject(item, "Protocol", "tcp");
+		cJSON_AddNumberToObject(item, "TargetPort", spec->spare_port);
+		cJSON_AddStringToObject(item, "PublishMode", "host");
+		cJSON_AddItemToArray(arr, item);
+	}
 	*out = json;
 	json = NULL;
 done:
@@ -785,6 +804,7 @@ static void service_from_json(sp_service_info *out, const cJSON *item)
 	    json_obj(json_obj(spec, "Mode"), "Replicated");
 	const cJSON *update = json_obj(item, "UpdateStatus");
 	const cJSON *previous = json_obj(item, "PreviousSpec");
+	const cJSON *port;
 
 	out->id = json_dup(item, "ID");
 	out->name = json_dup(spec, "Name");
@@ -803,6 +823,19 @@ static void service_from_json(sp_service_info *out, const cJSON *item)
 	    "Image");
 	out->created_at = json_dup(item, "CreatedAt");
 	out->updated_at = json_dup(item, "UpdatedAt");
+	cJSON_ArrayForEach(port, json_obj(json_obj(item, "Endpoint"), "Ports"))
+	{
+		const char *proto = json_str(port, "Protocol");
+		long long published = json_num(port, "PublishedPort");
+
+		if ((!proto || !*proto || !strcmp(proto, "tcp")) &&
+		    published > 0 && published <= 65535) {
+			out->published_port = (int)published;
+			break;
+		}
+		if (!proto || !*proto || !strcmp(proto, "tcp"))
+			break;
+	}
 }
 
 /* GET /services/{id}: the whole answer (caller deletes). */
@@ -1050,11 +1083,12 @@ static void task_addresses(sp_task *task, const cJSON *attachments)
 	}
 }
 
-/* Status.PortStatus.Ports: the first tcp one. */
+/* Status.PortStatus.Ports: the tcp ones, the first also on its own. */
 static void task_port(sp_task *task, const cJSON *ports)
 {
 	const cJSON *port;
 	const char *proto;
+	size_t max = sizeof(task->ports) / sizeof(task->ports[0]);
 
 	cJSON_ArrayForEach(port, ports)
 	{
@@ -1065,10 +1099,24 @@ static void task_port(sp_task *task, const cJSON *ports)
 		if ((proto && *proto && strcmp(proto, "tcp")) || target <= 0 ||
 		    target > 65535 || published < 0 || published > 65535)
 			continue;
-		task->target_port = (int)target;
-		task->published_port = (int)published;
-		return;
+		if (!task->port_count) {
+			task->target_port = (int)target;
+			task->published_port = (int)published;
+		}
+		if (task->port_count == max)
+			break;
+		task->ports[task->port_count][0] = (int)target;
+		task->ports[task->port_count][1] = (int)published;
+		task->port_count++;
 	}
+}
+
+int sp_task_port(const sp_task *t, int target)
+{
+	for (size_t i = 0; i < t->port_count; i++)
+		if (t->ports[i][0] == target)
+			return t->ports[i][1];
+	return 0;
 }
 
 int sp_engine_task_list(sp_task_list *out, sp_engine *engine,

@@ -34,10 +34,12 @@ int sp_engine_ref_split(sp_buf *repo, sp_buf *tag, const char *ref);
  * "status" line (with its "id" and "progress" when given) is appended to
  * `log` (NULL: dropped), one line each; an "error" line is SP_EENGINE with
  * its message. Credentials never appear in `log` or a message. The push may
- * take up to 10 times the engine's timeout.
+ * take up to 10 times the engine's timeout. The manifest's digest
+ * ("sha256:" and 64 hex digits) goes to `digest` (NULL: dropped; left empty
+ * when the engine does not tell it).
  */
-int sp_engine_image_push(sp_buf *log, sp_engine *engine, const char *ref,
-                         const char *auth);
+int sp_engine_image_push(sp_buf *log, sp_buf *digest, sp_engine *engine,
+                         const char *ref, const char *auth);
 
 /* Pull image `ref` (POST /images/create?fromImage=..&tag=..), as push. */
 int sp_engine_image_pull(sp_buf *log, sp_engine *engine, const char *ref,
@@ -147,6 +149,12 @@ typedef struct {
 	 * picks one per task; read it from its task). 0 target = none. */
 	int target_port;
 	int published_port;
+	/* A second tcp target port published the same way (0: none). The
+	 * swarm keeps a host-mode port it once assigned for as long as the
+	 * target ports stay the same: from a fixed published port to 0 a new
+	 * task would wait for the old one's port. A port the Endpoint lacks
+	 * makes it assign them all anew. */
+	int spare_port;
 	/* EndpointSpec.Mode: "vip" (NULL; a virtual IP balanced by IPVS)
 	 * or "dnsrr" (DNS round robin: no IPVS needed) */
 	const char *endpoint_mode;
@@ -196,6 +204,9 @@ typedef struct {
 	char *update_state;
 	char *update_message;
 	int has_previous; /* PreviousSpec present: a rollback is possible */
+	/* Endpoint.Ports: the first tcp one's PublishedPort (0: assigned per
+	 * task, or none) */
+	int published_port;
 	char *previous_image;
 	char *created_at;
 	char *updated_at;
@@ -266,7 +277,13 @@ typedef struct {
 	/* Status.PortStatus: the first tcp port published; 0 when none */
 	int target_port;
 	int published_port;
+	/* all of its tcp ports (at most four), for sp_task_port */
+	int ports[4][2]; /* target, published */
+	size_t port_count;
 } sp_task;
+
+/* The port task `t` publishes for its `target` port; 0 when none. */
+int sp_task_port(const sp_task *t, int target);
 
 typedef struct {
 	sp_task *items;

@@ -281,7 +281,7 @@ static void doctor_registry(doctor *d)
 	if ((error = sp_context_dir_archive(&tar, "doctor", 0, 0, 0755)) < 0 ||
 	    (error = sp_engine_image_import(d->engine, ref.ptr, tar.ptr,
 	                                    tar.size)) < 0 ||
-	    (error = sp_engine_image_push(NULL, d->engine, ref.ptr,
+	    (error = sp_engine_image_push(NULL, NULL, d->engine, ref.ptr,
 	                                  auth.size ? auth.ptr : NULL)) < 0 ||
 	    (error = sp_engine_image_remove(d->engine, ref.ptr, 1)) < 0 ||
 	    (error = sp_engine_image_pull(NULL, d->engine, ref.ptr,

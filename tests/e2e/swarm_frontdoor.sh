@@ -89,4 +89,32 @@ expect_eq "every answer from v2" 0 "$(figure "$load" wrong_body)"
 expect_eq "RUNTIME_ERROR recorded" RUNTIME_ERROR "$(state a stage)"
 expect_eq "v2 still serves" alpha-v2 "$(get a /)"
 
+# --- The front door turned on for a Space that ran on its own port: the
+# swarm would keep the fixed port for the new task (which then waits for the
+# old one's port forever); a spare port for one update makes it pick anew.
+git config --global --unset spacehook.domain
+new_space b
+sed -i 's/^app_port: .*/app_port: 7860\nstartup_duration_timeout: 1m/' "$SANDBOX/work/b/README.md"
+app b beta-v1
+push b
+expect_eq "b deploys on its own port" 0 "$RC"
+own=$(state b url)
+expect_eq "b answers on its own port" beta-v1 "$(curl -s --max-time 5 "$own/" || true)"
+git config --global spacehook.domain "$domain:$http_port"
+app b beta-v2
+t0=$SECONDS
+push b
+expect_eq "b moves behind the front door" 0 "$RC"
+expect_contains "b's push says RUNNING" "is RUNNING on http://$(host_of b)" "$OUT"
+check "b moved within 60 s" test $((SECONDS - t0)) -lt 60
+expect_eq "b by its hostname" beta-v2 "$(get b /)"
+expect_eq "nginx points at b's new task" "127.0.0.1:$(task_port b)" "$(routed b)"
+check "b's task is on another port" test "$(task_port b)" != "${own##*:}"
+app b beta-v3
+push b
+expect_eq "b's next update" 0 "$RC"
+expect_eq "b serves v3" beta-v3 "$(get b /)"
+expect_eq "the spare port is gone again" 1 \
+	"$("$DOCKER" service inspect "$(service_of b)" --format '{{len .Endpoint.Ports}}')"
+
 finish

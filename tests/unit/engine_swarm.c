@@ -333,6 +333,47 @@ static const struct {
      "unknown"},
 };
 
+/* A push's digest: only a well-formed one is kept. */
+START_TEST(test_push_digest)
+{
+	static const char good[] =
+	    "sha256:"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	static const char *answers[] = {
+	    "{\"status\":\"Preparing\",\"id\":\"5f70bf18\"}\r\n"
+	    "{\"progressDetail\":{},\"aux\":{\"Tag\":\"abc123\",\"Digest\":"
+	    "\"sha256:"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\""
+	    ","
+	    "\"Size\":528}}\r\n",
+	    PUSH_OK, /* sha256:feed: not a digest */
+	    "{\"aux\":{\"Digest\":\"sha256:"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeF\""
+	    "}}"
+	    "\r\n",
+	};
+	mock_reply replies[2];
+	mock m;
+	sp_engine *e;
+	sp_buf digest = SP_BUF_INIT;
+
+	memset(replies, 0, sizeof(replies));
+	replies[0] =
+	    (mock_reply){"/push", JSON_HEAD, answers[_i], 0, REPLY_NORMAL, 0};
+	mock_start(&m, replies);
+	e = engine_for(&m);
+	sp_buf_sets(&digest, "stale");
+	ck_assert_msg(sp_engine_image_push(NULL, &digest, e,
+	                                   "127.0.0.1:5000/spaces/a--b:abc123",
+	                                   NULL) == 0,
+	              "%s", sp_error_last());
+	ck_assert_str_eq(digest.ptr, _i == 0 ? good : "");
+	sp_buf_dispose(&digest);
+	sp_engine_free(e);
+	mock_stop(&m);
+}
+END_TEST
+
 START_TEST(test_registry)
 {
 	mock_reply replies[2];
@@ -349,8 +390,9 @@ START_TEST(test_registry)
 		error = sp_engine_image_pull(&log, e, registry_cases[_i].ref,
 		                             registry_cases[_i].auth);
 	else
-		error = sp_engine_image_push(&log, e, registry_cases[_i].ref,
-		                             registry_cases[_i].auth);
+		error =
+		    sp_engine_image_push(&log, NULL, e, registry_cases[_i].ref,
+		                         registry_cases[_i].auth);
 	ck_assert_msg(error == registry_cases[_i].code, "%d: %s", error,
 	              sp_error_last());
 	if (registry_cases[_i].message)
@@ -772,6 +814,39 @@ START_TEST(test_service_create_minimal)
 }
 END_TEST
 
+/* A spare port goes second, published the way the first is. */
+START_TEST(test_service_spare_port)
+{
+	static const mock_reply replies[] = {
+	    {"/services/create", CREATED_HEAD, "{\"ID\":\"s1\"}", 0,
+	     REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
+	sp_service_spec spec = full_spec();
+	mock m;
+	sp_engine *e;
+	char *id = NULL;
+	cJSON *json;
+
+	spec.published_port = 0;
+	spec.spare_port = 65535;
+	mock_start(&m, replies);
+	e = engine_for(&m);
+	ck_assert_msg(sp_engine_service_create(&id, e, &spec) == 0, "%s",
+	              sp_error_last());
+	json = request_json(&m, "/services/create");
+	ck_assert_int_eq(cJSON_GetArraySize(at(json, "EndpointSpec.Ports")), 2);
+	assert_json_num(json, "EndpointSpec.Ports.0.TargetPort", 7860);
+	ck_assert_ptr_null(at(json, "EndpointSpec.Ports.0.PublishedPort"));
+	assert_json_num(json, "EndpointSpec.Ports.1.TargetPort", 65535);
+	ck_assert_ptr_null(at(json, "EndpointSpec.Ports.1.PublishedPort"));
+	assert_json_str(json, "EndpointSpec.Ports.1.PublishMode", "host");
+	cJSON_Delete(json);
+	free(id);
+	sp_engine_free(e);
+	mock_stop(&m);
+}
+END_TEST
+
 /* Changes to full_spec() that make it invalid. */
 static const char *env_bare[] = {"hunter2-bare-value", NULL};
 static const char *env_nokey[] = {"=x", NULL};
@@ -790,7 +865,8 @@ static const struct {
     {"env without key", 3}, {"negative replicas", 4}, {"bad restart", 5},
     {"published only", 6},  {"relative mount", 7},    {"secret uid", 8},
     {"constraint", 9},      {"generic", 10},          {"network", 11},
-    {"port range", 12},     {"endpoint mode", 13},
+    {"port range", 12},     {"endpoint mode", 13},    {"spare = target", 14},
+    {"spare alone", 15},
 };
 
 START_TEST(test_service_bad_spec)
@@ -842,6 +918,13 @@ START_TEST(test_service_bad_spec)
 		break;
 	case 13:
 		spec.endpoint_mode = "ingress";
+		break;
+	case 14:
+		spec.spare_port = spec.target_port;
+		break;
+	case 15:
+		spec.target_port = spec.published_port = 0;
+		spec.spare_port = 65535;
 		break;
 	}
 	mock_start(&m, NULL);
@@ -923,6 +1006,10 @@ END_TEST
 	"\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"127.0.0.1:5000/"     \
 	"spaces/alice--demo:old\"}},\"Mode\":{\"Replicated\":"                 \
 	"{\"Replicas\":2}}},"                                                  \
+	"\"Endpoint\":{\"Ports\":[{\"Protocol\":\"udp\",\"PublishedPort\":53}" \
+	","                                                                    \
+	"{\"Protocol\":\"tcp\",\"TargetPort\":7860,\"PublishedPort\":30001,"   \
+	"\"PublishMode\":\"host\"}]},"                                         \
 	"\"UpdateStatus\":{\"State\":\"rollback_completed\",\"Message\":"      \
 	"\"rollback completed\"}}"
 
@@ -1008,6 +1095,7 @@ START_TEST(test_service_inspect)
 		    "alice/demo");
 		ck_assert(info.force_update == 3);
 		ck_assert_str_eq(info.update_message, "rollback completed");
+		ck_assert_int_eq(info.published_port, 30001);
 		ck_assert_str_eq(info.created_at, "2026-01-01T00:00:00Z");
 	}
 	sp_service_info_dispose(&info);
@@ -1189,7 +1277,9 @@ START_TEST(test_task_list)
 	     "{\"ContainerID\":\"c0ffee\",\"PID\":77,\"ExitCode\":0},"
 	     "\"PortStatus\":{\"Ports\":[{\"Protocol\":\"udp\",\"TargetPort\":"
 	     "53,\"PublishedPort\":53},{\"Protocol\":\"tcp\",\"TargetPort\":"
-	     "7860,\"PublishedPort\":30001,\"PublishMode\":\"host\"}]}},"
+	     "7860,\"PublishedPort\":30001,\"PublishMode\":\"host\"},"
+	     "{\"Protocol\":\"tcp\",\"TargetPort\":65535,\"PublishedPort\":"
+	     "30002,\"PublishMode\":\"host\"}]}},"
 	     "\"NetworksAttachments\":[{\"Network\":{\"ID\":\"net1\"},"
 	     "\"Addresses\":[\"10.0.1.5/24\"]},{\"Addresses\":[\"172.18.0.3/"
 	     "16\",7]}]},"
@@ -1235,6 +1325,9 @@ START_TEST(test_task_list)
 	ck_assert_str_eq(list.items[0].addresses[1], "172.18.0.3");
 	ck_assert_int_eq(list.items[0].target_port, 7860);
 	ck_assert_int_eq(list.items[0].published_port, 30001);
+	ck_assert_int_eq(sp_task_port(&list.items[0], 7860), 30001);
+	ck_assert_int_eq(sp_task_port(&list.items[0], 65535), 30002);
+	ck_assert_int_eq(sp_task_port(&list.items[0], 53), 0);
 
 	ck_assert_str_eq(list.items[1].state, "failed");
 	ck_assert_str_eq(list.items[1].desired_state, "shutdown");
@@ -1560,6 +1653,7 @@ int main(void)
 
 	tc = tcase_create("registry");
 	LOOP(tc, test_registry, registry_cases);
+	tcase_add_loop_test(tc, test_push_digest, 0, 3);
 	tcase_add_test(tc, test_tag_registry_repo);
 	suite_add_tcase(s, tc);
 
@@ -1572,6 +1666,7 @@ int main(void)
 	tc = tcase_create("services");
 	tcase_add_test(tc, test_service_create);
 	tcase_add_test(tc, test_service_create_minimal);
+	tcase_add_test(tc, test_service_spare_port);
 	LOOP(tc, test_service_bad_spec, bad_spec_cases);
 	LOOP(tc, test_service_create_errors, create_error_cases);
 	LOOP(tc, test_service_inspect, inspect_cases);
