@@ -70,8 +70,11 @@ expect_contains "the pusher sees the failure" "Space failed to start. Exit code:
 expect_contains "the pusher sees the app's output" "fatal: no model" "$OUT"
 expect_eq "RUNTIME_ERROR recorded" RUNTIME_ERROR "$(state app stage)"
 expect_eq "the good commit is recorded" "$good" "$(state app commit)"
+# Stop-first: the engine also restarts the failed task; when that one could
+# not get the Space's port, the rollback's task waits for it up to the
+# engine's old-task timeout (one minute) before it starts.
 ok=""
-for _ in $(seq 1 60); do
+for _ in $(seq 1 160); do
 	[ "$(http "$url/index.html")" = v2 ] && ok=1 && break
 	sleep 0.5
 done
