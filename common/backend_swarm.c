@@ -44,8 +44,9 @@ typedef struct {
 	long startup_timeout; /* seconds a new version has to start */
 	/* What create prepared for start. */
 	sp_service_spec spec;
-	long long version; /* the service's version, 0: create it */
-	sp_strvec strings; /* what the spec points at */
+	long long version;             /* the service's version, 0: create it */
+	unsigned long long seen_stamp; /* its ForceUpdate then */
+	sp_strvec strings;             /* what the spec points at */
 	sp_strvec constraints;
 	sp_strvec labels;
 	sp_strvec generic;
@@ -237,10 +238,19 @@ done:
 /*
  * The health check that makes a start-first update wait for the new task
  * (the old one stops once it passed): the app's port takes connections, as
- * whatever the image has can tell (bash, nc, python, curl). None when the
- * image has its own or no shell (the update then replaces the old task as
- * soon as the new one started).
+ * the first of bash, nc, python3 and curl the image has can tell. None when
+ * the image has its own or no shell (the update then replaces the old task
+ * as soon as the new one started).
+ *
+ * The engine runs a check a fixed interval after the last one ended, the
+ * first one that interval after the start. So the interval is short, for
+ * the handover to follow the app at once, and the check paces itself: until
+ * the app first answers it tries for about two seconds a run, and after
+ * that (a mark in /tmp) it waits SWARM_HEALTH_PACE seconds before it looks:
+ * one run in about 20 s while the Space serves, not several a second.
  */
+#define SWARM_HEALTH_PACE 20
+
 static int swarm_health(backend_swarm *w, const sp_backend_spec *spec)
 {
 	static const char *cmd[] = {"/bin/sh", NULL};
@@ -273,14 +283,24 @@ static int swarm_health(backend_swarm *w, const sp_backend_spec *spec)
 	}
 	sp_strvec_pushf(
 	    &w->strings,
-	    "p=%d; (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || "
-	    "nc -w 2 127.0.0.1 $p </dev/null >/dev/null 2>&1 || "
-	    "python3 -c \"import socket; "
-	    "socket.create_connection(('127.0.0.1', $p), 2)\" 2>/dev/null "
-	    "|| curl -s -m 2 -o /dev/null http://127.0.0.1:$p/",
-	    spec->app_port);
+	    "p=%d; m=/tmp/.spacehook-healthy; "
+	    "has() { command -v $1 >/dev/null 2>&1; }; "
+	    "up() { if has bash; then "
+	    "bash -c \"exec 3<>/dev/tcp/127.0.0.1/$p\" 2>/dev/null; "
+	    "elif has nc; then "
+	    "nc -w 2 127.0.0.1 $p </dev/null >/dev/null 2>&1; "
+	    "elif has python3; then python3 -c \"import socket; "
+	    "socket.create_connection(('127.0.0.1', $p), 2)\" 2>/dev/null; "
+	    "else curl -s -m 2 -o /dev/null http://127.0.0.1:$p/; fi; }; "
+	    "if [ -e $m ]; then sleep %d; up; exit; fi; n=0; "
+	    "until up; do n=$((n + 1)); [ $n -ge 20 ] && exit 1; "
+	    "sleep 0.1 2>/dev/null || sleep 1; done; "
+	    ": >$m 2>/dev/null || sleep 2",
+	    spec->app_port, SWARM_HEALTH_PACE);
 	w->spec.health_cmd = w->strings.v[w->strings.nr - 1];
-	w->spec.health_interval_ms = 500;
+	w->spec.health_interval_ms = 100;
+	/* The paced run and a slow answer after it. */
+	w->spec.health_timeout = SWARM_HEALTH_PACE + 10;
 	w->spec.health_start_period =
 	    (int)(spec->startup_timeout > 0 ? spec->startup_timeout
 	                                    : w->startup_timeout);
@@ -391,6 +411,7 @@ static int swarm_create(char **out, sp_backend *b, const sp_backend_spec *spec,
 	stamp = swarm_stamp(exists ? info.force_update : 0);
 	svc->force_update = stamp;
 	w->version = exists ? info.version : 0;
+	w->seen_stamp = exists ? info.force_update : 0;
 	sp_buf_clear(&ref);
 	sp_buf_printf(&ref, "%s/%llu", name.ptr, stamp);
 	*out = sp_buf_detach(&ref);
@@ -407,15 +428,35 @@ done:
 static int swarm_start(sp_backend *b, const char *id)
 {
 	backend_swarm *w = (backend_swarm *)b;
+	sp_service_info info = {0};
 	char *created = NULL;
-	int error;
+	int error, tries = 0;
 
 	(void)id;
 	if (!w->spec.name)
 		return sp_error_set(SP_EINVALID, "nothing to start");
-	if (w->version)
-		return sp_engine_service_update(w->engine, w->spec.name,
-		                                w->version, &w->spec, 0);
+	while (w->version) {
+		error = sp_engine_service_update(w->engine, w->spec.name,
+		                                 w->version, &w->spec, 0);
+		if (error != SP_EENGINE || !sp_engine_out_of_sequence() ||
+		    ++tries >= SP_SERVICE_UPDATE_TRIES)
+			return error;
+		/* The engine moved the version on (the last update completed);
+		 * the spec still being the one create read, update that. */
+		if ((error = sp_engine_service_inspect(&info, w->engine,
+		                                       w->spec.name)) < 0)
+			return error;
+		if (info.force_update != w->seen_stamp) {
+			sp_service_info_dispose(&info);
+			return sp_error_set(
+			    SP_ELOCKED,
+			    "service '%s' was changed by another "
+			    "deploy meanwhile",
+			    w->spec.name);
+		}
+		w->version = info.version;
+		sp_service_info_dispose(&info);
+	}
 	error = sp_engine_service_create(&created, w->engine, &w->spec);
 	free(created);
 	return error;

@@ -627,7 +627,10 @@ static int service_to_json(cJSON **out, const sp_service_spec *spec)
 		                                      ? spec->health_interval_ms
 		                                      : 1000) *
 		                                 1000000LL));
-		cJSON_AddNumberToObject(obj, "Timeout", (double)(3 * NANOS));
+		cJSON_AddNumberToObject(
+		    obj, "Timeout",
+		    (double)((spec->health_timeout ? spec->health_timeout : 3) *
+		             NANOS));
 		cJSON_AddNumberToObject(obj, "Retries", 3);
 		add_number(obj, "StartPeriod",
 		           spec->health_start_period * NANOS);
@@ -989,6 +992,11 @@ done:
 	return error;
 }
 
+int sp_engine_out_of_sequence(void)
+{
+	return strstr(sp_error_last(), "update out of sequence") != NULL;
+}
+
 int sp_engine_service_update(sp_engine *engine, const char *id,
                              long long version, const sp_service_spec *spec,
                              int rollback)
@@ -1001,8 +1009,15 @@ int sp_engine_service_scale(sp_engine *engine, const char *id,
                             long long replicas, int force)
 {
 	service_change change = {replicas, force};
+	int error, tries = 0;
 
-	return service_update(engine, id, 0, NULL, 0, &change);
+	/* The version is read right before; the engine bumps it as an update
+	 * it runs moves on (updating, completed), so a refusal is retried. */
+	do
+		error = service_update(engine, id, 0, NULL, 0, &change);
+	while (error == SP_EENGINE && sp_engine_out_of_sequence() &&
+	       ++tries < SP_SERVICE_UPDATE_TRIES);
+	return error;
 }
 
 int sp_engine_service_remove(sp_engine *engine, const char *id)

@@ -162,12 +162,14 @@ typedef struct {
 	const sp_service_secret *secrets;
 	size_t secret_count;
 	/* ContainerSpec.Healthcheck: a shell command ("CMD-SHELL") run in the
-	 * task every `health_interval_ms`; failures count once
+	 * task `health_interval_ms` after the last run ended, given
+	 * `health_timeout` seconds (0: 3); failures count once
 	 * `health_start_period` seconds have passed. NULL: the image's. A task
 	 * with a health check runs (and replaces the old one in an update)
 	 * only once it passed. */
 	const char *health_cmd;
 	int health_interval_ms;
+	int health_timeout;
 	int health_start_period;
 	int update_monitor; /* seconds an updated task is watched; 0 = 5 */
 	int stop_first;     /* updates stop the old task before the new one
@@ -231,9 +233,21 @@ int sp_engine_service_update(sp_engine *engine, const char *id,
                              int rollback);
 
 /*
+ * Whether the last error is the engine refusing an update for an outdated
+ * version ("update out of sequence"). The engine bumps a service's version
+ * itself as an update it runs moves on (updating, completed, rolled back),
+ * so a version read a moment ago can be outdated with nobody else at work.
+ */
+int sp_engine_out_of_sequence(void);
+
+/* How often an update refused as out of sequence is tried, in all. */
+#define SP_SERVICE_UPDATE_TRIES 5
+
+/*
  * Change only the number of tasks of service `id` (`replicas` >= 0; -1
  * keeps it) and, with `force`, replace every task (ForceUpdate + 1), from
- * the spec it has now.
+ * the spec it has now. Refused as out of sequence, it reads the version
+ * again, up to SP_SERVICE_UPDATE_TRIES times.
  */
 int sp_engine_service_scale(sp_engine *engine, const char *id,
                             long long replicas, int force);

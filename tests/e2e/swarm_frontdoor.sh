@@ -70,6 +70,15 @@ sleep 5
 expect_eq "one task after the drain time" 1 \
 	"$("$DOCKER" service inspect "$(service_of a)" --format '{{.Spec.Mode.Replicated.Replicas}}')"
 expect_eq "v2 serves after the drain time" alpha-v2 "$(get a /)"
+# Once the app answered, the health check paces itself: after the run that
+# passed, the next ones wait 20 s each. v2 has served for about 25 s here:
+# two runs, three at most on a slow machine (the engine keeps the last five;
+# at a run every interval there would be five).
+task_ctr=$("$DOCKER" ps -q --filter "label=com.docker.swarm.service.name=$(service_of a)" | head -n 1)
+runs=$("$DOCKER" inspect "$task_ctr" --format '{{len .State.Health.Log}}')
+echo "health check runs logged while v2 served: $runs"
+check "the health check ran at most three times" test "$runs" -le 3
+expect_eq "the task is healthy" healthy "$("$DOCKER" inspect "$task_ctr" --format '{{.State.Health.Status}}')"
 
 # --- A crashing version under load: it never becomes healthy, the swarm
 # rolls it back, v2 never stops serving.

@@ -1187,6 +1187,51 @@ static const struct {
      "invalid service version"},
 };
 
+/* How many requests the mock saw whose line contains `s`. */
+static size_t mock_count(mock *m, const char *s)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < m->request_count; i++)
+		n += strstr(m->requests[i].line, s) != NULL;
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+/* Scaling reads the version itself: an out-of-sequence refusal is tried
+ * again with a fresh read, a bounded number of times; another error is not. */
+START_TEST(test_service_scale_retries)
+{
+	mock_reply replies[3];
+	mock m;
+	sp_engine *e;
+	int sequence = _i == 0;
+
+	memset(replies, 0, sizeof(replies));
+	replies[0] = update_error_cases[_i].reply;
+	replies[1] = (mock_reply){"GET /v1.40/services/svc1 ",
+	                          JSON_HEAD,
+	                          SERVICE_SVC1,
+	                          0,
+	                          REPLY_NORMAL,
+	                          0};
+	mock_start(&m, replies);
+	e = engine_for(&m);
+	ck_assert_int_eq(sp_engine_service_scale(e, "svc1", 0, 0),
+	                 update_error_cases[_i].code);
+	ck_assert_msg(strstr(sp_error_last(), update_error_cases[_i].message),
+	              "%s", sp_error_last());
+	ck_assert_int_eq(sp_engine_out_of_sequence(), sequence);
+	ck_assert_uint_eq(mock_count(&m, "/services/svc1/update"),
+	                  sequence ? SP_SERVICE_UPDATE_TRIES : 1);
+	ck_assert_uint_eq(mock_count(&m, "GET /v1.40/services/svc1 "),
+	                  sequence ? SP_SERVICE_UPDATE_TRIES : 1);
+	sp_engine_free(e);
+	mock_stop(&m);
+}
+END_TEST
+
 START_TEST(test_service_update_errors)
 {
 	mock_reply replies[2];
@@ -1672,6 +1717,7 @@ int main(void)
 	LOOP(tc, test_service_inspect, inspect_cases);
 	LOOP(tc, test_service_update, update_cases);
 	LOOP(tc, test_service_update_errors, update_error_cases);
+	LOOP(tc, test_service_scale_retries, update_error_cases);
 	tcase_add_test(tc, test_service_remove_and_list);
 	suite_add_tcase(s, tc);
 
