@@ -6,13 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "banned.h"
+#include "context.h"
 #include "deploy.h"
 #include "engine_swarm.h"
 #include "error.h"
 #include "frontdoor.h"
 #include "hmac.h"
+#include "proc.h"
 #include "registry.h"
 #include "strvec.h"
 
@@ -813,44 +816,220 @@ static int swarm_tag_kept(const char *tag, const char *keep)
 }
 
 /* The registry's tags of the Space but `keep1`'s and `keep2`'s (all with
- * neither). */
-static void swarm_registry_gc(backend_swarm *w, const sp_space *space,
-                              const char *keep1, const char *keep2)
+ * neither); the references a node may hold them by go to `gone` (by tag,
+ * and by digest: what a service's node pulled). */
+static void swarm_registry_gc(backend_swarm *w, sp_strvec *gone,
+                              const sp_space *space, const char *keep1,
+                              const char *keep2, const char *auth)
 {
 	sp_strvec tags;
-	sp_buf repo = SP_BUF_INIT, auth = SP_BUF_INIT;
-	const char *a = NULL;
+	sp_buf repo = SP_BUF_INIT, digest = SP_BUF_INIT, url = SP_BUF_INIT;
+	const char *registry = w->settings->registry;
+	int insecure = 0, deleted = 0;
 
 	sp_strvec_init(&tags);
-	if (w->settings->registry_auth &&
-	    sp_buf_read_file(&auth, w->settings->registry_auth, 64 * 1024) == 0)
-		a = auth.ptr;
+	/* Plain HTTP where the engine speaks it (insecure-registries). */
+	if (sp_engine_registry_insecure(&insecure, w->engine, registry) < 0)
+		sp_error_clear();
+	sp_buf_printf(&url, "%s%s", insecure ? "http://" : "", registry);
 	sp_buf_printf(&repo, "spaces/%s", space->slug);
-	if (sp_registry_tags(&tags, w->settings->registry, repo.ptr, a) < 0)
+	if (sp_registry_tags(&tags, url.ptr, repo.ptr, auth) < 0)
 		swarm_say(w, "spacehook: warning: registry gc: %s",
 		          sp_error_last());
 	for (size_t i = 0; i < tags.nr; i++) {
 		if (swarm_tag_kept(tags.v[i], keep1) ||
 		    swarm_tag_kept(tags.v[i], keep2))
 			continue;
-		if (sp_registry_delete(w->settings->registry, repo.ptr,
-		                       tags.v[i], a) < 0)
+		if (sp_registry_delete_digest(&digest, url.ptr, repo.ptr,
+		                              tags.v[i], auth) < 0) {
 			swarm_say(w, "spacehook: warning: registry gc: %s",
 			          sp_error_last());
+			continue;
+		}
+		deleted++;
+		sp_strvec_pushf(gone, "%s/%s:%s", registry, repo.ptr,
+		                tags.v[i]);
+		if (digest.size)
+			sp_strvec_pushf(gone, "%s/%s@%s", registry, repo.ptr,
+			                digest.ptr);
 	}
+	if (deleted)
+		swarm_say(w,
+		          "spacehook: %d old tag%s of %s deleted from the "
+		          "registry",
+		          deleted, deleted == 1 ? "" : "s", repo.ptr);
 	sp_strvec_clear(&tags);
 	sp_buf_dispose(&repo);
-	sp_buf_dispose_wipe(&auth);
+	sp_buf_dispose(&digest);
+	sp_buf_dispose(&url);
 }
 
-/* Old images go from the manager and from the registry. */
+/* Seconds the node gc job has to run on every node. */
+#define SWARM_NODE_GC_WAIT 60
+
+/* spacehook-node-gc beside the running program (a build tree), or in
+ * ../lib/spacehook (installed). */
+static int swarm_node_gc_helper(sp_buf *out)
+{
+	sp_buf dir = SP_BUF_INIT;
+	int error;
+
+	if ((error = sp_proc_self_dir(&dir)) < 0)
+		goto done;
+	sp_buf_clear(out);
+	sp_buf_printf(out, "%s/spacehook-node-gc", dir.ptr);
+	if (access(out->ptr, X_OK) == 0)
+		goto done;
+	sp_buf_clear(out);
+	sp_buf_printf(out, "%s/../lib/spacehook/spacehook-node-gc", dir.ptr);
+	if (access(out->ptr, X_OK) < 0)
+		error = sp_error_set(SP_ENOTFOUND,
+		                     "spacehook-node-gc is not installed "
+		                     "beside %s",
+		                     dir.ptr);
+done:
+	sp_buf_dispose(&dir);
+	return error;
+}
+
+/* Whether every task of the job ended; how many of them completed. */
+static int swarm_job_done(const sp_task_list *tasks, size_t *completed)
+{
+	static const char *const ended[] = {"complete", "failed",   "rejected",
+	                                    "shutdown", "orphaned", "remove"};
+	int done = tasks->count > 0;
+
+	*completed = 0;
+	for (size_t i = 0; i < tasks->count; i++) {
+		int over = 0;
+
+		for (size_t k = 0; k < sizeof(ended) / sizeof(*ended); k++)
+			over |= !strcmp(tasks->items[i].state, ended[k]);
+		done &= over;
+		*completed += !strcmp(tasks->items[i].state, "complete");
+	}
+	return done;
+}
+
+/*
+ * Old images off the other nodes: a node's engine can only be asked on the
+ * node. A global job runs spacehook-node-gc (an image of that one program,
+ * pushed to the registry) on every node with the node's engine socket
+ * (spacehook.nodeSocket) bound in, then goes. Nothing to do on a swarm of
+ * one node: the manager's images went through its API.
+ */
+static void swarm_node_gc(backend_swarm *w, const sp_strvec *gone,
+                          const char *auth)
+{
+	sp_node_list nodes = {0};
+	sp_task_list tasks = {0};
+	sp_buf helper = SP_BUF_INIT, tar = SP_BUF_INIT, image = SP_BUF_INIT,
+	       name = SP_BUF_INIT;
+	sp_strvec command;
+	sp_service_spec job = {0};
+	sp_service_mount sock = {0};
+	const char *labels[] = {"spacehook.managed=true",
+	                        "spacehook.helper=node-gc", NULL};
+	unsigned long long hash = 1469598103934665603ULL;
+	size_t completed = 0;
+	char *id = NULL;
+	int error = 0;
+
+	sp_strvec_init(&command);
+	if (!gone->nr || (error = sp_engine_node_list(&nodes, w->engine)) < 0 ||
+	    nodes.count < 2)
+		goto done;
+	if ((error = swarm_node_gc_helper(&helper)) < 0 ||
+	    (error = sp_context_file_archive(&tar, "spacehook-node-gc",
+	                                     helper.ptr, 0755)) < 0)
+		goto done;
+	/* Tagged by its content (FNV-1a): a new build, a new image. */
+	for (size_t i = 0; i < tar.size; i++)
+		hash = (hash ^ (unsigned char)tar.ptr[i]) * 1099511628211ULL;
+	sp_buf_printf(&image, "%s/spacehook/node-gc:%016llx",
+	              w->settings->registry, hash);
+	if ((error = sp_engine_image_import(w->engine, image.ptr, tar.ptr,
+	                                    tar.size)) < 0 ||
+	    (error = sp_engine_image_push(NULL, NULL, w->engine, image.ptr,
+	                                  auth)) < 0)
+		goto done;
+	sp_strvec_push(&command, "/spacehook-node-gc");
+	sp_strvec_push(&command, "/docker.sock");
+	for (size_t i = 0; i < gone->nr; i++)
+		sp_strvec_push(&command, gone->v[i]);
+	sp_buf_printf(&name, "spacehook-gc-%llu", swarm_stamp(0));
+	sock.source = w->settings->node_socket;
+	sock.target = "/docker.sock";
+	sock.bind = 1;
+	job.name = name.ptr;
+	job.image = image.ptr;
+	job.registry_auth = auth;
+	job.labels = labels;
+	job.global_job = 1;
+	job.command = command.v;
+	job.mounts = &sock;
+	job.mount_count = 1;
+	job.restart_condition = "none";
+	job.cap_drop_all = 1;
+	if ((error = sp_engine_service_create(&id, w->engine, &job)) < 0)
+		goto done;
+	for (int i = 0; i < SWARM_NODE_GC_WAIT * 4; i++) {
+		sp_task_list_dispose(&tasks);
+		if ((error = sp_engine_task_list(&tasks, w->engine, id)) < 0 ||
+		    swarm_job_done(&tasks, &completed))
+			break;
+		swarm_pause_ms(250);
+	}
+	if (error == 0) {
+		swarm_say(w,
+		          "spacehook: old images removed on %zu of %zu nodes",
+		          completed, tasks.count);
+		for (size_t i = 0; i < tasks.count; i++)
+			if (strcmp(tasks.items[i].state, "complete"))
+				swarm_say(w,
+				          "spacehook: warning: node gc on node "
+				          "%s: %s %s",
+				          tasks.items[i].node_id,
+				          tasks.items[i].state,
+				          *tasks.items[i].error
+				              ? tasks.items[i].error
+				              : tasks.items[i].message);
+	}
+done:
+	if (error < 0)
+		swarm_say(w, "spacehook: warning: node gc: %s",
+		          sp_error_last());
+	if (id)
+		sp_engine_service_remove(w->engine, id);
+	sp_error_clear();
+	free(id);
+	sp_strvec_clear(&command);
+	sp_node_list_dispose(&nodes);
+	sp_task_list_dispose(&tasks);
+	sp_buf_dispose(&helper);
+	sp_buf_dispose(&tar);
+	sp_buf_dispose(&image);
+	sp_buf_dispose(&name);
+}
+
+/* Old images go from the manager, the registry and the other nodes. */
 static void swarm_cleanup(sp_backend *b, const sp_space *space,
                           const char *keep1, const char *keep2)
 {
 	backend_swarm *w = (backend_swarm *)b;
+	sp_strvec gone;
+	sp_buf auth = SP_BUF_INIT;
+	const char *a = NULL;
 
+	sp_strvec_init(&gone);
+	if (w->settings->registry_auth &&
+	    sp_buf_read_file(&auth, w->settings->registry_auth, 64 * 1024) == 0)
+		a = auth.ptr;
 	sp_deploy_gc_images(w->engine, space, keep1, keep2);
-	swarm_registry_gc(w, space, keep1, keep2);
+	swarm_registry_gc(w, &gone, space, keep1, keep2, a);
+	swarm_node_gc(w, &gone, a);
+	sp_strvec_clear(&gone);
+	sp_buf_dispose_wipe(&auth);
 }
 
 /* The service, its network, its swarm secrets, and its volume on this
@@ -880,7 +1059,7 @@ static int swarm_forget(sp_backend *b, const sp_space *space, int data)
 	if (error < 0 && error != SP_ENOTFOUND)
 		goto done;
 	error = 0;
-	swarm_registry_gc(w, space, NULL, NULL);
+	swarm_cleanup(b, space, NULL, NULL);
 	if (data) {
 		sp_buf_puts(&name, "-data");
 		error = sp_engine_volume_remove(w->engine, name.ptr, 1);

@@ -1035,8 +1035,11 @@ int sp_context_write(sp_repo *repo, const char *commit, int fd,
 }
 
 /* A tar of one directory entry: the layer of the /data owner image. */
-int sp_context_dir_archive(sp_buf *out, const char *name, unsigned uid,
-                           unsigned gid, unsigned mode)
+/* A tar archive of one entry `name` (a directory, or a file of `len` bytes
+ * at `data`) owned by uid:gid with `mode`, mtime 0, into `out`. */
+static int context_one_entry(sp_buf *out, const char *name, unsigned uid,
+                             unsigned gid, unsigned mode, const char *data,
+                             size_t len)
 {
 	struct archive *ar = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
@@ -1044,21 +1047,24 @@ int sp_context_dir_archive(sp_buf *out, const char *name, unsigned uid,
 	int error = 0;
 
 	sp_buf_clear(out);
-	if (!ar || !e || sp_buf_grow(out, 64 * 1024) < 0) {
+	if (!ar || !e || sp_buf_grow(out, len + 64 * 1024) < 0) {
 		error = sp_error_set(SP_ENOMEM, "out of memory");
 		goto done;
 	}
 	archive_entry_copy_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFDIR);
+	archive_entry_set_filetype(e, data ? AE_IFREG : AE_IFDIR);
 	archive_entry_set_perm(e, mode & 07777);
 	archive_entry_set_uid(e, uid);
 	archive_entry_set_gid(e, gid);
+	if (data)
+		archive_entry_set_size(e, (la_int64_t)len);
 	archive_entry_set_mtime(e, 0, 0);
 	if (archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(ar, 0) != ARCHIVE_OK ||
 	    archive_write_open_memory(ar, out->ptr, out->asize, &used) !=
 	        ARCHIVE_OK ||
 	    archive_write_header(ar, e) != ARCHIVE_OK ||
+	    (data && archive_write_data(ar, data, len) != (la_ssize_t)len) ||
 	    archive_write_close(ar) != ARCHIVE_OK) {
 		error = sp_error_set(SP_ERROR, "cannot make an archive: %s",
 		                     archive_error_string(ar)
@@ -1070,5 +1076,26 @@ int sp_context_dir_archive(sp_buf *out, const char *name, unsigned uid,
 done:
 	archive_entry_free(e);
 	archive_write_free(ar);
+	return error;
+}
+
+int sp_context_dir_archive(sp_buf *out, const char *name, unsigned uid,
+                           unsigned gid, unsigned mode)
+{
+	return context_one_entry(out, name, uid, gid, mode, NULL, 0);
+}
+
+int sp_context_file_archive(sp_buf *out, const char *name, const char *path,
+                            unsigned mode)
+{
+	sp_buf content = SP_BUF_INIT;
+	int error;
+
+	sp_buf_clear(out);
+	if ((error = sp_buf_read_file(&content, path, 64 * 1024 * 1024)) == 0)
+		error = context_one_entry(out, name, 0, 0, mode,
+		                          content.ptr ? content.ptr : "",
+		                          content.size);
+	sp_buf_dispose(&content);
 	return error;
 }

@@ -165,4 +165,12 @@ void sp_context__stream_counts(size_t *loose, size_t *packed);
 int sp_context_dir_archive(sp_buf *out, const char *name, unsigned uid,
                            unsigned gid, unsigned mode);
 
+/*
+ * A tar archive holding one regular file `name`, the content of file `path`
+ * (at most 64 MiB), owned by root with `mode`, mtime 0, into `out`
+ * (replacing what it held): the single layer of a one-program image.
+ */
+int sp_context_file_archive(sp_buf *out, const char *name, const char *path,
+                            unsigned mode);
+
 #endif

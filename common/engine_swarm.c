@@ -307,6 +307,61 @@ done:
 	return error;
 }
 
+/* Whether IPv4 address `host` is in CIDR `cidr` ("10.0.0.0/8"). */
+static int cidr_has(const char *cidr, const char *host)
+{
+	unsigned a[4], b[4], bits;
+	unsigned long net, ip, mask;
+	char tail;
+
+	if (sscanf(cidr, "%u.%u.%u.%u/%u%c", &a[0], &a[1], &a[2], &a[3], &bits,
+	           &tail) != 5 ||
+	    sscanf(host, "%u.%u.%u.%u%c", &b[0], &b[1], &b[2], &b[3], &tail) !=
+	        4 ||
+	    bits > 32)
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (a[i] > 255 || b[i] > 255)
+			return 0;
+	net = (unsigned long)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+	ip = (unsigned long)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+	mask = bits ? (0xffffffffUL << (32 - bits)) & 0xffffffffUL : 0;
+	return (net & mask) == (ip & mask);
+}
+
+int sp_engine_registry_insecure(int *insecure, sp_engine *engine,
+                                const char *registry)
+{
+	cJSON *answer = NULL;
+	const cJSON *config, *index, *cidr;
+	char host[256];
+	int error;
+
+	*insecure = 0;
+	if ((error = engine_call(&answer, engine, "GET", "/info", NULL, 0, 0,
+	                         "read the engine's registry settings")) < 0)
+		goto done;
+	config = cJSON_GetObjectItemCaseSensitive(answer, "RegistryConfig");
+	index = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(config, "IndexConfigs"), registry);
+	if (index) {
+		*insecure = cJSON_IsFalse(
+		    cJSON_GetObjectItemCaseSensitive(index, "Secure"));
+		goto done;
+	}
+	snprintf(host, sizeof(host), "%s", registry);
+	host[strcspn(host, ":")] = '\0';
+	cJSON_ArrayForEach(cidr, cJSON_GetObjectItemCaseSensitive(
+	                             config, "InsecureRegistryCIDRs"))
+	{
+		if (cJSON_IsString(cidr) && cidr_has(cidr->valuestring, host))
+			*insecure = 1;
+	}
+done:
+	cJSON_Delete(answer);
+	return error;
+}
+
 void sp_swarm_info_dispose(sp_swarm_info *info)
 {
 	if (!info)
@@ -516,8 +571,20 @@ static int spec_check(const sp_service_spec *spec)
 	for (i = 0; i < spec->mount_count; i++) {
 		const sp_service_mount *m = &spec->mounts[i];
 
-		if ((error = swarm_check_name("volume", m->source)) < 0)
+		if (m->bind) {
+			/* A node's path, the engine's templates allowed. */
+			if (!m->source || m->source[0] != '/' ||
+			    strlen(m->source) > 1024 ||
+			    strpbrk(m->source, "\n\r\t"))
+				return sp_error_set(
+				    SP_EINVALID,
+				    "invalid bind source '%.64s': "
+				    "expected an absolute path",
+				    m->source ? m->source : "(null)");
+		} else if ((error = swarm_check_name("volume", m->source)) <
+		           0) {
 			return error;
+		}
 		if (!m->target || m->target[0] != '/' ||
 		    engine_check_name("mount target", m->target + 1) < 0)
 			return sp_error_set(SP_EINVALID,
@@ -612,6 +679,9 @@ static int service_to_json(cJSON **out, const sp_service_spec *spec)
 	labels_to_json(cJSON_AddObjectToObject(container, "Labels"),
 	               spec->labels);
 	cJSON_AddItemToObject(container, "Env", strings_to_json(spec->env));
+	if (spec->command)
+		cJSON_AddItemToObject(container, "Command",
+		                      strings_to_json(spec->command));
 	if (spec->user)
 		cJSON_AddStringToObject(container, "User", spec->user);
 	if (spec->stop_grace)
@@ -644,13 +714,15 @@ static int service_to_json(cJSON **out, const sp_service_spec *spec)
 		const sp_service_mount *m = &spec->mounts[i];
 
 		item = cJSON_CreateObject();
-		cJSON_AddStringToObject(item, "Type", "volume");
+		cJSON_AddStringToObject(item, "Type",
+		                        m->bind ? "bind" : "volume");
 		cJSON_AddStringToObject(item, "Source", m->source);
 		cJSON_AddStringToObject(item, "Target", m->target);
 		cJSON_AddBoolToObject(item, "ReadOnly", m->read_only);
-		cJSON_AddBoolToObject(
-		    cJSON_AddObjectToObject(item, "VolumeOptions"), "NoCopy",
-		    !m->copy);
+		if (!m->bind)
+			cJSON_AddBoolToObject(
+			    cJSON_AddObjectToObject(item, "VolumeOptions"),
+			    "NoCopy", !m->copy);
 		cJSON_AddItemToArray(arr, item);
 	}
 	arr = cJSON_AddArrayToObject(container, "Secrets");
@@ -701,12 +773,18 @@ static int service_to_json(cJSON **out, const sp_service_spec *spec)
 	                        (double)spec->force_update);
 
 	obj = cJSON_AddObjectToObject(json, "Mode");
-	cJSON_AddNumberToObject(cJSON_AddObjectToObject(obj, "Replicated"),
-	                        "Replicas", (double)spec->replicas);
-	update_config(cJSON_AddObjectToObject(json, "UpdateConfig"), "rollback",
-	              spec->update_monitor, spec->stop_first);
-	update_config(cJSON_AddObjectToObject(json, "RollbackConfig"), "pause",
-	              spec->update_monitor, spec->stop_first);
+	if (spec->global_job) {
+		cJSON_AddObjectToObject(obj, "GlobalJob");
+	} else {
+		cJSON_AddNumberToObject(
+		    cJSON_AddObjectToObject(obj, "Replicated"), "Replicas",
+		    (double)spec->replicas);
+		update_config(cJSON_AddObjectToObject(json, "UpdateConfig"),
+		              "rollback", spec->update_monitor,
+		              spec->stop_first);
+		update_config(cJSON_AddObjectToObject(json, "RollbackConfig"),
+		              "pause", spec->update_monitor, spec->stop_first);
+	}
 
 	obj = cJSON_AddObjectToObject(json, "EndpointSpec");
 	cJSON_AddStringToObject(

@@ -87,16 +87,27 @@ typedef struct {
 	size_t count;
 } sp_node_list;
 
+/*
+ * Whether the engine speaks plain HTTP to `registry` ("host[:port]"): listed
+ * in its "insecure-registries" (GET /info, RegistryConfig: IndexConfigs, or
+ * an IPv4 address in InsecureRegistryCIDRs, 127.0.0.0/8 by default).
+ */
+int sp_engine_registry_insecure(int *insecure, sp_engine *engine,
+                                const char *registry);
+
 /* Every node of the swarm; only a manager can tell. */
 int sp_engine_node_list(sp_node_list *out, sp_engine *engine);
 void sp_node_list_dispose(sp_node_list *list);
 
-/* A volume mount of a service's tasks. */
+/* A volume mount of a service's tasks, or a bind mount of a node's path. */
 typedef struct {
-	const char *source; /* volume name (created on the node if absent) */
+	const char *source; /* volume name (created on the node if absent);
+	                       with `bind` the node's path (the engine
+	                       expands {{.Node.ID}} and {{.Node.Hostname}}) */
 	const char *target; /* absolute path in the container, e.g. "/data" */
 	int read_only;
 	int copy; /* copy the image's content into an empty volume (!NoCopy) */
+	int bind; /* Type "bind" */
 } sp_service_mount;
 
 /* A swarm secret given to a service's tasks as a file in /run/secrets. */
@@ -128,6 +139,10 @@ typedef struct {
 	const char **env;    /* "KEY=value" */
 	const char *user;    /* "1000", "1000:1000"; NULL = image's */
 	long long replicas;  /* 0: none runs (paused) */
+	/* Mode GlobalJob: one task on every node, run once to its end; no
+	 * update or rollback config (the engine refuses one for a job) */
+	int global_job;
+	const char **command; /* ContainerSpec.Command; NULL: the image's */
 	/* Resources.Limits and Resources.Reservations; 0 = none */
 	long long nano_cpus_limit;
 	long long memory_limit; /* bytes */

@@ -137,6 +137,13 @@ static int job_open(sp_engine **engine, sp_backend **backend,
 	return sp_backend_open(backend, *engine, settings, store, NULL, NULL);
 }
 
+/* What the backend tells while an admin waits (gc): on stderr. */
+static int job_stderr(const char *data, size_t len, void *payload)
+{
+	(void)payload;
+	return fwrite(data, 1, len, stderr) == len ? 0 : -1;
+}
+
 int sp_job_pause(const sp_settings *settings, sp_store *store, int paused)
 {
 	sp_engine *engine = NULL;
@@ -195,7 +202,9 @@ int sp_job_gc(const sp_settings *settings, sp_store *store, int *containers,
 	 * yet. */
 	if ((error = sp_store_lock(&lock, store, 0)) < 0 ||
 	    (error = sp_state_load(&state, store)) < 0 ||
-	    (error = job_open(&engine, &backend, settings, store)) < 0)
+	    (error = sp_engine_new(&engine, settings->docker_host)) < 0 ||
+	    (error = sp_backend_open(&backend, engine, settings, store,
+	                             job_stderr, NULL)) < 0)
 		goto done;
 	sp_buf_printf(&filter, "spacehook.space=%s", space->id);
 	sp_engine_image_list(&before, engine, filter.ptr);

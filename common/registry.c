@@ -59,7 +59,8 @@ static size_t registry_header(char *data, size_t size, size_t n, void *payload)
 
 static int registry_loopback(const char *registry)
 {
-	return !strncmp(registry, "127.", 4) ||
+	return !strncmp(registry, "http://", 7) ||
+	       !strncmp(registry, "127.", 4) ||
 	       !strncmp(registry, "localhost", 9) ||
 	       !strncmp(registry, "[::1]", 5);
 }
@@ -74,15 +75,16 @@ static int registry_call(long *status, registry_answer *a, const char *method,
 	sp_buf url = SP_BUF_INIT;
 	CURL *curl = NULL;
 	CURLcode rc;
-	int error;
+	int error, plain = registry_loopback(registry);
 
 	*status = 0;
 	if ((error = sp_http_global_init()) < 0)
 		return error;
 	if (!(curl = curl_easy_init()))
 		return sp_error_set(SP_ENOMEM, "cannot start an HTTP client");
-	sp_buf_printf(&url, "%s://%s%s",
-	              registry_loopback(registry) ? "http" : "https", registry,
+	if (!strncmp(registry, "http://", 7))
+		registry += 7;
+	sp_buf_printf(&url, "%s://%s%s", plain ? "http" : "https", registry,
 	              path);
 	curl_easy_setopt(curl, CURLOPT_URL, url.ptr);
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
@@ -166,11 +168,20 @@ done:
 int sp_registry_delete(const char *registry, const char *repo, const char *tag,
                        const char *auth)
 {
+	return sp_registry_delete_digest(NULL, registry, repo, tag, auth);
+}
+
+int sp_registry_delete_digest(sp_buf *digest, const char *registry,
+                              const char *repo, const char *tag,
+                              const char *auth)
+{
 	registry_answer a = {SP_BUF_INIT, SP_BUF_INIT};
 	sp_buf path = SP_BUF_INIT;
 	long status;
 	int error;
 
+	if (digest)
+		sp_buf_clear(digest);
 	sp_buf_printf(&path, "/v2/%s/manifests/%s", repo, tag);
 	if ((error = registry_call(&status, &a, "HEAD", registry, path.ptr,
 	                           manifest_types, auth)) < 0)
@@ -184,6 +195,8 @@ int sp_registry_delete(const char *registry, const char *repo, const char *tag,
 		                     registry, status, repo, tag);
 		goto done;
 	}
+	if (digest)
+		sp_buf_sets(digest, a.digest.ptr);
 	sp_buf_clear(&path);
 	sp_buf_printf(&path, "/v2/%s/manifests/%s", repo, a.digest.ptr);
 	if ((error = registry_call(&status, &a, "DELETE", registry, path.ptr,

@@ -3,12 +3,14 @@
 #ifndef SP_REGISTRY_H
 #define SP_REGISTRY_H
 
+#include "buf.h"
 #include "strvec.h"
 
 /*
  * The tags of repository `repo` ("spaces/<slug>") on `registry`
  * ("host[:port]"; spoken to over plain HTTP on a loopback address, else
- * HTTPS) into `out`. `auth` is the registryAuth JSON
+ * HTTPS; "http://host[:port]": plain HTTP, for a registry the engines list
+ * as insecure) into `out`. `auth` is the registryAuth JSON
  * ({"username":..,"password":..}) or NULL. A repository the registry does
  * not know has no tags (0).
  */
@@ -22,5 +24,11 @@ int sp_registry_tags(sp_strvec *out, const char *registry, const char *repo,
  */
 int sp_registry_delete(const char *registry, const char *repo, const char *tag,
                        const char *auth);
+
+/* Like sp_registry_delete; the manifest's digest ("sha256:...") goes to
+ * `digest` (left empty when the tag was gone). */
+int sp_registry_delete_digest(sp_buf *digest, const char *registry,
+                              const char *repo, const char *tag,
+                              const char *auth);
 
 #endif

@@ -748,6 +748,7 @@ static const struct setting {
     {"spacehook.placement", KIND_STRING, check_placement, 0, 0},
     {"spacehook.swarmSecrets", KIND_BOOL, NULL, 0, 0},
     {"spacehook.gpuResource", KIND_STRING, check_resource_kind, 0, 0},
+    {"spacehook.nodeSocket", KIND_STRING, check_absolute, 0, 0},
 };
 
 static char **string_field(sp_settings *s, const char *key)
@@ -800,6 +801,8 @@ static char **string_field(sp_settings *s, const char *key)
 		return &s->placement;
 	if (!strcmp(key, "spacehook.gpuResource"))
 		return &s->gpu_resource;
+	if (!strcmp(key, "spacehook.nodeSocket"))
+		return &s->node_socket;
 	return &s->webhook_secret;
 }
 
@@ -954,6 +957,7 @@ static void settings_defaults(sp_settings *s)
 	s->state_dir = sp_strdup("/var/lib/spacehook");
 	s->deploy_branch = sp_strdup("main");
 	s->docker_host = sp_strdup("unix:///var/run/docker.sock");
+	s->node_socket = sp_strdup("/var/run/docker.sock");
 	/*
 	 * Debian's docker.io (and Docker's own packages) put a client that can
 	 * run BuildKit builds at /usr/bin/docker; one found first on PATH may
@@ -1145,6 +1149,7 @@ void sp_settings_dispose(sp_settings *s)
 	free(s->registry);
 	free(s->registry_auth);
 	free(s->placement);
+	free(s->node_socket);
 	free(s->gpu_resource);
 	memset(s, 0, sizeof(*s));
 }

@@ -113,6 +113,10 @@ typedef struct {
 	char *gpu_resource;  /* spacehook.gpuResource: the generic resource
 	                        kind the nodes advertise for GPUs; NULL = GPU
 	                        flavours reserve none */
+	char *node_socket;   /* spacehook.nodeSocket: the engine's socket on
+	                        every node, for `gc` to remove old images there
+	                        ({{.Node.ID}}, {{.Node.Hostname}} expanded by
+	                        the swarm); default /var/run/docker.sock */
 } sp_settings;
 
 #define SP_SDK_DOCKER 1u

@@ -72,6 +72,12 @@ expect_contains "the worker pulled the image from the registry" "$registry/space
 expect_eq "the manager holds no task of it" "" "$("$DOCKER" ps -q --filter "label=spacehook.space=$id")"
 status_out=$(spacehook status "$id")
 expect_contains "status from the manager: node and task state" "task running on node $SP_NODE_NAME" "$status_out"
+# The worker holds v1 by its registry digest (what the service names).
+worker_images() {
+	"$DOCKER" -H "$WORKER" image ls --digests --format '{{.Repository}}@{{.Digest}}' | grep "/spaces/" | sort -u
+}
+v1_ref=$(worker_images)
+expect_eq "the worker holds one image of the Space" 1 "$(grep -c . <<<"$v1_ref")"
 
 # A second version rolls on the worker too.
 set_app app 'mkdir -p /tmp/w && echo v2 > /tmp/w/index.html && exec httpd -f -p 7860 -h /tmp/w'
@@ -79,5 +85,34 @@ push app
 expect_eq "the update succeeds" 0 "$RC"
 expect_eq "v2 answers from the worker" v2 "$(http "$(state app url)/")"
 echo "worker node: $SP_NODE_NAME at $SP_NODE_ADDR; url $url"
+
+expect_eq "the worker holds v1 and v2" 2 "$(worker_images | grep -c .)"
+
+# Old images leave the worker too. Once v3 serves, the deploy deletes v1's
+# tag from the registry and runs spacehook-node-gc on every node as a
+# global job, with the node's engine socket bound in (spacehook.nodeSocket;
+# the swarm expands {{.Node.ID}}: here each engine's socket has its own
+# path).
+mkdir -p "$SANDBOX/sockets"
+ln -s "${DOCKER_HOST#unix://}" "$SANDBOX/sockets/$("$DOCKER" info --format '{{.Swarm.NodeID}}').sock"
+ln -s "${WORKER#unix://}" "$SANDBOX/sockets/$("$DOCKER" -H "$WORKER" info --format '{{.Swarm.NodeID}}').sock"
+git config --global spacehook.nodeSocket "$SANDBOX/sockets/{{.Node.ID}}.sock"
+set_app app 'mkdir -p /tmp/w && echo v3 > /tmp/w/index.html && exec httpd -f -p 7860 -h /tmp/w'
+push app
+expect_eq "v3 rolls on the worker" 0 "$RC"
+expect_contains "v1's tag leaves the registry" "1 old tag of spaces/" "$OUT"
+expect_contains "the job ran on both nodes" "old images removed on 2 of 2 nodes" "$OUT"
+left=$(worker_images)
+echo "worker images after v3: $(tr '\n' ' ' <<<"$left")"
+expect_eq "v1 left the worker" "" "$(grep -xF "$v1_ref" <<<"$left" || true)"
+expect_eq "v2 and v3 stay on the worker" 2 "$(grep -c . <<<"$left")"
+expect_eq "the job service is gone" "" "$("$DOCKER" service ls -q --filter label=spacehook.helper=node-gc)"
+expect_eq "v3 answers" v3 "$(http "$(state app url)/")"
+gc_out=$(spacehook gc 2>&1)
+gc_rc=$?
+echo "gc: $gc_out"
+expect_eq "gc succeeds" 0 "$gc_rc"
+expect_eq "gc keeps v2 and v3 on the worker" 2 "$(worker_images | grep -c .)"
+expect_eq "v3 answers after gc" v3 "$(http "$(state app url)/")"
 
 finish

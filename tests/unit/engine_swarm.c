@@ -539,6 +539,46 @@ START_TEST(test_swarm_info)
 }
 END_TEST
 
+/* Whether the engine speaks plain HTTP to a registry: its own entry, else
+ * the insecure CIDRs (an address, not a name). */
+static const struct {
+	const char *registry;
+	int insecure;
+} insecure_cases[] = {
+    {"10.1.2.3:5000", 1},      /* IndexConfigs, Secure false */
+    {"reg.example:443", 0},    /* IndexConfigs, Secure true */
+    {"127.0.0.1:5056", 1},     /* 127.0.0.0/8 */
+    {"192.168.7.9:5000", 1},   /* 192.168.0.0/16 */
+    {"192.169.7.9:5000", 0},   /* just outside */
+    {"other.example:5000", 0}, /* a name in no entry */
+    {"300.1.1.1:5000", 0},     /* not an address */
+};
+
+START_TEST(test_registry_insecure)
+{
+	static const mock_reply replies[] = {
+	    {"GET /v1.40/info", JSON_HEAD,
+	     "{\"RegistryConfig\":{\"InsecureRegistryCIDRs\":"
+	     "[\"127.0.0.0/8\",\"192.168.0.0/16\",5],\"IndexConfigs\":{"
+	     "\"10.1.2.3:5000\":{\"Name\":\"10.1.2.3:5000\",\"Secure\":false},"
+	     "\"reg.example:443\":{\"Secure\":true}}}}",
+	     0, REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
+	mock m;
+	sp_engine *e;
+	int insecure = -1;
+
+	mock_start(&m, replies);
+	e = engine_for(&m);
+	ck_assert_msg(sp_engine_registry_insecure(
+	                  &insecure, e, insecure_cases[_i].registry) == 0,
+	              "%s", sp_error_last());
+	ck_assert_int_eq(insecure, insecure_cases[_i].insecure);
+	sp_engine_free(e);
+	mock_stop(&m);
+}
+END_TEST
+
 START_TEST(test_node_list)
 {
 	static const mock_reply replies[] = {
@@ -635,7 +675,7 @@ static const char *full_constraints[] = {"node.labels.spacehook.data==yes",
 static const char *full_generic[] = {"gpu=1", "GPU-UUID=GPU-0a1b", NULL};
 static const char *full_networks[] = {"spacehook-alice--demo", NULL};
 static const sp_service_mount full_mounts[] = {
-    {"spacehook-alice--demo-data", "/data", 0, 0}};
+    {"spacehook-alice--demo-data", "/data", 0, 0, 0}};
 static const sp_service_secret full_secrets[] = {
     {"sec1", "alice--demo-HF_TOKEN-3", "HF_TOKEN", NULL, NULL, 0}};
 
@@ -814,6 +854,58 @@ START_TEST(test_service_create_minimal)
 }
 END_TEST
 
+/* A global job: one run per node, its command, a node's path bound in, no
+ * update or rollback config (the engine refuses one for a job). */
+START_TEST(test_service_global_job)
+{
+	static const mock_reply replies[] = {
+	    {"/services/create", CREATED_HEAD, "{\"ID\":\"j1\"}", 0,
+	     REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
+	static const char *command[] = {"/spacehook-node-gc", "/docker.sock",
+	                                "r:5000/spaces/a--b:1", NULL};
+	static const sp_service_mount sock[] = {
+	    {"/run/{{.Node.ID}}.sock", "/docker.sock", 0, 0, 1}};
+	sp_service_spec spec = {.name = "spacehook-gc-1",
+	                        .image = "r:5000/spacehook/node-gc:x",
+	                        .global_job = 1,
+	                        .command = command,
+	                        .mounts = sock,
+	                        .mount_count = 1,
+	                        .restart_condition = "none"};
+	mock m;
+	sp_engine *e;
+	char *id = NULL;
+	cJSON *json;
+
+	mock_start(&m, replies);
+	e = engine_for(&m);
+	ck_assert_msg(sp_engine_service_create(&id, e, &spec) == 0, "%s",
+	              sp_error_last());
+	ck_assert_str_eq(id, "j1");
+	json = request_json(&m, "/services/create");
+	ck_assert(cJSON_IsObject(at(json, "Mode.GlobalJob")));
+	ck_assert_ptr_null(at(json, "Mode.Replicated"));
+	ck_assert_ptr_null(at(json, "UpdateConfig"));
+	ck_assert_ptr_null(at(json, "RollbackConfig"));
+	assert_json_str(json, "TaskTemplate.ContainerSpec.Command.0",
+	                "/spacehook-node-gc");
+	assert_json_str(json, "TaskTemplate.ContainerSpec.Command.2",
+	                "r:5000/spaces/a--b:1");
+	assert_json_str(json, "TaskTemplate.ContainerSpec.Mounts.0.Type",
+	                "bind");
+	assert_json_str(json, "TaskTemplate.ContainerSpec.Mounts.0.Source",
+	                "/run/{{.Node.ID}}.sock");
+	ck_assert_ptr_null(
+	    at(json, "TaskTemplate.ContainerSpec.Mounts.0.VolumeOptions"));
+	assert_json_str(json, "TaskTemplate.RestartPolicy.Condition", "none");
+	cJSON_Delete(json);
+	free(id);
+	sp_engine_free(e);
+	mock_stop(&m);
+}
+END_TEST
+
 /* A spare port goes second, published the way the first is. */
 START_TEST(test_service_spare_port)
 {
@@ -853,7 +945,7 @@ static const char *env_nokey[] = {"=x", NULL};
 static const char *bad_constraint[] = {"node.role", NULL};
 static const char *bad_generic[] = {"gpu", NULL};
 static const char *bad_network[] = {"a/b", NULL};
-static const sp_service_mount relative_mount[] = {{"vol", "data", 0, 0}};
+static const sp_service_mount relative_mount[] = {{"vol", "data", 0, 0, 0}};
 static const sp_service_secret bad_uid[] = {
     {"sec1", "name", NULL, "root", NULL, 0}};
 
@@ -1705,6 +1797,7 @@ int main(void)
 	tc = tcase_create("swarm");
 	LOOP(tc, test_swarm_info, swarm_cases);
 	tcase_add_test(tc, test_node_list);
+	LOOP(tc, test_registry_insecure, insecure_cases);
 	tcase_add_test(tc, test_node_list_not_swarm);
 	suite_add_tcase(s, tc);
 
@@ -1712,6 +1805,7 @@ int main(void)
 	tcase_add_test(tc, test_service_create);
 	tcase_add_test(tc, test_service_create_minimal);
 	tcase_add_test(tc, test_service_spare_port);
+	tcase_add_test(tc, test_service_global_job);
 	LOOP(tc, test_service_bad_spec, bad_spec_cases);
 	LOOP(tc, test_service_create_errors, create_error_cases);
 	LOOP(tc, test_service_inspect, inspect_cases);
