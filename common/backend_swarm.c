@@ -589,26 +589,33 @@ done:
 }
 
 /* Where version `id`'s running task answers: its node's address and the
- * port published there. */
+ * port published there for the app's port (`spec`'s, or else the first the
+ * service publishes: a task may list a spare port first). */
 static int swarm_address(sp_buf *host, int *port, sp_backend *b,
                          const sp_backend_spec *spec, const char *id)
 {
 	backend_swarm *w = (backend_swarm *)b;
 	sp_task_list tasks = {0};
+	sp_service_info info = {0};
 	sp_buf service = SP_BUF_INIT;
 	unsigned long long stamp;
 	const sp_task *task;
-	int error;
+	int error, app_port = spec ? spec->app_port : 0;
 
 	*port = 0;
 	if ((error = swarm_split_id(&service, &stamp, id)) < 0 ||
 	    (error = sp_engine_task_list(&tasks, w->engine, service.ptr)) < 0)
 		goto done;
 	task = swarm_task_of(&tasks, stamp, 1);
+	if (task && app_port <= 0 && task->port_count > 1) {
+		if ((error = sp_engine_service_inspect(&info, w->engine,
+		                                       service.ptr)) < 0)
+			goto done;
+		app_port = info.target_port;
+	}
 	if (task)
-		*port = spec && spec->app_port > 0
-		            ? sp_task_port(task, spec->app_port)
-		            : task->published_port;
+		*port = app_port > 0 ? sp_task_port(task, app_port)
+		                     : task->published_port;
 	if (!task || !*port || !*task->node_id) {
 		error =
 		    sp_error_set(SP_ENOTFOUND, "no task of '%s' runs yet", id);
@@ -619,6 +626,7 @@ static int swarm_address(sp_buf *host, int *port, sp_backend *b,
 	if (!host->size || !strcmp(host->ptr, "0.0.0.0"))
 		sp_buf_sets(host, "127.0.0.1");
 done:
+	sp_service_info_dispose(&info);
 	sp_task_list_dispose(&tasks);
 	sp_buf_dispose(&service);
 	return error;

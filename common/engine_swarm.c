@@ -917,6 +917,18 @@ static void service_from_json(sp_service_info *out, const cJSON *item)
 		if (!proto || !*proto || !strcmp(proto, "tcp"))
 			break;
 	}
+	cJSON_ArrayForEach(port,
+	                   json_obj(json_obj(spec, "EndpointSpec"), "Ports"))
+	{
+		const char *proto = json_str(port, "Protocol");
+		long long target = json_num(port, "TargetPort");
+
+		if ((!proto || !*proto || !strcmp(proto, "tcp")) &&
+		    target > 0 && target <= 65535) {
+			out->target_port = (int)target;
+			break;
+		}
+	}
 }
 
 /* GET /services/{id}: the whole answer (caller deletes). */

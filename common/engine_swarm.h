@@ -224,6 +224,9 @@ typedef struct {
 	/* Endpoint.Ports: the first tcp one's PublishedPort (0: assigned per
 	 * task, or none) */
 	int published_port;
+	/* Spec.EndpointSpec.Ports: the first tcp one's TargetPort (the
+	 * Space's app port; a spare port comes after it), 0: none */
+	int target_port;
 	char *previous_image;
 	char *created_at;
 	char *updated_at;

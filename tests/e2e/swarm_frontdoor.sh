@@ -31,9 +31,13 @@ routed() {
 	sed -n 's/^[[:space:]]*server \([0-9.]*:[0-9]*\) max_fails.*/\1/p' \
 		"$NGINX/spacehook/spacehook_$(slug_of "$1").conf" | head -n 1
 }
+# The host port of the running task's container for 7860 on IPv4, where
+# nginx connects (127.0.0.1): the engine may give the IPv6 binding another.
 task_port() {
-	"$DOCKER" service ps "$(service_of "$1")" --filter desired-state=running \
-		--format '{{.Ports}}' | sed -n 's/.*:\([0-9]*\)->7860.*/\1/p' | head -n 1
+	local task container
+	task=$("$DOCKER" service ps -q "$(service_of "$1")" --filter desired-state=running | head -n 1)
+	container=$("$DOCKER" inspect "$task" --format '{{.Status.ContainerStatus.ContainerID}}')
+	"$DOCKER" port "$container" 7860/tcp | sed -n 's/^0\.0\.0\.0:\([0-9]*\)$/\1/p' | head -n 1
 }
 
 new_space a
@@ -119,6 +123,15 @@ check "b moved within 60 s" test $((SECONDS - t0)) -lt 60
 expect_eq "b by its hostname" beta-v2 "$(get b /)"
 expect_eq "nginx points at b's new task" "127.0.0.1:$(task_port b)" "$(routed b)"
 check "b's task is on another port" test "$(task_port b)" != "${own##*:}"
+# `spacehook serve` reroutes each running Space every sleepCheck seconds,
+# knowing no app port: it must keep the app's port, not the spare one the
+# task may list first.
+stop_serve
+git config --global spacehook.sleepCheck 1
+start_serve
+sleep 3
+expect_eq "a reroute keeps nginx on b's app port" "127.0.0.1:$(task_port b)" "$(routed b)"
+expect_eq "b by its hostname after reroutes" beta-v2 "$(get b /)"
 app b beta-v3
 push b
 expect_eq "b's next update" 0 "$RC"

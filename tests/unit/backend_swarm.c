@@ -147,6 +147,59 @@ START_TEST(test_status_and_address_running)
 }
 END_TEST
 
+/* Behind the front door after a fixed port the service publishes a spare
+ * port too, and a task may list it first: a caller that does not know the
+ * app's port (a reroute) still gets the app's, the first the service
+ * spec publishes. */
+START_TEST(test_address_spare_port_listed_first)
+{
+	static const mock_reply replies[] = {
+	    {"GET /v1.40/tasks", JSON_HEAD,
+	     "[{\"ID\":\"1\",\"ServiceID\":\"svc1\",\"NodeID\":\"n2\","
+	     "\"DesiredState\":\"running\",\"CreatedAt\":\"2026-12-01T01\","
+	     "\"Status\":{\"State\":\"running\",\"PortStatus\":{\"Ports\":"
+	     "[{\"Protocol\":\"tcp\",\"TargetPort\":65535,\"PublishedPort\":"
+	     "32773},{\"Protocol\":\"tcp\",\"TargetPort\":7860,"
+	     "\"PublishedPort\":32772}]}},\"Spec\":{\"ForceUpdate\":200}}]",
+	     0, REPLY_NORMAL, 0},
+	    {"GET /v1.40/services/spacehook-o--n", JSON_HEAD,
+	     "{\"ID\":\"svc1\",\"Version\":{\"Index\":7},\"Spec\":{"
+	     "\"Name\":\"spacehook-o--n\",\"TaskTemplate\":{\"ForceUpdate\":"
+	     "200},\"EndpointSpec\":{\"Ports\":[{\"Protocol\":\"tcp\","
+	     "\"TargetPort\":7860,\"PublishMode\":\"host\"},{\"Protocol\":"
+	     "\"tcp\",\"TargetPort\":65535,\"PublishMode\":\"host\"}]}}}",
+	     0, REPLY_NORMAL, 0},
+	    {"GET /v1.40/nodes", JSON_HEAD, NODES, 0, REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
+	sp_backend_spec spec = {0};
+	sp_buf host = SP_BUF_INIT;
+	sp_backend *b;
+	sp_engine *engine;
+	int port = 0;
+	mock m;
+
+	settings_setup();
+	mock_start(&m, replies);
+	engine = engine_for(&m);
+	b = backend_for(engine);
+	ck_assert_int_eq(
+	    b->ops->address(&host, &port, b, &spec, "spacehook-o--n/200"), 0);
+	ck_assert_str_eq(host.ptr, "10.9.0.2");
+	ck_assert_int_eq(port, 32772);
+	ck_assert_int_eq(
+	    b->ops->address(&host, &port, b, NULL, "spacehook-o--n/200"), 0);
+	ck_assert_int_eq(port, 32772);
+	spec.app_port = 7860;
+	ck_assert_int_eq(
+	    b->ops->address(&host, &port, b, &spec, "spacehook-o--n/200"), 0);
+	ck_assert_int_eq(port, 32772);
+	sp_buf_dispose(&host);
+	sp_backend_free(b);
+	sp_engine_free(engine);
+	mock_stop(&m);
+}
+END_TEST
+
 /* Removing a version: what the service gets, by its state. */
 static const struct {
 	const char *service; /* the inspect answer */
@@ -256,6 +309,7 @@ int main(void)
 
 	tcase_add_test(tc, test_status_failed);
 	tcase_add_test(tc, test_status_and_address_running);
+	tcase_add_test(tc, test_address_spare_port_listed_first);
 	tcase_add_loop_test(tc, test_remove, 0,
 	                    sizeof(remove_cases) / sizeof(remove_cases[0]));
 	tcase_add_test(tc, test_stop_scales);
