@@ -296,12 +296,12 @@ static int swarm_health(backend_swarm *w, const sp_backend_spec *spec)
 	    "socket.create_connection(('127.0.0.1', $p), 2)\" 2>/dev/null; "
 	    "else curl -s -m 2 -o /dev/null http://127.0.0.1:$p/; fi; }; "
 	    "if [ -e $m ]; then sleep %d; up; exit; fi; n=0; "
-	    "until up; do n=$((n + 1)); [ $n -ge 20 ] && exit 1; "
-	    "sleep 0.1 2>/dev/null || sleep 1; done; "
+	    "until up; do n=$((n + 1)); [ $n -ge 40 ] && exit 1; "
+	    "sleep 0.05 2>/dev/null || sleep 1; done; "
 	    ": >$m 2>/dev/null || sleep 2",
 	    spec->app_port, SWARM_HEALTH_PACE);
 	w->spec.health_cmd = w->strings.v[w->strings.nr - 1];
-	w->spec.health_interval_ms = 100;
+	w->spec.health_interval_ms = 10;
 	/* The paced run and a slow answer after it. */
 	w->spec.health_timeout = SWARM_HEALTH_PACE + 10;
 	w->spec.health_start_period =

@@ -116,6 +116,12 @@ stop() {
 		fi
 		rm -f "$dir/dockerd.pid"
 	fi
+	# The netns files of its sandboxes (an overlay network's, the load
+	# balancer's) may stay mounted under the exec root.
+	local m
+	while read -r m; do
+		umount "$m" 2>/dev/null || true
+	done < <(awk -v p="$dir/exec/netns/" 'index($2, p) == 1 { print $2 }' /proc/mounts)
 	if ip link show "$veth_host" >/dev/null 2>&1; then
 		ip link delete "$veth_host"
 	fi
