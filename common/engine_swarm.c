@@ -875,6 +875,24 @@ done:
 	return error;
 }
 
+/* Of a list of port objects, the first tcp one's `field` (a port number),
+ * 0 when there is none or it is not a port. */
+static int first_tcp_port(const cJSON *ports, const char *field)
+{
+	const cJSON *port;
+
+	cJSON_ArrayForEach(port, ports)
+	{
+		const char *proto = json_str(port, "Protocol");
+		long long value = json_num(port, field);
+
+		if (proto && *proto && strcmp(proto, "tcp"))
+			continue;
+		return value > 0 && value <= 65535 ? (int)value : 0;
+	}
+	return 0;
+}
+
 /* An answer's service object into `out`. */
 static void service_from_json(sp_service_info *out, const cJSON *item)
 {
@@ -885,7 +903,6 @@ static void service_from_json(sp_service_info *out, const cJSON *item)
 	    json_obj(json_obj(spec, "Mode"), "Replicated");
 	const cJSON *update = json_obj(item, "UpdateStatus");
 	const cJSON *previous = json_obj(item, "PreviousSpec");
-	const cJSON *port;
 
 	out->id = json_dup(item, "ID");
 	out->name = json_dup(spec, "Name");
@@ -904,31 +921,10 @@ static void service_from_json(sp_service_info *out, const cJSON *item)
 	    "Image");
 	out->created_at = json_dup(item, "CreatedAt");
 	out->updated_at = json_dup(item, "UpdatedAt");
-	cJSON_ArrayForEach(port, json_obj(json_obj(item, "Endpoint"), "Ports"))
-	{
-		const char *proto = json_str(port, "Protocol");
-		long long published = json_num(port, "PublishedPort");
-
-		if ((!proto || !*proto || !strcmp(proto, "tcp")) &&
-		    published > 0 && published <= 65535) {
-			out->published_port = (int)published;
-			break;
-		}
-		if (!proto || !*proto || !strcmp(proto, "tcp"))
-			break;
-	}
-	cJSON_ArrayForEach(port,
-	                   json_obj(json_obj(spec, "EndpointSpec"), "Ports"))
-	{
-		const char *proto = json_str(port, "Protocol");
-		long long target = json_num(port, "TargetPort");
-
-		if ((!proto || !*proto || !strcmp(proto, "tcp")) &&
-		    target > 0 && target <= 65535) {
-			out->target_port = (int)target;
-			break;
-		}
-	}
+	out->published_port = first_tcp_port(
+	    json_obj(json_obj(item, "Endpoint"), "Ports"), "PublishedPort");
+	out->target_port = first_tcp_port(
+	    json_obj(json_obj(spec, "EndpointSpec"), "Ports"), "TargetPort");
 }
 
 /* GET /services/{id}: the whole answer (caller deletes). */
