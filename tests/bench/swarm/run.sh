@@ -24,7 +24,8 @@ bash "$top/tests/lib/registry.sh" start >/dev/null
 "$cli" swarm init --advertise-addr 127.0.0.1 >/dev/null
 cleanup() {
 	"$cli" service rm spacehook-bench--swarm >/dev/null 2>&1 || true
-	for c in $("$cli" ps -aq --filter label=spacehook.managed); do "$cli" rm -f "$c" >/dev/null; done
+	# The service's removal takes its task's containers away meanwhile.
+	for c in $("$cli" ps -aq --filter label=spacehook.managed); do "$cli" rm -f "$c" >/dev/null 2>&1 || true; done
 	"$cli" swarm leave --force >/dev/null 2>&1 || true
 	sp_nginx_stop "$work/nginx" >/dev/null 2>&1 || true
 	bash "$top/tests/lib/registry.sh" stop >/dev/null 2>&1 || true
