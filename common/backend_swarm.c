@@ -58,6 +58,7 @@ typedef struct {
 	sp_service_secret *secrets;
 	size_t secret_count;
 	sp_buf auth; /* spacehook.registryAuth's content, wiped after */
+	sp_buf self; /* this engine's node, once asked */
 } backend_swarm;
 
 #define swarm_say(w, ...)                                                      \
@@ -588,9 +589,65 @@ done:
 	return error;
 }
 
-/* Where version `id`'s running task answers: its node's address and the
+/* Whether this engine's node is known (asked once): `w->self`. */
+static int swarm_self(backend_swarm *w)
+{
+	sp_swarm_info info = {0};
+
+	if (!w->self.size && sp_engine_swarm_info(&info, w->engine) == 0)
+		sp_buf_sets(&w->self, info.node_id);
+	sp_swarm_info_dispose(&info);
+	sp_error_clear();
+	return w->self.size > 0;
+}
+
+/*
+ * The newest task of version `stamp` with a container on this engine's own
+ * node (`self`), not yet running: its container publishes the app's port
+ * once it started, before the task's health check passed (the cluster
+ * tells the port only then).
+ */
+static const sp_task *swarm_task_here(const sp_task_list *tasks,
+                                      unsigned long long stamp,
+                                      const char *self)
+{
+	const sp_task *best = NULL;
+
+	for (size_t i = 0; i < tasks->count; i++) {
+		const sp_task *t = &tasks->items[i];
+
+		if (t->force_update != stamp || strcmp(t->state, "starting") ||
+		    !*t->container_id || strcmp(t->node_id, self))
+			continue;
+		if (!best || strcmp(t->created_at, best->created_at) > 0)
+			best = t;
+	}
+	return best;
+}
+
+/* The port the started container `id` publishes for `app_port`; 0: none
+ * (yet). */
+static int swarm_container_port(backend_swarm *w, const char *id, int app_port)
+{
+	sp_container_info c = {0};
+	int port = 0;
+
+	if (sp_engine_container_inspect(&c, w->engine, id) == 0 && c.running &&
+	    c.container_port == app_port)
+		port = c.host_port;
+	sp_container_info_dispose(&c);
+	sp_error_clear();
+	return port;
+}
+
+/*
+ * Where version `id`'s running task answers: its node's address and the
  * port published there for the app's port (`spec`'s, or else the first the
- * service publishes: a task may list a spare port first). */
+ * service publishes: a task may list a spare port first). Behind the front
+ * door a task starting on this engine's node is asked too: its app may
+ * answer before its health check passed (the old version serves until
+ * then).
+ */
 static int swarm_address(sp_buf *host, int *port, sp_backend *b,
                          const sp_backend_spec *spec, const char *id)
 {
@@ -599,7 +656,7 @@ static int swarm_address(sp_buf *host, int *port, sp_backend *b,
 	sp_service_info info = {0};
 	sp_buf service = SP_BUF_INIT;
 	unsigned long long stamp;
-	const sp_task *task;
+	const sp_task *task, *here;
 	int error, app_port = spec ? spec->app_port : 0;
 
 	*port = 0;
@@ -607,13 +664,19 @@ static int swarm_address(sp_buf *host, int *port, sp_backend *b,
 	    (error = sp_engine_task_list(&tasks, w->engine, service.ptr)) < 0)
 		goto done;
 	task = swarm_task_of(&tasks, stamp, 1);
-	if (task && app_port <= 0 && task->port_count > 1) {
+	if (w->front && app_port > 0 && (!task || !task->port_count) &&
+	    swarm_self(w) &&
+	    (here = swarm_task_here(&tasks, stamp, w->self.ptr)) != NULL &&
+	    (*port = swarm_container_port(w, here->container_id, app_port)) >
+	        0) {
+		task = here;
+	} else if (task && app_port <= 0 && task->port_count > 1) {
 		if ((error = sp_engine_service_inspect(&info, w->engine,
 		                                       service.ptr)) < 0)
 			goto done;
 		app_port = info.target_port;
 	}
-	if (task)
+	if (task && !*port)
 		*port = app_port > 0 ? sp_task_port(task, app_port)
 		                     : task->published_port;
 	if (!task || !*port || !*task->node_id) {
@@ -1086,6 +1149,7 @@ static void swarm_free(sp_backend *b)
 	backend_swarm *w = (backend_swarm *)b;
 
 	swarm_reset(w);
+	sp_buf_dispose(&w->self);
 	free(w);
 }
 
@@ -1139,6 +1203,7 @@ int sp_backend_swarm_new(sp_backend **out, sp_engine *engine,
 	sp_strvec_init(&w->labels);
 	sp_strvec_init(&w->generic);
 	sp_buf_init(&w->auth);
+	sp_buf_init(&w->self);
 	*out = &w->base;
 	return 0;
 }

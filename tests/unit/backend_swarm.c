@@ -2,6 +2,7 @@
  * tasks read as its status and its address, and what removing a version
  * does to the service (no second rollback after the swarm's own). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,6 +303,71 @@ START_TEST(test_needs_registry)
 }
 END_TEST
 
+/* Behind the front door a version starting on this engine's node is
+ * reached through its container as soon as that runs, before the cluster
+ * lists the task's ports (after its health check); a task on another
+ * node, or no front door, waits for them. */
+static const struct {
+	const char *self;
+	int front;
+	int error;
+	int port;
+} starting_cases[] = {
+    {"n2", 1, 0, 32790},
+    {"n1", 1, SP_ENOTFOUND, 0},
+    {"n2", 0, SP_ENOTFOUND, 0},
+};
+
+START_TEST(test_address_starting_here)
+{
+	static const mock_reply replies[] = {
+	    {"GET /v1.40/tasks", JSON_HEAD,
+	     "[{\"ID\":\"1\",\"ServiceID\":\"svc1\",\"NodeID\":\"n2\","
+	     "\"DesiredState\":\"running\",\"CreatedAt\":\"2026-12-01T01\","
+	     "\"Status\":{\"State\":\"starting\",\"ContainerStatus\":"
+	     "{\"ContainerID\":\"c1\"}},\"Spec\":{\"ForceUpdate\":200}}]",
+	     0, REPLY_NORMAL, 0},
+	    {"GET /v1.40/info", JSON_HEAD, "", 0, REPLY_NORMAL, 0},
+	    {"GET /v1.40/containers/c1/json", JSON_HEAD,
+	     "{\"Id\":\"c1\",\"State\":{\"Status\":\"running\",\"Running\":"
+	     "true},\"NetworkSettings\":{\"Ports\":{\"7860/tcp\":[{\"HostIp\":"
+	     "\"0.0.0.0\",\"HostPort\":\"32790\"}]}}}",
+	     0, REPLY_NORMAL, 0},
+	    {"GET /v1.40/nodes", JSON_HEAD, NODES, 0, REPLY_NORMAL, 0},
+	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
+	mock_reply table[sizeof(replies) / sizeof(replies[0])];
+	char info[128], domain[] = "spaces.example";
+	sp_backend_spec spec = {.app_port = 7860};
+	sp_buf host = SP_BUF_INIT;
+	sp_backend *b;
+	sp_engine *engine;
+	int port = -1;
+	mock m;
+
+	memcpy(table, replies, sizeof(replies));
+	snprintf(info, sizeof(info),
+	         "{\"Swarm\":{\"NodeID\":\"%s\",\"LocalNodeState\":"
+	         "\"active\"}}",
+	         starting_cases[_i].self);
+	table[1].body = info;
+	settings_setup();
+	settings.domain = starting_cases[_i].front ? domain : NULL;
+	mock_start(&m, table);
+	engine = engine_for(&m);
+	b = backend_for(engine);
+	ck_assert_int_eq(
+	    b->ops->address(&host, &port, b, &spec, "spacehook-o--n/200"),
+	    starting_cases[_i].error);
+	ck_assert_int_eq(port, starting_cases[_i].port);
+	if (!starting_cases[_i].error)
+		ck_assert_str_eq(host.ptr, "10.9.0.2");
+	sp_buf_dispose(&host);
+	sp_backend_free(b);
+	sp_engine_free(engine);
+	mock_stop(&m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("backend_swarm");
@@ -310,6 +376,8 @@ int main(void)
 	tcase_add_test(tc, test_status_failed);
 	tcase_add_test(tc, test_status_and_address_running);
 	tcase_add_test(tc, test_address_spare_port_listed_first);
+	tcase_add_loop_test(tc, test_address_starting_here, 0,
+	                    sizeof(starting_cases) / sizeof(starting_cases[0]));
 	tcase_add_loop_test(tc, test_remove, 0,
 	                    sizeof(remove_cases) / sizeof(remove_cases[0]));
 	tcase_add_test(tc, test_stop_scales);
