@@ -255,13 +255,44 @@ done:
  */
 #define SWARM_HEALTH_PACE 20
 
-static int swarm_health(backend_swarm *w, const sp_backend_spec *spec)
+/* Set the health check `cmd` in the prepared spec. */
+static void swarm_health_set(backend_swarm *w, const sp_backend_spec *spec,
+                             const char *cmd)
+{
+	w->spec.health_cmd = sp_strvec_push(&w->strings, cmd);
+	w->spec.health_interval_ms = 10;
+	/* The paced run and a slow answer after it. */
+	w->spec.health_timeout = SWARM_HEALTH_PACE + 10;
+	w->spec.health_start_period =
+	    (int)(spec->startup_timeout > 0 ? spec->startup_timeout
+	                                    : w->startup_timeout);
+}
+
+/* Whether image `ref` (here) is made of `layers` (sp_image_info's). */
+static int swarm_same_files(backend_swarm *w, const char *ref,
+                            const char *layers)
+{
+	sp_image_info info = {0};
+	int same = 0;
+
+	if (*ref && *layers &&
+	    sp_engine_image_inspect(&info, w->engine, ref) == 0)
+		same = !strcmp(info.layers, layers);
+	sp_image_info_dispose(&info);
+	sp_error_clear();
+	return same;
+}
+
+/* `current`: the service as it runs (NULL: none yet). */
+static int swarm_health(backend_swarm *w, const sp_backend_spec *spec,
+                        const sp_service_info *current)
 {
 	static const char *cmd[] = {"/bin/sh", NULL};
 	const char *labels[3] = {"spacehook.managed=true",
 	                         "spacehook.helper=probe", NULL};
 	sp_container_spec c = {0};
 	sp_image_info info = {0};
+	sp_buf check = SP_BUF_INIT;
 	char *id = NULL;
 	int error, shell = 0;
 
@@ -270,6 +301,29 @@ static int swarm_health(backend_swarm *w, const sp_backend_spec *spec)
 		return error;
 	if (info.healthcheck)
 		goto done;
+	sp_buf_printf(
+	    &check,
+	    "p=%d; m=/tmp/.spacehook-healthy; "
+	    "has() { command -v $1 >/dev/null 2>&1; }; "
+	    "up() { if has bash; then "
+	    "bash -c \"exec 3<>/dev/tcp/127.0.0.1/$p\" 2>/dev/null; "
+	    "elif has nc; then "
+	    "nc -w 2 127.0.0.1 $p </dev/null >/dev/null 2>&1; "
+	    "elif has python3; then python3 -c \"import socket; "
+	    "socket.create_connection(('127.0.0.1', $p), 2)\" 2>/dev/null; "
+	    "else curl -s -m 2 -o /dev/null http://127.0.0.1:$p/; fi; }; "
+	    "if [ -e $m ]; then sleep %d; up; exit; fi; n=0; "
+	    "until up; do n=$((n + 1)); [ $n -ge 40 ] && exit 1; "
+	    "sleep 0.05 2>/dev/null || sleep 1; done; "
+	    ": >$m 2>/dev/null || sleep 2",
+	    spec->app_port, SWARM_HEALTH_PACE);
+	/* The serving version has this check and the same files (a push
+	 * that changed no layer, a restart): its image had the shell. */
+	if (current && !strcmp(current->health_cmd, check.ptr) &&
+	    swarm_same_files(w, current->image, info.layers)) {
+		swarm_health_set(w, spec, check.ptr);
+		goto done;
+	}
 	c.image = spec->image;
 	c.cmd = cmd;
 	c.labels = labels;
@@ -285,34 +339,13 @@ static int swarm_health(backend_swarm *w, const sp_backend_spec *spec)
 		             "version as soon as the new one starts");
 		goto done;
 	}
-	sp_strvec_pushf(
-	    &w->strings,
-	    "p=%d; m=/tmp/.spacehook-healthy; "
-	    "has() { command -v $1 >/dev/null 2>&1; }; "
-	    "up() { if has bash; then "
-	    "bash -c \"exec 3<>/dev/tcp/127.0.0.1/$p\" 2>/dev/null; "
-	    "elif has nc; then "
-	    "nc -w 2 127.0.0.1 $p </dev/null >/dev/null 2>&1; "
-	    "elif has python3; then python3 -c \"import socket; "
-	    "socket.create_connection(('127.0.0.1', $p), 2)\" 2>/dev/null; "
-	    "else curl -s -m 2 -o /dev/null http://127.0.0.1:$p/; fi; }; "
-	    "if [ -e $m ]; then sleep %d; up; exit; fi; n=0; "
-	    "until up; do n=$((n + 1)); [ $n -ge 40 ] && exit 1; "
-	    "sleep 0.05 2>/dev/null || sleep 1; done; "
-	    ": >$m 2>/dev/null || sleep 2",
-	    spec->app_port, SWARM_HEALTH_PACE);
-	w->spec.health_cmd = w->strings.v[w->strings.nr - 1];
-	w->spec.health_interval_ms = 10;
-	/* The paced run and a slow answer after it. */
-	w->spec.health_timeout = SWARM_HEALTH_PACE + 10;
-	w->spec.health_start_period =
-	    (int)(spec->startup_timeout > 0 ? spec->startup_timeout
-	                                    : w->startup_timeout);
+	swarm_health_set(w, spec, check.ptr);
 done:
 	if (id)
 		sp_engine_container_remove(w->engine, id, 1);
 	free(id);
 	sp_image_info_dispose(&info);
+	sp_buf_dispose(&check);
 	return error;
 }
 
@@ -410,7 +443,8 @@ static int swarm_create(char **out, sp_backend *b, const sp_backend_spec *spec,
 	svc->cap_drop_all = 1;
 	if (s->swarm_secrets && (error = swarm_secrets(w, spec)) < 0)
 		goto done;
-	if (w->front && (error = swarm_health(w, spec)) < 0)
+	if (w->front &&
+	    (error = swarm_health(w, spec, exists ? &info : NULL)) < 0)
 		goto done;
 	stamp = swarm_stamp(exists ? info.force_update : 0);
 	svc->force_update = stamp;

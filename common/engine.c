@@ -1688,6 +1688,21 @@ int sp_engine_image_inspect(sp_image_info *out, sp_engine *engine,
 		out->healthcheck =
 		    cJSON_IsString(first) && strcmp(first->valuestring, "NONE");
 	}
+	{
+		sp_buf layers = SP_BUF_INIT;
+
+		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(
+		                             cJSON_GetObjectItemCaseSensitive(
+		                                 answer, "RootFS"),
+		                             "Layers"))
+		{
+			if (cJSON_IsString(item))
+				sp_buf_printf(&layers, "%s%s",
+				              layers.size ? "," : "",
+				              item->valuestring);
+		}
+		out->layers = sp_buf_detach(&layers);
+	}
 
 	sp_buf_clear(&path);
 	sp_buf_printf(&path, "/images/%s/history", name);
@@ -1722,6 +1737,7 @@ void sp_image_info_dispose(sp_image_info *info)
 	free(info->created);
 	strings_free(info->tags, info->tag_count);
 	strings_free(info->history, info->history_count);
+	free(info->layers);
 	sp_engine_labels_dispose(&info->labels);
 	memset(info, 0, sizeof(*info));
 }

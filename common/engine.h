@@ -298,6 +298,8 @@ typedef struct {
 	char **history;          /* CreatedBy of each layer, newest first */
 	size_t history_count;
 	int healthcheck; /* Config.Healthcheck: the image checks itself */
+	/* RootFS.Layers joined by ',': what its file system is made of */
+	char *layers;
 } sp_image_info;
 
 /* Inspect an image and read its history; SP_ENOTFOUND when there is none. */

@@ -919,6 +919,19 @@ static void service_from_json(sp_service_info *out, const cJSON *item)
 	out->previous_image = json_dup(
 	    json_obj(json_obj(previous, "TaskTemplate"), "ContainerSpec"),
 	    "Image");
+	{
+		const cJSON *test =
+		    json_obj(json_obj(container, "Healthcheck"), "Test");
+		const cJSON *kind = cJSON_GetArrayItem(test, 0);
+		const cJSON *cmd = cJSON_GetArrayItem(test, 1);
+
+		out->health_cmd = sp_strdup(
+		    cJSON_IsString(kind) &&
+		            !strcmp(kind->valuestring, "CMD-SHELL") &&
+		            cJSON_IsString(cmd) && cJSON_GetArraySize(test) == 2
+		        ? cmd->valuestring
+		        : "");
+	}
 	out->created_at = json_dup(item, "CreatedAt");
 	out->updated_at = json_dup(item, "UpdatedAt");
 	out->published_port = first_tcp_port(
@@ -980,6 +993,7 @@ void sp_service_info_dispose(sp_service_info *info)
 	free(info->update_state);
 	free(info->update_message);
 	free(info->previous_image);
+	free(info->health_cmd);
 	free(info->created_at);
 	free(info->updated_at);
 	memset(info, 0, sizeof(*info));

@@ -228,6 +228,9 @@ typedef struct {
 	 * Space's app port; a spare port comes after it), 0: none */
 	int target_port;
 	char *previous_image;
+	/* ContainerSpec.Healthcheck's command when its Test is ["CMD-SHELL",
+	 * command]; "" otherwise */
+	char *health_cmd;
 	char *created_at;
 	char *updated_at;
 } sp_service_info;

@@ -31,6 +31,12 @@ routed() {
 	sed -n 's/^[[:space:]]*server \([0-9.]*:[0-9]*\) max_fails.*/\1/p' \
 		"$NGINX/spacehook/spacehook_$(slug_of "$1").conf" | head -n 1
 }
+# How many helper containers (the look for /bin/sh before a health check
+# is set) the engine made since second $1.
+helpers_since() {
+	"$DOCKER" events --since "$1" --until "$(date +%s.%N)" --filter label=spacehook.helper=probe \
+		--filter event=create --format '{{.ID}}' | grep -c . || true
+}
 # The host port of the running task's container for 7860 on IPv4, where
 # nginx connects (127.0.0.1): the engine may give the IPv6 binding another.
 task_port() {
@@ -57,8 +63,11 @@ app a alpha-v2
 	--duration 20 --max 5000 --count-body alpha-v2 >"$SANDBOX/load1.txt" &
 load_pid=$!
 sleep 2
+t_v2=$(date +%s)
 push a
 expect_eq "the update under load succeeds" 0 "$RC"
+# v2's image has v1's layers (only its command differs): v1 was looked at.
+expect_eq "the same files: no second look for the shell" 0 "$(helpers_since "$t_v2")"
 wait "$load_pid"
 load=$(cat "$SANDBOX/load1.txt")
 echo "update under load: $(tr '\n' ' ' <<<"$load")"
@@ -91,8 +100,10 @@ set_app a 'echo starting; exit 3'
 	--duration 20 --max 4000 --body-contains alpha-v2 >"$SANDBOX/load2.txt" &
 load_pid=$!
 sleep 1
+t_v3=$(date +%s)
 push a
 wait "$load_pid"
+expect_eq "new files: the shell is looked for" 1 "$(helpers_since "$t_v3")"
 load=$(cat "$SANDBOX/load2.txt")
 echo "crashing version under load: $(tr '\n' ' ' <<<"$load")"
 expect_contains "the pusher is told it failed" "is RUNTIME_ERROR" "$OUT"

@@ -839,7 +839,8 @@ START_TEST(test_image_inspect)
 	    {"/images/spacehook-base:busybox/json", NULL,
 	     "{\"Id\":\"sha256:aa\",\"RepoTags\":[\"spacehook-base:busybox\","
 	     "\"<none>:<none>\"],"
-	     "\"Config\":{\"Labels\":{\"k\":\"v\",\"n\":5}},\"Size\":1234}",
+	     "\"Config\":{\"Labels\":{\"k\":\"v\",\"n\":5}},\"Size\":1234,"
+	     "\"RootFS\":{\"Layers\":[\"sha256:l1\",7,\"sha256:l2\"]}}",
 	     0, REPLY_NORMAL, 0},
 	    {"/images/spacehook-base:busybox/history", NULL,
 	     "[{\"CreatedBy\":\"CMD [\\\"/bin/sh\\\"]\"},{\"Id\":\"x\"},7]", 0,
@@ -863,6 +864,7 @@ START_TEST(test_image_inspect)
 	ck_assert_str_eq(info.history[0], "CMD [\"/bin/sh\"]");
 	ck_assert_str_eq(info.history[1], "");
 	ck_assert_int_eq(info.size, 1234);
+	ck_assert_str_eq(info.layers, "sha256:l1,sha256:l2");
 	sp_image_info_dispose(&info);
 	ck_assert_int_eq(sp_engine_image_inspect(&info, e, "missing:tag"),
 	                 SP_ENOTFOUND);

@@ -1092,7 +1092,8 @@ END_TEST
 	"\"Spec\":{\"Name\":\"spacehook-alice--demo\",\"Labels\":"             \
 	"{\"spacehook.space\":\"alice/demo\"},\"TaskTemplate\":"               \
 	"{\"ContainerSpec\":{\"Image\":\"127.0.0.1:5000/spaces/"               \
-	"alice--demo:new\",\"Env\":[\"HF_TOKEN=hunter2-token-value\"]},"       \
+	"alice--demo:new\",\"Env\":[\"HF_TOKEN=hunter2-token-value\"],"        \
+	"\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"exit 0\"]}},"              \
 	"\"ForceUpdate\":3},\"Mode\":{\"Replicated\":{\"Replicas\":2}}},"      \
 	"\"PreviousSpec\":{\"Name\":\"spacehook-alice--demo\","                \
 	"\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"127.0.0.1:5000/"     \
@@ -1179,6 +1180,10 @@ START_TEST(test_service_inspect)
 		                 inspect_cases[_i].has_previous);
 		ck_assert_str_eq(info.previous_image,
 		                 inspect_cases[_i].previous_image);
+		/* Only a shell command is one. */
+		ck_assert_str_eq(info.health_cmd, inspect_cases[_i].has_previous
+		                                      ? "exit 0"
+		                                      : "");
 	}
 	if (!error && inspect_cases[_i].has_previous) {
 		ck_assert_str_eq(info.name, "spacehook-alice--demo");
