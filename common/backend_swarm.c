@@ -437,6 +437,10 @@ static int swarm_create(char **out, sp_backend *b, const sp_backend_spec *spec,
 	if (w->front && exists && info.published_port)
 		svc->spare_port = spec->app_port == 65535 ? 65534 : 65535;
 	svc->stop_first = !w->front;
+	/* No virtual IP: nothing reaches a Space by one (its task's port
+	 * does), and the engine balances them with IPVS, which a kernel may
+	 * lack. */
+	svc->endpoint_mode = "dnsrr";
 	w->networks[0] = svc->name;
 	svc->networks = w->networks;
 	svc->stop_grace = SWARM_STOP_GRACE;

@@ -47,6 +47,8 @@ commit1=$(git -C "$SANDBOX/work/app" rev-parse HEAD)
 expect_contains "the registry holds the tag" "$commit1" "$(curl -s "http://$SP_REGISTRY_ADDR/v2/spaces/$slug/tags/list")"
 expect_contains "the service runs the registry's image" "$SP_REGISTRY_ADDR/spaces/$slug:$commit1" \
 	"$("$DOCKER" service inspect "spacehook-$slug" --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}')"
+expect_eq "no virtual IP: the task's port reaches it" dnsrr \
+	"$("$DOCKER" service inspect "spacehook-$slug" --format '{{.Spec.EndpointSpec.Mode}}')"
 status_out=$(spacehook status "$id")
 expect_contains "status names the node" "$(hostname)" "$status_out"
 expect_contains "status names the task state" "running" "$status_out"
