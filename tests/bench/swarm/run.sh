@@ -99,6 +99,25 @@ wait_http() {
 
 now() { date +%s.%N; }
 
+# settle: until only the two serving containers run. The version a push
+# replaces goes some time after it: on the single host after
+# spacehook.drainTimeout, on the swarm about 3 s after the handover (the
+# engine's one-second retry when a running task's desired state changes,
+# then its fixed 2 s for service discovery before the stop). Back to back,
+# that teardown would land in whichever push comes next, so each push
+# starts once it is over.
+settle() {
+	local deadline=$((SECONDS + 30))
+	while [ "$("$cli" ps -q --filter label=spacehook.managed | wc -l)" -gt 2 ]; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "still more than two containers after 30 s:" >&2
+			"$cli" ps --filter label=spacehook.managed >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # rounds TITLE: pushes alternating between the backends, then the medians.
@@ -110,6 +129,7 @@ rounds() {
 		echo "round $r $1" >>"$src/README.md"
 		git -C "$src" commit -q -am "round $r"
 		for backend in docker swarm; do
+			settle
 			t0=$(now)
 			git -C "$src" push -q "$work/repos/bench/$backend.git" HEAD:main 2>"$work/push.log"
 			grep -q "is RUNNING on" "$work/push.log" || { cat "$work/push.log" >&2; exit 1; }
