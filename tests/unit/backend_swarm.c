@@ -65,6 +65,28 @@ static sp_backend *backend_for(sp_engine *engine)
 	return b;
 }
 
+/* A swarm backend over the mock engine, as `settings` say. */
+typedef struct {
+	mock m;
+	sp_engine *engine;
+	sp_backend *b;
+} swarm_fixture;
+
+static sp_backend *fixture_start(swarm_fixture *f, const mock_reply *replies)
+{
+	mock_start(&f->m, replies);
+	f->engine = engine_for(&f->m);
+	f->b = backend_for(f->engine);
+	return f->b;
+}
+
+static void fixture_stop(swarm_fixture *f)
+{
+	sp_backend_free(f->b);
+	sp_engine_free(f->engine);
+	mock_stop(&f->m);
+}
+
 /* A version whose task failed: not running, with the app's exit code and
  * the node it ran on. */
 START_TEST(test_status_failed)
@@ -80,13 +102,10 @@ START_TEST(test_status_failed)
 	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	sp_backend_status st;
 	sp_backend *b;
-	sp_engine *engine;
-	mock m;
+	swarm_fixture f;
 
 	settings_setup();
-	mock_start(&m, replies);
-	engine = engine_for(&m);
-	b = backend_for(engine);
+	b = fixture_start(&f, replies);
 	ck_assert_int_eq(b->ops->status(&st, b, "spacehook-o--n/200"), 0);
 	ck_assert_int_eq(st.running, 0);
 	ck_assert_int_eq(st.exit_code, 3);
@@ -95,9 +114,7 @@ START_TEST(test_status_failed)
 	/* The old version, still current on another stamp, runs. */
 	ck_assert_int_eq(b->ops->status(&st, b, "spacehook-o--n/100"),
 	                 SP_ENOTFOUND);
-	sp_backend_free(b);
-	sp_engine_free(engine);
-	mock_stop(&m);
+	fixture_stop(&f);
 }
 END_TEST
 
@@ -117,14 +134,11 @@ START_TEST(test_status_and_address_running)
 	sp_buf host = SP_BUF_INIT, url = SP_BUF_INIT, probe = SP_BUF_INIT;
 	sp_backend_status st;
 	sp_backend *b;
-	sp_engine *engine;
 	int port = 0;
-	mock m;
+	swarm_fixture f;
 
 	settings_setup();
-	mock_start(&m, replies);
-	engine = engine_for(&m);
-	b = backend_for(engine);
+	b = fixture_start(&f, replies);
 	ck_assert_int_eq(b->ops->status(&st, b, "spacehook-o--n/200"), 0);
 	ck_assert_int_eq(st.running, 1);
 	ck_assert_str_eq(st.state, "running");
@@ -142,9 +156,7 @@ START_TEST(test_status_and_address_running)
 	sp_buf_dispose(&host);
 	sp_buf_dispose(&url);
 	sp_buf_dispose(&probe);
-	sp_backend_free(b);
-	sp_engine_free(engine);
-	mock_stop(&m);
+	fixture_stop(&f);
 }
 END_TEST
 
@@ -175,14 +187,11 @@ START_TEST(test_address_spare_port_listed_first)
 	sp_backend_spec spec = {0};
 	sp_buf host = SP_BUF_INIT;
 	sp_backend *b;
-	sp_engine *engine;
 	int port = 0;
-	mock m;
+	swarm_fixture f;
 
 	settings_setup();
-	mock_start(&m, replies);
-	engine = engine_for(&m);
-	b = backend_for(engine);
+	b = fixture_start(&f, replies);
 	ck_assert_int_eq(
 	    b->ops->address(&host, &port, b, &spec, "spacehook-o--n/200"), 0);
 	ck_assert_str_eq(host.ptr, "10.9.0.2");
@@ -195,9 +204,7 @@ START_TEST(test_address_spare_port_listed_first)
 	    b->ops->address(&host, &port, b, &spec, "spacehook-o--n/200"), 0);
 	ck_assert_int_eq(port, 32772);
 	sp_buf_dispose(&host);
-	sp_backend_free(b);
-	sp_engine_free(engine);
-	mock_stop(&m);
+	fixture_stop(&f);
 }
 END_TEST
 
@@ -227,25 +234,20 @@ START_TEST(test_remove)
 	    {"DELETE /", JSON_HEAD, "", 0, REPLY_NORMAL, 0},
 	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	sp_backend *b;
-	sp_engine *engine;
-	mock m;
+	swarm_fixture f;
 
 	settings_setup();
-	mock_start(&m, replies);
-	engine = engine_for(&m);
-	b = backend_for(engine);
+	b = fixture_start(&f, replies);
 	ck_assert_int_eq(b->ops->remove(b, "spacehook-o--n/200"), 0);
 	if (remove_cases[_i].expect) {
-		ck_assert_msg(mock_saw(&m, remove_cases[_i].expect),
+		ck_assert_msg(mock_saw(&f.m, remove_cases[_i].expect),
 		              "no '%s' in:\n%s", remove_cases[_i].expect,
-		              m.log.ptr);
+		              f.m.log.ptr);
 	} else {
-		ck_assert(!mock_saw(&m, "/update"));
-		ck_assert(!mock_saw(&m, "DELETE"));
+		ck_assert(!mock_saw(&f.m, "/update"));
+		ck_assert(!mock_saw(&f.m, "DELETE"));
 	}
-	sp_backend_free(b);
-	sp_engine_free(engine);
-	mock_stop(&m);
+	fixture_stop(&f);
 }
 END_TEST
 
@@ -259,34 +261,25 @@ START_TEST(test_stop_scales)
 	    {NULL, NULL, NULL, 0, REPLY_NORMAL, 0}};
 	sp_buf body = SP_BUF_INIT;
 	sp_backend *b;
-	sp_engine *engine;
-	mock m;
+	swarm_fixture f;
 
 	settings_setup();
-	mock_start(&m, replies);
-	engine = engine_for(&m);
-	b = backend_for(engine);
+	b = fixture_start(&f, replies);
 	ck_assert_int_eq(b->ops->stop(b, "spacehook-o--n/200"), 0);
-	ck_assert(mock_request_body(&m, "/update?version=7", &body));
+	ck_assert(mock_request_body(&f.m, "/update?version=7", &body));
 	ck_assert_ptr_nonnull(strstr(body.ptr, "\"Replicas\":0"));
 	ck_assert_ptr_nonnull(strstr(body.ptr, "\"ForceUpdate\":200"));
 	ck_assert_int_eq(b->ops->restore(b, "spacehook-o--n/200"), 0);
-	ck_assert(mock_request_body(&m, "/update?version=7", &body));
+	ck_assert(mock_request_body(&f.m, "/update?version=7", &body));
 	ck_assert_ptr_nonnull(strstr(body.ptr, "\"Replicas\":1"));
 	/* A version the service no longer runs (drained after an update)
 	 * stops nothing. */
-	mock_stop(&m);
-	mock_start(&m, replies);
-	sp_engine_free(engine);
-	sp_backend_free(b);
-	engine = engine_for(&m);
-	b = backend_for(engine);
+	fixture_stop(&f);
+	b = fixture_start(&f, replies);
 	ck_assert_int_eq(b->ops->stop(b, "spacehook-o--n/100"), SP_ENOTFOUND);
-	ck_assert(!mock_saw(&m, "/update"));
+	ck_assert(!mock_saw(&f.m, "/update"));
 	sp_buf_dispose(&body);
-	sp_backend_free(b);
-	sp_engine_free(engine);
-	mock_stop(&m);
+	fixture_stop(&f);
 }
 END_TEST
 
@@ -340,9 +333,8 @@ START_TEST(test_address_starting_here)
 	sp_backend_spec spec = {.app_port = 7860};
 	sp_buf host = SP_BUF_INIT;
 	sp_backend *b;
-	sp_engine *engine;
 	int port = -1;
-	mock m;
+	swarm_fixture f;
 
 	memcpy(table, replies, sizeof(replies));
 	snprintf(info, sizeof(info),
@@ -352,9 +344,7 @@ START_TEST(test_address_starting_here)
 	table[1].body = info;
 	settings_setup();
 	settings.domain = starting_cases[_i].front ? domain : NULL;
-	mock_start(&m, table);
-	engine = engine_for(&m);
-	b = backend_for(engine);
+	b = fixture_start(&f, table);
 	ck_assert_int_eq(
 	    b->ops->address(&host, &port, b, &spec, "spacehook-o--n/200"),
 	    starting_cases[_i].error);
@@ -362,9 +352,7 @@ START_TEST(test_address_starting_here)
 	if (!starting_cases[_i].error)
 		ck_assert_str_eq(host.ptr, "10.9.0.2");
 	sp_buf_dispose(&host);
-	sp_backend_free(b);
-	sp_engine_free(engine);
-	mock_stop(&m);
+	fixture_stop(&f);
 }
 END_TEST
 
