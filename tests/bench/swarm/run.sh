@@ -18,10 +18,8 @@ cli=${SP_DOCKER_CLI:-/usr/bin/docker}
 http_port=$(sp_nginx_free_port)
 export SP_DOCKERD_DIR="$work/dockerd" SP_REGISTRY_DIR="$work/registry"
 export SP_REGISTRY_ADDR=127.0.0.1:${SP_REGISTRY_PORT:-5056}
-bash "$top/tests/lib/dockerd.sh" start >/dev/null
-export DOCKER_HOST="unix://$SP_DOCKERD_DIR/docker.sock"
-bash "$top/tests/lib/registry.sh" start >/dev/null
-"$cli" swarm init --advertise-addr 127.0.0.1 >/dev/null
+# Set before anything starts: a start that fails (a port another swarm
+# holds) leaves nothing running.
 cleanup() {
 	"$cli" service rm spacehook-bench--swarm >/dev/null 2>&1 || true
 	# The service's removal takes its task's containers away meanwhile.
@@ -29,10 +27,14 @@ cleanup() {
 	"$cli" swarm leave --force >/dev/null 2>&1 || true
 	sp_nginx_stop "$work/nginx" >/dev/null 2>&1 || true
 	bash "$top/tests/lib/registry.sh" stop >/dev/null 2>&1 || true
-	bash "$top/tests/lib/dockerd.sh" stop >/dev/null
+	bash "$top/tests/lib/dockerd.sh" stop >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
+export DOCKER_HOST="unix://$SP_DOCKERD_DIR/docker.sock"
+bash "$top/tests/lib/dockerd.sh" start >/dev/null
+bash "$top/tests/lib/registry.sh" start >/dev/null
+"$cli" swarm init --advertise-addr 127.0.0.1 >/dev/null
 
 export HOME="$work/home" GIT_CONFIG_NOSYSTEM=1
 mkdir -p "$HOME" "$work/repos/bench"
