@@ -663,16 +663,28 @@ static const sp_task *swarm_task_here(const sp_task_list *tasks,
 	return best;
 }
 
-/* The port the started container `id` publishes for `app_port`; 0: none
- * (yet). */
-static int swarm_container_port(backend_swarm *w, const char *id, int app_port)
+/*
+ * Version `stamp`'s task starting on this engine's node (`*task`) and the
+ * port its running container publishes for `app_port` (`*port`); 0: none
+ * (yet).
+ */
+static int swarm_port_here(const sp_task **task, backend_swarm *w,
+                           const sp_task_list *tasks, unsigned long long stamp,
+                           int app_port)
 {
 	sp_container_info c = {0};
+	const sp_task *here;
 	int port = 0;
 
-	if (sp_engine_container_inspect(&c, w->engine, id) == 0 && c.running &&
-	    c.container_port == app_port)
+	if (!swarm_self(w) ||
+	    !(here = swarm_task_here(tasks, stamp, w->self.ptr)))
+		return 0;
+	if (sp_engine_container_inspect(&c, w->engine, here->container_id) ==
+	        0 &&
+	    c.running && c.container_port == app_port) {
 		port = c.host_port;
+		*task = here;
+	}
 	sp_container_info_dispose(&c);
 	sp_error_clear();
 	return port;
@@ -694,7 +706,7 @@ static int swarm_address(sp_buf *host, int *port, sp_backend *b,
 	sp_service_info info = {0};
 	sp_buf service = SP_BUF_INIT;
 	unsigned long long stamp;
-	const sp_task *task, *here;
+	const sp_task *task;
 	int error, app_port = spec ? spec->app_port : 0;
 
 	*port = 0;
@@ -702,13 +714,9 @@ static int swarm_address(sp_buf *host, int *port, sp_backend *b,
 	    (error = sp_engine_task_list(&tasks, w->engine, service.ptr)) < 0)
 		goto done;
 	task = swarm_task_of(&tasks, stamp, 1);
-	if (w->front && app_port > 0 && (!task || !task->port_count) &&
-	    swarm_self(w) &&
-	    (here = swarm_task_here(&tasks, stamp, w->self.ptr)) != NULL &&
-	    (*port = swarm_container_port(w, here->container_id, app_port)) >
-	        0) {
-		task = here;
-	} else if (task && app_port <= 0 && task->port_count > 1) {
+	if (w->front && app_port > 0 && (!task || !task->port_count))
+		*port = swarm_port_here(&task, w, &tasks, stamp, app_port);
+	if (task && app_port <= 0 && task->port_count > 1) {
 		if ((error = sp_engine_service_inspect(&info, w->engine,
 		                                       service.ptr)) < 0)
 			goto done;
